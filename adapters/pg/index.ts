@@ -1,0 +1,159 @@
+/**
+ * node-postgres adapter: `postgresql://`, `postgres://`, `postgresql+pg://`. A `pg.Pool` per
+ * binding; values parsed by gino-edge's shared parsers per query (pg's global parsers untouched).
+ *
+ * @example
+ * import { pg } from 'gino-edge/adapters/pg';
+ * await db.setBind(pg({ pool: new Pool({ connectionString }) }));
+ */
+import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import { registerAdapter } from '../../src/engine/resolve.js';
+import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
+import { parserFor } from '../../src/types/parse.js';
+
+/** The slice of pg's result this adapter reads. */
+interface PgResult {
+  command: string;
+  rowCount: number | null;
+  fields: { name: string; dataTypeID: number }[];
+  rows: unknown[][];
+}
+
+interface PgQueryConfig {
+  text: string;
+  values: readonly (string | null)[];
+  rowMode: 'array';
+  types: { getTypeParser(oid: number, format?: string): (text: string) => unknown };
+}
+
+/** The slice of `pg.PoolClient` this adapter uses. */
+export interface PgClientLike {
+  query(config: PgQueryConfig): Promise<PgResult>;
+  release(error?: Error | boolean): void;
+}
+
+/** The slice of `pg.Pool` this adapter uses. */
+export interface PgPoolLike {
+  query(config: PgQueryConfig): Promise<PgResult>;
+  connect(): Promise<PgClientLike>;
+  end(): Promise<void>;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+export interface PgAdapterOptions {
+  /** An existing pool; gino-edge ends it on close() only if `ownPool` is true. */
+  pool?: PgPoolLike;
+  ownPool?: boolean;
+  /** Any other option goes to `new pg.Pool(...)`: max, idleTimeoutMillis, ssl, ... */
+  [option: string]: unknown;
+}
+
+const CAPABILITIES: Capabilities = {
+  sessions: true,
+  transactions: true,
+  savepoints: true,
+  cursors: true,
+  nativeBatch: false,
+};
+
+/** gino-edge's parsers, handed to pg per query. */
+const TYPES = { getTypeParser: (oid: number) => parserFor(oid) };
+
+function toResult(r: PgResult): DriverResult {
+  return {
+    command: r.rowCount === null ? r.command : r.command === 'INSERT' ? `INSERT 0 ${r.rowCount}` : `${r.command} ${r.rowCount}`,
+    rowCount: r.rowCount ?? r.rows.length,
+    fields: r.fields,
+    rows: r.rows,
+  };
+}
+
+function config(q: DriverQuery): PgQueryConfig {
+  return { text: q.sql, values: q.params, rowMode: 'array', types: TYPES };
+}
+
+/** `postgresql+pg://` → `postgresql://` for pg's connection string parser. */
+export function pgConnectionString(url: string): string {
+  return url.replace(/^postgres(ql)?\+pg:\/\//i, 'postgresql://');
+}
+
+async function loadPool(): Promise<new (config: Record<string, unknown>) => PgPoolLike> {
+  try {
+    const mod = (await import('pg')) as unknown as {
+      Pool?: new (config: Record<string, unknown>) => PgPoolLike;
+      default?: { Pool: new (config: Record<string, unknown>) => PgPoolLike };
+    };
+    const Pool = mod.Pool ?? mod.default?.Pool;
+    if (!Pool) throw new Error('pg has no Pool export');
+    return Pool;
+  } catch (error) {
+    throw new InvalidRequestError(
+      `the pg adapter needs the 'pg' package: npm install pg (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
+class PgAdapter implements Adapter {
+  readonly name = 'pg';
+  readonly capabilities = CAPABILITIES;
+  private pool: PgPoolLike | undefined;
+  private opening: Promise<PgPoolLike> | undefined;
+
+  constructor(
+    private readonly make: () => Promise<PgPoolLike> | PgPoolLike,
+    private readonly owns: boolean,
+  ) {}
+
+  private getPool(): Promise<PgPoolLike> | PgPoolLike {
+    if (this.pool) return this.pool;
+    this.opening ??= Promise.resolve(this.make()).then((pool) => {
+      this.pool = pool;
+      // An idle client losing its connection must not crash the process; the pool drops it.
+      if (this.owns) pool.on?.('error', () => undefined);
+      return pool;
+    });
+    return this.opening;
+  }
+
+  async query(q: DriverQuery): Promise<DriverResult> {
+    const pool = this.pool ?? (await this.getPool());
+    return toResult(await pool.query(config(q)));
+  }
+
+  async connect(): Promise<Session> {
+    const pool = this.pool ?? (await this.getPool());
+    const client = await pool.connect();
+    let released = false;
+    return {
+      query: async (q) => toResult(await client.query(config(q))),
+      release: async (error?: unknown) => {
+        if (released) return;
+        released = true;
+        client.release(error === undefined ? undefined : error instanceof Error ? error : true);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
+    if (pool && this.owns) await pool.end();
+  }
+}
+
+/**
+ * A pg adapter: from a URL (`pg('postgresql://...', { max: 5 })`), pool options, or `{ pool }`.
+ */
+export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOptions = {}): Adapter {
+  const opts: PgAdapterOptions = typeof urlOrOptions === 'string' ? { ...options, connectionString: pgConnectionString(urlOrOptions) } : urlOrOptions;
+  const { pool, ownPool, ...poolConfig } = opts;
+  if (pool) return new PgAdapter(() => pool, ownPool === true);
+  if (typeof poolConfig.connectionString !== 'string' && typeof poolConfig.host !== 'string') {
+    throw new ConnectionError('pg adapter: give a postgresql:// URL, { connectionString }, { host, ... } or { pool }');
+  }
+  return new PgAdapter(async () => new (await loadPool())(poolConfig), true);
+}
+
+registerAdapter('pg', (url, options) => pg(url, options as PgAdapterOptions));
+
+export default pg;

@@ -1,0 +1,179 @@
+/**
+ * PGlite adapter (`pglite://memory`, `pglite://<dir>`): PostgreSQL in WebAssembly, embedded. One
+ * connection, so a held session (transaction, cursor) has it to itself until released; other
+ * statements wait their turn.
+ *
+ * @example
+ * import { PGlite } from '@electric-sql/pglite';
+ * import { pglite } from 'gino-edge/adapters/pglite';
+ * await db.setBind(pglite(new PGlite()));
+ */
+import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import { registerAdapter } from '../../src/engine/resolve.js';
+import { InvalidRequestError } from '../../src/errors.js';
+import { KNOWN_OIDS, parserFor } from '../../src/types/parse.js';
+
+interface PGliteResults {
+  rows: unknown[][];
+  fields: { name: string; dataTypeID: number }[];
+  affectedRows?: number;
+  command?: string;
+  rowCount?: number;
+}
+
+type Parsers = Record<number, (text: string, typeId?: number) => unknown>;
+
+/** The slice of a PGlite instance this adapter uses. */
+export interface PGliteLike {
+  query(
+    sql: string,
+    params?: readonly unknown[],
+    options?: { rowMode?: 'array'; parsers?: Parsers; serializers?: Record<number, (v: unknown) => string> },
+  ): Promise<PGliteResults>;
+  close(): Promise<void>;
+  readonly parsers?: Parsers;
+  readonly closed?: boolean;
+}
+
+const CAPABILITIES: Capabilities = {
+  sessions: true,
+  transactions: true,
+  savepoints: true,
+  cursors: true,
+  nativeBatch: false,
+};
+
+/** Parameters arrive already serialised to text: hand them over untouched, whatever their type. */
+const RAW_SERIALIZERS = new Proxy({} as Record<number, (v: unknown) => string>, {
+  get: () => (v: unknown) => v as string,
+});
+
+function parsersFor(instance: PGliteLike): Parsers {
+  const out: Parsers = {};
+  // Cover every OID the instance would parse itself, so its own parsers never apply.
+  const oids = new Set<number>([...KNOWN_OIDS, ...Object.keys(instance.parsers ?? {}).map(Number)]);
+  for (const oid of oids) {
+    const parse = parserFor(oid);
+    out[oid] = (text: string) => parse(text);
+  }
+  return out;
+}
+
+function toResult(r: PGliteResults): DriverResult {
+  const command = r.command ?? 'SELECT';
+  const n = r.rowCount ?? (command === 'SELECT' ? r.rows.length : (r.affectedRows ?? 0));
+  const tag = r.rowCount === undefined && command !== 'SELECT' ? command : command === 'INSERT' ? `INSERT 0 ${n}` : `${command} ${n}`;
+  return { command: tag, rowCount: n, fields: r.fields, rows: r.rows };
+}
+
+class PGliteAdapter implements Adapter {
+  readonly name = 'pglite';
+  readonly capabilities = CAPABILITIES;
+  private instance: PGliteLike | undefined;
+  private opening: Promise<PGliteLike> | undefined;
+  private parsers: Parsers | undefined;
+  /** The tail of the queue for the single connection. */
+  private lock: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly make: () => Promise<PGliteLike> | PGliteLike,
+    private readonly owns: boolean,
+  ) {}
+
+  private async db(): Promise<PGliteLike> {
+    if (this.instance) return this.instance;
+    this.opening ??= Promise.resolve(this.make()).then((i) => {
+      this.instance = i;
+      this.parsers = parsersFor(i);
+      return i;
+    });
+    return this.opening;
+  }
+
+  private async run(db: PGliteLike, q: DriverQuery): Promise<DriverResult> {
+    const r = await db.query(q.sql, q.params, {
+      rowMode: 'array',
+      parsers: this.parsers as Parsers,
+      serializers: RAW_SERIALIZERS,
+    });
+    return toResult(r);
+  }
+
+  /** Wait for the connection; resolves to the function that hands it back. */
+  private acquire(): Promise<() => void> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const ready = this.lock.then(() => release);
+    this.lock = this.lock.then(() => held);
+    return ready;
+  }
+
+  async query(q: DriverQuery): Promise<DriverResult> {
+    const db = await this.db();
+    const release = await this.acquire();
+    try {
+      return await this.run(db, q);
+    } finally {
+      release();
+    }
+  }
+
+  async connect(): Promise<Session> {
+    const db = await this.db();
+    const release = await this.acquire();
+    let released = false;
+    return {
+      query: (q) => (released ? Promise.reject(new Error('session released')) : this.run(db, q)),
+      release: async () => {
+        if (released) return;
+        released = true;
+        release();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const db = this.instance ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
+    if (db && this.owns && !db.closed) await db.close();
+  }
+}
+
+async function openPGlite(dataDir: string | undefined, options: Record<string, unknown>): Promise<PGliteLike> {
+  let mod: { PGlite: { create?: (dir?: string, o?: object) => Promise<PGliteLike> } & (new (dir?: string, o?: object) => PGliteLike) };
+  try {
+    mod = (await import('@electric-sql/pglite')) as unknown as typeof mod;
+  } catch (error) {
+    throw new InvalidRequestError(
+      `the pglite adapter needs '@electric-sql/pglite': npm install @electric-sql/pglite (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  const db = new mod.PGlite(dataDir, options);
+  return db;
+}
+
+/** `pglite://memory` → in memory; `pglite://<dir>` → a data directory. */
+export function dataDirOf(url: string): string | undefined {
+  const rest = url.replace(/^pglite:\/\//i, '');
+  if (rest === '' || rest === 'memory' || rest === 'memory/') return undefined;
+  return decodeURIComponent(rest);
+}
+
+/**
+ * A PGlite adapter from a URL (`pglite://memory`, `pglite://./data`), or an existing instance
+ * (not closed by gino-edge unless `{ own: true }`).
+ */
+export function pglite(instanceOrUrl: PGliteLike | string = 'pglite://memory', options: Record<string, unknown> & { own?: boolean } = {}): Adapter {
+  if (typeof instanceOrUrl === 'string') {
+    const dir = dataDirOf(instanceOrUrl);
+    const { own: _own, ...pgliteOptions } = options;
+    return new PGliteAdapter(() => openPGlite(dir, pgliteOptions), true);
+  }
+  return new PGliteAdapter(() => instanceOrUrl, options.own === true);
+}
+
+registerAdapter('pglite', (url, options) => pglite(url, options));
+
+export default pglite;

@@ -1,0 +1,213 @@
+/**
+ * Model CRUD, as GINO does it: create (RETURNING every column), get by primary key, instance
+ * update requests that SET and RETURN only what changed, and instance delete.
+ */
+import type { QueryRunner } from '../engine/engine.js';
+import { InvalidRequestError, NoSuchRowError } from '../errors.js';
+import { and, type Expr, isExpr } from '../sql/expr.js';
+import { Delete, Insert, Update } from '../sql/dml.js';
+import type { Column, Table } from '../sql/schema.js';
+import { Select } from '../sql/select.js';
+
+export interface BindOption {
+  bind?: unknown;
+}
+
+/** What CRUD needs of a model class. */
+export interface ModelRuntime {
+  new (values?: Record<string, unknown>): object;
+  readonly __table__: Table;
+  readonly name: unknown;
+}
+
+/** What CRUD needs of the Gino instance. */
+export interface CrudRunner {
+  runnerFor(bind?: unknown): QueryRunner;
+}
+
+export function tableOf(model: ModelRuntime): Table {
+  const table = model.__table__;
+  if (!table) {
+    throw new InvalidRequestError(
+      `${modelName(model)} is abstract (it has no __tablename__): define a model with __tablename__ to query it`,
+    );
+  }
+  return table;
+}
+
+export function modelName(model: object): string {
+  const name = (model as { name?: unknown }).name;
+  return typeof name === "string" && name ? name : "the model";
+}
+
+function runnerOf(table: Table, bind: unknown): QueryRunner {
+  return (table.runner as CrudRunner).runnerFor(bind);
+}
+
+/** The instance's column values, by attribute key, skipping unset ones. */
+export function valuesOf(instance: object, table: Table): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const rec = instance as Record<string, unknown>;
+  for (const col of table.columns) {
+    const v = rec[col.key];
+    if (v !== undefined) out[col.key] = v;
+  }
+  return out;
+}
+
+function assignRow(instance: object, row: Record<string, unknown> | null): void {
+  if (row) Object.assign(instance, row);
+}
+
+/** `INSERT ... RETURNING <every column>`, and the instance takes what the server returned. */
+export async function createInstance<T extends object>(instance: T, model: ModelRuntime, options: BindOption = {}): Promise<T> {
+  const table = tableOf(model);
+  const insert = new Insert({ table, runner: table.runner as never }).values(valuesOf(instance, table)).returning();
+  const row = (await runnerOf(table, options.bind).run(insert, undefined, 'first', null)) as Record<string, unknown> | null;
+  assignRow(instance, row);
+  return instance;
+}
+
+/** The WHERE clause for a primary-key value given as a scalar, an array or an object. */
+export function identWhere(model: ModelRuntime, ident: unknown): Expr {
+  const table = tableOf(model);
+  const pk = table.primaryKey;
+  const name = modelName(model);
+  if (pk.length === 0) {
+    throw new InvalidRequestError(`${name} has no primary key, so get() cannot find a row; query it with where()`);
+  }
+  const keys = pk.map((c) => c.key).join(', ');
+  let values: unknown[];
+  if (Array.isArray(ident)) {
+    values = ident;
+  } else if (ident !== null && typeof ident === 'object' && !(ident instanceof Date) && !(ident instanceof Uint8Array)) {
+    const obj = ident as Record<string, unknown>;
+    const given = Object.keys(obj);
+    const unknown = given.filter((k) => !pk.some((c) => c.key === k));
+    if (unknown.length || given.length !== pk.length) {
+      throw new InvalidRequestError(
+        `${name}.get() expected the primary key {${keys}}, got {${given.join(', ')}}`,
+      );
+    }
+    values = pk.map((c) => obj[c.key]);
+  } else {
+    values = [ident];
+  }
+  if (values.length !== pk.length) {
+    throw new InvalidRequestError(
+      `${name}.get() expected ${pk.length} primary-key value${pk.length === 1 ? '' : 's'} (${keys}), got ${values.length}`,
+    );
+  }
+  values.forEach((v, i) => {
+    if (v === null || v === undefined) {
+      throw new InvalidRequestError(`${name}.get(): primary-key value for ${pk[i]?.key} is ${v}`);
+    }
+  });
+  return and(...pk.map((c, i) => c.eq(values[i])));
+}
+
+export interface GetOptions extends BindOption {
+  /** Lock the row: `true` for FOR UPDATE, or `{ nowait, skipLocked, mode }`. */
+  forUpdate?: boolean | { nowait?: boolean; skipLocked?: boolean; mode?: 'UPDATE' | 'NO KEY UPDATE' | 'SHARE' | 'KEY SHARE' };
+}
+
+/** `SELECT ... WHERE pk = $1`: an instance, or null. */
+export async function getInstance(model: ModelRuntime, ident: unknown, options: GetOptions = {}): Promise<unknown> {
+  const table = tableOf(model);
+  let query = new Select({ columns: table.columns, runner: table.runner as never, loader: model }).where(identWhere(model, ident));
+  if (options.forUpdate) query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
+  return runnerOf(table, options.bind).run(query, undefined, 'first', model);
+}
+
+/** The WHERE clause finding an instance's row: its primary key, or the model's `lookup()`. */
+export function instanceWhere(instance: object, model: ModelRuntime): Expr {
+  const table = tableOf(model);
+  const pk = table.primaryKey;
+  if (pk.length === 0) {
+    throw new InvalidRequestError(
+      `${modelName(model)} has no primary key: define lookup() on the model to say which row an instance is`,
+    );
+  }
+  const rec = instance as Record<string, unknown>;
+  return and(
+    ...pk.map((c) => {
+      const v = rec[c.key];
+      if (v === undefined || v === null) {
+        throw new InvalidRequestError(
+          `this ${modelName(model)} has no ${c.key} (its primary key), so it is not a row yet: create() it first`,
+        );
+      }
+      return c.eq(v);
+    }),
+  );
+}
+
+/**
+ * The pending changes of `instance.update(...)`; `apply()` writes them. The row is the one the
+ * instance's key named when `update()` was called.
+ *
+ * @example
+ * await user.update({ nickname: 'daisy' }).update({ age: 3 }).apply();
+ */
+export class UpdateRequest<T extends object = object> {
+  private readonly values: Record<string, unknown> = {};
+  private readonly where: Expr;
+  constructor(
+    readonly instance: T,
+    private readonly model: ModelRuntime,
+    lookup: () => Expr,
+    values: Record<string, unknown>,
+  ) {
+    this.where = lookup();
+    this.update(values);
+  }
+
+  /** Record more changes (applied to the instance now, to the row by `apply()`). */
+  update(values: Record<string, unknown>): this {
+    const table = tableOf(this.model);
+    for (const [key, value] of Object.entries(values)) {
+      const col = table.c[key];
+      if (!col) {
+        throw new InvalidRequestError(
+          `${modelName(this.model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')})`,
+        );
+      }
+      if (value === undefined) continue;
+      this.values[key] = value;
+      if (!isExpr(value)) (this.instance as Record<string, unknown>)[key] = value;
+    }
+    return this;
+  }
+
+  /** `UPDATE ... SET <changed> WHERE <key> RETURNING <changed>`; `NoSuchRowError` if the row is gone. */
+  async apply(options: BindOption & { returning?: readonly Column[] } = {}): Promise<T> {
+    const table = tableOf(this.model);
+    const keys = Object.keys(this.values);
+    if (keys.length === 0) return this.instance;
+    const changed = keys.map((k) => table.c[k] as Column);
+    const extra = (options.returning ?? []).filter((c) => !changed.includes(c));
+    const update = new Update({ table, runner: table.runner as never })
+      .values(this.values)
+      .where(this.where)
+      .returning(...changed, ...extra);
+    const result = (await runnerOf(table, options.bind).run(update, undefined, 'status', null)) as {
+      rowCount: number;
+      rows: Record<string, unknown>[];
+    };
+    if (result.rowCount === 0) {
+      throw new NoSuchRowError(
+        `no ${modelName(this.model)} row matched ${keys.length ? 'the key captured at update()' : ''}: it was deleted or its key changed; get() it again`,
+      );
+    }
+    assignRow(this.instance, result.rows[0] ?? null);
+    return this.instance;
+  }
+}
+
+/** `DELETE FROM ... WHERE <key>` → the status, e.g. `'DELETE 1'`. The instance keeps its values. */
+export async function deleteInstance(instance: object, model: ModelRuntime, where: Expr, options: BindOption = {}): Promise<string> {
+  const table = tableOf(model);
+  const del = new Delete({ table, runner: table.runner as never }).where(where);
+  const result = (await runnerOf(table, options.bind).run(del, undefined, 'status', null)) as { status: string };
+  return result.status;
+}

@@ -1,0 +1,73 @@
+/**
+ * The adapter interface: the small slice of a driver the engine uses. An adapter module
+ * (`adapters/<name>/index.ts`) implements it for one driver and states its capabilities; the core
+ * never imports a driver.
+ */
+
+/** What an adapter can do. The engine refuses anything else before any I/O (`UnsupportedError`). */
+export interface Capabilities {
+  /** Dedicated connections held across statements (`db.acquire`, transactions, cursors). */
+  readonly sessions: boolean;
+  /** Interactive transactions (`db.transaction`). */
+  readonly transactions: boolean;
+  /** Nested transactions as SAVEPOINTs. */
+  readonly savepoints: boolean;
+  /** Server-side cursors (`iterate()`). */
+  readonly cursors: boolean;
+  /** `db.batch` runs as one native request (else as a transaction on one connection). */
+  readonly nativeBatch: boolean;
+}
+
+/** A statement as the driver gets it: SQL with `$n` placeholders and text parameters. */
+export interface DriverQuery {
+  readonly sql: string;
+  readonly params: readonly (string | null)[];
+}
+
+export interface DriverField {
+  readonly name: string;
+  /** The PostgreSQL type OID, used to parse the values. */
+  readonly dataTypeID: number;
+}
+
+/** A statement's result: rows as arrays, values already parsed by `src/types/parse.ts`. */
+export interface DriverResult {
+  /** The command tag, e.g. `UPDATE 9`, `SELECT 3`, `INSERT 0 1`. */
+  readonly command: string;
+  readonly rowCount: number;
+  readonly fields: readonly DriverField[];
+  readonly rows: readonly (readonly unknown[])[];
+}
+
+export interface BatchOptions {
+  isolation?: 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable' | undefined;
+  readOnly?: boolean | undefined;
+  deferrable?: boolean | undefined;
+}
+
+/** A connection held for a while: a transaction, a cursor, `db.acquire`. */
+export interface Session {
+  query(q: DriverQuery): Promise<DriverResult>;
+  /** Give the connection back; with an error, close it instead of reusing it. */
+  release(error?: unknown): Promise<void>;
+}
+
+export interface Adapter {
+  /** `pg`, `pglite`, `neon-ws`, `neon-http`, ... */
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  /** Run one statement on any connection, in autocommit. */
+  query(q: DriverQuery): Promise<DriverResult>;
+  /** Take a dedicated connection (adapters with `sessions`). */
+  connect?(): Promise<Session>;
+  /** Run statements atomically in one request (adapters with `nativeBatch`). */
+  batch?(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]>;
+  /** Close every connection; the adapter is not used again. */
+  close(): Promise<void>;
+}
+
+/** The command tag's row count, for drivers that give only the tag. */
+export function rowCountOf(command: string, fallback: number): number {
+  const n = Number(command.slice(command.lastIndexOf(' ') + 1));
+  return Number.isFinite(n) && command.includes(' ') ? n : fallback;
+}

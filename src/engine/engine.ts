@@ -1,0 +1,421 @@
+/**
+ * Engine, Connection and Transaction: the things a query runs on. An Engine wraps one adapter
+ * (a pool, an HTTP endpoint, an embedded database); a Connection is one held session; a
+ * Transaction is a level of BEGIN/SAVEPOINT on a Connection.
+ */
+import type { CompiledQuery } from '../compiler/compiler.js';
+import { GinoError, QueryTimeoutError, toGinoError, UnsupportedError } from '../errors.js';
+import type { StatusResult } from '../sql/runner.js';
+import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult, Session } from './adapter.js';
+import {
+  answer,
+  execute,
+  type Logger,
+  loaderOf,
+  type Mode,
+  type Query,
+  serializeParams,
+  shape,
+  type Target,
+  toCompiled,
+} from './execute.js';
+
+export interface TransactionOptions extends BatchOptions {}
+
+/** Wraps calls that must run inside a context (set by Gino for implicit binding). */
+export type ContextRunner = <R>(target: QueryRunner, fn: () => Promise<R>) => Promise<R>;
+
+const direct: ContextRunner = (_t, fn) => fn();
+
+/** Running methods shared by Engine, Connection and Transaction. */
+export abstract class QueryRunner implements Target {
+  abstract readonly engine: Engine;
+  abstract send(q: DriverQuery, compiled: CompiledQuery): Promise<DriverResult>;
+
+  get logger(): Logger | undefined {
+    return this.engine.options.logger;
+  }
+
+  /** Run a query and shape the answer (`mode`), with an optional loader and timeout. */
+  async run(query: Query, params: readonly unknown[] | undefined, mode: Mode, loader?: unknown, timeout?: number): Promise<unknown> {
+    const compiled = toCompiled(query, params);
+    const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
+    return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
+  }
+
+  /** Every row: model instances for model queries, plain objects otherwise. */
+  all<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R[]> {
+    return this.run(query, params, 'all') as Promise<R[]>;
+  }
+  first<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R | null> {
+    return this.run(query, params, 'first') as Promise<R | null>;
+  }
+  one<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R> {
+    return this.run(query, params, 'one') as Promise<R>;
+  }
+  oneOrNone<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R | null> {
+    return this.run(query, params, 'oneOrNone') as Promise<R | null>;
+  }
+  scalar<S = unknown>(query: Query, params?: readonly unknown[]): Promise<S | null> {
+    return this.run(query, params, 'scalar') as Promise<S | null>;
+  }
+  status<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<StatusResult<R>> {
+    return this.run(query, params, 'status') as Promise<StatusResult<R>>;
+  }
+
+  /** A statement with a server-side time limit; `QueryTimeoutError` when it is cancelled. */
+  protected abstract runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult>;
+}
+
+export function timeoutSql(ms: number): string {
+  if (!Number.isInteger(ms) || ms <= 0) throw new GinoError(`timeout(ms) takes a positive whole number of milliseconds, got ${ms}`);
+  return `SET LOCAL statement_timeout = ${ms}`;
+}
+
+export function timeoutError(error: unknown, ms: number): unknown {
+  const e = toGinoError(error);
+  if ((e as { code?: string }).code === '57014') {
+    return new QueryTimeoutError(`the statement ran longer than its timeout of ${ms} ms and was cancelled on the server`, {
+      cause: e,
+    });
+  }
+  return e;
+}
+
+function beginSql(options: TransactionOptions = {}): string {
+  let sql = 'BEGIN';
+  if (options.isolation) sql += ` ISOLATION LEVEL ${options.isolation.toUpperCase()}`;
+  if (options.readOnly !== undefined) sql += options.readOnly ? ' READ ONLY' : ' READ WRITE';
+  if (options.deferrable !== undefined) sql += options.deferrable ? ' DEFERRABLE' : ' NOT DEFERRABLE';
+  return sql;
+}
+
+const ISOLATIONS = new Set(['read uncommitted', 'read committed', 'repeatable read', 'serializable']);
+
+function checkOptions(options: TransactionOptions): void {
+  if (options.isolation !== undefined && !ISOLATIONS.has(options.isolation)) {
+    throw new GinoError(`unknown isolation level '${options.isolation}'; use one of ${[...ISOLATIONS].join(', ')}`);
+  }
+}
+
+/** Capability check before any I/O. */
+export function requireCapability(engine: Engine, capability: keyof Capabilities, what: string): void {
+  if (engine.capabilities[capability]) return;
+  const wayOut =
+    capability === 'cursors'
+      ? 'fetch with all() (with limit/offset), or bind a session adapter (pg, pglite, neon-ws) for cursors'
+      : 'use db.batch([...]) for atomic groups of statements, or bind a session adapter (pg, pglite, neon-ws)';
+  throw new UnsupportedError(`the ${engine.adapter.name} adapter cannot ${what} (no ${capability}); ${wayOut}`);
+}
+
+/**
+ * The bound database: an adapter with a logger. `db.setBind()` returns one; `close()` ends it.
+ *
+ * @example
+ * const engine = await db.setBind('pglite://memory');
+ * await engine.all('SELECT 1 AS one'); // [{ one: 1 }]
+ * await db.popBind().close();
+ */
+export class Engine extends QueryRunner {
+  readonly engine: Engine = this;
+  private closed = false;
+  constructor(
+    readonly adapter: Adapter,
+    readonly options: { logger?: Logger | undefined } = {},
+  ) {
+    super();
+  }
+
+  get capabilities(): Capabilities {
+    return this.adapter.capabilities;
+  }
+
+  send(q: DriverQuery): Promise<DriverResult> {
+    if (this.closed) return Promise.reject(new GinoError('this engine is closed; bind a new one with db.setBind()'));
+    return this.adapter.query(q);
+  }
+
+  /** A dedicated connection for `fn`, released afterwards whatever happens. */
+  async acquire<R>(fn: (conn: Connection) => Promise<R>, wrap: ContextRunner = direct): Promise<R> {
+    requireCapability(this, 'sessions', 'hold a connection');
+    const conn = await this.connect();
+    let failure: unknown;
+    try {
+      return await wrap(conn, () => fn(conn));
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      await conn.release(failure instanceof GinoError && failure.name === 'ConnectionError' ? failure : undefined);
+    }
+  }
+
+  /** A held connection; call `release()` when done (prefer `acquire(fn)`). */
+  async connect(): Promise<Connection> {
+    requireCapability(this, 'sessions', 'hold a connection');
+    if (this.closed) throw new GinoError('this engine is closed; bind a new one with db.setBind()');
+    const connect = this.adapter.connect as () => Promise<Session>;
+    let session: Session;
+    try {
+      session = await connect.call(this.adapter);
+    } catch (error) {
+      throw toGinoError(error);
+    }
+    return new Connection(this, session);
+  }
+
+  /** A transaction on a fresh connection: committed when `fn` resolves, rolled back when it throws. */
+  async transaction<R>(fn: (tx: Transaction) => Promise<R>, options: TransactionOptions = {}, wrap: ContextRunner = direct): Promise<R | undefined> {
+    requireCapability(this, 'transactions', 'run an interactive transaction');
+    checkOptions(options);
+    const conn = await this.connect();
+    let failure: unknown;
+    try {
+      return await conn.transaction(fn, options, wrap);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      await conn.release(isBroken(failure) ? failure : undefined);
+    }
+  }
+
+  /** Statements run atomically, their rows in order: one request where the adapter batches natively. */
+  async batch(queries: readonly Query[], options: TransactionOptions = {}): Promise<unknown[][]> {
+    checkOptions(options);
+    const compiled = queries.map((q) => toCompiled(q));
+    if (this.capabilities.nativeBatch && this.adapter.batch) {
+      const driverQueries = compiled.map((c) => ({ sql: c.sql, params: serializeParams(c) }));
+      let results: DriverResult[];
+      const start = this.logger ? Date.now() : 0;
+      try {
+        results = await this.adapter.batch(driverQueries, options);
+      } catch (error) {
+        throw toGinoError(error);
+      } finally {
+        if (this.logger) {
+          const ms = Date.now() - start;
+          for (const c of compiled) this.logger({ sql: c.sql, params: c.params, ms });
+        }
+      }
+      return results.map((r, i) => shape(r, compiled[i] as CompiledQuery, loaderOf(queries[i] as Query)));
+    }
+    requireCapability(this, 'transactions', 'run a batch');
+    const out = await this.transaction(async (tx) => {
+      const rows: unknown[][] = [];
+      for (let i = 0; i < compiled.length; i++) {
+        const c = compiled[i] as CompiledQuery;
+        rows.push(shape(await execute(tx, c), c, loaderOf(queries[i] as Query)));
+      }
+      return rows;
+    }, options);
+    return out ?? [];
+  }
+
+  protected async runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
+    const setTimeoutSql = timeoutSql(ms);
+    if (this.capabilities.nativeBatch && this.adapter.batch && !this.capabilities.sessions) {
+      try {
+        const results = await this.adapter.batch(
+          [
+            { sql: setTimeoutSql, params: [] },
+            { sql: compiled.sql, params: serializeParams(compiled) },
+          ],
+          {},
+        );
+        return results[1] as DriverResult;
+      } catch (error) {
+        throw timeoutError(error, ms);
+      }
+    }
+    const result = await this.transaction(async (tx) => {
+      await tx.send({ sql: setTimeoutSql, params: [] });
+      try {
+        return await execute(tx, compiled);
+      } catch (error) {
+        throw timeoutError(error, ms);
+      }
+    });
+    return result as DriverResult;
+  }
+
+  /** Close every connection of the adapter. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.adapter.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+function isBroken(error: unknown): unknown {
+  return error instanceof GinoError && error.name === 'ConnectionError' ? error : undefined;
+}
+
+/**
+ * One held connection. Statements on it run one at a time in call order, so concurrent code
+ * sharing a connection never collides ("another operation is in progress").
+ */
+export class Connection extends QueryRunner {
+  private queue: Promise<unknown> = Promise.resolve();
+  private released = false;
+  /** The innermost open transaction on this connection. */
+  current: Transaction | undefined;
+  private savepoints = 0;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly session: Session,
+  ) {
+    super();
+  }
+
+  send(q: DriverQuery): Promise<DriverResult> {
+    if (this.released) return Promise.reject(new GinoError('this connection was released; acquire a new one'));
+    const next = this.queue.then(
+      () => this.session.query(q),
+      () => this.session.query(q),
+    );
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A transaction (or a savepoint when one is open) around `fn`. */
+  async transaction<R>(fn: (tx: Transaction) => Promise<R>, options: TransactionOptions = {}, wrap: ContextRunner = direct): Promise<R | undefined> {
+    const parent = this.current;
+    if (parent) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
+    else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
+    checkOptions(options);
+    const name = parent ? `gino_sp_${++this.savepoints}` : undefined;
+    const tx = new Transaction(this, parent, name);
+    await execute(this, rawCompiled(name ? `SAVEPOINT ${name}` : beginSql(options)));
+    this.current = tx;
+    try {
+      const value = await wrap(tx, () => fn(tx));
+      if (!tx.done) await tx.commit();
+      return value;
+    } catch (error) {
+      if (error instanceof TransactionSignal && error.tx === tx) {
+        if (!tx.done) await (error.commit ? tx.commit() : tx.rollback());
+        return undefined;
+      }
+      if (!tx.done) {
+        try {
+          await tx.rollback();
+        } catch {
+          // The connection may be gone; the original error is the one to report.
+        }
+      }
+      throw error;
+    } finally {
+      this.current = parent;
+    }
+  }
+
+  protected async runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
+    if (this.current) return this.current.runTimed(compiled, ms);
+    const out = await this.transaction(async (tx) => tx.runTimed(compiled, ms));
+    return out as DriverResult;
+  }
+
+  /** Give the connection back to its pool (closed instead, after a connection error). */
+  async release(error?: unknown): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.queue;
+    await this.session.release(error);
+  }
+}
+
+function rawCompiled(sql: string): CompiledQuery {
+  return { sql, params: [], paramTypes: [], paramLabels: [], columns: [] };
+}
+
+/** Thrown by `raiseCommit()`/`raiseRollback()` to end one transaction level early. */
+export class TransactionSignal extends Error {
+  constructor(
+    readonly tx: Transaction,
+    readonly commit: boolean,
+  ) {
+    super(commit ? 'transaction commit requested' : 'transaction rollback requested');
+  }
+}
+
+/**
+ * One transaction level. Queries with `{ bind: tx }`, or inside `db.transaction(fn)` where the
+ * runtime has AsyncLocalStorage, run on its connection.
+ */
+export class Transaction extends QueryRunner {
+  done = false;
+  constructor(
+    readonly connection: Connection,
+    readonly parent: Transaction | undefined,
+    readonly savepoint: string | undefined,
+  ) {
+    super();
+  }
+
+  get engine(): Engine {
+    return this.connection.engine;
+  }
+
+  send(q: DriverQuery): Promise<DriverResult> {
+    if (this.done) {
+      return Promise.reject(new GinoError('this transaction has ended; start a new one with db.transaction()'));
+    }
+    return this.connection.send(q);
+  }
+
+  /** Commit this level now (RELEASE SAVEPOINT when nested). */
+  async commit(): Promise<void> {
+    if (this.done) throw new GinoError('this transaction has already ended');
+    await execute(this, rawCompiled(this.savepoint ? `RELEASE SAVEPOINT ${this.savepoint}` : 'COMMIT'));
+    this.done = true;
+  }
+
+  /** Roll this level back now (ROLLBACK TO SAVEPOINT when nested). */
+  async rollback(): Promise<void> {
+    if (this.done) throw new GinoError('this transaction has already ended');
+    this.done = true;
+    await execute(
+      this.connection,
+      rawCompiled(this.savepoint ? `ROLLBACK TO SAVEPOINT ${this.savepoint}` : 'ROLLBACK'),
+    );
+  }
+
+  /** End this level, committed, from anywhere inside its callback. */
+  raiseCommit(): never {
+    throw new TransactionSignal(this, true);
+  }
+
+  /** End this level, rolled back, from anywhere inside its callback. */
+  raiseRollback(): never {
+    throw new TransactionSignal(this, false);
+  }
+
+  /** Run `compiled` with `SET LOCAL statement_timeout`, restoring the previous limit after. */
+  async runTimed(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
+    const sql = timeoutSql(ms);
+    const before = await execute(this, rawCompiled("SELECT current_setting('statement_timeout')"));
+    await execute(this, rawCompiled(sql));
+    try {
+      return await execute(this, compiled);
+    } catch (error) {
+      throw timeoutError(error, ms);
+    } finally {
+      if (!this.done) {
+        const previous = String(before.rows[0]?.[0] ?? '0');
+        await execute(this, { ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"), params: [previous] }).catch(
+          () => undefined,
+        );
+      }
+    }
+  }
+
+  protected runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
+    return this.runTimed(compiled, ms);
+  }
+}

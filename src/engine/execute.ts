@@ -1,0 +1,158 @@
+/**
+ * The execution path shared by engines, connections and transactions: turn a query into its
+ * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
+ */
+import { type CompiledQuery, compile } from '../compiler/compiler.js';
+import { MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
+import { Func } from '../sql/expr.js';
+import type { StatusResult } from '../sql/runner.js';
+import { Select } from '../sql/select.js';
+import { serializeValue } from '../types/serialize.js';
+import type { DriverQuery, DriverResult } from './adapter.js';
+import { type LoaderContext, toLoader } from './loader.js';
+
+/** A statement, a function call, `db.text(...)`, or a SQL string. */
+export type Query = object | string;
+
+export type Mode = 'all' | 'first' | 'one' | 'oneOrNone' | 'scalar' | 'status';
+
+/** The logger option's event: never the connection string. */
+export interface QueryEvent {
+  sql: string;
+  params: unknown[];
+  ms: number;
+}
+
+export type Logger = (event: QueryEvent) => void;
+
+/** The compiled form of any query; SQL strings take `params` as `$1, $2, ...`. */
+export function toCompiled(query: Query, params?: readonly unknown[]): CompiledQuery {
+  if (typeof query === 'string') {
+    const list = params ? [...params] : [];
+    return { sql: query, params: list, paramTypes: [], paramLabels: [], columns: [] };
+  }
+  if (query instanceof Func) return compile(new Select({ columns: [query] }));
+  return compile(query);
+}
+
+/** The loader a query carries, if any. */
+export function loaderOf(query: Query): unknown {
+  if (typeof query === 'string') return undefined;
+  return (query as { state?: { loader?: unknown } }).state?.loader;
+}
+
+export function serializeParams(compiled: CompiledQuery): (string | null)[] {
+  const { params, paramTypes, paramLabels } = compiled;
+  const out = new Array<string | null>(params.length);
+  for (let i = 0; i < params.length; i++) {
+    const type = paramTypes[i];
+    const label = paramLabels[i];
+    out[i] = type
+      ? type.serialize(params[i], label ?? `parameter $${i + 1}`)
+      : defaultSerialize(params[i], i);
+  }
+  return out;
+}
+
+
+function defaultSerialize(value: unknown, i: number): string | null {
+  try {
+    return serializeValue(value);
+  } catch (error) {
+    throw toGinoError(new TypeError(`parameter $${i + 1}: ${(error as Error).message}`));
+  }
+}
+
+/** Something a query can run on: an Engine (any pooled connection) or a held connection. */
+export interface Target {
+  readonly logger: Logger | undefined;
+  send(q: DriverQuery, compiled: CompiledQuery): Promise<DriverResult>;
+}
+
+const clock = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Run a compiled query on a target: serialise, send, log, map errors. */
+export async function execute(target: Target, compiled: CompiledQuery): Promise<DriverResult> {
+  const q: DriverQuery = { sql: compiled.sql, params: serializeParams(compiled) };
+  const logger = target.logger;
+  const start = logger ? clock() : 0;
+  try {
+    return await target.send(q, compiled);
+  } catch (error) {
+    throw toGinoError(error, compiled.sql);
+  } finally {
+    if (logger) logger({ sql: compiled.sql, params: compiled.params, ms: clock() - start });
+  }
+}
+
+/** Apply each result column's type finishing (BigInteger modes, enum arrays, ...) to the rows. */
+function finishRows(result: DriverResult, compiled: CompiledQuery): readonly (readonly unknown[])[] {
+  const cols = compiled.columns;
+  if (cols.length === 0 || cols.length !== result.fields.length) return result.rows;
+  let fns: ((v: unknown) => unknown)[] | undefined;
+  let idx: number[] | undefined;
+  for (let i = 0; i < cols.length; i++) {
+    const fn = (cols[i] as { type: { result?: (v: unknown) => unknown } }).type.result;
+    if (fn) {
+      (fns ??= []).push(fn);
+      (idx ??= []).push(i);
+    }
+  }
+  if (!fns || !idx) return result.rows;
+  return result.rows.map((row) => {
+    const out = row.slice();
+    for (let k = 0; k < (fns as []).length; k++) {
+      const i = (idx as number[])[k] as number;
+      const v = out[i];
+      if (v !== null && v !== undefined) out[i] = (fns as ((v: unknown) => unknown)[])[k]?.(v);
+    }
+    return out;
+  });
+}
+
+/** Rows → objects with the query's loader (distinct loaders may merge several rows into one). */
+export function shape(result: DriverResult, compiled: CompiledQuery, loader: unknown): unknown[] {
+  const rows = finishRows(result, compiled);
+  if (rows.length === 0) return [];
+  const prepared = toLoader(loader).prepare(compiled.columns, result.fields);
+  const ctx: LoaderContext = { seen: new Map() };
+  const out: unknown[] = [];
+  for (const row of rows) {
+    const [value, isNew] = prepared(row, ctx);
+    if (isNew) out.push(value);
+  }
+  return out;
+}
+
+/** The mode's answer from a result. */
+export function answer(mode: Mode, result: DriverResult, compiled: CompiledQuery, loader: unknown): unknown {
+  switch (mode) {
+    case 'scalar': {
+      const rows = finishRows(result, compiled);
+      const first = rows[0];
+      return first === undefined || first.length === 0 ? null : (first[0] ?? null);
+    }
+    case 'status':
+      return {
+        status: result.command,
+        rowCount: result.rowCount,
+        rows: shape(result, compiled, loader),
+      } satisfies StatusResult<unknown>;
+    case 'all':
+      return shape(result, compiled, loader);
+    case 'first':
+      return shape(result, compiled, loader)[0] ?? null;
+    case 'one':
+    case 'oneOrNone': {
+      const rows = shape(result, compiled, loader);
+      if (rows.length > 1) {
+        throw new MultipleResultsFound(`expected one row, got ${rows.length}; add a where() or use first()/all()`);
+      }
+      if (rows.length === 0) {
+        if (mode === 'one') throw new NoResultFound('expected one row, got none; use oneOrNone() or first() to allow none');
+        return null;
+      }
+      return rows[0];
+    }
+  }
+}

@@ -1,0 +1,509 @@
+/**
+ * `Gino`: the `db` object. It holds the models' tables, makes columns, types and expressions, and
+ * runs queries on the current binding — a process-wide stack, or a per-request one inside
+ * `db.scope()`.
+ */
+import { compile } from './compiler/compiler.js';
+import { commentSqls, createEnumSql, createIndexSqls, createTableSql, dropEnumSql, dropTableSql, enumsOf } from './compiler/ddl.js';
+import { quoteQualified } from './compiler/quote.js';
+import type { Adapter, BatchOptions } from './engine/adapter.js';
+import { ContextSlot } from './engine/context.js';
+import { iterateCursor } from './engine/cursor.js';
+import { Connection, Engine, QueryRunner, Transaction, type TransactionOptions } from './engine/engine.js';
+import { type Logger, type Query, toCompiled } from './engine/execute.js';
+import { StatementExtension } from './engine/extension.js';
+import { resolveAdapter } from './engine/resolve.js';
+import { GinoError, InvalidRequestError, UninitializedError } from './errors.js';
+import { defineModel, type ModelHost } from './schema/model.js';
+import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './schema/typing.js';
+import * as expr from './sql/expr.js';
+import { type FuncNamespace, funcNamespace } from './sql/func.js';
+import type { GinoExtension, StatusResult } from './sql/runner.js';
+import {
+  CheckConstraint,
+  ColumnDef,
+  ForeignKey,
+  ForeignKeyConstraint,
+  Index,
+  PrimaryKeyConstraint,
+  type ReferentialAction,
+  type Table,
+  UniqueConstraint,
+} from './sql/schema.js';
+import { Select } from './sql/select.js';
+import { type SqlType, typeFactories } from './types/sqltypes.js';
+
+export interface GinoOptions {
+  /** Called after every statement with its SQL, parameters and duration (never the URL). */
+  logger?: Logger;
+}
+
+/** What `setBind` accepts: a URL, an adapter (from a factory such as `pglite(instance)`), or an Engine. */
+export type Bindable = string | Adapter | Engine;
+
+interface Store {
+  readonly stack: Engine[];
+  readonly target: QueryRunner | undefined;
+}
+
+type NameOpts = { name?: string };
+
+function splitOptions<O extends object>(args: readonly (string | O)[]): [string[], O | undefined] {
+  const last = args[args.length - 1];
+  if (last !== undefined && typeof last === 'object') return [args.slice(0, -1) as string[], last as O];
+  return [args as string[], undefined];
+}
+
+function isAdapter(value: unknown): value is Adapter {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Adapter).query === 'function' &&
+    typeof (value as Adapter).capabilities === 'object'
+  );
+}
+
+/**
+ * The `db` object of GINO.
+ *
+ * @example
+ * export const db = new Gino();
+ * export class User extends db.Model({ __tablename__: 'users', id: db.Column(db.Integer(), { primaryKey: true }) }) {}
+ * await db.setBind('pglite://memory');
+ */
+export class Gino implements ModelHost {
+  readonly options: GinoOptions;
+  private readonly globalStack: Engine[] = [];
+  private readonly context = new ContextSlot<Store>();
+  /** Every model's table, in definition order. */
+  readonly tables: Table[] = [];
+
+  // Column types.
+  readonly Integer = typeFactories.Integer;
+  readonly SmallInteger = typeFactories.SmallInteger;
+  readonly BigInteger = typeFactories.BigInteger;
+  readonly Numeric = typeFactories.Numeric;
+  readonly Float = typeFactories.Float;
+  readonly Real = typeFactories.Real;
+  readonly Boolean = typeFactories.Boolean;
+  readonly String = typeFactories.String;
+  readonly Unicode = typeFactories.Unicode;
+  readonly Text = typeFactories.Text;
+  readonly Date = typeFactories.Date;
+  readonly DateTime = typeFactories.DateTime;
+  readonly Time = typeFactories.Time;
+  readonly Interval = typeFactories.Interval;
+  readonly JSON = typeFactories.JSON;
+  readonly JSONB = typeFactories.JSONB;
+  readonly UUID = typeFactories.UUID;
+  readonly LargeBinary = typeFactories.LargeBinary;
+  readonly ARRAY = typeFactories.ARRAY;
+  readonly Enum = typeFactories.Enum;
+
+  // Expressions.
+  readonly and = expr.and;
+  readonly or = expr.or;
+  readonly not = expr.not;
+  readonly concat = expr.concat;
+  readonly literal = expr.literal;
+  readonly cast = expr.cast;
+  readonly text = expr.text;
+  readonly exists = expr.exists;
+  /** `db.func.count(User.id)`, `db.func.now()`, any SQL function by name. */
+  readonly func: FuncNamespace;
+  /** SQL `NULL` (for JSON columns, where a JavaScript `null` is written as JSON null). */
+  readonly null = expr.NULL;
+
+  /** DDL: `await db.gino.createAll()` / `dropAll()`. */
+  readonly gino: {
+    createAll(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
+    dropAll(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
+  };
+
+  constructor(options: GinoOptions = {}) {
+    this.options = options;
+    this.func = funcNamespace(this);
+    this.gino = {
+      createAll: (o = {}) => this.createTables(this.tables, o),
+      dropAll: (o = {}) => this.dropTables(this.tables, o),
+    };
+  }
+
+  // ---- schema -------------------------------------------------------------------------------
+
+  /**
+   * A column definition: `db.Column(db.Integer(), { primaryKey: true })`.
+   * Options: primaryKey nullable default serverDefault unique index name comment autoincrement references.
+   */
+  Column<T, const O extends ColumnOptions<T> = Record<never, never>>(type: SqlType<T>, options?: O): ColumnDef<T, NotNullOf<O>> {
+    return new ColumnDef<T, NotNullOf<O>>(type, options ?? {});
+  }
+
+  /** `references: db.ForeignKey('teams.id', { onDelete: 'CASCADE' })`. */
+  ForeignKey(target: string, options?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction; name?: string }): ForeignKey {
+    return new ForeignKey(target, options);
+  }
+
+  /** `_pk: db.PrimaryKeyConstraint('day', 'booker', { name: 'bookings_pkey' })`. */
+  PrimaryKeyConstraint(...args: (string | NameOpts)[]): PrimaryKeyConstraint {
+    const [cols, opts] = splitOptions<NameOpts>(args);
+    return new PrimaryKeyConstraint(cols, opts);
+  }
+
+  UniqueConstraint(...args: (string | NameOpts)[]): UniqueConstraint {
+    const [cols, opts] = splitOptions<NameOpts>(args);
+    return new UniqueConstraint(cols, opts);
+  }
+
+  ForeignKeyConstraint(
+    columns: readonly string[],
+    refColumns: readonly string[],
+    options?: { name?: string; onDelete?: ReferentialAction; onUpdate?: ReferentialAction },
+  ): ForeignKeyConstraint {
+    return new ForeignKeyConstraint(columns, refColumns, options);
+  }
+
+  CheckConstraint(sqlText: string, options?: NameOpts): CheckConstraint {
+    return new CheckConstraint(sqlText, options);
+  }
+
+  /** `_idx: db.Index('bookings_idx_day_room', 'day', 'room', { unique: true })`. */
+  Index(name: string, ...args: (string | expr.Expr | { unique?: boolean })[]): Index {
+    const last = args[args.length - 1];
+    const hasOpts = last !== undefined && typeof last === 'object' && !(last instanceof expr.Expr);
+    const cols = (hasOpts ? args.slice(0, -1) : args) as (string | expr.Expr)[];
+    return new Index(name, cols, hasOpts ? (last as { unique?: boolean }) : {});
+  }
+
+  /**
+   * A model class for a table; extend it.
+   *
+   * @example
+   * class User extends db.Model({
+   *   __tablename__: 'users',
+   *   id: db.Column(db.Integer(), { primaryKey: true }),
+   *   nickname: db.Column(db.Unicode(), { default: 'noname' }),
+   * }) {}
+   */
+  Model<const D extends ModelDefinition>(definition: D): ModelClass<D> {
+    return defineModel(this, definition) as unknown as ModelClass<D>;
+  }
+
+  /** `SELECT` of columns and expressions; rows are plain objects keyed by attribute or label. */
+  select<R = Record<string, unknown>>(columns: readonly expr.Expr[] | expr.Expr, ...more: expr.Expr[]): Select<R, unknown> {
+    const list = Array.isArray(columns) ? [...columns, ...more] : [columns as expr.Expr, ...more];
+    return new Select<R, unknown>({ columns: list, runner: this });
+  }
+
+  registerTable(table: Table): void {
+    const existing = this.tables.findIndex((t) => t.name === table.name && t.schema === table.schema);
+    if (existing !== -1) this.tables.splice(existing, 1);
+    this.tables.push(table);
+  }
+
+  // ---- binding ------------------------------------------------------------------------------
+
+  private store(): Store | undefined {
+    return this.context.get();
+  }
+
+  private stack(): Engine[] {
+    return this.store()?.stack ?? this.globalStack;
+  }
+
+  /**
+   * Bind a database: a URL (API.md §3), an adapter from a factory, or an Engine. Pushes it on the
+   * current stack (the scope's own inside `db.scope()`) and returns the Engine.
+   */
+  async setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
+    let engine: Engine;
+    if (bind instanceof Engine) engine = bind;
+    else if (typeof bind === 'string') engine = new Engine(await resolveAdapter(bind, options), { logger: this.options.logger });
+    else if (isAdapter(bind)) engine = new Engine(bind, { logger: this.options.logger });
+    else throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
+    this.stack().push(engine);
+    return engine;
+  }
+
+  /** Unbind the most recent binding of the current stack and return it (close it yourself). */
+  popBind(): Engine {
+    const stack = this.stack();
+    const engine = stack.pop();
+    if (!engine) throw new UninitializedError('popBind(): nothing is bound here; setBind() first');
+    return engine;
+  }
+
+  /** The current Engine; `UninitializedError` when nothing is bound. */
+  get bind(): Engine {
+    const stack = this.stack();
+    const engine = stack[stack.length - 1] ?? this.globalStack[this.globalStack.length - 1];
+    if (!engine) {
+      throw new UninitializedError(
+        "gino engine is not initialized: call await db.setBind(url) first (or pass { bind } to this call)",
+      );
+    }
+    return engine;
+  }
+
+  /** Whether anything is bound in the current scope. */
+  get isBound(): boolean {
+    return this.stack().length > 0 || this.globalStack.length > 0;
+  }
+
+  /** Where a query runs: an explicit bind, the current transaction or connection, else `db.bind`. */
+  runnerFor(bind?: unknown): QueryRunner {
+    if (bind !== undefined && bind !== null) {
+      if (bind instanceof QueryRunner) return bind;
+      throw new InvalidRequestError('bind must be an Engine, a Connection or a Transaction');
+    }
+    return this.store()?.target ?? this.bind;
+  }
+
+  /**
+   * Run `fn` with its own binding stack (per request on Workers): bindings made inside are
+   * invisible outside and to concurrent scopes.
+   */
+  async scope<R>(fn: () => Promise<R> | R): Promise<R> {
+    await this.context.ready();
+    // Throws a clear UnsupportedError where the runtime has no AsyncLocalStorage.
+    return this.context.run({ stack: [], target: undefined }, async () => await fn());
+  }
+
+  /** Scope, bind, run `fn(engine)`, and close the binding even when `fn` throws. */
+  async withBind<R>(bind: Bindable, fn: (engine: Engine) => Promise<R> | R, options: Record<string, unknown> = {}): Promise<R> {
+    const body = async (): Promise<R> => {
+      const engine = await this.setBind(bind, options);
+      try {
+        return await fn(engine);
+      } finally {
+        const stack = this.stack();
+        const i = stack.lastIndexOf(engine);
+        if (i !== -1) stack.splice(i, 1);
+        if (engine !== bind) await engine.close();
+      }
+    };
+    if (await this.context.ready()) return this.scope(body);
+    // Without AsyncLocalStorage there is no private stack: hand the engine over explicitly.
+    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
+    try {
+      return await fn(engine);
+    } finally {
+      if (engine !== bind) await engine.close();
+    }
+  }
+
+  /** An Engine for a URL or adapter, not bound. */
+  async createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+    const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
+    return new Engine(adapter, { logger: this.options.logger });
+  }
+
+  private wrap = async <R>(target: QueryRunner, fn: () => Promise<R>): Promise<R> => {
+    if (!this.context.available) return fn();
+    const store = this.store();
+    return this.context.run({ stack: store?.stack ?? this.globalStack, target }, fn);
+  };
+
+  /**
+   * A transaction: committed when `fn` resolves, rolled back when it throws; nested calls are
+   * savepoints. Inside, queries run on its connection without passing `tx` (where the runtime has
+   * AsyncLocalStorage); `{ bind: tx }` works everywhere.
+   */
+  async transaction<R>(
+    fn: (tx: Transaction) => Promise<R>,
+    options: TransactionOptions & { bind?: unknown } = {},
+  ): Promise<R | undefined> {
+    await this.context.ready();
+    const { bind, ...txOptions } = options;
+    const current = this.runnerFor(bind);
+    if (current instanceof Transaction) return current.connection.transaction(fn, txOptions, this.wrap);
+    if (current instanceof Connection) return current.transaction(fn, txOptions, this.wrap);
+    return (current as Engine).transaction(fn, txOptions, this.wrap);
+  }
+
+  /** A dedicated connection for `fn` (queries inside use it), released afterwards. */
+  async acquire<R>(fn: (conn: Connection) => Promise<R>, options: { bind?: unknown } = {}): Promise<R> {
+    await this.context.ready();
+    const current = this.runnerFor(options.bind);
+    if (current instanceof Connection || current instanceof Transaction) return fn(current instanceof Transaction ? current.connection : current);
+    return (current as Engine).acquire(fn, this.wrap);
+  }
+
+  /** Statements run atomically; their rows in order. One request on neon-http. */
+  async batch(queries: readonly Query[], options: BatchOptions & { bind?: unknown } = {}): Promise<unknown[][]> {
+    const { bind, ...batchOptions } = options;
+    const current = this.runnerFor(bind);
+    if (current instanceof Engine) return current.batch(queries, batchOptions);
+    const out: unknown[][] = [];
+    for (const q of queries) out.push(await current.all(q));
+    return out;
+  }
+
+  // ---- running ------------------------------------------------------------------------------
+
+  private runner(optionsOrParams: unknown, options?: { bind?: unknown }): [readonly unknown[] | undefined, QueryRunner] {
+    if (Array.isArray(optionsOrParams)) return [optionsOrParams, this.runnerFor(options?.bind)];
+    return [undefined, this.runnerFor((optionsOrParams as { bind?: unknown } | undefined)?.bind ?? options?.bind)];
+  }
+
+  /** Every row of a statement or SQL string (`$1` parameters). */
+  all<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<R[]> {
+    const [p, r] = this.runner(params, options);
+    return r.all<R>(query, p);
+  }
+  first<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<R | null> {
+    const [p, r] = this.runner(params, options);
+    return r.first<R>(query, p);
+  }
+  one<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<R> {
+    const [p, r] = this.runner(params, options);
+    return r.one<R>(query, p);
+  }
+  oneOrNone<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<R | null> {
+    const [p, r] = this.runner(params, options);
+    return r.oneOrNone<R>(query, p);
+  }
+  scalar<S = unknown>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<S | null> {
+    const [p, r] = this.runner(params, options);
+    return r.scalar<S>(query, p);
+  }
+  status<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<StatusResult<R>> {
+    const [p, r] = this.runner(params, options);
+    return r.status<R>(query, p);
+  }
+
+  /** Rows through a server-side cursor, `prefetch` at a time (not on neon-http). */
+  iterate<R = Record<string, unknown>>(query: Query, options: { prefetch?: number; bind?: unknown; params?: readonly unknown[] } = {}): AsyncIterable<R> {
+    return {
+      [Symbol.asyncIterator]: () => {
+        const compiled = toCompiled(query, options.params);
+        const loader = typeof query === 'string' ? undefined : (query as { state?: { loader?: unknown } }).state?.loader;
+        return iterateCursor(this.runnerFor(options.bind), compiled, loader ?? null, options.prefetch) as AsyncIterator<R>;
+      },
+    };
+  }
+
+  /** The SQL and parameters a statement compiles to. */
+  compile(query: object): { sql: string; params: unknown[] } {
+    const c = query instanceof expr.Func ? compile(new Select({ columns: [query] })) : compile(query);
+    return { sql: c.sql, params: c.params };
+  }
+
+  extension(statement: object, loader: unknown): GinoExtension<unknown, unknown> {
+    return new StatementExtension(this, statement, loader);
+  }
+
+  // ---- DDL ----------------------------------------------------------------------------------
+
+  async createTable(table: Table, options: { checkfirst?: boolean; bind?: unknown } = {}): Promise<void> {
+    await this.createTables([table], options);
+  }
+
+  async dropTable(table: Table, options: { checkfirst?: boolean; bind?: unknown } = {}): Promise<void> {
+    await this.dropTables([table], options);
+  }
+
+  private async existing(runner: QueryRunner, tables: readonly Table[]): Promise<{ tables: Set<Table>; types: Set<string> }> {
+    const names = tables.map((t) => quoteQualified(t.schema, t.name));
+    const enumNames = tables.flatMap((t) => enumsOf(t).map((e) => quoteQualified(t.schema, e.name)));
+    const rows = await runner.all<{ kind: string; name: string }>(
+      `SELECT 't' AS kind, n AS name FROM unnest($1::text[]) AS n WHERE to_regclass(n) IS NOT NULL
+       UNION ALL SELECT 'e', n FROM unnest($2::text[]) AS n WHERE to_regtype(n) IS NOT NULL`,
+      [names, enumNames],
+    );
+    const found = new Set(rows.filter((r) => r.kind === 't').map((r) => r.name));
+    return {
+      tables: new Set(tables.filter((t, i) => found.has(names[i] as string))),
+      types: new Set(rows.filter((r) => r.kind === 'e').map((r) => r.name)),
+    };
+  }
+
+  private async runDdl(runner: QueryRunner, statements: string[]): Promise<void> {
+    if (statements.length === 0) return;
+    if (runner instanceof Engine) {
+      const caps = runner.capabilities;
+      if (caps.transactions) {
+        await runner.transaction(async (tx) => {
+          for (const sql of statements) await tx.status(sql);
+        });
+        return;
+      }
+      if (caps.nativeBatch) {
+        await runner.batch(statements);
+        return;
+      }
+    }
+    for (const sql of statements) await runner.status(sql);
+  }
+
+  private async createTables(tables: readonly Table[], options: { checkfirst?: boolean; bind?: unknown }): Promise<void> {
+    const runner = this.runnerFor(options.bind);
+    const ordered = sortByDependency(tables);
+    const checkfirst = options.checkfirst ?? true;
+    const have = checkfirst ? await this.existing(runner, ordered) : { tables: new Set<Table>(), types: new Set<string>() };
+    const statements: string[] = [];
+    const madeTypes = new Set<string>();
+    for (const table of ordered) {
+      if (have.tables.has(table)) continue;
+      for (const e of enumsOf(table)) {
+        const q = quoteQualified(table.schema, e.name);
+        if (have.types.has(q) || madeTypes.has(q)) continue;
+        madeTypes.add(q);
+        statements.push(createEnumSql(e, table.schema));
+      }
+    }
+    for (const table of ordered) {
+      if (have.tables.has(table)) continue;
+      statements.push(createTableSql(table), ...createIndexSqls(table), ...commentSqls(table));
+    }
+    await this.runDdl(runner, statements);
+  }
+
+  private async dropTables(tables: readonly Table[], options: { checkfirst?: boolean; bind?: unknown }): Promise<void> {
+    const runner = this.runnerFor(options.bind);
+    const ordered = sortByDependency(tables).reverse();
+    const checkfirst = options.checkfirst ?? true;
+    const have = checkfirst ? await this.existing(runner, ordered) : undefined;
+    const statements: string[] = [];
+    const dropped = new Set<string>();
+    for (const table of ordered) {
+      if (have && !have.tables.has(table)) continue;
+      statements.push(dropTableSql(table));
+    }
+    for (const table of ordered) {
+      for (const e of enumsOf(table)) {
+        const q = quoteQualified(table.schema, e.name);
+        if (dropped.has(q) || (have && !have.types.has(q))) continue;
+        // Keep a type another (not dropped) table still uses.
+        const stillUsed = this.tables.some((t) => !tables.includes(t) && enumsOf(t).some((x) => x.name === e.name && t.schema === table.schema));
+        if (stillUsed) continue;
+        dropped.add(q);
+        statements.push(dropEnumSql(e, table.schema));
+      }
+    }
+    await this.runDdl(runner, statements);
+  }
+}
+
+/** Tables ordered so each comes after the tables its foreign keys reference. */
+function sortByDependency(tables: readonly Table[]): Table[] {
+  const out: Table[] = [];
+  const state = new Map<Table, 'visiting' | 'done'>();
+  const byName = (name: string, schema: string | undefined) =>
+    tables.find((t) => t.name === name && (schema === undefined || t.schema === schema));
+  const visit = (t: Table): void => {
+    const s = state.get(t);
+    if (s === 'done' || s === 'visiting') return;
+    state.set(t, 'visiting');
+    for (const fk of t.foreignKeys) {
+      const target = byName(fk.target.table, fk.target.schema ?? t.schema);
+      if (target && target !== t) visit(target);
+    }
+    state.set(t, 'done');
+    out.push(t);
+  };
+  for (const t of tables) visit(t);
+  return out;
+}
+
+export { GinoError };

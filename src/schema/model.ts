@@ -1,0 +1,234 @@
+/**
+ * `db.Model({...})`: a class per table, built from one definition object holding the table name,
+ * columns, constraints, indexes and table args — GINO's class body as an object.
+ */
+import {
+  type BindOption,
+  createInstance,
+  deleteInstance,
+  type GetOptions,
+  getInstance,
+  instanceWhere,
+  modelName,
+  tableOf,
+  UpdateRequest,
+  valuesOf,
+} from '../crud/crud.js';
+import { InvalidRequestError } from '../errors.js';
+import { Delete, Insert, Update } from '../sql/dml.js';
+import type { Expr } from '../sql/expr.js';
+import type { AnyConstructor, Runner } from '../sql/runner.js';
+import {
+  Alias,
+  type Column,
+  ColumnDef,
+  type Constraint,
+  type FromItem,
+  Index,
+  type Join,
+  Table,
+} from '../sql/schema.js';
+import { Select } from '../sql/select.js';
+import type { ModelDefinition } from './typing.js';
+
+/** What a model needs of its Gino instance. */
+export interface ModelHost extends Runner {
+  registerTable(table: Table): void;
+  createTable(table: Table, options: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
+  dropTable(table: Table, options: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
+}
+
+const RESERVED_INSTANCE = new Set(['create', 'update', 'delete', 'toDict', 'lookup', 'constructor', 'append_where_primary_key']);
+const RESERVED_STATIC = new Set([
+  'query',
+  'select',
+  'update',
+  'delete',
+  'insert',
+  'create',
+  'get',
+  'load',
+  'distinct',
+  'alias',
+  'join',
+  'outerjoin',
+  'gino',
+  'prototype',
+  'columns',
+  '__table__',
+  '__tablename__',
+]);
+
+const CONSTRAINT_KINDS = new Set(['primaryKeyConstraint', 'uniqueConstraint', 'foreignKeyConstraint', 'checkConstraint']);
+
+/**
+ * The base of every model class. Instances are plain objects holding column values as properties:
+ * no identity map, no change tracking.
+ */
+export class ModelBase {
+  declare static readonly __table__: Table;
+  declare static readonly __tablename__: string;
+
+  constructor(values?: Record<string, unknown>) {
+    if (values) {
+      const model = this.constructor as typeof ModelBase;
+      const table = model.__table__;
+      if (!table) {
+        throw new InvalidRequestError(`${modelName(model)} is abstract (no __tablename__): it cannot have instances`);
+      }
+      for (const key of Object.keys(values)) {
+        if (!table.c[key]) {
+          throw new InvalidRequestError(
+            `${modelName(model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')})`,
+          );
+        }
+        const v = values[key];
+        if (v !== undefined) (this as Record<string, unknown>)[key] = v;
+      }
+    }
+  }
+
+  /** `SELECT <every column> FROM <table>`, rows as instances of this class. */
+  static get query(): Select<unknown, unknown> {
+    const table = tableOf(this as never);
+    return new Select({ columns: table.columns, runner: table.runner as Runner, loader: this });
+  }
+
+  /** `SELECT <named columns> FROM <table>`, rows as plain objects. */
+  static select(...names: string[]): Select<unknown, unknown> {
+    const table = tableOf(this as never);
+    const columns = names.length ? names.map((n) => table.column(n)) : table.columns;
+    return new Select({ columns, runner: table.runner as Runner });
+  }
+
+  /** `UPDATE <table>`: add `.values({...})` and `.where(...)`. */
+  static get update(): Update<unknown> {
+    const table = tableOf(this as never);
+    return new Update({ table, runner: table.runner as Runner, loader: this });
+  }
+
+  /** `DELETE FROM <table>`: add `.where(...)`. */
+  static get delete(): Delete<unknown> {
+    const table = tableOf(this as never);
+    return new Delete({ table, runner: table.runner as Runner, loader: this });
+  }
+
+  /** `INSERT INTO <table>`: `.values(row | rows)`, `.returning()` for instances. */
+  static insert(): Insert<unknown> {
+    const table = tableOf(this as never);
+    return new Insert({ table, runner: table.runner as Runner, loader: this });
+  }
+
+  /** Insert one row and return it as an instance (server defaults included). */
+  static create(values: Record<string, unknown> = {}, options: BindOption = {}): Promise<unknown> {
+    const instance = new this(values);
+    return createInstance(instance, this as never, options);
+  }
+
+  /** The row with this primary key (a value, an array, or an object by attribute), or null. */
+  static get(ident: unknown, options: GetOptions = {}): Promise<unknown> {
+    return getInstance(this as never, ident, options);
+  }
+
+  /** `<table> AS name`: its columns are `alias.<key>` (and `alias.c.<key>`); rows load as this model. */
+  static alias(name?: string): Alias & Record<string, Column> {
+    const table = tableOf(this as never);
+    const alias = new Alias(table, name ?? `${table.name}_1`);
+    for (const col of alias.columns) {
+      if (!(col.key in alias)) Object.defineProperty(alias, col.key, { value: col, enumerable: true });
+    }
+    return alias as Alias & Record<string, Column>;
+  }
+
+  static join(right: FromItem | { __table__: Table }, on?: Expr): Join {
+    return tableOf(this as never).join(fromItem(right), on);
+  }
+
+  static outerjoin(right: FromItem | { __table__: Table }, on?: Expr): Join {
+    return tableOf(this as never).outerjoin(fromItem(right), on);
+  }
+
+  /** `db.gino`-style DDL for this model's table alone. */
+  static get gino(): { create(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>; drop(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void> } {
+    const table = tableOf(this as never);
+    const host = table.runner as ModelHost;
+    return {
+      create: (options = {}) => host.createTable(table, options),
+      drop: (options = {}) => host.dropTable(table, options),
+    };
+  }
+
+  /** Insert this instance; it takes the values the server returned. Resolves to the instance. */
+  create(options: BindOption = {}): Promise<this> {
+    return createInstance(this, this.constructor as never, options);
+  }
+
+  /** Change values in memory now; `.apply()` writes them (only the changed columns). */
+  update(values: Record<string, unknown>): UpdateRequest<this> {
+    return new UpdateRequest(this, this.constructor as never, () => this.lookup(), values);
+  }
+
+  /** `DELETE` this row; resolves to the status, e.g. `'DELETE 1'`. The instance keeps its values. */
+  delete(options: BindOption = {}): Promise<string> {
+    return deleteInstance(this, this.constructor as never, this.lookup(), options);
+  }
+
+  /** The WHERE clause naming this instance's row: its primary key. Override for tables without one. */
+  lookup(): Expr {
+    return instanceWhere(this, this.constructor as never);
+  }
+
+  /** The column values by attribute name. */
+  toDict(): Record<string, unknown> {
+    return valuesOf(this, tableOf(this.constructor as never));
+  }
+}
+
+function fromItem(value: FromItem | { __table__: Table }): FromItem {
+  return '__table__' in value ? value.__table__ : value;
+}
+
+/** Build the model class of a definition. */
+export function defineModel(host: ModelHost, definition: ModelDefinition): typeof ModelBase {
+  const tablename = definition.__tablename__;
+  const schema = definition.__table_args__?.schema;
+  const columns: { key: string; def: ColumnDef }[] = [];
+  const constraints: Constraint[] = [];
+  const indexes: Index[] = [];
+  const extras: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(definition)) {
+    if (key === '__tablename__' || key === '__table_args__') continue;
+    if (value instanceof ColumnDef) {
+      if (RESERVED_INSTANCE.has(key) || RESERVED_STATIC.has(key)) {
+        throw new InvalidRequestError(
+          `column '${key}' of ${tablename ?? 'a model'} clashes with a model method; use another key and { name: '${key}' }`,
+        );
+      }
+      columns.push({ key, def: value });
+    } else if (value instanceof Index) {
+      indexes.push(value);
+    } else if (value !== null && typeof value === 'object' && CONSTRAINT_KINDS.has((value as { kind?: string }).kind ?? '')) {
+      constraints.push(value as Constraint);
+    } else {
+      extras.push([key, value]);
+    }
+  }
+  if (extras.length) {
+    throw new InvalidRequestError(
+      `${tablename ?? 'model'}: '${extras[0]?.[0]}' is not a column, constraint or index (use db.Column(...), db.Index(...))`,
+    );
+  }
+  const table = tablename === undefined ? undefined : new Table(tablename, schema, columns, constraints, indexes, host);
+  const model = class extends ModelBase {};
+  if (table) {
+    Object.defineProperty(model, '__table__', { value: table });
+    Object.defineProperty(model, '__tablename__', { value: tablename });
+    for (const col of table.columns) {
+      Object.defineProperty(model, col.key, { value: col, enumerable: true, configurable: true });
+    }
+    host.registerTable(table);
+  }
+  return model;
+}
+
+export type { AnyConstructor };

@@ -1,0 +1,93 @@
+/**
+ * The types of models: the instance type comes from the columns (`user.id` is `number`), creation
+ * and update values accept only known keys, and statics carry typed column expressions.
+ */
+import type { BindOption, GetOptions, UpdateRequest } from '../crud/crud.js';
+import type { Delete, Insert, Update } from '../sql/dml.js';
+import type { Expr } from '../sql/expr.js';
+import type { AnyConstructor } from '../sql/runner.js';
+import type { Alias, Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/schema.js';
+import type { Select } from '../sql/select.js';
+
+/** The definition object given to `db.Model({...})`. */
+export interface ModelDefinition {
+  __tablename__?: string;
+  __table_args__?: { schema?: string };
+  [key: string]: unknown;
+}
+
+/** Whether a column's options make it NOT NULL. */
+export type NotNullOf<O> = O extends { primaryKey: true } ? true : O extends { nullable: false } ? true : false;
+
+// biome-ignore lint/suspicious/noExplicitAny: matching any column definition
+type AnyColumnDef = ColumnDef<any, any>;
+
+/** The attribute keys of the columns in a definition. */
+export type ColumnKeys<D> = { [K in keyof D]: D[K] extends AnyColumnDef ? K : never }[keyof D] & string;
+
+/** A column's JavaScript type. */
+export type ColumnType<C> = C extends ColumnDef<infer T, infer _NN> ? T : never;
+
+/** A column's value on an instance: `T`, or `T | null` when the column is nullable. */
+export type ColumnValue<C> = C extends ColumnDef<infer T, infer NN> ? (NN extends true ? T : T | null) : never;
+
+/** An instance's column values. */
+export type ModelValues<D> = { -readonly [K in ColumnKeys<D>]: ColumnValue<D[K]> };
+
+/** Values accepted by `create`, `new Model(...)` and `update(...)`: known keys only, all optional. */
+export type ModelInput<D> = { [K in ColumnKeys<D>]?: ColumnType<D[K]> | null | Expr<unknown> };
+
+/** The instance methods of every model. */
+export interface ModelMethods<D> {
+  /** Insert this instance; it takes what the server returned (ids, server defaults). */
+  create(options?: BindOption): Promise<this>;
+  /** Change values now; `.apply()` writes only the changed columns. */
+  update(values: ModelInput<D>): UpdateRequest<this>;
+  /** Delete this row: `'DELETE 1'`. The instance keeps its values. */
+  delete(options?: BindOption): Promise<string>;
+  /** The WHERE clause naming this instance's row. */
+  lookup(): Expr<boolean>;
+  toDict(): Partial<ModelValues<D>>;
+}
+
+export type ModelInstance<D> = ModelValues<D> & ModelMethods<D>;
+
+/** The column expressions as statics: `User.id` is a `Column<number, 'id'>`. */
+export type ModelColumns<D> = { readonly [K in ColumnKeys<D>]: Column<ColumnType<D[K]>, K> };
+
+/** A primary-key value: a scalar, an array in key order, or an object by attribute. */
+export type Ident = string | number | bigint | Date | readonly unknown[] | Readonly<Record<string, unknown>>;
+
+export interface ModelStatics<D> {
+  readonly __table__: Table;
+  readonly __tablename__: string;
+  /** `SELECT` every column; rows are instances. */
+  readonly query: Select<ModelInstance<D>, ModelValues<D>[ColumnKeys<D>]>;
+  /** `SELECT` the named columns; rows are plain objects. */
+  select<K extends ColumnKeys<D>, K2 extends ColumnKeys<D> = K>(
+    first: K,
+    ...rest: K2[]
+  ): Select<Pick<ModelValues<D>, K | K2>, ModelValues<D>[K]>;
+  select(): Select<ModelValues<D>, unknown>;
+  /** `UPDATE` over the table: `.values({...}).where(...)`. */
+  readonly update: Update<ModelInstance<D>>;
+  /** `DELETE` over the table: `.where(...)`. */
+  readonly delete: Delete<ModelInstance<D>>;
+  insert(): Insert<ModelInstance<D>>;
+  /** Insert a row; resolves to an instance of the class it was called on. */
+  create<M extends AnyConstructor>(this: M, values?: ModelInput<D>, options?: BindOption): Promise<InstanceType<M>>;
+  /** The row with this primary key, or null. */
+  get<M extends AnyConstructor>(this: M, ident: Ident, options?: GetOptions): Promise<InstanceType<M> | null>;
+  alias(name?: string): Alias & ModelColumns<D>;
+  join(right: FromItem | { __table__: Table }, on?: Expr): Join;
+  outerjoin(right: FromItem | { __table__: Table }, on?: Expr): Join;
+  readonly gino: {
+    create(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
+    drop(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
+  };
+}
+
+/** The class `db.Model(definition)` returns; extend it: `class User extends db.Model({...}) {}`. */
+export type ModelClass<D> = ModelStatics<D> & ModelColumns<D> & (new (values?: ModelInput<D>) => ModelInstance<D>);
+
+export type { ColumnOptions };

@@ -1,0 +1,388 @@
+/**
+ * The SQL expression language: immutable, kind-tagged expression nodes with GINO's (SQLAlchemy's)
+ * operators as methods. `src/compiler/` renders them; nothing here knows SQL text.
+ */
+import { InvalidRequestError } from '../errors.js';
+import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
+import { extensionOf, type GinoExtension } from './runner.js';
+
+/** A value or an expression of the same JavaScript type. */
+export type Operand<T> = T | Expr<T> | Expr<unknown>;
+
+export type ExprKind =
+  | 'column'
+  | 'bind'
+  | 'keyword'
+  | 'binary'
+  | 'unary'
+  | 'between'
+  | 'in'
+  | 'list'
+  | 'func'
+  | 'cast'
+  | 'label'
+  | 'text'
+  | 'grouping'
+  | 'scalarSelect'
+  | 'exists';
+
+/** Anything that compiles to a SELECT (a statement or a subquery source); duck-typed by `kind`. */
+export interface SelectLike {
+  readonly kind: 'select';
+}
+
+const BOOLEAN = typeFactories.Boolean();
+const TEXT = typeFactories.Text();
+const INTEGER = typeFactories.Integer();
+
+/** A SQL expression whose values are `T` in JavaScript. */
+export abstract class Expr<T = unknown> {
+  declare readonly __js?: T;
+  abstract readonly kind: ExprKind;
+  abstract readonly type: SqlType;
+
+  /** `=`; compared with `null` it is `IS NULL`. */
+  eq(other: Operand<T> | null): Expr<boolean> {
+    return other === null ? new Unary('IS NULL', this, true, BOOLEAN) : compare(this, '=', other);
+  }
+  /** `<>`; compared with `null` it is `IS NOT NULL`. */
+  ne(other: Operand<T> | null): Expr<boolean> {
+    return other === null ? new Unary('IS NOT NULL', this, true, BOOLEAN) : compare(this, '!=', other);
+  }
+  lt(other: Operand<T>): Expr<boolean> {
+    return compare(this, '<', other);
+  }
+  le(other: Operand<T>): Expr<boolean> {
+    return compare(this, '<=', other);
+  }
+  gt(other: Operand<T>): Expr<boolean> {
+    return compare(this, '>', other);
+  }
+  ge(other: Operand<T>): Expr<boolean> {
+    return compare(this, '>=', other);
+  }
+  /** `IN (...)` with a list (each value a parameter) or a subquery. An empty list is false. */
+  in(values: readonly Operand<T>[] | SelectLike): Expr<boolean> {
+    return new In(this, inItems(this, values), false);
+  }
+  /** `NOT IN (...)`; an empty list is true. */
+  notIn(values: readonly Operand<T>[] | SelectLike): Expr<boolean> {
+    return new In(this, inItems(this, values), true);
+  }
+  like(pattern: Operand<string>): Expr<boolean> {
+    return compare(this, 'LIKE', pattern, TEXT);
+  }
+  ilike(pattern: Operand<string>): Expr<boolean> {
+    return compare(this, 'ILIKE', pattern, TEXT);
+  }
+  notLike(pattern: Operand<string>): Expr<boolean> {
+    return compare(this, 'NOT LIKE', pattern, TEXT);
+  }
+  notIlike(pattern: Operand<string>): Expr<boolean> {
+    return compare(this, 'NOT ILIKE', pattern, TEXT);
+  }
+  isNull(): Expr<boolean> {
+    return new Unary('IS NULL', this, true, BOOLEAN);
+  }
+  isNotNull(): Expr<boolean> {
+    return new Unary('IS NOT NULL', this, true, BOOLEAN);
+  }
+  between(low: Operand<T>, high: Operand<T>): Expr<boolean> {
+    return new Between(this, coerce(low, this.type), coerce(high, this.type), false);
+  }
+  notBetween(low: Operand<T>, high: Operand<T>): Expr<boolean> {
+    return new Between(this, coerce(low, this.type), coerce(high, this.type), true);
+  }
+  /** `a || b`. */
+  concat(other: Operand<string> | Operand<T>): Expr<string> {
+    return new Grouping(new Binary(this, '||', coerce(other, TEXT), TEXT));
+  }
+  add(other: Operand<T>): Expr<T> {
+    return arithmetic(this, isStringType(this.type) ? '||' : '+', other);
+  }
+  sub(other: Operand<T>): Expr<T> {
+    return arithmetic(this, '-', other);
+  }
+  mul(other: Operand<T>): Expr<T> {
+    return arithmetic(this, '*', other);
+  }
+  div(other: Operand<T>): Expr<T> {
+    return arithmetic(this, '/', other);
+  }
+  /** Unary minus. */
+  neg(): Expr<T> {
+    return new Unary('-', this, false, this.type) as Expr<T>;
+  }
+  asc(): Expr<T> {
+    return new Unary('ASC', this, true, this.type) as Expr<T>;
+  }
+  desc(): Expr<T> {
+    return new Unary('DESC', this, true, this.type) as Expr<T>;
+  }
+  nullsFirst(): Expr<T> {
+    return new Unary('NULLS FIRST', this, true, this.type) as Expr<T>;
+  }
+  nullsLast(): Expr<T> {
+    return new Unary('NULLS LAST', this, true, this.type) as Expr<T>;
+  }
+  /** `expr AS name`: the key of this column in result rows. */
+  label<N extends string>(name: N): Label<T, N> {
+    return new Label<T, N>(this, name);
+  }
+  /** `CAST(expr AS type)`. */
+  cast<U>(type: SqlType<U>): Expr<U> {
+    return new Cast<U>(this, type);
+  }
+  /** A generic binary operator, e.g. `expr.op('@>', value)`. */
+  op(operator: string, other: unknown, resultType: SqlType = BOOLEAN): Expr<unknown> {
+    if (!/^[~!@#%^&|`?+\-*/<>=]+$|^[A-Z][A-Z ]*$/.test(operator)) {
+      throw new InvalidRequestError(`'${operator}' is not an operator; operators are symbols or upper-case words`);
+    }
+    return new Binary(this, operator, coerce(other, this.type), resultType);
+  }
+}
+
+function isStringType(type: SqlType): boolean {
+  return type.kind === 'String' || type.kind === 'Unicode' || type.kind === 'Text';
+}
+
+function compare<T>(left: Expr<T>, op: string, right: unknown, rightType?: SqlType): Expr<boolean> {
+  return new Binary(left, op, coerce(right, rightType ?? left.type), BOOLEAN);
+}
+
+function arithmetic<T>(left: Expr<T>, op: string, right: unknown): Expr<T> {
+  return new Grouping(new Binary(left, op, coerce(right, left.type), left.type)) as Expr<T>;
+}
+
+function inItems(left: Expr, values: readonly unknown[] | SelectLike): readonly Expr[] | SelectLike {
+  if (Array.isArray(values)) return values.map((v) => coerce(v, left.type));
+  if ((values as SelectLike).kind === 'select') return values as SelectLike;
+  throw new InvalidRequestError('in() and notIn() take an array of values or a select statement');
+}
+
+/** True for anything the expression language treats as an expression. */
+export function isExpr(value: unknown): value is Expr {
+  return value instanceof Expr;
+}
+
+/** A value becomes a bind parameter of the given type; expressions and selects pass through. */
+export function coerce(value: unknown, type: SqlType = NULLTYPE): Expr {
+  if (value instanceof Expr) return value;
+  if (value !== null && typeof value === 'object' && (value as { kind?: unknown }).kind === 'select') {
+    return new ScalarSelect(value as SelectLike);
+  }
+  return new Bind(value, type);
+}
+
+/** A value sent as a `$n` parameter, serialised by `type`. */
+export class Bind<T = unknown> extends Expr<T> {
+  readonly kind = 'bind';
+  constructor(
+    readonly value: unknown,
+    readonly type: SqlType,
+  ) {
+    super();
+  }
+}
+
+/** A bare SQL keyword: `NULL`, `TRUE`, `FALSE`, `DEFAULT`, `*`. */
+export class Keyword<T = unknown> extends Expr<T> {
+  readonly kind = 'keyword';
+  constructor(
+    readonly sql: 'NULL' | 'TRUE' | 'FALSE' | 'DEFAULT' | '*',
+    readonly type: SqlType = NULLTYPE,
+  ) {
+    super();
+  }
+}
+
+export class Binary<T = unknown> extends Expr<T> {
+  readonly kind = 'binary';
+  constructor(
+    readonly left: Expr,
+    readonly operator: string,
+    readonly right: Expr,
+    readonly type: SqlType,
+  ) {
+    super();
+  }
+}
+
+/** Prefix (`NOT x`, `-x`) or postfix (`x IS NULL`, `x DESC`) operators. */
+export class Unary<T = unknown> extends Expr<T> {
+  readonly kind = 'unary';
+  constructor(
+    readonly operator: string,
+    readonly operand: Expr,
+    readonly postfix: boolean,
+    readonly type: SqlType,
+  ) {
+    super();
+  }
+}
+
+export class Between extends Expr<boolean> {
+  readonly kind = 'between';
+  readonly type = BOOLEAN;
+  constructor(
+    readonly expr: Expr,
+    readonly low: Expr,
+    readonly high: Expr,
+    readonly negate: boolean,
+  ) {
+    super();
+  }
+}
+
+export class In extends Expr<boolean> {
+  readonly kind = 'in';
+  readonly type = BOOLEAN;
+  constructor(
+    readonly expr: Expr,
+    readonly items: readonly Expr[] | SelectLike,
+    readonly negate: boolean,
+  ) {
+    super();
+  }
+}
+
+/** `a AND b AND c`, `a OR b`, or a comma list. */
+export class ClauseList<T = unknown> extends Expr<T> {
+  readonly kind = 'list';
+  constructor(
+    readonly operator: 'AND' | 'OR' | ',',
+    readonly clauses: readonly Expr[],
+    readonly type: SqlType = BOOLEAN,
+  ) {
+    super();
+  }
+}
+
+/** A function call; without a label it is named `<name>_<n>` in a SELECT, like GINO's `count_1`. */
+export class Func<T = unknown> extends Expr<T> {
+  readonly kind = 'func';
+  constructor(
+    readonly name: string,
+    readonly args: readonly Expr[],
+    readonly type: SqlType,
+    readonly runner?: unknown,
+  ) {
+    super();
+  }
+  /** Run `SELECT <this call>`: `await db.func.count(User.id).gino.scalar()`. */
+  get gino(): GinoExtension<Record<string, T>, T> {
+    return extensionOf<Record<string, T>, T>(this.runner, this, undefined);
+  }
+}
+
+export class Cast<T = unknown> extends Expr<T> {
+  readonly kind = 'cast';
+  constructor(
+    readonly expr: Expr,
+    readonly type: SqlType<T>,
+  ) {
+    super();
+  }
+}
+
+export class Label<T = unknown, N extends string = string> extends Expr<T> {
+  readonly kind = 'label';
+  readonly type: SqlType;
+  constructor(
+    readonly expr: Expr<T>,
+    readonly name: N,
+  ) {
+    super();
+    this.type = expr.type;
+  }
+}
+
+/**
+ * Raw SQL. `:name` placeholders are filled from `params` as `$n` parameters; `::` casts and
+ * quoted text are left alone.
+ */
+export class TextClause<T = unknown> extends Expr<T> {
+  readonly kind = 'text';
+  constructor(
+    readonly sql: string,
+    readonly params: Readonly<Record<string, unknown>> | readonly unknown[] = {},
+    readonly type: SqlType = NULLTYPE,
+  ) {
+    super();
+  }
+}
+
+/** Parentheses around an expression. */
+export class Grouping<T = unknown> extends Expr<T> {
+  readonly kind = 'grouping';
+  readonly type: SqlType;
+  constructor(readonly expr: Expr<T>) {
+    super();
+    this.type = expr.type;
+  }
+}
+
+/** A SELECT used as a value: `(SELECT ...)`. */
+export class ScalarSelect<T = unknown> extends Expr<T> {
+  readonly kind = 'scalarSelect';
+  readonly type: SqlType = NULLTYPE;
+  constructor(readonly select: SelectLike) {
+    super();
+  }
+}
+
+/** `EXISTS (SELECT ...)`. */
+export class Exists extends Expr<boolean> {
+  readonly kind = 'exists';
+  readonly type = BOOLEAN;
+  constructor(readonly select: SelectLike) {
+    super();
+  }
+}
+
+/** `AND` of the clauses (a single clause stands alone). */
+export function and(...clauses: readonly (Expr<boolean> | Expr<unknown>)[]): Expr<boolean> {
+  if (clauses.length === 1) return clauses[0] as Expr<boolean>;
+  return new ClauseList<boolean>('AND', clauses);
+}
+
+export function or(...clauses: readonly (Expr<boolean> | Expr<unknown>)[]): Expr<boolean> {
+  if (clauses.length === 1) return clauses[0] as Expr<boolean>;
+  return new ClauseList<boolean>('OR', clauses);
+}
+
+export function not(clause: Expr<boolean> | Expr<unknown>): Expr<boolean> {
+  return new Unary('NOT', clause, false, BOOLEAN);
+}
+
+/** `(a || b || ...)`; plain values become parameters. */
+export function concat(...parts: readonly unknown[]): Expr<string> {
+  if (parts.length === 0) throw new InvalidRequestError('concat() needs at least one part');
+  let out: Expr = coerce(parts[0], TEXT);
+  for (let i = 1; i < parts.length; i++) out = new Binary(out, '||', coerce(parts[i], TEXT), TEXT);
+  return new Grouping(out) as Expr<string>;
+}
+
+/** A value as an expression: a bind parameter (typed when a type is given). */
+export function literal<T>(value: T, type?: SqlType<T>): Expr<T> {
+  return new Bind<T>(value, type ?? NULLTYPE);
+}
+
+export function cast<U>(expr: unknown, type: SqlType<U>): Expr<U> {
+  return new Cast<U>(coerce(expr), type);
+}
+
+export function text<T = unknown>(sql: string, params?: Readonly<Record<string, unknown>> | readonly unknown[]): TextClause<T> {
+  return new TextClause<T>(sql, params ?? {});
+}
+
+export function exists(select: SelectLike): Exists {
+  return new Exists(select);
+}
+
+export const NULL = new Keyword('NULL');
+export const STAR = new Keyword('*');
+export const TRUE = new Keyword<boolean>('TRUE', BOOLEAN);
+export const FALSE = new Keyword<boolean>('FALSE', BOOLEAN);
+
+export { BOOLEAN, INTEGER, TEXT };

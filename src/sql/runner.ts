@@ -1,0 +1,77 @@
+/**
+ * The contract between statements and whoever runs them: `statement.gino` asks its runner (the
+ * Gino instance that made the models) for an extension. Declared here so the SQL layer depends on
+ * no engine code.
+ */
+
+/** Options every running method takes. `bind` picks an Engine, a connection or a transaction. */
+export interface RunOptions {
+  bind?: unknown;
+}
+
+/** `status()`'s result: the command tag, the row count and any returned rows. */
+export interface StatusResult<R> {
+  status: string;
+  rowCount: number;
+  rows: R[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: constructor types need `any` arguments
+export type AnyConstructor = abstract new (...args: any[]) => any;
+
+/** What a loader makes of each row: a model class → its instances; a loader object → its `__loaded`. */
+export type LoadedBy<L> = L extends AnyConstructor
+  ? InstanceType<L>
+  : L extends { readonly __loaded?: infer T }
+    ? T
+    : L extends (row: never, ctx: never) => infer T
+      ? T
+      : L extends readonly unknown[]
+        ? { [I in keyof L]: LoadedBy<L[I]> }
+        : unknown;
+
+/** `.gino` on every statement and function call: run it and shape the rows. */
+export interface GinoExtension<R, S = unknown> {
+  /** Every row. */
+  all(options?: RunOptions): Promise<R[]>;
+  /** The first row, or null. */
+  first(options?: RunOptions): Promise<R | null>;
+  /** Exactly one row; `NoResultFound` or `MultipleResultsFound` otherwise. */
+  one(options?: RunOptions): Promise<R>;
+  /** One row or null; `MultipleResultsFound` if more. */
+  oneOrNone(options?: RunOptions): Promise<R | null>;
+  /** The first column of the first row, or null. */
+  scalar(options?: RunOptions): Promise<S | null>;
+  /** The command tag (`'UPDATE 9'`), the row count and the rows. */
+  status(options?: RunOptions): Promise<StatusResult<R>>;
+  /** Rows through a server-side cursor, `prefetch` at a time. */
+  iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R>;
+  /** Shape rows with a loader (a model class, a column, a tuple, a function or a model loader). */
+  load<L>(loader: L): GinoExtension<LoadedBy<L>, S>;
+  /** Rows become instances of this model class. */
+  model<M extends AnyConstructor>(model: M): GinoExtension<InstanceType<M>, S>;
+  /** Cancel the statement on the server after `ms` milliseconds (`QueryTimeoutError`). */
+  timeout(ms: number): GinoExtension<R, S>;
+}
+
+/** Implemented by the Gino instance. */
+export interface Runner {
+  extension(statement: object, loader: unknown): GinoExtension<unknown, unknown>;
+  compile(statement: object): { sql: string; params: unknown[] };
+}
+
+function noRunner(): never {
+  throw new TypeError(
+    'this statement is not tied to a Gino instance: build it from a model or db, or run it with db.all(statement)',
+  );
+}
+
+export function compileWith(runner: unknown, statement: object): { sql: string; params: unknown[] } {
+  if (!runner) noRunner();
+  return (runner as Runner).compile(statement);
+}
+
+export function extensionOf<R, S>(runner: unknown, statement: object, loader: unknown): GinoExtension<R, S> {
+  if (!runner) noRunner();
+  return (runner as Runner).extension(statement, loader) as GinoExtension<R, S>;
+}

@@ -1,0 +1,336 @@
+/**
+ * Tables and their parts as SQL objects: columns (expressions bound to a table), constraints,
+ * indexes, foreign keys, aliases and joins. The model layer (`src/schema/`) builds these.
+ */
+import { InvalidRequestError } from '../errors.js';
+import type { SqlType } from '../types/sqltypes.js';
+import { and, type Expr, Expr as ExprBase } from './expr.js';
+
+export type ReferentialAction = 'CASCADE' | 'SET NULL' | 'SET DEFAULT' | 'RESTRICT' | 'NO ACTION';
+
+/** `db.ForeignKey('teams.id', { onDelete: 'CASCADE' })`, given as a column's `references`. */
+export class ForeignKey {
+  readonly kind = 'foreignKey';
+  constructor(
+    readonly target: string,
+    readonly options: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction; name?: string } = {},
+  ) {
+    if (target.split('.').length < 2) {
+      throw new InvalidRequestError(`ForeignKey('${target}') must name 'table.column' (or 'schema.table.column')`);
+    }
+  }
+  /** `[schema, table, column]` of the target. */
+  get parts(): [string | undefined, string, string] {
+    const p = this.target.split('.');
+    return p.length === 2 ? [undefined, p[0] as string, p[1] as string] : [p[0], p[1] as string, p[2] as string];
+  }
+}
+
+export interface ColumnOptions<T = unknown> {
+  primaryKey?: boolean;
+  nullable?: boolean;
+  /** A value (or a function returning one) used by `create()`/`insert()` when none is given. */
+  default?: T | (() => T);
+  /** A DDL default: a string literal, a number, or a SQL expression such as `db.func.now()`. */
+  serverDefault?: string | number | boolean | Expr;
+  unique?: boolean;
+  index?: boolean;
+  /** The column's name in the database, when it differs from the attribute. */
+  name?: string;
+  comment?: string;
+  /** For an Integer primary key, `false` stops SERIAL. */
+  autoincrement?: boolean;
+  references?: ForeignKey;
+}
+
+/** An unbound column definition from `db.Column(type, options)`; each model copies it. */
+export class ColumnDef<T = unknown, NotNull extends boolean = boolean> {
+  readonly kind = 'columnDef';
+  declare readonly __notNull?: NotNull;
+  constructor(
+    readonly type: SqlType<T>,
+    readonly options: ColumnOptions<T> = {},
+  ) {}
+}
+
+export type FromItem = Table | Alias | Join;
+
+/** A column of a table (or of an alias): an expression, with its definition. */
+export class Column<T = unknown, K extends string = string> extends ExprBase<T> {
+  readonly kind = 'column';
+  readonly primaryKey: boolean;
+  readonly nullable: boolean;
+  constructor(
+    readonly table: Table | Alias,
+    readonly key: K,
+    readonly name: string,
+    readonly type: SqlType<T>,
+    readonly options: ColumnOptions<T>,
+  ) {
+    super();
+    this.primaryKey = options.primaryKey === true;
+    this.nullable = options.nullable ?? !this.primaryKey;
+  }
+  /** The same column, owned by another table or alias. */
+  rebind(owner: Table | Alias): Column<T, K> {
+    return new Column(owner, this.key, this.name, this.type, this.options);
+  }
+  /** True when the column is a SERIAL (an Integer or BigInteger primary key, autoincrementing). */
+  get serial(): boolean {
+    if (!this.primaryKey || this.options.autoincrement === false) return false;
+    const own = this.table.kind === 'table' ? this.table : undefined;
+    if (own && own.primaryKey.length > 1 && this.options.autoincrement !== true) return false;
+    return (this.type.kind === 'Integer' || this.type.kind === 'BigInteger') && this.options.default === undefined;
+  }
+}
+
+export class PrimaryKeyConstraint {
+  readonly kind = 'primaryKeyConstraint';
+  constructor(
+    readonly columns: readonly string[],
+    readonly options: { name?: string } = {},
+  ) {}
+}
+
+export class UniqueConstraint {
+  readonly kind = 'uniqueConstraint';
+  constructor(
+    readonly columns: readonly string[],
+    readonly options: { name?: string } = {},
+  ) {}
+}
+
+export class ForeignKeyConstraint {
+  readonly kind = 'foreignKeyConstraint';
+  constructor(
+    readonly columns: readonly string[],
+    readonly refColumns: readonly string[],
+    readonly options: { name?: string; onDelete?: ReferentialAction; onUpdate?: ReferentialAction } = {},
+  ) {
+    if (columns.length !== refColumns.length || columns.length === 0) {
+      throw new InvalidRequestError('ForeignKeyConstraint needs as many referenced columns as columns, at least one');
+    }
+  }
+}
+
+export class CheckConstraint {
+  readonly kind = 'checkConstraint';
+  constructor(
+    readonly sqlText: string,
+    readonly options: { name?: string } = {},
+  ) {}
+}
+
+export class Index {
+  readonly kind = 'index';
+  constructor(
+    readonly name: string,
+    readonly columns: readonly (string | Expr)[],
+    readonly options: { unique?: boolean } = {},
+  ) {}
+}
+
+export type Constraint = PrimaryKeyConstraint | UniqueConstraint | ForeignKeyConstraint | CheckConstraint;
+
+/** A resolved foreign key: columns of this table → columns of `target`. */
+export interface ForeignKeyInfo {
+  columns: readonly Column[];
+  target: { schema: string | undefined; table: string; columns: readonly string[] };
+  name: string | undefined;
+  onDelete: ReferentialAction | undefined;
+  onUpdate: ReferentialAction | undefined;
+}
+
+interface Joinable {
+  join(right: FromItem, on?: Expr): Join;
+  outerjoin(right: FromItem, on?: Expr): Join;
+}
+
+function joinOf(left: FromItem, right: FromItem, on: Expr | undefined, outer: boolean): Join {
+  return new Join(left, right, on ?? foreignKeyCondition(left, right), outer);
+}
+
+/** A table: its columns by attribute key, its constraints and indexes. */
+export class Table implements Joinable {
+  readonly kind = 'table';
+  readonly columns: readonly Column[];
+  readonly c: Readonly<Record<string, Column>>;
+  readonly primaryKey: readonly Column[];
+  readonly foreignKeys: readonly ForeignKeyInfo[];
+  constructor(
+    readonly name: string,
+    readonly schema: string | undefined,
+    columns: readonly { key: string; def: ColumnDef }[],
+    readonly constraints: readonly Constraint[] = [],
+    readonly indexes: readonly Index[] = [],
+    /** Whoever runs statements over this table (the Gino instance). */
+    readonly runner?: unknown,
+  ) {
+    const byKey: Record<string, Column> = {};
+    const pkConstraint = constraints.find((c): c is PrimaryKeyConstraint => c.kind === 'primaryKeyConstraint');
+    const list = columns.map(({ key, def }) => {
+      const options = pkConstraint?.columns.some((n) => n === key || n === (def.options.name ?? key))
+        ? { ...def.options, primaryKey: true }
+        : def.options;
+      const column = new Column(this, key, def.options.name ?? key, def.type, options);
+      byKey[key] = column;
+      return column;
+    });
+    this.columns = list;
+    this.c = byKey;
+    this.primaryKey = list.filter((c) => c.primaryKey);
+    this.foreignKeys = this.resolveForeignKeys();
+  }
+
+  get fullName(): string {
+    return this.schema ? `${this.schema}.${this.name}` : this.name;
+  }
+
+  /** The column with this attribute key or database name, or a clear error. */
+  column(keyOrName: string): Column {
+    const found = this.c[keyOrName] ?? this.columns.find((c) => c.name === keyOrName);
+    if (!found) {
+      throw new InvalidRequestError(
+        `table '${this.fullName}' has no column '${keyOrName}' (columns: ${this.columns.map((c) => c.key).join(', ')})`,
+      );
+    }
+    return found;
+  }
+
+  private resolveForeignKeys(): ForeignKeyInfo[] {
+    const out: ForeignKeyInfo[] = [];
+    for (const column of this.columns) {
+      const fk = column.options.references;
+      if (!fk) continue;
+      const [schema, table, target] = fk.parts;
+      out.push({
+        columns: [column],
+        target: { schema, table, columns: [target] },
+        name: fk.options.name,
+        onDelete: fk.options.onDelete,
+        onUpdate: fk.options.onUpdate,
+      });
+    }
+    for (const constraint of this.constraints) {
+      if (constraint.kind !== 'foreignKeyConstraint') continue;
+      const targets = constraint.refColumns.map((r) => r.split('.'));
+      const first = targets[0] as string[];
+      const [schema, table] = first.length === 3 ? [first[0], first[1] as string] : [undefined, first[0] as string];
+      out.push({
+        columns: constraint.columns.map((n) => this.column(n)),
+        target: { schema, table, columns: targets.map((t) => t[t.length - 1] as string) },
+        name: constraint.options.name,
+        onDelete: constraint.options.onDelete,
+        onUpdate: constraint.options.onUpdate,
+      });
+    }
+    return out;
+  }
+
+  alias(name: string): Alias {
+    return new Alias(this, name);
+  }
+  join(right: FromItem, on?: Expr): Join {
+    return joinOf(this, right, on, false);
+  }
+  outerjoin(right: FromItem, on?: Expr): Join {
+    return joinOf(this, right, on, true);
+  }
+}
+
+/** `table AS name` (or a subquery `(SELECT ...) AS name`); its columns refer to the alias. */
+export class Alias implements Joinable {
+  readonly kind = 'alias';
+  readonly columns: readonly Column[];
+  readonly c: Readonly<Record<string, Column>>;
+  constructor(
+    readonly of: Table | SubquerySource,
+    readonly name: string,
+  ) {
+    const byKey: Record<string, Column> = {};
+    const columns =
+      of.kind === 'table'
+        ? of.columns.map((col) => col.rebind(this))
+        : of.outputs.map((o) => new Column(this, o.key, o.key, o.type, {}));
+    for (const c of columns) byKey[c.key] = c;
+    this.columns = columns;
+    this.c = byKey;
+  }
+  get table(): Table | undefined {
+    return this.of.kind === 'table' ? this.of : undefined;
+  }
+  column(key: string): Column {
+    const found = this.c[key];
+    if (!found) throw new InvalidRequestError(`alias '${this.name}' has no column '${key}'`);
+    return found;
+  }
+  join(right: FromItem, on?: Expr): Join {
+    return joinOf(this, right, on, false);
+  }
+  outerjoin(right: FromItem, on?: Expr): Join {
+    return joinOf(this, right, on, true);
+  }
+}
+
+/** A SELECT used as a FROM item (`select.alias(name)`), with its result columns. */
+export interface SubquerySource {
+  readonly kind: 'subquery';
+  readonly select: object;
+  readonly outputs: readonly { key: string; type: SqlType }[];
+}
+
+export class Join implements Joinable {
+  readonly kind = 'join';
+  constructor(
+    readonly left: FromItem,
+    readonly right: FromItem,
+    readonly on: Expr,
+    readonly outer: boolean,
+  ) {}
+  join(right: FromItem, on?: Expr): Join {
+    return joinOf(this, right, on, false);
+  }
+  outerjoin(right: FromItem, on?: Expr): Join {
+    return joinOf(this, right, on, true);
+  }
+}
+
+function tablesOf(item: FromItem): (Table | Alias)[] {
+  return item.kind === 'join' ? [...tablesOf(item.left), ...tablesOf(item.right)] : [item];
+}
+
+function baseTable(item: Table | Alias): Table | undefined {
+  return item.kind === 'table' ? item : item.table;
+}
+
+function fkBetween(from: Table | Alias, to: Table | Alias): Expr[] | undefined {
+  const fromTable = baseTable(from);
+  const toTable = baseTable(to);
+  if (!fromTable || !toTable) return undefined;
+  for (const fk of fromTable.foreignKeys) {
+    if (fk.target.table !== toTable.name || (fk.target.schema ?? toTable.schema) !== toTable.schema) continue;
+    return fk.columns.map((col, i) => {
+      const local = from.kind === 'alias' ? from.column(col.key) : col;
+      const targetName = fk.target.columns[i] as string;
+      const remoteCol = toTable.column(targetName);
+      const remote = to.kind === 'alias' ? to.column(remoteCol.key) : remoteCol;
+      return local.eq(remote);
+    });
+  }
+  return undefined;
+}
+
+/** The ON clause of a join made from foreign keys, as SQLAlchemy's `join()` infers it. */
+export function foreignKeyCondition(left: FromItem, right: FromItem): Expr {
+  const rights = tablesOf(right);
+  for (const l of tablesOf(left)) {
+    for (const r of rights) {
+      const clauses = fkBetween(l, r) ?? fkBetween(r, l);
+      if (clauses) return and(...clauses);
+    }
+  }
+  const name = (i: FromItem) => tablesOf(i).map((t) => (t.kind === 'table' ? t.name : t.name)).join(', ');
+  throw new InvalidRequestError(
+    `no foreign key links ${name(left)} and ${name(right)}; give the join an ON clause: join(other, a.id.eq(b.a_id))`,
+  );
+}

@@ -1,0 +1,211 @@
+/** SELECT: an immutable builder; every method returns a new statement. */
+import { InvalidRequestError } from '../errors.js';
+import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
+import { and, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
+import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
+import { Alias, Column, type FromItem, type SubquerySource, type Table } from './schema.js';
+
+export interface ForUpdate {
+  mode: 'UPDATE' | 'NO KEY UPDATE' | 'SHARE' | 'KEY SHARE';
+  of?: readonly (Table | Alias)[];
+  nowait?: boolean;
+  skipLocked?: boolean;
+}
+
+export interface SelectState {
+  readonly columns: readonly Expr[];
+  readonly from: readonly FromItem[];
+  readonly where: Expr | undefined;
+  readonly groupBy: readonly Expr[];
+  readonly having: Expr | undefined;
+  readonly orderBy: readonly Expr[];
+  readonly limit: Expr | undefined;
+  readonly offset: Expr | undefined;
+  readonly distinct: boolean | readonly Expr[];
+  readonly forUpdate: ForUpdate | undefined;
+  /** What turns rows into objects (a model class or a loader); travels with the query. */
+  readonly loader: unknown;
+  readonly runner: Runner | undefined;
+}
+
+const EMPTY: SelectState = Object.freeze({
+  columns: [],
+  from: [],
+  where: undefined,
+  groupBy: [],
+  having: undefined,
+  orderBy: [],
+  limit: undefined,
+  offset: undefined,
+  distinct: false,
+  forUpdate: undefined,
+  loader: undefined,
+  runner: undefined,
+});
+
+const INT = coerce(0).type;
+
+function combine(existing: Expr | undefined, clauses: readonly Expr[]): Expr | undefined {
+  if (clauses.length === 0) return existing;
+  const all = existing ? [existing, ...clauses] : clauses;
+  return all.length === 1 ? all[0] : and(...all);
+}
+
+/**
+ * A SELECT statement. `R` is what a row becomes, `S` the value of `scalar()`.
+ *
+ * @example
+ * await User.query.where(User.id.lt(10)).orderBy(User.id.desc()).limit(5).gino.all();
+ */
+export class Select<R = Record<string, unknown>, S = unknown> {
+  readonly kind = 'select';
+  readonly state: SelectState;
+  constructor(state: Partial<SelectState>) {
+    this.state = Object.freeze({ ...EMPTY, ...state });
+  }
+
+  private with<R2 = R, S2 = S>(patch: Partial<SelectState>): Select<R2, S2> {
+    return new Select<R2, S2>({ ...this.state, ...patch });
+  }
+
+  /** Add conditions; repeated calls are joined with AND. */
+  where(...clauses: Expr[]): Select<R, S> {
+    return this.with({ where: combine(this.state.where, clauses) });
+  }
+  orderBy(...exprs: Expr[]): Select<R, S> {
+    return this.with({ orderBy: [...this.state.orderBy, ...exprs] });
+  }
+  limit(n: number | Expr | null): Select<R, S> {
+    return this.with({ limit: n === null ? undefined : coerce(n, INT) });
+  }
+  offset(n: number | Expr | null): Select<R, S> {
+    return this.with({ offset: n === null ? undefined : coerce(n, INT) });
+  }
+  groupBy(...exprs: Expr[]): Select<R, S> {
+    return this.with({ groupBy: [...this.state.groupBy, ...exprs] });
+  }
+  having(...clauses: Expr[]): Select<R, S> {
+    return this.with({ having: combine(this.state.having, clauses) });
+  }
+  /** `SELECT DISTINCT`, or `DISTINCT ON (exprs)` when given expressions. */
+  distinct(...on: Expr[]): Select<R, S> {
+    return this.with({ distinct: on.length ? on : true });
+  }
+  /** `FOR UPDATE` (or `mode: 'SHARE'` ...), with `nowait`, `skipLocked`, `of`. */
+  forUpdate(options: Partial<ForUpdate> = {}): Select<R, S> {
+    return this.with({ forUpdate: { mode: 'UPDATE', ...options } });
+  }
+  /** Replace the FROM list (joins are FROM items: `User.join(Team)`). */
+  selectFrom(...items: FromItem[]): Select<R, S> {
+    return this.with({ from: items });
+  }
+  /** Join onto the last FROM item; without `on`, the foreign key between them is used. */
+  join(right: FromItem, on?: Expr): Select<R, S> {
+    return this.joined(right, on, false);
+  }
+  outerjoin(right: FromItem, on?: Expr): Select<R, S> {
+    return this.joined(right, on, true);
+  }
+  private joined(right: FromItem, on: Expr | undefined, outer: boolean): Select<R, S> {
+    const from = this.state.from.length ? [...this.state.from] : inferFrom(this.state.columns).slice(0, 1);
+    const last = from.pop();
+    if (!last) throw new InvalidRequestError('join() needs a table to join onto: select columns or call selectFrom()');
+    return this.with({ from: [...from, outer ? last.outerjoin(right, on) : last.join(right, on)] });
+  }
+  /** Add result columns. */
+  column(...exprs: Expr[]): Select<Record<string, unknown>, S> {
+    return this.with({ columns: [...this.state.columns, ...exprs], loader: undefined });
+  }
+  /** Replace the result columns. */
+  withOnlyColumns(...exprs: Expr[]): Select<Record<string, unknown>, unknown> {
+    return this.with({ columns: exprs, loader: undefined });
+  }
+  /** Set what turns rows into objects (see `.gino.load()`). */
+  execute<R2>(loader: unknown): Select<R2, S> {
+    return this.with({ loader });
+  }
+  /** `(SELECT ...) AS name`, usable as a FROM item; its columns are `alias.c.<key>`. */
+  alias(name: string): Alias {
+    return new Alias(subquerySource(this), name);
+  }
+  /** `(SELECT ...)` as a value. */
+  asScalar(): Expr<S> {
+    return new ScalarSelect<S>(this);
+  }
+  /** `EXISTS (SELECT ...)`. */
+  exists(): Expr<boolean> {
+    return new Exists(this);
+  }
+  /** The `{ sql, params }` this statement compiles to. */
+  compile(): { sql: string; params: unknown[] } {
+    return compileWith(this.state.runner, this);
+  }
+  /** Run it: `all first one oneOrNone scalar status iterate load model timeout`. */
+  get gino(): GinoExtension<R, S> {
+    return extensionOf<R, S>(this.state.runner, this, this.state.loader);
+  }
+}
+
+/** The tables a SELECT reads when no FROM was given: those of its columns, in order. */
+export function inferFrom(exprs: readonly Expr[]): FromItem[] {
+  const seen = new Set<object>();
+  const out: FromItem[] = [];
+  const visit = (e: Expr | undefined): void => {
+    if (!e) return;
+    switch (e.kind) {
+      case 'column': {
+        const owner = (e as Column).table;
+        if (!seen.has(owner)) {
+          seen.add(owner);
+          out.push(owner);
+        }
+        return;
+      }
+      case 'label':
+      case 'grouping':
+      case 'cast':
+        visit((e as unknown as { expr: Expr }).expr);
+        return;
+      case 'func':
+        for (const a of (e as Func).args) visit(a);
+        return;
+      case 'binary': {
+        const b = e as unknown as { left: Expr; right: Expr };
+        visit(b.left);
+        visit(b.right);
+        return;
+      }
+      case 'unary':
+        visit((e as unknown as { operand: Expr }).operand);
+        return;
+      case 'list':
+        for (const c of (e as unknown as { clauses: Expr[] }).clauses) visit(c);
+        return;
+      default:
+        return;
+    }
+  };
+  for (const e of exprs) visit(e);
+  return out;
+}
+
+/** The result columns of a SELECT, named as rows will key them. */
+export function outputColumns(select: Select<unknown, unknown>): { key: string; type: SqlType }[] {
+  const counters = new Map<string, number>();
+  return select.state.columns.map((e) => ({ key: resultKey(e, counters), type: e.type ?? NULLTYPE }));
+}
+
+/** GINO's key of a result column: attribute key, label, `<func>_<n>`, else `anon_<n>`. */
+export function resultKey(e: Expr, counters: Map<string, number>): string {
+  if (e instanceof Column) return e.key;
+  if (e instanceof Label) return e.name;
+  const base = e instanceof Func ? (e.name.split('.').pop() as string) : 'anon';
+  const n = (counters.get(base) ?? 0) + 1;
+  counters.set(base, n);
+  return `${base}_${n}`;
+}
+
+function subquerySource(select: Select<unknown, unknown>): SubquerySource {
+  return { kind: 'subquery', select, outputs: outputColumns(select) };
+}
+

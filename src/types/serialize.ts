@@ -1,0 +1,78 @@
+/**
+ * JavaScript values → PostgreSQL text parameters: the one place every adapter serialises values.
+ * Every parameter reaches a driver as a string or null, so all adapters send the same bytes.
+ */
+import { InvalidRequestError } from '../errors.js';
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function byteaHex(bytes: Uint8Array): string {
+  let out = '\\x';
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] as number];
+  return out;
+}
+
+export function dateToIso(value: Date): string {
+  const t = value.getTime();
+  if (Number.isNaN(t)) throw new InvalidRequestError('an invalid Date (NaN time) cannot be sent to PostgreSQL');
+  return value.toISOString();
+}
+
+function quoteArrayElement(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** A PostgreSQL array literal, each element serialised by `element`. */
+export function arrayLiteral(values: readonly unknown[], element: (v: unknown) => string | null): string {
+  const parts = values.map((v) => {
+    if (v === null || v === undefined) return 'NULL';
+    if (Array.isArray(v)) return arrayLiteral(v, element);
+    const s = element(v);
+    return s === null ? 'NULL' : quoteArrayElement(s);
+  });
+  return `{${parts.join(',')}}`;
+}
+
+/** The default serialisation of a value whose SQL type is unknown (raw SQL, `db.literal`). */
+export function serializeValue(value: unknown): string | null {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+      return String(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return null;
+    case 'object':
+      if (value === null) return null;
+      if (value instanceof Date) return dateToIso(value);
+      if (value instanceof Uint8Array) return byteaHex(value);
+      if (Array.isArray(value)) return arrayLiteral(value, serializeValue);
+      return jsonText(value);
+    default:
+      throw new InvalidRequestError(`a ${typeof value} cannot be sent to PostgreSQL as a parameter`);
+  }
+}
+
+function bigintToJson(_key: string, v: unknown): unknown {
+  if (typeof v !== 'bigint') return v;
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new InvalidRequestError(`the bigint ${v} is beyond what JSON numbers hold exactly; store it as a string`);
+  }
+  return Number(v);
+}
+
+/** JSON text of a value; bigints become numbers' text, undefined and functions are refused. */
+export function jsonText(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, bigintToJson);
+  } catch (error) {
+    throw new InvalidRequestError(`value cannot be written as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (text === undefined) throw new InvalidRequestError(`a ${typeof value} cannot be written as JSON`);
+  return text;
+}
