@@ -7,7 +7,8 @@ import { Gino } from '../src/index.js';
 const url = process.env.DATABASE_URL ?? 'pglite://memory';
 
 export const db = new Gino({
-  logger: ({ sql, params }) => console.log(`    SQL: ${sql}${params.length ? `  -- ${JSON.stringify(params, jsonSafe)}` : ''}`),
+  logger: ({ sql, params }) =>
+    console.log(`    SQL: ${sql}${params.length ? `  -- ${JSON.stringify(params, jsonSafe)}` : ''}`),
 });
 
 function jsonSafe(_key: string, value: unknown): unknown {
@@ -84,7 +85,9 @@ async function main(): Promise<void> {
   await user.update({ nickname: 'daisy' }).apply();
   console.log(`    nickname: ${user.nickname}`);
 
-  step("User.update.values({ nickname: db.concat('Founding Member ', User.nickname) }).where(User.id.lt(10)).gino.status()");
+  step(
+    "User.update.values({ nickname: db.concat('Founding Member ', User.nickname) }).where(User.id.lt(10)).gino.status()",
+  );
   const status = await User.update
     .values({ nickname: db.concat('Founding Member ', User.nickname) })
     .where(User.id.lt(10))

@@ -4,12 +4,28 @@
  * `db.scope()`.
  */
 import { compile } from './compiler/compiler.js';
-import { commentSqls, createEnumSql, createIndexSqls, createTableSql, dropEnumSql, dropTableSql, enumsOf } from './compiler/ddl.js';
+import {
+  commentSqls,
+  createEnumSql,
+  createIndexSqls,
+  createTableSql,
+  dropEnumSql,
+  dropTableSql,
+  enumsOf,
+} from './compiler/ddl.js';
 import { quoteQualified } from './compiler/quote.js';
 import type { Adapter, BatchOptions } from './engine/adapter.js';
 import { ContextSlot } from './engine/context.js';
 import { iterateCursor } from './engine/cursor.js';
-import { Connection, Engine, QueryRunner, Transaction, type TransactionOptions } from './engine/engine.js';
+import {
+  Connection,
+  Engine,
+  QueryRunner,
+  Transaction,
+  type TransactionOptions,
+  type Typed,
+  type TypedScalar,
+} from './engine/engine.js';
 import { type Logger, type Query, toCompiled } from './engine/execute.js';
 import { StatementExtension } from './engine/extension.js';
 import { resolveAdapter } from './engine/resolve.js';
@@ -47,6 +63,8 @@ interface Store {
 }
 
 type NameOpts = { name?: string };
+type Params = readonly unknown[] | BindOnly;
+type BindOnly = { bind?: unknown };
 
 function splitOptions<O extends object>(args: readonly (string | O)[]): [string[], O | undefined] {
   const last = args[args.length - 1];
@@ -135,12 +153,18 @@ export class Gino implements ModelHost {
    * A column definition: `db.Column(db.Integer(), { primaryKey: true })`.
    * Options: primaryKey nullable default serverDefault unique index name comment autoincrement references.
    */
-  Column<T, const O extends ColumnOptions<T> = Record<never, never>>(type: SqlType<T>, options?: O): ColumnDef<T, NotNullOf<O>> {
+  Column<T, const O extends ColumnOptions<T> = Record<never, never>>(
+    type: SqlType<T>,
+    options?: O,
+  ): ColumnDef<T, NotNullOf<O>> {
     return new ColumnDef<T, NotNullOf<O>>(type, options ?? {});
   }
 
   /** `references: db.ForeignKey('teams.id', { onDelete: 'CASCADE' })`. */
-  ForeignKey(target: string, options?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction; name?: string }): ForeignKey {
+  ForeignKey(
+    target: string,
+    options?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction; name?: string },
+  ): ForeignKey {
     return new ForeignKey(target, options);
   }
 
@@ -190,7 +214,10 @@ export class Gino implements ModelHost {
   }
 
   /** `SELECT` of columns and expressions; rows are plain objects keyed by attribute or label. */
-  select<R = Record<string, unknown>>(columns: readonly expr.Expr[] | expr.Expr, ...more: expr.Expr[]): Select<R, unknown> {
+  select<R = Record<string, unknown>>(
+    columns: readonly expr.Expr[] | expr.Expr,
+    ...more: expr.Expr[]
+  ): Select<R, unknown> {
     const list = Array.isArray(columns) ? [...columns, ...more] : [columns as expr.Expr, ...more];
     return new Select<R, unknown>({ columns: list, runner: this });
   }
@@ -218,9 +245,11 @@ export class Gino implements ModelHost {
   async setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
     let engine: Engine;
     if (bind instanceof Engine) engine = bind;
-    else if (typeof bind === 'string') engine = new Engine(await resolveAdapter(bind, options), { logger: this.options.logger });
+    else if (typeof bind === 'string')
+      engine = new Engine(await resolveAdapter(bind, options), { logger: this.options.logger });
     else if (isAdapter(bind)) engine = new Engine(bind, { logger: this.options.logger });
-    else throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
+    else
+      throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
     this.stack().push(engine);
     return engine;
   }
@@ -239,7 +268,7 @@ export class Gino implements ModelHost {
     const engine = stack[stack.length - 1] ?? this.globalStack[this.globalStack.length - 1];
     if (!engine) {
       throw new UninitializedError(
-        "gino engine is not initialized: call await db.setBind(url) first (or pass { bind } to this call)",
+        'gino engine is not initialized: call await db.setBind(url) first (or pass { bind } to this call)',
       );
     }
     return engine;
@@ -270,7 +299,11 @@ export class Gino implements ModelHost {
   }
 
   /** Scope, bind, run `fn(engine)`, and close the binding even when `fn` throws. */
-  async withBind<R>(bind: Bindable, fn: (engine: Engine) => Promise<R> | R, options: Record<string, unknown> = {}): Promise<R> {
+  async withBind<R>(
+    bind: Bindable,
+    fn: (engine: Engine) => Promise<R> | R,
+    options: Record<string, unknown> = {},
+  ): Promise<R> {
     const body = async (): Promise<R> => {
       const engine = await this.setBind(bind, options);
       try {
@@ -325,7 +358,8 @@ export class Gino implements ModelHost {
   async acquire<R>(fn: (conn: Connection) => Promise<R>, options: { bind?: unknown } = {}): Promise<R> {
     await this.context.ready();
     const current = this.runnerFor(options.bind);
-    if (current instanceof Connection || current instanceof Transaction) return fn(current instanceof Transaction ? current.connection : current);
+    if (current instanceof Connection || current instanceof Transaction)
+      return fn(current instanceof Transaction ? current.connection : current);
     return (current as Engine).acquire(fn, this.wrap);
   }
 
@@ -341,44 +375,73 @@ export class Gino implements ModelHost {
 
   // ---- running ------------------------------------------------------------------------------
 
-  private runner(optionsOrParams: unknown, options?: { bind?: unknown }): [readonly unknown[] | undefined, QueryRunner] {
+  private runner(
+    optionsOrParams: unknown,
+    options?: { bind?: unknown },
+  ): [readonly unknown[] | undefined, QueryRunner] {
     if (Array.isArray(optionsOrParams)) return [optionsOrParams, this.runnerFor(options?.bind)];
     return [undefined, this.runnerFor((optionsOrParams as { bind?: unknown } | undefined)?.bind ?? options?.bind)];
   }
 
-  /** Every row of a statement or SQL string (`$1` parameters). */
-  all<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<R[]> {
+  /** Every row of a statement or SQL string (`$1` parameters): `db.all(User.query)`. */
+  all<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R[]>;
+  all<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R[]>;
+  all(query: Query, params?: Params, options?: BindOnly): Promise<unknown[]> {
     const [p, r] = this.runner(params, options);
-    return r.all<R>(query, p);
+    return r.run(query, p, 'all') as Promise<unknown[]>;
   }
-  first<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<R | null> {
+  /** The first row, or null. */
+  first<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R | null>;
+  first<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R | null>;
+  first(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     const [p, r] = this.runner(params, options);
-    return r.first<R>(query, p);
+    return r.run(query, p, 'first');
   }
-  one<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<R> {
+  /** Exactly one row (`NoResultFound`, `MultipleResultsFound`). */
+  one<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R>;
+  one<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R>;
+  one(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     const [p, r] = this.runner(params, options);
-    return r.one<R>(query, p);
+    return r.run(query, p, 'one');
   }
-  oneOrNone<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<R | null> {
+  /** One row or null (`MultipleResultsFound` if more). */
+  oneOrNone<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R | null>;
+  oneOrNone<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R | null>;
+  oneOrNone(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     const [p, r] = this.runner(params, options);
-    return r.oneOrNone<R>(query, p);
+    return r.run(query, p, 'oneOrNone');
   }
-  scalar<S = unknown>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<S | null> {
+  /** The first column of the first row, or null. */
+  scalar<S>(query: TypedScalar<S>, params?: Params, options?: BindOnly): Promise<S | null>;
+  scalar<S = unknown>(query: Query, params?: Params, options?: BindOnly): Promise<S | null>;
+  scalar(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     const [p, r] = this.runner(params, options);
-    return r.scalar<S>(query, p);
+    return r.run(query, p, 'scalar');
   }
-  status<R = Record<string, unknown>>(query: Query, params?: readonly unknown[] | { bind?: unknown }, options?: { bind?: unknown }): Promise<StatusResult<R>> {
+  /** `{ status: 'UPDATE 9', rowCount, rows }`. */
+  status<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
+  status<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
+  status(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<unknown>> {
     const [p, r] = this.runner(params, options);
-    return r.status<R>(query, p);
+    return r.run(query, p, 'status') as Promise<StatusResult<unknown>>;
   }
 
   /** Rows through a server-side cursor, `prefetch` at a time (not on neon-http). */
-  iterate<R = Record<string, unknown>>(query: Query, options: { prefetch?: number; bind?: unknown; params?: readonly unknown[] } = {}): AsyncIterable<R> {
+  iterate<R = Record<string, unknown>>(
+    query: Query,
+    options: { prefetch?: number; bind?: unknown; params?: readonly unknown[] } = {},
+  ): AsyncIterable<R> {
     return {
       [Symbol.asyncIterator]: () => {
         const compiled = toCompiled(query, options.params);
-        const loader = typeof query === 'string' ? undefined : (query as { state?: { loader?: unknown } }).state?.loader;
-        return iterateCursor(this.runnerFor(options.bind), compiled, loader ?? null, options.prefetch) as AsyncIterator<R>;
+        const loader =
+          typeof query === 'string' ? undefined : (query as { state?: { loader?: unknown } }).state?.loader;
+        return iterateCursor(
+          this.runnerFor(options.bind),
+          compiled,
+          loader ?? null,
+          options.prefetch,
+        ) as AsyncIterator<R>;
       },
     };
   }
@@ -403,7 +466,10 @@ export class Gino implements ModelHost {
     await this.dropTables([table], options);
   }
 
-  private async existing(runner: QueryRunner, tables: readonly Table[]): Promise<{ tables: Set<Table>; types: Set<string> }> {
+  private async existing(
+    runner: QueryRunner,
+    tables: readonly Table[],
+  ): Promise<{ tables: Set<Table>; types: Set<string> }> {
     const names = tables.map((t) => quoteQualified(t.schema, t.name));
     const enumNames = tables.flatMap((t) => enumsOf(t).map((e) => quoteQualified(t.schema, e.name)));
     const rows = await runner.all<{ kind: string; name: string }>(
@@ -413,7 +479,7 @@ export class Gino implements ModelHost {
     );
     const found = new Set(rows.filter((r) => r.kind === 't').map((r) => r.name));
     return {
-      tables: new Set(tables.filter((t, i) => found.has(names[i] as string))),
+      tables: new Set(tables.filter((_t, i) => found.has(names[i] as string))),
       types: new Set(rows.filter((r) => r.kind === 'e').map((r) => r.name)),
     };
   }
@@ -436,11 +502,16 @@ export class Gino implements ModelHost {
     for (const sql of statements) await runner.status(sql);
   }
 
-  private async createTables(tables: readonly Table[], options: { checkfirst?: boolean; bind?: unknown }): Promise<void> {
+  private async createTables(
+    tables: readonly Table[],
+    options: { checkfirst?: boolean; bind?: unknown },
+  ): Promise<void> {
     const runner = this.runnerFor(options.bind);
     const ordered = sortByDependency(tables);
     const checkfirst = options.checkfirst ?? true;
-    const have = checkfirst ? await this.existing(runner, ordered) : { tables: new Set<Table>(), types: new Set<string>() };
+    const have = checkfirst
+      ? await this.existing(runner, ordered)
+      : { tables: new Set<Table>(), types: new Set<string>() };
     const statements: string[] = [];
     const madeTypes = new Set<string>();
     for (const table of ordered) {
@@ -475,7 +546,9 @@ export class Gino implements ModelHost {
         const q = quoteQualified(table.schema, e.name);
         if (dropped.has(q) || (have && !have.types.has(q))) continue;
         // Keep a type another (not dropped) table still uses.
-        const stillUsed = this.tables.some((t) => !tables.includes(t) && enumsOf(t).some((x) => x.name === e.name && t.schema === table.schema));
+        const stillUsed = this.tables.some(
+          (t) => !tables.includes(t) && enumsOf(t).some((x) => x.name === e.name && t.schema === table.schema),
+        );
         if (stillUsed) continue;
         dropped.add(q);
         statements.push(dropEnumSql(e, table.schema));

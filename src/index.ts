@@ -7,7 +7,20 @@
  * class User extends db.Model({ __tablename__: 'users', id: db.Column(db.Integer(), { primaryKey: true }) }) {}
  * await db.setBind('pglite://memory');
  */
-export { Gino, type Bindable, type GinoOptions } from './gino.js';
+
+export { UpdateRequest } from './crud/crud.js';
+export type {
+  Adapter,
+  BatchOptions,
+  Capabilities,
+  DriverField,
+  DriverQuery,
+  DriverResult,
+  Session,
+} from './engine/adapter.js';
+export { Connection, Engine, QueryRunner, Transaction, type TransactionOptions } from './engine/engine.js';
+export type { Logger, Query, QueryEvent } from './engine/execute.js';
+export { type AdapterFactory, registerAdapter } from './engine/resolve.js';
 export {
   ConnectionError,
   DatabaseError,
@@ -20,11 +33,7 @@ export {
   UninitializedError,
   UnsupportedError,
 } from './errors.js';
-export { Engine, Connection, Transaction, QueryRunner, type TransactionOptions } from './engine/engine.js';
-export type { Adapter, BatchOptions, Capabilities, DriverField, DriverQuery, DriverResult, Session } from './engine/adapter.js';
-export { registerAdapter, type AdapterFactory } from './engine/resolve.js';
-export type { Logger, Query, QueryEvent } from './engine/execute.js';
-export { UpdateRequest } from './crud/crud.js';
+export { type Bindable, Gino, type GinoOptions } from './gino.js';
 export { ModelBase } from './schema/model.js';
 export type {
   ColumnKeys,
@@ -37,10 +46,10 @@ export type {
   ModelInstance,
   ModelValues,
 } from './schema/typing.js';
+export { Delete, Insert, Update } from './sql/dml.js';
 export { Expr, type Operand } from './sql/expr.js';
-export { Select } from './sql/select.js';
-export { Insert, Update, Delete } from './sql/dml.js';
-export { Table, Column, Alias, Join, type ColumnOptions } from './sql/schema.js';
 export type { GinoExtension, RunOptions, StatusResult } from './sql/runner.js';
+export { Alias, Column, type ColumnOptions, Join, Table } from './sql/schema.js';
+export { Select } from './sql/select.js';
+export { parserFor, parseText } from './types/parse.js';
 export { SqlType } from './types/sqltypes.js';
-export { parseText, parserFor } from './types/parse.js';

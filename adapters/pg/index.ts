@@ -61,7 +61,12 @@ const TYPES = { getTypeParser: (oid: number) => parserFor(oid) };
 
 function toResult(r: PgResult): DriverResult {
   return {
-    command: r.rowCount === null ? r.command : r.command === 'INSERT' ? `INSERT 0 ${r.rowCount}` : `${r.command} ${r.rowCount}`,
+    command:
+      r.rowCount === null
+        ? r.command
+        : r.command === 'INSERT'
+          ? `INSERT 0 ${r.rowCount}`
+          : `${r.command} ${r.rowCount}`,
     rowCount: r.rowCount ?? r.rows.length,
     fields: r.fields,
     rows: r.rows,
@@ -145,7 +150,10 @@ class PgAdapter implements Adapter {
  * A pg adapter: from a URL (`pg('postgresql://...', { max: 5 })`), pool options, or `{ pool }`.
  */
 export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOptions = {}): Adapter {
-  const opts: PgAdapterOptions = typeof urlOrOptions === 'string' ? { ...options, connectionString: pgConnectionString(urlOrOptions) } : urlOrOptions;
+  const opts: PgAdapterOptions =
+    typeof urlOrOptions === 'string'
+      ? { ...options, connectionString: pgConnectionString(urlOrOptions) }
+      : urlOrOptions;
   const { pool, ownPool, ...poolConfig } = opts;
   if (pool) return new PgAdapter(() => pool, ownPool === true);
   if (typeof poolConfig.connectionString !== 'string' && typeof poolConfig.host !== 'string') {

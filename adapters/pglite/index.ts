@@ -23,14 +23,17 @@ interface PGliteResults {
 
 type Parsers = Record<number, (text: string, typeId?: number) => unknown>;
 
+interface QueryOptions {
+  rowMode?: 'array';
+  parsers?: Parsers;
+  serializers?: Record<number, (v: unknown) => string>;
+}
+
 /** The slice of a PGlite instance this adapter uses. */
 export interface PGliteLike {
-  query(
-    sql: string,
-    params?: readonly unknown[],
-    options?: { rowMode?: 'array'; parsers?: Parsers; serializers?: Record<number, (v: unknown) => string> },
-  ): Promise<PGliteResults>;
+  query(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<PGliteResults>;
   close(): Promise<void>;
+  readonly waitReady?: Promise<void>;
   readonly parsers?: Parsers;
   readonly closed?: boolean;
 }
@@ -53,6 +56,7 @@ function parsersFor(instance: PGliteLike): Parsers {
   // Cover every OID the instance would parse itself, so its own parsers never apply.
   const oids = new Set<number>([...KNOWN_OIDS, ...Object.keys(instance.parsers ?? {}).map(Number)]);
   for (const oid of oids) {
+    if (!Number.isInteger(oid)) continue;
     const parse = parserFor(oid);
     out[oid] = (text: string) => parse(text);
   }
@@ -62,7 +66,12 @@ function parsersFor(instance: PGliteLike): Parsers {
 function toResult(r: PGliteResults): DriverResult {
   const command = r.command ?? 'SELECT';
   const n = r.rowCount ?? (command === 'SELECT' ? r.rows.length : (r.affectedRows ?? 0));
-  const tag = r.rowCount === undefined && command !== 'SELECT' ? command : command === 'INSERT' ? `INSERT 0 ${n}` : `${command} ${n}`;
+  const tag =
+    r.rowCount === undefined && command !== 'SELECT'
+      ? command
+      : command === 'INSERT'
+        ? `INSERT 0 ${n}`
+        : `${command} ${n}`;
   return { command: tag, rowCount: n, fields: r.fields, rows: r.rows };
 }
 
@@ -71,7 +80,7 @@ class PGliteAdapter implements Adapter {
   readonly capabilities = CAPABILITIES;
   private instance: PGliteLike | undefined;
   private opening: Promise<PGliteLike> | undefined;
-  private parsers: Parsers | undefined;
+  private options: QueryOptions = { rowMode: 'array', serializers: RAW_SERIALIZERS };
   /** The tail of the queue for the single connection. */
   private lock: Promise<void> = Promise.resolve();
 
@@ -82,21 +91,23 @@ class PGliteAdapter implements Adapter {
 
   private async db(): Promise<PGliteLike> {
     if (this.instance) return this.instance;
-    this.opening ??= Promise.resolve(this.make()).then((i) => {
+    this.opening ??= Promise.resolve(this.make()).then(async (i) => {
+      await i.waitReady;
+      if (this.owns && i.parsers) {
+        // Our own instance: install the shared parsers on it once, instead of on every query.
+        Object.assign(i.parsers, parsersFor(i));
+        this.options = { rowMode: 'array', serializers: RAW_SERIALIZERS };
+      } else {
+        this.options = { rowMode: 'array', serializers: RAW_SERIALIZERS, parsers: parsersFor(i) };
+      }
       this.instance = i;
-      this.parsers = parsersFor(i);
       return i;
     });
     return this.opening;
   }
 
   private async run(db: PGliteLike, q: DriverQuery): Promise<DriverResult> {
-    const r = await db.query(q.sql, q.params, {
-      rowMode: 'array',
-      parsers: this.parsers as Parsers,
-      serializers: RAW_SERIALIZERS,
-    });
-    return toResult(r);
+    return toResult(await db.query(q.sql, q.params, this.options));
   }
 
   /** Wait for the connection; resolves to the function that hands it back. */
@@ -141,7 +152,12 @@ class PGliteAdapter implements Adapter {
 }
 
 async function openPGlite(dataDir: string | undefined, options: Record<string, unknown>): Promise<PGliteLike> {
-  let mod: { PGlite: { create?: (dir?: string, o?: object) => Promise<PGliteLike> } & (new (dir?: string, o?: object) => PGliteLike) };
+  let mod: {
+    PGlite: { create?: (dir?: string, o?: object) => Promise<PGliteLike> } & (new (
+      dir?: string,
+      o?: object,
+    ) => PGliteLike);
+  };
   try {
     mod = (await import('@electric-sql/pglite')) as unknown as typeof mod;
   } catch (error) {
@@ -165,7 +181,10 @@ export function dataDirOf(url: string): string | undefined {
  * A PGlite adapter from a URL (`pglite://memory`, `pglite://./data`), or an existing instance
  * (not closed by gino-edge unless `{ own: true }`).
  */
-export function pglite(instanceOrUrl: PGliteLike | string = 'pglite://memory', options: Record<string, unknown> & { own?: boolean } = {}): Adapter {
+export function pglite(
+  instanceOrUrl: PGliteLike | string = 'pglite://memory',
+  options: Record<string, unknown> & { own?: boolean } = {},
+): Adapter {
   if (typeof instanceOrUrl === 'string') {
     const dir = dataDirOf(instanceOrUrl);
     const { own: _own, ...pgliteOptions } = options;

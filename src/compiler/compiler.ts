@@ -3,6 +3,7 @@
  * value and quoting identifiers through `quote.ts`.
  */
 import { InvalidRequestError } from '../errors.js';
+import type { Delete, Insert, OnConflict, Update } from '../sql/dml.js';
 import {
   type Between,
   type Binary,
@@ -23,7 +24,6 @@ import {
   type TextClause,
   type Unary,
 } from '../sql/expr.js';
-import type { Delete, Insert, OnConflict, Update } from '../sql/dml.js';
 import type { Alias, Column, FromItem, Join, Table } from '../sql/schema.js';
 import { inferFrom, resultKey, type Select } from '../sql/select.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
@@ -248,7 +248,9 @@ export class Compiler {
         while (j < sql.length && /\w/.test(sql[j] as string)) j++;
         const name = sql.slice(i + 1, j);
         if (!(name in named)) {
-          throw new InvalidRequestError(`text(): no value given for :${name} (given: ${Object.keys(named).join(', ') || 'none'})`);
+          throw new InvalidRequestError(
+            `text(): no value given for :${name} (given: ${Object.keys(named).join(', ') || 'none'})`,
+          );
         }
         out += this.param(named[name], NULLTYPE, `:${name}`);
         i = j;
@@ -266,7 +268,8 @@ export class Compiler {
         return quoteQualified(item.schema, item.name);
       case 'alias': {
         const alias = item as Alias;
-        if (alias.of.kind === 'table') return `${quoteQualified(alias.of.schema, alias.of.name)} AS ${quoteIdentifier(alias.name)}`;
+        if (alias.of.kind === 'table')
+          return `${quoteQualified(alias.of.schema, alias.of.name)} AS ${quoteIdentifier(alias.name)}`;
         return `(${this.select(alias.of.select as SelectLike, true)}) AS ${quoteIdentifier(alias.name)}`;
       }
       case 'join': {
@@ -298,7 +301,8 @@ export class Compiler {
       });
       let head = 'SELECT ';
       if (s.distinct === true) head += 'DISTINCT ';
-      else if (Array.isArray(s.distinct)) head += `DISTINCT ON (${s.distinct.map((d: Expr) => this.expr(d)).join(', ')}) `;
+      else if (Array.isArray(s.distinct))
+        head += `DISTINCT ON (${s.distinct.map((d: Expr) => this.expr(d)).join(', ')}) `;
       parts.push(head + (rendered.length ? rendered.join(', ') : '*'));
       if (froms.length) parts.push(`FROM ${froms.map((f) => this.from(f)).join(', ')}`);
       if (s.where) parts.push(`WHERE ${this.expr(s.where)}`);
@@ -436,9 +440,7 @@ function flattenFrom(item: FromItem): object[] {
 
 /** The columns an INSERT names: every key given in any row, plus columns with Python-side defaults. */
 function insertColumns(table: Table, rows: readonly Readonly<Record<string, unknown>>[]): Column[] {
-  return table.columns.filter(
-    (col) => col.options.default !== undefined || rows.some((r) => r[col.key] !== undefined),
-  );
+  return table.columns.filter((col) => col.options.default !== undefined || rows.some((r) => r[col.key] !== undefined));
 }
 
 const DEFAULT_KEYWORD = new Keyword('DEFAULT');

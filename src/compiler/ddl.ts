@@ -12,10 +12,12 @@ function inline(expr: unknown): string {
 
 function columnType(column: Column): string {
   if (column.serial) return column.type.kind === 'BigInteger' ? 'BIGSERIAL' : 'SERIAL';
-  if (column.type.enumName !== undefined) return quoteIdentifier(column.type.enumName);
+  // Enum types live in the table's schema.
+  const schema = column.table.kind === 'table' ? column.table.schema : undefined;
+  if (column.type.enumName !== undefined) return quoteQualified(schema, column.type.enumName);
   if (column.type.kind === 'ARRAY') {
     const item = (column.type as unknown as { item: Column['type'] }).item;
-    if (item.enumName !== undefined) return `${quoteIdentifier(item.enumName)}[]`;
+    if (item.enumName !== undefined) return `${quoteQualified(schema, item.enumName)}[]`;
   }
   return column.type.ddl();
 }
@@ -48,7 +50,9 @@ export function createTableSql(table: Table, ifNotExists = false): string {
   const lines = table.columns.map(columnDdl);
   const pk = table.constraints.find((c) => c.kind === 'primaryKeyConstraint');
   if (table.primaryKey.length) {
-    lines.push(`${named(pk?.options.name)}PRIMARY KEY (${table.primaryKey.map((c) => quoteIdentifier(c.name)).join(', ')})`);
+    lines.push(
+      `${named(pk?.options.name)}PRIMARY KEY (${table.primaryKey.map((c) => quoteIdentifier(c.name)).join(', ')})`,
+    );
   }
   for (const c of table.columns) {
     if (c.options.unique) lines.push(`UNIQUE (${quoteIdentifier(c.name)})`);

@@ -4,8 +4,8 @@
  */
 import type { QueryRunner } from '../engine/engine.js';
 import { InvalidRequestError, NoSuchRowError } from '../errors.js';
-import { and, type Expr, isExpr } from '../sql/expr.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
+import { and, type Expr, isExpr } from '../sql/expr.js';
 import type { Column, Table } from '../sql/schema.js';
 import { Select } from '../sql/select.js';
 
@@ -37,7 +37,7 @@ export function tableOf(model: ModelRuntime): Table {
 
 export function modelName(model: object): string {
   const name = (model as { name?: unknown }).name;
-  return typeof name === "string" && name ? name : "the model";
+  return typeof name === 'string' && name ? name : 'the model';
 }
 
 function runnerOf(table: Table, bind: unknown): QueryRunner {
@@ -60,10 +60,17 @@ function assignRow(instance: object, row: Record<string, unknown> | null): void 
 }
 
 /** `INSERT ... RETURNING <every column>`, and the instance takes what the server returned. */
-export async function createInstance<T extends object>(instance: T, model: ModelRuntime, options: BindOption = {}): Promise<T> {
+export async function createInstance<T extends object>(
+  instance: T,
+  model: ModelRuntime,
+  options: BindOption = {},
+): Promise<T> {
   const table = tableOf(model);
   const insert = new Insert({ table, runner: table.runner as never }).values(valuesOf(instance, table)).returning();
-  const row = (await runnerOf(table, options.bind).run(insert, undefined, 'first', null)) as Record<string, unknown> | null;
+  const row = (await runnerOf(table, options.bind).run(insert, undefined, 'first', null)) as Record<
+    string,
+    unknown
+  > | null;
   assignRow(instance, row);
   return instance;
 }
@@ -80,14 +87,17 @@ export function identWhere(model: ModelRuntime, ident: unknown): Expr {
   let values: unknown[];
   if (Array.isArray(ident)) {
     values = ident;
-  } else if (ident !== null && typeof ident === 'object' && !(ident instanceof Date) && !(ident instanceof Uint8Array)) {
+  } else if (
+    ident !== null &&
+    typeof ident === 'object' &&
+    !(ident instanceof Date) &&
+    !(ident instanceof Uint8Array)
+  ) {
     const obj = ident as Record<string, unknown>;
     const given = Object.keys(obj);
     const unknown = given.filter((k) => !pk.some((c) => c.key === k));
     if (unknown.length || given.length !== pk.length) {
-      throw new InvalidRequestError(
-        `${name}.get() expected the primary key {${keys}}, got {${given.join(', ')}}`,
-      );
+      throw new InvalidRequestError(`${name}.get() expected the primary key {${keys}}, got {${given.join(', ')}}`);
     }
     values = pk.map((c) => obj[c.key]);
   } else {
@@ -108,13 +118,17 @@ export function identWhere(model: ModelRuntime, ident: unknown): Expr {
 
 export interface GetOptions extends BindOption {
   /** Lock the row: `true` for FOR UPDATE, or `{ nowait, skipLocked, mode }`. */
-  forUpdate?: boolean | { nowait?: boolean; skipLocked?: boolean; mode?: 'UPDATE' | 'NO KEY UPDATE' | 'SHARE' | 'KEY SHARE' };
+  forUpdate?:
+    | boolean
+    | { nowait?: boolean; skipLocked?: boolean; mode?: 'UPDATE' | 'NO KEY UPDATE' | 'SHARE' | 'KEY SHARE' };
 }
 
 /** `SELECT ... WHERE pk = $1`: an instance, or null. */
 export async function getInstance(model: ModelRuntime, ident: unknown, options: GetOptions = {}): Promise<unknown> {
   const table = tableOf(model);
-  let query = new Select({ columns: table.columns, runner: table.runner as never, loader: model }).where(identWhere(model, ident));
+  let query = new Select({ columns: table.columns, runner: table.runner as never, loader: model }).where(
+    identWhere(model, ident),
+  );
   if (options.forUpdate) query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
   return runnerOf(table, options.bind).run(query, undefined, 'first', model);
 }
@@ -158,20 +172,26 @@ export class UpdateRequest<T extends object = object> {
     lookup: () => Expr,
     values: Record<string, unknown>,
   ) {
+    this.check(values);
     this.where = lookup();
     this.update(values);
   }
 
-  /** Record more changes (applied to the instance now, to the row by `apply()`). */
-  update(values: Record<string, unknown>): this {
+  private check(values: Record<string, unknown>): void {
     const table = tableOf(this.model);
-    for (const [key, value] of Object.entries(values)) {
-      const col = table.c[key];
-      if (!col) {
+    for (const key of Object.keys(values)) {
+      if (!table.c[key]) {
         throw new InvalidRequestError(
           `${modelName(this.model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')})`,
         );
       }
+    }
+  }
+
+  /** Record more changes (applied to the instance now, to the row by `apply()`). */
+  update(values: Record<string, unknown>): this {
+    this.check(values);
+    for (const [key, value] of Object.entries(values)) {
       if (value === undefined) continue;
       this.values[key] = value;
       if (!isExpr(value)) (this.instance as Record<string, unknown>)[key] = value;
@@ -205,7 +225,7 @@ export class UpdateRequest<T extends object = object> {
 }
 
 /** `DELETE FROM ... WHERE <key>` → the status, e.g. `'DELETE 1'`. The instance keeps its values. */
-export async function deleteInstance(instance: object, model: ModelRuntime, where: Expr, options: BindOption = {}): Promise<string> {
+export async function deleteInstance(model: ModelRuntime, where: Expr, options: BindOption = {}): Promise<string> {
   const table = tableOf(model);
   const del = new Delete({ table, runner: table.runner as never }).where(where);
   const result = (await runnerOf(table, options.bind).run(del, undefined, 'status', null)) as { status: string };

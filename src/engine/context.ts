@@ -15,7 +15,10 @@ type StorageClass = new <T>() => AsyncStorage<T>;
 let storageClass: StorageClass | null | undefined;
 
 function fromGlobals(): StorageClass | undefined {
-  const g = globalThis as { AsyncLocalStorage?: StorageClass; process?: { getBuiltinModule?: (id: string) => unknown } };
+  const g = globalThis as {
+    AsyncLocalStorage?: StorageClass;
+    process?: { getBuiltinModule?: (id: string) => unknown };
+  };
   if (typeof g.AsyncLocalStorage === 'function') return g.AsyncLocalStorage;
   try {
     const mod = g.process?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage?: StorageClass } | undefined;

@@ -6,7 +6,7 @@
 import type { CompiledQuery } from '../compiler/compiler.js';
 import { GinoError } from '../errors.js';
 import type { DriverResult } from './adapter.js';
-import { type Connection, Engine, QueryRunner, requireCapability, Transaction } from './engine.js';
+import { type Connection, Engine, type QueryRunner, requireCapability, Transaction } from './engine.js';
 import { execute, shape } from './execute.js';
 
 let cursorCounter = 0;
@@ -22,7 +22,8 @@ export async function* iterateCursor(
   loader: unknown,
   prefetch = 100,
 ): AsyncGenerator<unknown, void, undefined> {
-  if (!Number.isInteger(prefetch) || prefetch < 1) throw new GinoError(`prefetch must be a positive integer, got ${prefetch}`);
+  if (!Number.isInteger(prefetch) || prefetch < 1)
+    throw new GinoError(`prefetch must be a positive integer, got ${prefetch}`);
   const engine = target.engine;
   requireCapability(engine, 'cursors', 'open a server-side cursor');
   let conn: Connection | undefined;

@@ -5,7 +5,7 @@
  */
 import type { CompiledQuery } from '../compiler/compiler.js';
 import { GinoError, QueryTimeoutError, toGinoError, UnsupportedError } from '../errors.js';
-import type { StatusResult } from '../sql/runner.js';
+import type { GinoExtension, StatusResult } from '../sql/runner.js';
 import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult, Session } from './adapter.js';
 import {
   answer,
@@ -22,6 +22,16 @@ import {
 
 export interface TransactionOptions extends BatchOptions {}
 
+/** A statement whose rows are `R` (anything with `.gino`). */
+export interface Typed<R> {
+  readonly gino: GinoExtension<R, unknown>;
+}
+
+/** A statement whose scalar is `S`. */
+export interface TypedScalar<S> {
+  readonly gino: GinoExtension<unknown, S>;
+}
+
 /** Wraps calls that must run inside a context (set by Gino for implicit binding). */
 export type ContextRunner = <R>(target: QueryRunner, fn: () => Promise<R>) => Promise<R>;
 
@@ -37,30 +47,48 @@ export abstract class QueryRunner implements Target {
   }
 
   /** Run a query and shape the answer (`mode`), with an optional loader and timeout. */
-  async run(query: Query, params: readonly unknown[] | undefined, mode: Mode, loader?: unknown, timeout?: number): Promise<unknown> {
+  async run(
+    query: Query,
+    params: readonly unknown[] | undefined,
+    mode: Mode,
+    loader?: unknown,
+    timeout?: number,
+  ): Promise<unknown> {
     const compiled = toCompiled(query, params);
     const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
     return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
   }
 
   /** Every row: model instances for model queries, plain objects otherwise. */
-  all<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R[]> {
-    return this.run(query, params, 'all') as Promise<R[]>;
+  all<R>(query: Typed<R>, params?: readonly unknown[]): Promise<R[]>;
+  all<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R[]>;
+  all(query: Query, params?: readonly unknown[]): Promise<unknown[]> {
+    return this.run(query, params, 'all') as Promise<unknown[]>;
   }
-  first<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R | null> {
-    return this.run(query, params, 'first') as Promise<R | null>;
+  first<R>(query: Typed<R>, params?: readonly unknown[]): Promise<R | null>;
+  first<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R | null>;
+  first(query: Query, params?: readonly unknown[]): Promise<unknown> {
+    return this.run(query, params, 'first');
   }
-  one<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R> {
-    return this.run(query, params, 'one') as Promise<R>;
+  one<R>(query: Typed<R>, params?: readonly unknown[]): Promise<R>;
+  one<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R>;
+  one(query: Query, params?: readonly unknown[]): Promise<unknown> {
+    return this.run(query, params, 'one');
   }
-  oneOrNone<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R | null> {
-    return this.run(query, params, 'oneOrNone') as Promise<R | null>;
+  oneOrNone<R>(query: Typed<R>, params?: readonly unknown[]): Promise<R | null>;
+  oneOrNone<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R | null>;
+  oneOrNone(query: Query, params?: readonly unknown[]): Promise<unknown> {
+    return this.run(query, params, 'oneOrNone');
   }
-  scalar<S = unknown>(query: Query, params?: readonly unknown[]): Promise<S | null> {
-    return this.run(query, params, 'scalar') as Promise<S | null>;
+  scalar<S>(query: TypedScalar<S>, params?: readonly unknown[]): Promise<S | null>;
+  scalar<S = unknown>(query: Query, params?: readonly unknown[]): Promise<S | null>;
+  scalar(query: Query, params?: readonly unknown[]): Promise<unknown> {
+    return this.run(query, params, 'scalar');
   }
-  status<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<StatusResult<R>> {
-    return this.run(query, params, 'status') as Promise<StatusResult<R>>;
+  status<R>(query: Typed<R>, params?: readonly unknown[]): Promise<StatusResult<R>>;
+  status<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<StatusResult<R>>;
+  status(query: Query, params?: readonly unknown[]): Promise<StatusResult<unknown>> {
+    return this.run(query, params, 'status') as Promise<StatusResult<unknown>>;
   }
 
   /** A statement with a server-side time limit; `QueryTimeoutError` when it is cancelled. */
@@ -68,16 +96,20 @@ export abstract class QueryRunner implements Target {
 }
 
 export function timeoutSql(ms: number): string {
-  if (!Number.isInteger(ms) || ms <= 0) throw new GinoError(`timeout(ms) takes a positive whole number of milliseconds, got ${ms}`);
+  if (!Number.isInteger(ms) || ms <= 0)
+    throw new GinoError(`timeout(ms) takes a positive whole number of milliseconds, got ${ms}`);
   return `SET LOCAL statement_timeout = ${ms}`;
 }
 
 export function timeoutError(error: unknown, ms: number): unknown {
   const e = toGinoError(error);
   if ((e as { code?: string }).code === '57014') {
-    return new QueryTimeoutError(`the statement ran longer than its timeout of ${ms} ms and was cancelled on the server`, {
-      cause: e,
-    });
+    return new QueryTimeoutError(
+      `the statement ran longer than its timeout of ${ms} ms and was cancelled on the server`,
+      {
+        cause: e,
+      },
+    );
   }
   return e;
 }
@@ -165,7 +197,11 @@ export class Engine extends QueryRunner {
   }
 
   /** A transaction on a fresh connection: committed when `fn` resolves, rolled back when it throws. */
-  async transaction<R>(fn: (tx: Transaction) => Promise<R>, options: TransactionOptions = {}, wrap: ContextRunner = direct): Promise<R | undefined> {
+  async transaction<R>(
+    fn: (tx: Transaction) => Promise<R>,
+    options: TransactionOptions = {},
+    wrap: ContextRunner = direct,
+  ): Promise<R | undefined> {
     requireCapability(this, 'transactions', 'run an interactive transaction');
     checkOptions(options);
     const conn = await this.connect();
@@ -284,7 +320,11 @@ export class Connection extends QueryRunner {
   }
 
   /** A transaction (or a savepoint when one is open) around `fn`. */
-  async transaction<R>(fn: (tx: Transaction) => Promise<R>, options: TransactionOptions = {}, wrap: ContextRunner = direct): Promise<R | undefined> {
+  async transaction<R>(
+    fn: (tx: Transaction) => Promise<R>,
+    options: TransactionOptions = {},
+    wrap: ContextRunner = direct,
+  ): Promise<R | undefined> {
     const parent = this.current;
     if (parent) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
     else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
@@ -408,9 +448,10 @@ export class Transaction extends QueryRunner {
     } finally {
       if (!this.done) {
         const previous = String(before.rows[0]?.[0] ?? '0');
-        await execute(this, { ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"), params: [previous] }).catch(
-          () => undefined,
-        );
+        await execute(this, {
+          ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"),
+          params: [previous],
+        }).catch(() => undefined);
       }
     }
   }

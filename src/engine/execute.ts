@@ -47,13 +47,10 @@ export function serializeParams(compiled: CompiledQuery): (string | null)[] {
   for (let i = 0; i < params.length; i++) {
     const type = paramTypes[i];
     const label = paramLabels[i];
-    out[i] = type
-      ? type.serialize(params[i], label ?? `parameter $${i + 1}`)
-      : defaultSerialize(params[i], i);
+    out[i] = type ? type.serialize(params[i], label ?? `parameter $${i + 1}`) : defaultSerialize(params[i], i);
   }
   return out;
 }
-
 
 function defaultSerialize(value: unknown, i: number): string | null {
   try {
@@ -89,22 +86,16 @@ export async function execute(target: Target, compiled: CompiledQuery): Promise<
 function finishRows(result: DriverResult, compiled: CompiledQuery): readonly (readonly unknown[])[] {
   const cols = compiled.columns;
   if (cols.length === 0 || cols.length !== result.fields.length) return result.rows;
-  let fns: ((v: unknown) => unknown)[] | undefined;
-  let idx: number[] | undefined;
-  for (let i = 0; i < cols.length; i++) {
-    const fn = (cols[i] as { type: { result?: (v: unknown) => unknown } }).type.result;
-    if (fn) {
-      (fns ??= []).push(fn);
-      (idx ??= []).push(i);
-    }
-  }
-  if (!fns || !idx) return result.rows;
+  const finishers: [number, (v: unknown) => unknown][] = [];
+  cols.forEach((c, i) => {
+    if (c.type.result) finishers.push([i, c.type.result]);
+  });
+  if (finishers.length === 0) return result.rows;
   return result.rows.map((row) => {
     const out = row.slice();
-    for (let k = 0; k < (fns as []).length; k++) {
-      const i = (idx as number[])[k] as number;
+    for (const [i, finish] of finishers) {
       const v = out[i];
-      if (v !== null && v !== undefined) out[i] = (fns as ((v: unknown) => unknown)[])[k]?.(v);
+      if (v !== null && v !== undefined) out[i] = finish(v);
     }
     return out;
   });
@@ -149,7 +140,8 @@ export function answer(mode: Mode, result: DriverResult, compiled: CompiledQuery
         throw new MultipleResultsFound(`expected one row, got ${rows.length}; add a where() or use first()/all()`);
       }
       if (rows.length === 0) {
-        if (mode === 'one') throw new NoResultFound('expected one row, got none; use oneOrNone() or first() to allow none');
+        if (mode === 'one')
+          throw new NoResultFound('expected one row, got none; use oneOrNone() or first() to allow none');
         return null;
       }
       return rows[0];

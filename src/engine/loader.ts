@@ -81,7 +81,8 @@ export function modelLoader(model: ModelLike, owner?: object): Loader {
 export const plainLoader: Loader = {
   isLoader: true,
   prepare(columns, fields) {
-    const keys = columns.length === fields.length || fields.length === 0 ? columns.map((c) => c.key) : fields.map((f) => f.name);
+    const keys =
+      columns.length === fields.length || fields.length === 0 ? columns.map((c) => c.key) : fields.map((f) => f.name);
     const n = keys.length;
     return (row) => {
       const out: Record<string, unknown> = {};
@@ -95,7 +96,9 @@ function columnLoader(expr: Expr): Loader {
   return {
     isLoader: true,
     prepare(columns) {
-      const index = columns.findIndex((c) => c.expr === expr || (c.expr.kind === 'label' && (c.expr as { expr?: unknown }).expr === expr));
+      const index = columns.findIndex(
+        (c) => c.expr === expr || (c.expr.kind === 'label' && (c.expr as { expr?: unknown }).expr === expr),
+      );
       if (index === -1) throw new InvalidRequestError('the column given to load() is not in the SELECT list');
       return (row) => [row[index], true];
     },
@@ -133,6 +136,9 @@ export function toLoader(value: unknown): Loader {
   if (value instanceof Column || (typeof value === 'object' && typeof (value as Expr).kind === 'string')) {
     return columnLoader(value as Expr);
   }
-  if (typeof value === 'function') return callableLoader(value as (row: Record<string, unknown>, ctx: LoaderContext) => unknown);
-  throw new InvalidRequestError(`cannot load rows with ${String(value)}: give a model, a column, a tuple or a function`);
+  if (typeof value === 'function')
+    return callableLoader(value as (row: Record<string, unknown>, ctx: LoaderContext) => unknown);
+  throw new InvalidRequestError(
+    `cannot load rows with ${String(value)}: give a model, a column, a tuple or a function`,
+  );
 }

@@ -20,10 +20,12 @@ import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor, Runner } from '../sql/runner.js';
 import {
   Alias,
+  asFromItem,
   type Column,
   ColumnDef,
   type Constraint,
   type FromItem,
+  type HasTable,
   Index,
   type Join,
   Table,
@@ -38,7 +40,15 @@ export interface ModelHost extends Runner {
   dropTable(table: Table, options: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
 }
 
-const RESERVED_INSTANCE = new Set(['create', 'update', 'delete', 'toDict', 'lookup', 'constructor', 'append_where_primary_key']);
+const RESERVED_INSTANCE = new Set([
+  'create',
+  'update',
+  'delete',
+  'toDict',
+  'lookup',
+  'constructor',
+  'append_where_primary_key',
+]);
 const RESERVED_STATIC = new Set([
   'query',
   'select',
@@ -55,11 +65,20 @@ const RESERVED_STATIC = new Set([
   'gino',
   'prototype',
   'columns',
+  'c',
   '__table__',
   '__tablename__',
 ]);
 
-const CONSTRAINT_KINDS = new Set(['primaryKeyConstraint', 'uniqueConstraint', 'foreignKeyConstraint', 'checkConstraint']);
+/** Own properties of every JavaScript class: columns with these keys are reached as `Model.c.<key>`. */
+export const FUNCTION_OWN = new Set(['name', 'length']);
+
+const CONSTRAINT_KINDS = new Set([
+  'primaryKeyConstraint',
+  'uniqueConstraint',
+  'foreignKeyConstraint',
+  'checkConstraint',
+]);
 
 /**
  * The base of every model class. Instances are plain objects holding column values as properties:
@@ -120,7 +139,7 @@ export class ModelBase {
   }
 
   /** Insert one row and return it as an instance (server defaults included). */
-  static create(values: Record<string, unknown> = {}, options: BindOption = {}): Promise<unknown> {
+  static async create(values: Record<string, unknown> = {}, options: BindOption = {}): Promise<unknown> {
     const instance = new this(values);
     return createInstance(instance, this as never, options);
   }
@@ -140,16 +159,19 @@ export class ModelBase {
     return alias as Alias & Record<string, Column>;
   }
 
-  static join(right: FromItem | { __table__: Table }, on?: Expr): Join {
-    return tableOf(this as never).join(fromItem(right), on);
+  static join(right: FromItem | HasTable, on?: Expr): Join {
+    return tableOf(this as never).join(asFromItem(right), on);
   }
 
-  static outerjoin(right: FromItem | { __table__: Table }, on?: Expr): Join {
-    return tableOf(this as never).outerjoin(fromItem(right), on);
+  static outerjoin(right: FromItem | HasTable, on?: Expr): Join {
+    return tableOf(this as never).outerjoin(asFromItem(right), on);
   }
 
   /** `db.gino`-style DDL for this model's table alone. */
-  static get gino(): { create(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>; drop(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void> } {
+  static get gino(): {
+    create(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
+    drop(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
+  } {
     const table = tableOf(this as never);
     const host = table.runner as ModelHost;
     return {
@@ -170,7 +192,7 @@ export class ModelBase {
 
   /** `DELETE` this row; resolves to the status, e.g. `'DELETE 1'`. The instance keeps its values. */
   delete(options: BindOption = {}): Promise<string> {
-    return deleteInstance(this, this.constructor as never, this.lookup(), options);
+    return deleteInstance(this.constructor as never, this.lookup(), options);
   }
 
   /** The WHERE clause naming this instance's row: its primary key. Override for tables without one. */
@@ -182,10 +204,6 @@ export class ModelBase {
   toDict(): Record<string, unknown> {
     return valuesOf(this, tableOf(this.constructor as never));
   }
-}
-
-function fromItem(value: FromItem | { __table__: Table }): FromItem {
-  return '__table__' in value ? value.__table__ : value;
 }
 
 /** Build the model class of a definition. */
@@ -207,7 +225,11 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
       columns.push({ key, def: value });
     } else if (value instanceof Index) {
       indexes.push(value);
-    } else if (value !== null && typeof value === 'object' && CONSTRAINT_KINDS.has((value as { kind?: string }).kind ?? '')) {
+    } else if (
+      value !== null &&
+      typeof value === 'object' &&
+      CONSTRAINT_KINDS.has((value as { kind?: string }).kind ?? '')
+    ) {
       constraints.push(value as Constraint);
     } else {
       extras.push([key, value]);
@@ -223,7 +245,10 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
   if (table) {
     Object.defineProperty(model, '__table__', { value: table });
     Object.defineProperty(model, '__tablename__', { value: tablename });
+    Object.defineProperty(model, 'c', { value: table.c });
     for (const col of table.columns) {
+      // Every class has its own `name` and `length`, which would hide these in subclasses: use `Model.c.name`.
+      if (FUNCTION_OWN.has(col.key)) continue;
       Object.defineProperty(model, col.key, { value: col, enumerable: true, configurable: true });
     }
     host.registerTable(table);

@@ -26,10 +26,14 @@ type AnyColumnDef = ColumnDef<any, any>;
 export type ColumnKeys<D> = { [K in keyof D]: D[K] extends AnyColumnDef ? K : never }[keyof D] & string;
 
 /** A column's JavaScript type. */
-export type ColumnType<C> = C extends ColumnDef<infer T, infer _NN> ? T : never;
+export type ColumnType<C> = C extends { readonly __type: infer T } ? T : never;
 
 /** A column's value on an instance: `T`, or `T | null` when the column is nullable. */
-export type ColumnValue<C> = C extends ColumnDef<infer T, infer NN> ? (NN extends true ? T : T | null) : never;
+export type ColumnValue<C> = C extends { readonly __type: infer T; readonly __notNull: infer NN }
+  ? NN extends true
+    ? T
+    : T | null
+  : never;
 
 /** An instance's column values. */
 export type ModelValues<D> = { -readonly [K in ColumnKeys<D>]: ColumnValue<D[K]> };
@@ -52,14 +56,22 @@ export interface ModelMethods<D> {
 
 export type ModelInstance<D> = ModelValues<D> & ModelMethods<D>;
 
-/** The column expressions as statics: `User.id` is a `Column<number, 'id'>`. */
+/** Every column expression by attribute key: `User.c.id` is a `Column<number, 'id'>`. */
 export type ModelColumns<D> = { readonly [K in ColumnKeys<D>]: Column<ColumnType<D[K]>, K> };
+
+/**
+ * The column expressions as statics: `User.id`. Keys every JavaScript class owns (`name`,
+ * `length`) would be hidden by the class itself, so those columns are only on `Model.c`.
+ */
+export type ModelStaticColumns<D> = Omit<ModelColumns<D>, 'name' | 'length'>;
 
 /** A primary-key value: a scalar, an array in key order, or an object by attribute. */
 export type Ident = string | number | bigint | Date | readonly unknown[] | Readonly<Record<string, unknown>>;
 
 export interface ModelStatics<D> {
   readonly __table__: Table;
+  /** Every column by attribute key, including `name` and `length`: `Team.c.name`. */
+  readonly c: ModelColumns<D>;
   readonly __tablename__: string;
   /** `SELECT` every column; rows are instances. */
   readonly query: Select<ModelInstance<D>, ModelValues<D>[ColumnKeys<D>]>;
@@ -88,6 +100,6 @@ export interface ModelStatics<D> {
 }
 
 /** The class `db.Model(definition)` returns; extend it: `class User extends db.Model({...}) {}`. */
-export type ModelClass<D> = ModelStatics<D> & ModelColumns<D> & (new (values?: ModelInput<D>) => ModelInstance<D>);
+export type ModelClass<D> = ModelStatics<D> & ModelStaticColumns<D> & (new (values?: ModelInput<D>) => ModelInstance<D>);
 
 export type { ColumnOptions };

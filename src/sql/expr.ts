@@ -37,7 +37,7 @@ const INTEGER = typeFactories.Integer();
 
 /** A SQL expression whose values are `T` in JavaScript. */
 export abstract class Expr<T = unknown> {
-  declare readonly __js?: T;
+  declare readonly __js: T;
   abstract readonly kind: ExprKind;
   abstract readonly type: SqlType;
 
@@ -372,7 +372,10 @@ export function cast<U>(expr: unknown, type: SqlType<U>): Expr<U> {
   return new Cast<U>(coerce(expr), type);
 }
 
-export function text<T = unknown>(sql: string, params?: Readonly<Record<string, unknown>> | readonly unknown[]): TextClause<T> {
+export function text<T = unknown>(
+  sql: string,
+  params?: Readonly<Record<string, unknown>> | readonly unknown[],
+): TextClause<T> {
   return new TextClause<T>(sql, params ?? {});
 }
 

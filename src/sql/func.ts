@@ -6,18 +6,61 @@ type Arg = unknown;
 type ValueOf<A> = A extends Expr<infer T> ? T : A;
 
 /** The function namespace: typed for common functions, and any other name returns `Func<unknown>`. */
-export interface FuncNamespace {
+export interface FuncNamespace extends Record<CommonFunction, (...args: Arg[]) => Func<unknown>> {
   count(...args: Arg[]): Func<number>;
   now(): Func<Date>;
   current_timestamp(): Func<Date>;
   max<A>(arg: A): Func<ValueOf<A>>;
   min<A>(arg: A): Func<ValueOf<A>>;
+  sum<A>(arg: A): Func<ValueOf<A>>;
   coalesce<A>(arg: A, ...rest: Arg[]): Func<ValueOf<A>>;
   lower(arg: Arg): Func<string>;
   upper(arg: Arg): Func<string>;
   length(arg: Arg): Func<number>;
-  [name: string]: (...args: Arg[]) => Func<unknown>;
+  /** Any other function; under `noUncheckedIndexedAccess` call it as `db.func['name']!(...)`. */
+  [name: string]: ((...args: Arg[]) => Func<unknown>) | undefined;
 }
+
+/** Names typed as always present (no `undefined` under `noUncheckedIndexedAccess`). */
+type CommonFunction =
+  | 'avg'
+  | 'abs'
+  | 'round'
+  | 'floor'
+  | 'ceil'
+  | 'greatest'
+  | 'least'
+  | 'nullif'
+  | 'concat'
+  | 'concat_ws'
+  | 'substring'
+  | 'trim'
+  | 'replace'
+  | 'char_length'
+  | 'random'
+  | 'date_trunc'
+  | 'extract'
+  | 'to_char'
+  | 'age'
+  | 'array_agg'
+  | 'string_agg'
+  | 'json_agg'
+  | 'jsonb_agg'
+  | 'json_build_object'
+  | 'jsonb_build_object'
+  | 'gen_random_uuid'
+  | 'bool_and'
+  | 'bool_or'
+  | 'unnest'
+  | 'generate_series'
+  | 'row_number'
+  | 'rank'
+  | 'current_date'
+  | 'localtimestamp'
+  | 'pg_sleep'
+  | 'current_setting'
+  | 'set_config'
+  | 'current_user';
 
 const INTEGER = typeFactories.Integer();
 const TEXT = typeFactories.Text();
@@ -37,6 +80,7 @@ const RETURNS: Record<string, SqlType | 'first'> = {
   substring: TEXT,
   random: FLOAT,
   max: 'first',
+  sum: 'first',
   min: 'first',
   coalesce: 'first',
   abs: 'first',

@@ -46,7 +46,8 @@ export interface ColumnOptions<T = unknown> {
 /** An unbound column definition from `db.Column(type, options)`; each model copies it. */
 export class ColumnDef<T = unknown, NotNull extends boolean = boolean> {
   readonly kind = 'columnDef';
-  declare readonly __notNull?: NotNull;
+  declare readonly __type: T;
+  declare readonly __notNull: NotNull;
   constructor(
     readonly type: SqlType<T>,
     readonly options: ColumnOptions<T> = {},
@@ -54,6 +55,16 @@ export class ColumnDef<T = unknown, NotNull extends boolean = boolean> {
 }
 
 export type FromItem = Table | Alias | Join;
+
+/** A model class: anything with a `__table__`. */
+export interface HasTable {
+  readonly __table__: Table;
+}
+
+/** A FROM item, or a model standing for its table. */
+export function asFromItem(item: FromItem | HasTable): FromItem {
+  return '__table__' in item ? item.__table__ : item;
+}
 
 /** A column of a table (or of an alias): an expression, with its definition. */
 export class Column<T = unknown, K extends string = string> extends ExprBase<T> {
@@ -142,11 +153,12 @@ export interface ForeignKeyInfo {
 }
 
 interface Joinable {
-  join(right: FromItem, on?: Expr): Join;
-  outerjoin(right: FromItem, on?: Expr): Join;
+  join(right: FromItem | HasTable, on?: Expr): Join;
+  outerjoin(right: FromItem | HasTable, on?: Expr): Join;
 }
 
-function joinOf(left: FromItem, right: FromItem, on: Expr | undefined, outer: boolean): Join {
+function joinOf(left: FromItem, rightItem: FromItem | HasTable, on: Expr | undefined, outer: boolean): Join {
+  const right = asFromItem(rightItem);
   return new Join(left, right, on ?? foreignKeyCondition(left, right), outer);
 }
 
@@ -230,10 +242,10 @@ export class Table implements Joinable {
   alias(name: string): Alias {
     return new Alias(this, name);
   }
-  join(right: FromItem, on?: Expr): Join {
+  join(right: FromItem | HasTable, on?: Expr): Join {
     return joinOf(this, right, on, false);
   }
-  outerjoin(right: FromItem, on?: Expr): Join {
+  outerjoin(right: FromItem | HasTable, on?: Expr): Join {
     return joinOf(this, right, on, true);
   }
 }
@@ -251,7 +263,7 @@ export class Alias implements Joinable {
     const columns =
       of.kind === 'table'
         ? of.columns.map((col) => col.rebind(this))
-        : of.outputs.map((o) => new Column(this, o.key, o.key, o.type, {}));
+        : of.outputs.map((o) => new Column(this, o.key, o.name, o.type, {}));
     for (const c of columns) byKey[c.key] = c;
     this.columns = columns;
     this.c = byKey;
@@ -264,10 +276,10 @@ export class Alias implements Joinable {
     if (!found) throw new InvalidRequestError(`alias '${this.name}' has no column '${key}'`);
     return found;
   }
-  join(right: FromItem, on?: Expr): Join {
+  join(right: FromItem | HasTable, on?: Expr): Join {
     return joinOf(this, right, on, false);
   }
-  outerjoin(right: FromItem, on?: Expr): Join {
+  outerjoin(right: FromItem | HasTable, on?: Expr): Join {
     return joinOf(this, right, on, true);
   }
 }
@@ -276,7 +288,7 @@ export class Alias implements Joinable {
 export interface SubquerySource {
   readonly kind: 'subquery';
   readonly select: object;
-  readonly outputs: readonly { key: string; type: SqlType }[];
+  readonly outputs: readonly { key: string; name: string; type: SqlType }[];
 }
 
 export class Join implements Joinable {
@@ -287,10 +299,10 @@ export class Join implements Joinable {
     readonly on: Expr,
     readonly outer: boolean,
   ) {}
-  join(right: FromItem, on?: Expr): Join {
+  join(right: FromItem | HasTable, on?: Expr): Join {
     return joinOf(this, right, on, false);
   }
-  outerjoin(right: FromItem, on?: Expr): Join {
+  outerjoin(right: FromItem | HasTable, on?: Expr): Join {
     return joinOf(this, right, on, true);
   }
 }
@@ -329,7 +341,10 @@ export function foreignKeyCondition(left: FromItem, right: FromItem): Expr {
       if (clauses) return and(...clauses);
     }
   }
-  const name = (i: FromItem) => tablesOf(i).map((t) => (t.kind === 'table' ? t.name : t.name)).join(', ');
+  const name = (i: FromItem) =>
+    tablesOf(i)
+      .map((t) => (t.kind === 'table' ? t.name : t.name))
+      .join(', ');
   throw new InvalidRequestError(
     `no foreign key links ${name(left)} and ${name(right)}; give the join an ON clause: join(other, a.id.eq(b.a_id))`,
   );

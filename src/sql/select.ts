@@ -3,7 +3,7 @@ import { InvalidRequestError } from '../errors.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
 import { and, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
 import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
-import { Alias, Column, type FromItem, type SubquerySource, type Table } from './schema.js';
+import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './schema.js';
 
 export interface ForUpdate {
   mode: 'UPDATE' | 'NO KEY UPDATE' | 'SHARE' | 'KEY SHARE';
@@ -96,15 +96,15 @@ export class Select<R = Record<string, unknown>, S = unknown> {
     return this.with({ forUpdate: { mode: 'UPDATE', ...options } });
   }
   /** Replace the FROM list (joins are FROM items: `User.join(Team)`). */
-  selectFrom(...items: FromItem[]): Select<R, S> {
-    return this.with({ from: items });
+  selectFrom(...items: (FromItem | HasTable)[]): Select<R, S> {
+    return this.with({ from: items.map(asFromItem) });
   }
   /** Join onto the last FROM item; without `on`, the foreign key between them is used. */
-  join(right: FromItem, on?: Expr): Select<R, S> {
-    return this.joined(right, on, false);
+  join(right: FromItem | HasTable, on?: Expr): Select<R, S> {
+    return this.joined(asFromItem(right), on, false);
   }
-  outerjoin(right: FromItem, on?: Expr): Select<R, S> {
-    return this.joined(right, on, true);
+  outerjoin(right: FromItem | HasTable, on?: Expr): Select<R, S> {
+    return this.joined(asFromItem(right), on, true);
   }
   private joined(right: FromItem, on: Expr | undefined, outer: boolean): Select<R, S> {
     const from = this.state.from.length ? [...this.state.from] : inferFrom(this.state.columns).slice(0, 1);
@@ -190,9 +190,13 @@ export function inferFrom(exprs: readonly Expr[]): FromItem[] {
 }
 
 /** The result columns of a SELECT, named as rows will key them. */
-export function outputColumns(select: Select<unknown, unknown>): { key: string; type: SqlType }[] {
+export function outputColumns(select: Select<unknown, unknown>): { key: string; name: string; type: SqlType }[] {
   const counters = new Map<string, number>();
-  return select.state.columns.map((e) => ({ key: resultKey(e, counters), type: e.type ?? NULLTYPE }));
+  return select.state.columns.map((e) => {
+    const key = resultKey(e, counters);
+    // A bare column keeps its database name in the output; everything else is labelled with its key.
+    return { key, name: e instanceof Column ? e.name : key, type: e.type ?? NULLTYPE };
+  });
 }
 
 /** GINO's key of a result column: attribute key, label, `<func>_<n>`, else `anon_<n>`. */
@@ -208,4 +212,3 @@ export function resultKey(e: Expr, counters: Map<string, number>): string {
 function subquerySource(select: Select<unknown, unknown>): SubquerySource {
   return { kind: 'subquery', select, outputs: outputColumns(select) };
 }
-

@@ -11,7 +11,7 @@ const identity: TextParser = (text) => text;
 const parseBool: TextParser = (text) => text === 't' || text === 'true';
 const parseInt4: TextParser = (text) => Number(text);
 const parseInt8: TextParser = (text) => BigInt(text);
-const parseFloat: TextParser = (text) => Number(text);
+const parseFloat8: TextParser = (text) => Number(text);
 const parseJson: TextParser = (text) => JSON.parse(text);
 
 /** `\x0a0b` (hex) or the old escape format → bytes. */
@@ -120,8 +120,8 @@ const SCALAR: Record<number, TextParser> = {
   [OID.int2]: parseInt4,
   [OID.int4]: parseInt4,
   [OID.oid]: parseInt4,
-  [OID.float4]: parseFloat,
-  [OID.float8]: parseFloat,
+  [OID.float4]: parseFloat8,
+  [OID.float8]: parseFloat8,
   [OID.json]: parseJson,
   [OID.jsonb]: parseJson,
   [OID.timestamp]: parseTimestamp,
@@ -154,7 +154,4 @@ export function parseText(oid: number, text: string | null): unknown {
 }
 
 /** Every OID with a specific parser, for drivers that need an explicit table (PGlite). */
-export const KNOWN_OIDS: readonly number[] = [
-  ...Object.values(OID),
-  ...Object.keys(ARRAY_ELEMENT).map(Number),
-];
+export const KNOWN_OIDS: readonly number[] = [...Object.values(OID), ...Object.keys(ARRAY_ELEMENT).map(Number)];

@@ -11,7 +11,7 @@ export type Serializer = (value: unknown, where: string) => string | null;
 /** A SQL type whose values are `T` in JavaScript. */
 export abstract class SqlType<T = unknown> {
   /** Phantom: the JavaScript type of values. */
-  declare readonly __js?: T;
+  declare readonly __js: T;
   abstract readonly kind: string;
   /** The DDL spelling, e.g. `INTEGER`, `VARCHAR(20)`. */
   abstract ddl(): string;
@@ -27,7 +27,8 @@ export abstract class SqlType<T = unknown> {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (value instanceof Date) return 'an invalid Date';
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
   return `the ${typeof value} ${String(value)}`;
@@ -116,7 +117,10 @@ export class NumericType extends SqlType<string> {
   override serialize(value: unknown, where: string): string | null {
     if (value === null || value === undefined) return null;
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-    if (typeof value === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$|^\s*(NaN|-?Infinity)\s*$/i.test(value)) {
+    if (
+      typeof value === 'string' &&
+      /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$|^\s*(NaN|-?Infinity)\s*$/i.test(value)
+    ) {
       return value;
     }
     return failValue(this, value, where, 'a number or a decimal string');

@@ -1,0 +1,9 @@
+/** The shared suite on node-postgres, against the run's server (DATABASE_URL, local, or PGlite). */
+import { inject } from 'vitest';
+import { runSharedSuite } from '../suite/index.js';
+
+runSharedSuite({
+  name: 'pg',
+  bind: async () => ({ bind: inject('databaseUrl') }),
+  skip: {},
+});

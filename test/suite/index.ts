@@ -1,0 +1,37 @@
+/** The shared behaviour suite: every file, on one adapter. */
+import { afterAll, beforeAll, describe } from 'vitest';
+import { crudSuite } from './crud.js';
+import { ddlSuite } from './ddl.js';
+import { errorsSuite } from './errors.js';
+import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
+import { querySuite } from './query.js';
+import { tutorialSuite } from './tutorial.js';
+import { valuesSuite } from './values.js';
+
+const SUITES: Record<string, (ctx: SuiteContext) => void> = {
+  tutorial: tutorialSuite,
+  crud: crudSuite,
+  query: querySuite,
+  values: valuesSuite,
+  errors: errorsSuite,
+  ddl: ddlSuite,
+};
+
+/** Register the whole shared suite for one adapter. */
+export function runSharedSuite(adapter: AdapterUnderTest): void {
+  describe(`shared suite on ${adapter.name}`, () => {
+    afterAll(async () => {
+      await adapter.teardown?.();
+    });
+    for (const [name, suite] of Object.entries(SUITES)) {
+      describe(name, () => {
+        const ctx = makeContext(adapter);
+        beforeAll(() => bindContext(ctx));
+        afterAll(() => unbindContext(ctx));
+        suite(ctx);
+      });
+    }
+  });
+}
+
+export type { AdapterUnderTest };

@@ -1,0 +1,64 @@
+/**
+ * The database the tests use: DATABASE_URL when set, else the local server when reachable, else
+ * PGlite served over the wire protocol (so even the pg adapter tests run on a bare machine).
+ */
+import net from 'node:net';
+
+export const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** True when something accepts TCP connections at host:port within `ms`. */
+export function reachable(host: string, port: number, ms = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(ms, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export interface TestServer {
+  url: string;
+  kind: 'env' | 'local' | 'pglite';
+  close(): Promise<void>;
+}
+
+/** PGlite behind pglite-socket on a free loopback port. */
+export async function startPGliteServer(): Promise<TestServer> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const db = await PGlite.create();
+  const port = await freePort();
+  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 100 });
+  await server.start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    kind: 'pglite',
+    close: async () => {
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The server for this test run. */
+export async function testServer(): Promise<TestServer> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, kind: 'env', close: async () => {} };
+  if (await reachable('127.0.0.1', 5432)) return { url: LOCAL_URL, kind: 'local', close: async () => {} };
+  return startPGliteServer();
+}
