@@ -6,9 +6,6 @@
  */
 export class GinoError extends Error {
   override name = 'GinoError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** `db.bind` was read, or a query run, with nothing bound. Call `await db.setBind(url)` first. */

@@ -100,6 +100,10 @@ export interface ModelStatics<D> {
 }
 
 /** The class `db.Model(definition)` returns; extend it: `class User extends db.Model({...}) {}`. */
-export type ModelClass<D> = ModelStatics<D> & ModelStaticColumns<D> & (new (values?: ModelInput<D>) => ModelInstance<D>);
+export type ModelClass<D> = ModelStatics<D> &
+  ModelStaticColumns<D> &
+  (new (
+    values?: ModelInput<D>,
+  ) => ModelInstance<D>);
 
 export type { ColumnOptions };
