@@ -137,7 +137,12 @@ const VISIT: Visitor = {
   },
   unary: (c, node: Unary, ctx) => {
     const prec = precedenceOf(node);
-    const operand = c.sub(node.operand, prec, node.postfix, ctx);
+    // `x DESC NULLS LAST`: ordering modifiers chain without parentheses.
+    const chained =
+      node.operator.startsWith('NULLS') &&
+      node.operand.kind === 'unary' &&
+      ['ASC', 'DESC'].includes((node.operand as Unary).operator);
+    const operand = chained ? c.expr(node.operand, ctx) : c.sub(node.operand, prec, node.postfix, ctx);
     if (node.postfix) return `${operand} ${node.operator}`;
     return node.operator === '-' ? `-${operand}` : `${node.operator} ${operand}`;
   },
