@@ -58,7 +58,11 @@ export function freePort(): Promise<number> {
 
 /** The server for this test run. */
 export async function testServer(): Promise<TestServer> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, kind: 'env', close: async () => {} };
-  if (await reachable('127.0.0.1', 5432)) return { url: LOCAL_URL, kind: 'local', close: async () => {} };
+  // GINO_TEST_SERVER=pglite forces the no-server path (as on a machine without PostgreSQL).
+  const forcePGlite = process.env.GINO_TEST_SERVER === 'pglite';
+  if (process.env.DATABASE_URL && !forcePGlite)
+    return { url: process.env.DATABASE_URL, kind: 'env', close: async () => {} };
+  if (!forcePGlite && (await reachable('127.0.0.1', 5432)))
+    return { url: LOCAL_URL, kind: 'local', close: async () => {} };
   return startPGliteServer();
 }
