@@ -57,7 +57,16 @@ export function serializeValue(value: unknown): string | null {
   }
 }
 
-function bigintToJson(_key: string, v: unknown): unknown {
+function bigintToJson(key: string, v: unknown): unknown {
+  const where = key ? `at key '${key}'` : 'the value';
+  if (typeof v === 'function' || typeof v === 'symbol') {
+    throw new InvalidRequestError(`${where} is a ${typeof v}, which JSON cannot hold`);
+  }
+  if (v instanceof Map || v instanceof Set) {
+    throw new InvalidRequestError(
+      `${where} is a ${v.constructor.name}, which JSON would silently empty; convert it first`,
+    );
+  }
   if (typeof v !== 'bigint') return v;
   if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
     throw new InvalidRequestError(`the bigint ${v} is beyond what JSON numbers hold exactly; store it as a string`);

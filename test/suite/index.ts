@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { crudSuite } from './crud.js';
 import { ddlSuite } from './ddl.js';
 import { errorsSuite } from './errors.js';
+import { fidelitySuite } from './fidelity.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
 import { querySuite } from './query.js';
 import { tutorialSuite } from './tutorial.js';
@@ -15,6 +16,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   values: valuesSuite,
   errors: errorsSuite,
   ddl: ddlSuite,
+  fidelity: fidelitySuite,
 };
 
 /** Register the whole shared suite for one adapter. */
