@@ -14,6 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIPv6, type Socket, connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { FrontendFrames } from './pg-frames.js';
 import { handleSql, type PgPoolClass, type TargetAddress, TargetPools } from './sql-over-http.js';
 
 /** The slice of a PGlite instance the proxy needs to serve one over pglite-socket. */
@@ -51,7 +52,7 @@ export interface NeonProxyStats {
 }
 
 /** What to spread into `setBind`/`neonWs`/`neonHttp` options to go through the proxy. */
-export interface NeonProxyClientOptions {
+export type NeonProxyClientOptions = {
   fetchEndpoint: string;
   wsProxy: string;
   useSecureWebSocket: false;
@@ -59,7 +60,7 @@ export interface NeonProxyClientOptions {
   pipelineConnect: false;
   /** The `ws` package's WebSocket where the runtime has no global one (Node 20). */
   webSocketConstructor?: unknown;
-}
+};
 
 export interface NeonProxy {
   /** `http://127.0.0.1:<port>/sql` */
@@ -258,10 +259,13 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
     sockets.add(tcp);
     tcp.setNoDelay(true);
     const pending: Buffer[] = [];
+    const frames = new FrontendFrames();
     let open = false;
+    let terminated = false;
     tcp.on('connect', () => {
       open = true;
       for (const chunk of pending.splice(0)) tcp.write(chunk);
+      if (terminated) tcp.end();
     });
     tcp.on('data', (data: Buffer) => {
       if (client.readyState !== 1) return;
@@ -271,7 +275,7 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
     tcp.on('error', (error) => log(`neon proxy: target connection failed: ${error.message}`));
     tcp.on('close', () => {
       sockets.delete(tcp);
-      if (client.readyState === 0 || client.readyState === 1) client.close(1011);
+      if (client.readyState === 0 || client.readyState === 1) client.close(terminated ? 1000 : 1011);
     });
     client.on('message', (data) => {
       counters.wsMessagesIn += 1;
@@ -280,8 +284,14 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
         : Buffer.isBuffer(data)
           ? data
           : Buffer.from(data as ArrayBuffer);
-      if (open) tcp.write(chunk);
-      else pending.push(chunk);
+      if (terminated) return;
+      terminated = frames.push(chunk);
+      if (!open) {
+        pending.push(chunk);
+        return;
+      }
+      tcp.write(chunk);
+      if (terminated) tcp.end();
     });
     client.on('error', () => undefined);
     client.on('close', () => {
