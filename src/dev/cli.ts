@@ -22,8 +22,9 @@ async function openPGlite(url: string) {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command !== 'neon-proxy') {
-    console.error(USAGE);
-    process.exitCode = command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+    const asked = command === '--help' || command === '-h';
+    (asked ? console.log : console.error)(USAGE);
+    process.exitCode = asked ? 0 : 2;
     return;
   }
   const { values } = parseArgs({
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   if (values.help || !values.target) {
-    console.error(USAGE);
+    (values.help ? console.log : console.error)(USAGE);
     process.exitCode = values.help ? 0 : 2;
     return;
   }

@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { type FetchLike, neonHttp } from '../../adapters/neon-http/index.js';
 import { neonWs } from '../../adapters/neon-ws/index.js';
 import { type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
-import { ConnectionError, DatabaseError, Gino, InvalidRequestError, UnsupportedError } from '../../src/index.js';
+import {
+  ConnectionError,
+  DatabaseError,
+  Gino,
+  InvalidRequestError,
+  QueryTimeoutError,
+  UnsupportedError,
+} from '../../src/index.js';
 import { neonUrl } from '../support/neon.js';
 import { startScramServer } from '../support/scram-server.js';
 import { freePort } from '../support/server.js';
@@ -302,6 +309,33 @@ describe('neon-ws with a pool', () => {
         await db.popBind().close();
       }
     });
+  }
+});
+
+for (const kind of KINDS) {
+  test(`${kind}: timeout(ms) cancels a slow statement with QueryTimeoutError`, async (t) => {
+    if (inject('databaseKind') === 'pglite') t.skip('PGlite does not enforce statement_timeout');
+    const db = new Gino();
+    await db.setBind(neonUrl(kind), proxy.neonOptions);
+    try {
+      const before = proxy.stats.httpRequests;
+      await expect(db.func.pg_sleep(2).gino.timeout(50).scalar()).rejects.toBeInstanceOf(QueryTimeoutError);
+      // neon-http sends SET LOCAL statement_timeout and the statement as one batch: one request.
+      expect(proxy.stats.httpRequests - before).toBe(kind === 'neon-http' ? 1 : 0);
+      expect(await db.scalar('SELECT 1')).toBe(1);
+    } finally {
+      await db.popBind().close();
+    }
+  });
+}
+
+test('neon-ws without a webSocketConstructor uses the global WebSocket, else loads ws', async () => {
+  const db = new Gino();
+  await db.setBind(neonUrl('neon-ws'), { ...proxy.neonOptions, webSocketConstructor: undefined });
+  try {
+    expect(await db.scalar('SELECT 1')).toBe(1);
+  } finally {
+    await db.popBind().close();
   }
 });
 
