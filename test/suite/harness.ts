@@ -2,9 +2,9 @@
  * The shared behaviour suite's harness: each adapter file says how to bind and what it cannot do
  * (an explicit skip list, each with its reason); every suite file then runs unchanged on it.
  */
-import { test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { Bindable, Capabilities, Engine, QueryEvent } from '../../src/index.js';
-import { Gino } from '../../src/index.js';
+import { Gino, UnsupportedError } from '../../src/index.js';
 
 export interface AdapterUnderTest {
   /** `pg`, `pglite`, `neon-ws`, `neon-http`. */
@@ -78,4 +78,30 @@ export function suiteTest(
     }
     await fn();
   });
+}
+
+/**
+ * Run `fn` where the adapter has `capability`; elsewhere assert what users get instead: an
+ * `UnsupportedError` naming the way out (`wayOut`, and the session adapters), before any I/O.
+ */
+export async function withCapability(
+  ctx: SuiteContext,
+  capability: keyof Capabilities,
+  fn: () => Promise<unknown>,
+  wayOut: RegExp = /db\.batch\(/,
+): Promise<void> {
+  if (ctx.capabilities()[capability]) {
+    await fn();
+    return;
+  }
+  ctx.clearLog();
+  const error = await fn().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UnsupportedError);
+  expect((error as Error).message).toContain(`no ${capability}`);
+  expect((error as Error).message).toMatch(wayOut);
+  expect((error as Error).message).toContain('pg, pglite, neon-ws');
+  expect(ctx.log).toEqual([]);
 }

@@ -6,6 +6,7 @@ import { errorsSuite } from './errors.js';
 import { fidelitySuite } from './fidelity.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
 import { querySuite } from './query.js';
+import { sessionsSuite } from './sessions.js';
 import { tutorialSuite } from './tutorial.js';
 import { valuesSuite } from './values.js';
 
@@ -16,6 +17,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   values: valuesSuite,
   errors: errorsSuite,
   ddl: ddlSuite,
+  sessions: sessionsSuite,
   fidelity: fidelitySuite,
 };
 

@@ -1,7 +1,7 @@
 /** The expression language run against the database: compiled SQL and the rows it returns. */
 import { beforeAll, describe, expect } from 'vitest';
 import { MultipleResultsFound, NoResultFound } from '../../src/index.js';
-import { type SuiteContext, suiteTest } from './harness.js';
+import { type SuiteContext, suiteTest, withCapability } from './harness.js';
 import { defineModels } from './models.js';
 
 export function querySuite(ctx: SuiteContext): void {
@@ -213,19 +213,21 @@ export function querySuite(ctx: SuiteContext): void {
       expect(raw).toEqual([{ id: expect.any(Number), nickname: 'u1' }]);
     });
 
-    suiteTest(
-      ctx,
-      'forUpdate locks rows inside a transaction',
-      async () => {
-        await db.transaction(async () => {
-          const locked = await User.query.where(User.nickname.eq('u1')).forUpdate({ skipLocked: true }).gino.all();
-          expect(locked).toHaveLength(1);
+    suiteTest(ctx, 'forUpdate locks rows inside a transaction (a batch on adapters without transactions)', async () => {
+      ctx.clearLog();
+      const [locked] = await db.batch([User.query.where(User.nickname.eq('u1')).forUpdate({ skipLocked: true })]);
+      expect(locked).toHaveLength(1);
+      expect(locked?.[0]).toBeInstanceOf(User);
+      expect(ctx.sql().filter((s) => s.endsWith('FOR UPDATE SKIP LOCKED'))).toHaveLength(1);
+      await withCapability(ctx, 'transactions', () =>
+        db.transaction(async () => {
+          const rows = await User.query.where(User.nickname.eq('u1')).forUpdate({ skipLocked: true }).gino.all();
+          expect(rows).toHaveLength(1);
           expect(ctx.sql().at(-1)).toContain('FOR UPDATE SKIP LOCKED');
-          const viaGet = await User.get(locked[0]!.id, { forUpdate: true });
+          const viaGet = await User.get(rows[0]!.id, { forUpdate: true });
           expect(viaGet?.nickname).toBe('u1');
-        });
-      },
-      'transactions',
-    );
+        }),
+      );
+    });
   });
 }

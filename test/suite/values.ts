@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect } from 'vitest';
 import { InvalidRequestError } from '../../src/index.js';
-import { type SuiteContext, suiteTest } from './harness.js';
+import { type SuiteContext, suiteTest, withCapability } from './harness.js';
 
 export const SAMPLE_BYTES = new Uint8Array([0, 1, 2, 127, 128, 255]);
 
@@ -89,20 +89,27 @@ export function valuesSuite(ctx: SuiteContext): void {
       expect(read?.stamp?.toISOString()).toBe('2024-02-29T23:59:58.123Z');
     });
 
-    suiteTest(
-      ctx,
-      'timestamp without time zone reads as UTC whatever the session time zone',
-      async () => {
-        await db.transaction(async () => {
+    suiteTest(ctx, 'timestamp without time zone reads as UTC whatever the session time zone', async () => {
+      // One transaction on every adapter (one request on neon-http): SET LOCAL holds for the batch.
+      const [, inserted, selected] = (await db.batch([
+        "SET LOCAL TIME ZONE 'Asia/Kolkata'",
+        Sample.insert().values({ text: 'tz batch', stamp: instant, stamptz: instant }).returning(),
+        Sample.query.where(Sample.text.eq('tz batch')),
+      ])) as [unknown, InstanceType<typeof Sample>[], InstanceType<typeof Sample>[]];
+      for (const row of [inserted[0], selected[0]]) {
+        expect(row?.stamp?.toISOString()).toBe(instant.toISOString());
+        expect(row?.stamptz?.toISOString()).toBe(instant.toISOString());
+      }
+      await withCapability(ctx, 'transactions', () =>
+        db.transaction(async () => {
           await db.status("SET LOCAL TIME ZONE 'Asia/Kolkata'");
           const s = await Sample.create({ stamp: instant, stamptz: instant });
           const back = await Sample.get(s.id);
           expect(back?.stamp?.toISOString()).toBe(instant.toISOString());
           expect(back?.stamptz?.toISOString()).toBe(instant.toISOString());
-        });
-      },
-      'transactions',
-    );
+        }),
+      );
+    });
 
     suiteTest(ctx, 'nulls everywhere', async () => {
       const s = await Sample.create({});

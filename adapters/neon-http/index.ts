@@ -1,0 +1,274 @@
+/**
+ * Neon HTTP adapter (`postgresql+neon-http://`): one HTTP request per statement, and `db.batch`
+ * as one request (Neon's non-interactive transaction). No sessions, so no interactive
+ * transactions, savepoints or cursors: the engine refuses those before any I/O and points to
+ * `db.batch` and the session adapters.
+ *
+ * It speaks Neon's SQL-over-HTTP protocol itself, exactly as `@neondatabase/serverless`'s `neon()`
+ * does (same headers, body and result format), rather than calling `neon()`: the driver (1.2.0)
+ * reads `fetchEndpoint` and `fetchFunction` only from its global `neonConfig`, so two engines with
+ * different endpoints could not coexist without changing global state. Here every option belongs
+ * to its adapter, and the adapter needs no driver package at all, only `fetch`.
+ *
+ * @example
+ * import { neonHttp } from 'gino-edge/adapters/neon-http';
+ * await db.setBind(neonHttp(process.env.DATABASE_URL, { fetchOptions: { priority: 'high' } }));
+ */
+import type {
+  Adapter,
+  BatchOptions,
+  Capabilities,
+  DriverField,
+  DriverQuery,
+  DriverResult,
+} from '../../src/engine/adapter.js';
+import { registerAdapter } from '../../src/engine/resolve.js';
+import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
+import { parserFor } from '../../src/types/parse.js';
+
+/** The `fetch` this adapter calls: the runtime's, or one given in the options. */
+export type FetchLike = (
+  input: string,
+  init: { method: string; headers: Record<string, string>; body: string; [option: string]: unknown },
+) => Promise<{
+  ok: boolean;
+  status: number;
+  json(): Promise<unknown>;
+  text(): Promise<string>;
+}>;
+
+export interface NeonHttpOptions {
+  /**
+   * The SQL-over-HTTP endpoint: a URL, or a function of the URL's host and port. Default Neon's:
+   * `https://api.<host minus its first label>/sql` (`apiauth.` with an `authToken`).
+   */
+  fetchEndpoint?: string | ((host: string, port: string, options: { jwtAuth: boolean }) => string);
+  /** `Authorization: Bearer <token>` on every request (Neon RLS / third-party auth). */
+  authToken?: string | (() => string | Promise<string>);
+  /** Merged into every `fetch` call's options (e.g. `{ priority: 'high' }`, a `signal`). */
+  fetchOptions?: Record<string, unknown>;
+  /** A `fetch` for this adapter only (a Worker service binding's `fetch`, a test double). */
+  fetchFunction?: FetchLike;
+}
+
+/** WebSocket options (e.g. from a spread `proxy.neonOptions`) that mean nothing over HTTP. */
+const WS_ONLY = new Set([
+  'webSocketConstructor',
+  'wsProxy',
+  'useSecureWebSocket',
+  'pipelineConnect',
+  'pipelineTLS',
+  'coalesceWrites',
+  'forceDisablePgSSL',
+  'subtls',
+  'rootCerts',
+  'disableSNI',
+  'disableWarningInBrowsers',
+]);
+const KNOWN = new Set(['fetchEndpoint', 'authToken', 'fetchOptions', 'fetchFunction']);
+
+const CAPABILITIES: Capabilities = {
+  sessions: false,
+  transactions: false,
+  savepoints: false,
+  cursors: false,
+  nativeBatch: true,
+};
+
+/** Neon's batch isolation header values. */
+const ISOLATION: Readonly<Record<NonNullable<BatchOptions['isolation']>, string>> = {
+  'read uncommitted': 'ReadUncommitted',
+  'read committed': 'ReadCommitted',
+  'repeatable read': 'RepeatableRead',
+  serializable: 'Serializable',
+};
+
+/** One statement's reply, as Neon sends it with `Neon-Raw-Text-Output` and `Neon-Array-Mode`. */
+interface HttpResult {
+  command: string;
+  rowCount: number | null;
+  fields: { name: string; dataTypeID: number }[];
+  rows: (string | null)[][];
+}
+
+/** A PostgreSQL error from an HTTP 400 reply, with its fields, for `toGinoError`. */
+class NeonHttpServerError extends Error {
+  override name = 'NeonDbError';
+  constructor(fields: Record<string, unknown>) {
+    super(typeof fields.message === 'string' ? fields.message : 'the server reported an error');
+    Object.assign(this, fields, { message: this.message });
+  }
+}
+
+function toResult(r: HttpResult): DriverResult {
+  const fields: DriverField[] = r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
+  const parsers = fields.map((f) => parserFor(f.dataTypeID));
+  const rows = r.rows.map((row) => row.map((v, i) => (v === null ? null : (parsers[i] as (t: string) => unknown)(v))));
+  return {
+    command:
+      r.rowCount === null
+        ? r.command
+        : r.command === 'INSERT'
+          ? `INSERT 0 ${r.rowCount}`
+          : `${r.command} ${r.rowCount}`,
+    rowCount: r.rowCount ?? rows.length,
+    fields,
+    rows,
+  };
+}
+
+function isHttpResult(value: unknown): value is HttpResult {
+  const r = value as HttpResult | null;
+  return typeof r === 'object' && r !== null && Array.isArray(r.fields) && Array.isArray(r.rows);
+}
+
+/** The URL as PostgreSQL knows it (`postgresql://`), its host and port; checked before any request. */
+export function parseNeonUrl(url: string): { connectionString: string; host: string; port: string } {
+  const connectionString = url.replace(/^postgres(ql)?(\+neon-http)?:\/\//i, 'postgresql://');
+  let parsed: URL;
+  try {
+    parsed = new URL(connectionString);
+  } catch {
+    throw new ConnectionError(
+      `'${redactUrl(url)}' is not a valid URL; expected postgresql+neon-http://user:password@host/db`,
+    );
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
+    throw new ConnectionError(`'${redactUrl(url)}' is not a postgresql:// URL`);
+  }
+  if (parsed.hostname === '' || parsed.username === '' || parsed.pathname.length <= 1) {
+    throw new ConnectionError(
+      `'${redactUrl(url)}' needs a user, a host and a database: postgresql+neon-http://user:password@host/db`,
+    );
+  }
+  return { connectionString, host: parsed.hostname, port: parsed.port };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+}
+
+/** Neon's default endpoint: the host with its first label replaced by `api` (`apiauth` with a token). */
+function defaultEndpoint(host: string, _port: string, options: { jwtAuth: boolean }): string {
+  return `https://${host.replace(/^[^.]+\./, options.jwtAuth ? 'apiauth.' : 'api.')}/sql`;
+}
+
+class NeonHttpAdapter implements Adapter {
+  readonly name = 'neon-http';
+  readonly capabilities = CAPABILITIES;
+  private readonly endpoint: string;
+  private closed = false;
+
+  constructor(
+    private readonly connectionString: string,
+    host: string,
+    port: string,
+    private readonly options: NeonHttpOptions,
+  ) {
+    const jwtAuth = options.authToken !== undefined;
+    const fetchEndpoint = options.fetchEndpoint ?? defaultEndpoint;
+    this.endpoint = typeof fetchEndpoint === 'function' ? fetchEndpoint(host, port, { jwtAuth }) : fetchEndpoint;
+  }
+
+  private async headers(): Promise<Record<string, string>> {
+    const headers: Record<string, string> = {
+      'Neon-Connection-String': this.connectionString,
+      'Neon-Raw-Text-Output': 'true',
+      'Neon-Array-Mode': 'true',
+    };
+    const { authToken } = this.options;
+    if (authToken !== undefined) {
+      let token: string;
+      try {
+        token = typeof authToken === 'function' ? await authToken() : authToken;
+      } catch (error) {
+        throw new ConnectionError(`could not get the auth token: ${(error as Error).message}`, { cause: error });
+      }
+      headers.Authorization = `Bearer ${token}`;
+    }
+    return headers;
+  }
+
+  /** One request; the parsed JSON reply, or the server's error as a driver error. */
+  private async post(body: unknown, headers: Record<string, string>): Promise<unknown> {
+    if (this.closed) throw new ConnectionError('this neon-http adapter is closed');
+    const fetchFn = this.options.fetchFunction ?? (globalThis.fetch as unknown as FetchLike | undefined);
+    if (!fetchFn) throw new InvalidRequestError('neon-http needs fetch: give { fetchFunction } on this runtime');
+    let response: Awaited<ReturnType<FetchLike>>;
+    try {
+      response = await fetchFn(this.endpoint, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers,
+        ...this.options.fetchOptions,
+      });
+    } catch (error) {
+      throw new ConnectionError(`could not reach ${this.endpoint}: ${(error as Error).message}`, { cause: error });
+    }
+    if (response.ok) {
+      try {
+        return await response.json();
+      } catch (error) {
+        throw new ConnectionError(`${this.endpoint} sent a reply that is not JSON`, { cause: error });
+      }
+    }
+    const text = await response.text().catch(() => '');
+    if (response.status === 400) {
+      let fields: Record<string, unknown> | undefined;
+      try {
+        fields = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        fields = undefined;
+      }
+      // A PostgreSQL error (it has a SQLSTATE): toGinoError makes it a DatabaseError.
+      if (fields && typeof fields.code === 'string') throw new NeonHttpServerError(fields);
+      const message = typeof fields?.message === 'string' ? fields.message : text;
+      throw new ConnectionError(`${this.endpoint} refused the request: ${message}`);
+    }
+    throw new ConnectionError(`${this.endpoint} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
+  }
+
+  async query(q: DriverQuery): Promise<DriverResult> {
+    const reply = await this.post({ query: q.sql, params: q.params }, await this.headers());
+    if (!isHttpResult(reply)) throw new ConnectionError(`${this.endpoint} sent an unexpected reply`);
+    return toResult(reply);
+  }
+
+  async batch(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]> {
+    if (queries.length === 0) return [];
+    const headers = await this.headers();
+    if (options.isolation !== undefined) headers['Neon-Batch-Isolation-Level'] = ISOLATION[options.isolation];
+    if (options.readOnly !== undefined) headers['Neon-Batch-Read-Only'] = String(options.readOnly);
+    if (options.deferrable !== undefined) headers['Neon-Batch-Deferrable'] = String(options.deferrable);
+    const reply = await this.post({ queries: queries.map((q) => ({ query: q.sql, params: q.params })) }, headers);
+    const results = (reply as { results?: unknown } | null)?.results;
+    if (!Array.isArray(results) || results.length !== queries.length || !results.every(isHttpResult)) {
+      throw new ConnectionError(`${this.endpoint} sent an unexpected reply to a batch`);
+    }
+    return results.map(toResult);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/**
+ * A neon-http adapter from a `postgresql+neon-http://` (or `postgresql://`) URL. The URL is checked
+ * here, before any request.
+ */
+export function neonHttp(url: string, options: NeonHttpOptions & Record<string, unknown> = {}): Adapter {
+  const unknown = Object.keys(options).filter((k) => !KNOWN.has(k) && !WS_ONLY.has(k));
+  if (unknown.length > 0) {
+    throw new InvalidRequestError(
+      `neon-http: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${[...KNOWN].join(', ')}`,
+    );
+  }
+  const { connectionString, host, port } = parseNeonUrl(url);
+  const { fetchEndpoint, authToken, fetchOptions, fetchFunction } = options;
+  return new NeonHttpAdapter(connectionString, host, port, { fetchEndpoint, authToken, fetchOptions, fetchFunction });
+}
+
+registerAdapter('neon-http', (url, options) => neonHttp(url, options));
+
+export default neonHttp;

@@ -1,0 +1,451 @@
+/**
+ * Neon WebSocket adapter (`postgresql+neon-ws://`): `@neondatabase/serverless`'s `Client`, which is
+ * node-postgres over a WebSocket. One client per binding for plain statements and one per session
+ * (transaction, cursor, `db.acquire`), or a Neon `Pool` when asked (`{ pool: true }` or `{ max }`).
+ * Sessions, interactive transactions, savepoints and cursors all work.
+ *
+ * Every Neon setting given here (`webSocketConstructor`, `wsProxy`, `useSecureWebSocket`,
+ * `pipelineConnect`, `pipelineTLS`, ...) is set on each client's own `neonConfig`, never on the
+ * driver's global `neonConfig`, so engines with different proxies coexist in one process. Values
+ * are parsed by gino-edge's shared parsers per query; the driver's global parsers are untouched.
+ *
+ * @example
+ * import ws from 'ws';
+ * import { neonWs } from 'gino-edge/adapters/neon-ws';
+ * await db.setBind(neonWs(process.env.DATABASE_URL, { webSocketConstructor: ws }));
+ */
+import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import { redact, registerAdapter } from '../../src/engine/resolve.js';
+import { ConnectionError, GinoError, InvalidRequestError, pgErrorFields } from '../../src/errors.js';
+import { parserFor } from '../../src/types/parse.js';
+
+/** The slice of a node-postgres result this adapter reads. */
+interface PgResult {
+  command: string;
+  rowCount: number | null;
+  fields: { name: string; dataTypeID: number }[];
+  rows: unknown[][];
+}
+
+interface QueryConfig {
+  text: string;
+  values: readonly (string | null)[];
+  rowMode: 'array';
+  types: { getTypeParser(oid: number, format?: string): (text: string) => unknown };
+}
+
+/** The slice of the driver's `Client` this adapter uses. */
+export interface NeonClientLike {
+  /** The client's own settings (Neon's instance-level `neonConfig`). */
+  readonly neonConfig: Record<string, unknown>;
+  password?: unknown;
+  connect(): Promise<unknown>;
+  query(config: QueryConfig): Promise<PgResult>;
+  end(): Promise<void>;
+  on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
+}
+
+/** The slice of a client checked out of the driver's `Pool`. */
+export interface NeonPoolClientLike {
+  query(config: QueryConfig): Promise<PgResult>;
+  release(error?: Error | boolean): void;
+}
+
+/** The slice of the driver's `Pool` this adapter uses. */
+export interface NeonPoolLike {
+  /** The client class the pool instantiates (public on Neon's `Pool`). */
+  Client: unknown;
+  connect(): Promise<NeonPoolClientLike>;
+  end(): Promise<void>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+type ClientClass = new (config: Record<string, unknown>) => NeonClientLike;
+type PoolClass = new (config: Record<string, unknown>) => NeonPoolLike;
+
+interface NeonDriver {
+  Client: ClientClass;
+  Pool: PoolClass;
+  neonConfig: { readonly webSocketConstructor?: unknown };
+}
+
+export interface NeonWsOptions {
+  /** The WebSocket class. Default: the runtime's global `WebSocket`, else the `ws` package (Node 20). */
+  webSocketConstructor?: unknown;
+  /** Your WebSocket proxy, without protocol: `'host:port/v1'` or `(host, port) => string`. */
+  wsProxy?: string | ((host: string, port: number | string) => string);
+  /** `wss:` (default) or `ws:`. */
+  useSecureWebSocket?: boolean;
+  /**
+   * `'password'` (Neon's default) sends the password before the server asks, saving a round trip;
+   * it needs cleartext password auth. gino-edge turns it off when the URL has no password.
+   */
+  pipelineConnect?: 'password' | false;
+  pipelineTLS?: boolean;
+  coalesceWrites?: boolean;
+  forceDisablePgSSL?: boolean;
+  /** Use Neon's `Pool` (`true`), or this existing one (ended on close only with `ownPool`). */
+  pool?: boolean | NeonPoolLike;
+  ownPool?: boolean;
+  /** The pool's size; implies `pool: true`. */
+  max?: number;
+  /** Anything else goes to the driver's `Client`/`Pool` config: `connectionTimeoutMillis`, `password`, ... */
+  [option: string]: unknown;
+}
+
+const CAPABILITIES: Capabilities = {
+  sessions: true,
+  transactions: true,
+  savepoints: true,
+  cursors: true,
+  nativeBatch: false,
+};
+
+/** Options set on each client's own `neonConfig`. */
+const CLIENT_NEON_CONFIG = new Set([
+  'webSocketConstructor',
+  'wsProxy',
+  'useSecureWebSocket',
+  'pipelineConnect',
+  'pipelineTLS',
+  'coalesceWrites',
+  'forceDisablePgSSL',
+  'subtls',
+  'rootCerts',
+  'disableSNI',
+  'disableWarningInBrowsers',
+]);
+
+/** HTTP options (e.g. from a spread `proxy.neonOptions`) and global-only Neon settings: not ours. */
+const IGNORED = new Set([
+  'fetchEndpoint',
+  'fetchFunction',
+  'fetchOptions',
+  'authToken',
+  'poolQueryViaFetch',
+  'fetchConnectionCache',
+]);
+
+/** gino-edge's parsers, handed to the driver per query. */
+const TYPES = { getTypeParser: (oid: number) => parserFor(oid) };
+
+function config(q: DriverQuery): QueryConfig {
+  return { text: q.sql, values: q.params, rowMode: 'array', types: TYPES };
+}
+
+function toResult(r: PgResult): DriverResult {
+  return {
+    command:
+      r.rowCount === null
+        ? r.command
+        : r.command === 'INSERT'
+          ? `INSERT 0 ${r.rowCount}`
+          : `${r.command} ${r.rowCount}`,
+    rowCount: r.rowCount ?? r.rows.length,
+    fields: r.fields,
+    rows: r.rows,
+  };
+}
+
+/** A server error (with a SQLSTATE) or an Error pass through; anything else (a WebSocket event) is a lost connection. */
+function driverError(error: unknown): unknown {
+  if (error instanceof Error || pgErrorFields(error)) return error;
+  return new ConnectionError(`the WebSocket connection failed: ${describe(error)}`, { cause: error });
+}
+
+function describe(error: unknown): string {
+  const e = error as { message?: unknown; error?: { message?: unknown }; type?: unknown } | null;
+  if (typeof e?.message === 'string' && e.message !== '') return e.message;
+  if (typeof e?.error?.message === 'string') return e.error.message;
+  if (typeof e?.type === 'string') return `WebSocket ${e.type} event`;
+  return String(error);
+}
+
+async function loadDriver(): Promise<NeonDriver> {
+  try {
+    const mod = (await import('@neondatabase/serverless')) as unknown as Partial<NeonDriver> & {
+      default?: Partial<NeonDriver>;
+    };
+    const driver = mod.Client ? mod : mod.default;
+    if (!driver?.Client || !driver.Pool || !driver.neonConfig) throw new Error('it has no Client/Pool export');
+    return driver as NeonDriver;
+  } catch (error) {
+    throw new InvalidRequestError(
+      `the neon-ws adapter needs '@neondatabase/serverless': npm install @neondatabase/serverless (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
+/** The `ws` package's WebSocket, for runtimes without a global one (Node 20). */
+async function loadWs(): Promise<unknown> {
+  // A computed specifier, so bundlers for Workers and browsers (which have WebSocket) skip it.
+  const name = ['w', 's'].join('');
+  try {
+    const mod = (await import(/* @vite-ignore */ name)) as { WebSocket?: unknown; default?: unknown };
+    return mod.WebSocket ?? mod.default;
+  } catch (error) {
+    throw new InvalidRequestError(
+      'neon-ws: this runtime has no global WebSocket; npm install ws, or give { webSocketConstructor }',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The driver's Client, configured per instance. Two guards keep driver failures from escaping as
+ * uncaught errors: with no password, a password callback that fails cleanly if the server asks for
+ * one (the driver would otherwise reach its SCRAM code with none and reject, unhandled, with
+ * "SASL: protocol error", leaving `connect()` pending forever); and any rejection of the driver's
+ * asynchronous SCRAM step is routed to the connection's error event.
+ */
+function configuredClient(driver: NeonDriver, neonConfig: Record<string, unknown>, noPassword: () => Promise<never>) {
+  return class GinoNeonClient extends driver.Client {
+    constructor(clientConfig: Record<string, unknown>) {
+      super(clientConfig);
+      Object.assign(this.neonConfig, neonConfig);
+      if (this.password === null || this.password === undefined || this.password === '') this.password = noPassword;
+      const self = this as unknown as {
+        _handleAuthSASLContinue?: (message: unknown) => unknown;
+        connection?: { emit(event: 'error', error: unknown): void };
+      };
+      const scram = self._handleAuthSASLContinue;
+      if (typeof scram === 'function') {
+        self._handleAuthSASLContinue = (message: unknown) => {
+          const fail = (error: unknown) => self.connection?.emit('error', error);
+          try {
+            const out = scram.call(this, message) as Promise<unknown> | undefined;
+            if (out && typeof out.then === 'function') out.then(undefined, fail);
+          } catch (error) {
+            fail(error);
+          }
+        };
+      }
+    }
+  };
+}
+
+class NeonWsAdapter implements Adapter {
+  readonly name = 'neon-ws';
+  readonly capabilities = CAPABILITIES;
+  private setup: Promise<{ Client: ClientClass; pool: NeonPoolLike | undefined }> | undefined;
+  /** The binding's own client, for statements outside a session. */
+  private shared: Promise<NeonClientLike> | undefined;
+  private readonly open = new Set<NeonClientLike>();
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly clientConfig: Record<string, unknown>,
+    private readonly neonConfig: Record<string, unknown>,
+    private readonly poolOption: { use: boolean; existing: NeonPoolLike | undefined; owns: boolean },
+  ) {}
+
+  private ready() {
+    this.setup ??= (async () => {
+      const driver = await loadDriver();
+      const neonConfig = { ...this.neonConfig };
+      if (
+        neonConfig.webSocketConstructor === undefined &&
+        driver.neonConfig.webSocketConstructor === undefined &&
+        typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function'
+      ) {
+        neonConfig.webSocketConstructor = await loadWs();
+      }
+      const noPassword = () =>
+        Promise.reject(
+          new ConnectionError(
+            `the server asks for a password and none was given: put it in the URL (${redact(this.url)} → user:password@host) or pass { password }`,
+          ),
+        );
+      const Client = configuredClient(driver, neonConfig, noPassword);
+      let pool = this.poolOption.existing;
+      if (!pool && this.poolOption.use) {
+        pool = new driver.Pool(this.clientConfig);
+        pool.Client = Client;
+      }
+      // An idle pooled connection dropping must not crash the process; the pool replaces it.
+      if (pool && this.poolOption.owns) pool.on('error', () => undefined);
+      return { Client, pool };
+    })().catch((error) => {
+      this.setup = undefined;
+      throw error;
+    });
+    return this.setup;
+  }
+
+  /** A connected client of our own; ended by the caller. */
+  private async openClient(): Promise<NeonClientLike> {
+    if (this.closed) throw new GinoError('this neon-ws adapter is closed');
+    const { Client } = await this.ready();
+    const client = new Client(this.clientConfig);
+    // Errors on an idle client (the socket closing) arrive as events: never let one be uncaught.
+    client.on('error', () => undefined);
+    this.open.add(client);
+    try {
+      await client.connect();
+    } catch (error) {
+      this.open.delete(client);
+      client.end().catch(() => undefined);
+      throw this.connectError(error);
+    }
+    client.on('end', () => this.open.delete(client));
+    return client;
+  }
+
+  private connectError(error: unknown): unknown {
+    if (error instanceof GinoError || pgErrorFields(error)) return error;
+    return new ConnectionError(`could not connect to ${redact(this.url)} over WebSocket: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+
+  private sharedClient(): Promise<NeonClientLike> {
+    if (!this.shared) {
+      const opening = this.openClient();
+      this.shared = opening;
+      opening.then(
+        (client) => {
+          client.on('error', () => this.dropShared(opening));
+          client.on('end', () => this.dropShared(opening));
+        },
+        () => this.dropShared(opening),
+      );
+    }
+    return this.shared;
+  }
+
+  /** Forget a broken shared client, so the next statement opens a fresh one. */
+  private dropShared(which: Promise<NeonClientLike>): void {
+    if (this.shared !== which) return;
+    this.shared = undefined;
+    which.then((c) => c.end().catch(() => undefined)).catch(() => undefined);
+  }
+
+  async query(q: DriverQuery): Promise<DriverResult> {
+    const { pool } = await this.ready();
+    if (pool) {
+      const session = await this.connect();
+      let failure: unknown;
+      try {
+        return await session.query(q);
+      } catch (error) {
+        failure = pgErrorFields(error) ? undefined : error;
+        throw error;
+      } finally {
+        await session.release(failure);
+      }
+    }
+    const opening = this.sharedClient();
+    const client = await opening;
+    try {
+      return toResult(await client.query(config(q)));
+    } catch (error) {
+      if (!pgErrorFields(error)) this.dropShared(opening);
+      throw driverError(error);
+    }
+  }
+
+  async connect(): Promise<Session> {
+    const { pool } = await this.ready();
+    if (pool) {
+      let client: NeonPoolClientLike;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw this.connectError(error);
+      }
+      let released = false;
+      return {
+        query: async (q) => {
+          try {
+            return toResult(await client.query(config(q)));
+          } catch (error) {
+            throw driverError(error);
+          }
+        },
+        release: async (error?: unknown) => {
+          if (released) return;
+          released = true;
+          client.release(error === undefined ? undefined : error instanceof Error ? error : true);
+        },
+      };
+    }
+    const client = await this.openClient();
+    let released = false;
+    return {
+      query: async (q) => {
+        try {
+          return toResult(await client.query(config(q)));
+        } catch (error) {
+          throw driverError(error);
+        }
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.open.delete(client);
+        await client.end().catch(() => undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const setup = this.setup ? await this.setup.catch(() => undefined) : undefined;
+    const clients = [...this.open];
+    this.open.clear();
+    this.shared = undefined;
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    if (setup?.pool && this.poolOption.owns) await setup.pool.end().catch(() => undefined);
+  }
+}
+
+/** `postgresql+neon-ws://` → `postgresql://`, checked before any connection. */
+function connectionStringOf(url: string): { connectionString: string; hasPassword: boolean } {
+  const connectionString = url.replace(/^postgres(ql)?(\+neon-ws)?:\/\//i, 'postgresql://');
+  let parsed: URL;
+  try {
+    parsed = new URL(connectionString);
+  } catch {
+    throw new ConnectionError(
+      `'${redact(url)}' is not a valid URL; expected postgresql+neon-ws://user:password@host/db`,
+    );
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol))
+    throw new ConnectionError(`'${redact(url)}' is not a postgresql:// URL`);
+  if (parsed.hostname === '' || parsed.username === '') {
+    throw new ConnectionError(
+      `'${redact(url)}' needs a user and a host: postgresql+neon-ws://user:password@host/db (no environment defaults on the edge)`,
+    );
+  }
+  return { connectionString, hasPassword: parsed.password !== '' };
+}
+
+/**
+ * A neon-ws adapter: from a URL (`neonWs('postgresql+neon-ws://user:pw@host/db', { wsProxy })`),
+ * or around an existing Neon `Pool` (`neonWs(url, { pool })`).
+ */
+export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
+  const { connectionString, hasPassword } = connectionStringOf(url);
+  const { pool, ownPool, ...rest } = options;
+  const neonConfig: Record<string, unknown> = {};
+  const clientConfig: Record<string, unknown> = { connectionString };
+  for (const [key, value] of Object.entries(rest)) {
+    if (IGNORED.has(key) || value === undefined) continue;
+    if (CLIENT_NEON_CONFIG.has(key)) neonConfig[key] = value;
+    else clientConfig[key] = value;
+  }
+  // Pipelining sends the password unasked: without one it can only fail.
+  if (!hasPassword && clientConfig.password === undefined && neonConfig.pipelineConnect === undefined) {
+    neonConfig.pipelineConnect = false;
+  }
+  const existing = typeof pool === 'object' && pool !== null ? pool : undefined;
+  const use = existing !== undefined || pool === true || clientConfig.max !== undefined;
+  const owns = existing ? ownPool === true : use;
+  return new NeonWsAdapter(url, clientConfig, neonConfig, { use, existing, owns });
+}
+
+registerAdapter('neon-ws', (url, options) => neonWs(url, options as NeonWsOptions));
+
+export default neonWs;

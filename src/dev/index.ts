@@ -1,0 +1,16 @@
+/**
+ * gino-edge's development tools (`gino-edge/dev`), Node only: the local Neon-compatible proxy.
+ *
+ * @example
+ * import { startNeonProxy } from 'gino-edge/dev';
+ * const proxy = await startNeonProxy({ target: 'postgres://postgres@127.0.0.1:5432/test' });
+ * await db.setBind('postgresql+neon-ws://postgres@127.0.0.1/test', proxy.neonOptions);
+ */
+export {
+  type NeonProxy,
+  type NeonProxyClientOptions,
+  type NeonProxyOptions,
+  type NeonProxyStats,
+  type PGliteInstance,
+  startNeonProxy,
+} from './proxy.js';

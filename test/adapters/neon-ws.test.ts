@@ -1,0 +1,21 @@
+/**
+ * The shared suite on neon-ws (Neon's Client over WebSocket), through the local Neon proxy in
+ * front of the run's server. Every capability is there: nothing is skipped.
+ */
+import type { NeonProxy } from '../../src/dev/index.js';
+import { runSharedSuite } from '../suite/index.js';
+import { neonUrl, proxyForRun } from '../support/neon.js';
+
+let proxy: NeonProxy | undefined;
+
+runSharedSuite({
+  name: 'neon-ws',
+  bind: async () => {
+    proxy ??= await proxyForRun();
+    return { bind: neonUrl('neon-ws'), options: { ...proxy.neonOptions } };
+  },
+  skip: {},
+  teardown: async () => {
+    await proxy?.close();
+  },
+});
