@@ -9,7 +9,7 @@ import type { StatusResult } from '../sql/runner.js';
 import { Select } from '../sql/select.js';
 import { serializeValue } from '../types/serialize.js';
 import type { DriverQuery, DriverResult } from './adapter.js';
-import { type LoaderContext, toLoader } from './loader.js';
+import { type LoaderContext, type PreparedLoader, toLoader } from './loader.js';
 
 /** A statement, a function call, `db.text(...)`, or a SQL string. */
 export type Query = object | string;
@@ -101,18 +101,29 @@ function finishRows(result: DriverResult, compiled: CompiledQuery): readonly (re
   });
 }
 
-/** Rows → objects with the query's loader (distinct loaders may merge several rows into one). */
-export function shape(result: DriverResult, compiled: CompiledQuery, loader: unknown): unknown[] {
-  const rows = finishRows(result, compiled);
-  if (rows.length === 0) return [];
-  const prepared = toLoader(loader).prepare(compiled.columns, result.fields);
+/**
+ * Rows → objects with the query's loader (distinct loaders may merge several rows into one). The
+ * shaper keeps its loader state across results, so a cursor's pages merge like one result.
+ */
+export function shaper(compiled: CompiledQuery, loader: unknown): (result: DriverResult) => unknown[] {
   const ctx: LoaderContext = { seen: new Map() };
-  const out: unknown[] = [];
-  for (const row of rows) {
-    const [value, isNew] = prepared(row, ctx);
-    if (isNew) out.push(value);
-  }
-  return out;
+  let prepared: PreparedLoader | undefined;
+  return (result) => {
+    const rows = finishRows(result, compiled);
+    if (rows.length === 0) return [];
+    prepared ??= toLoader(loader).prepare(compiled.columns, result.fields);
+    const out: unknown[] = [];
+    for (const row of rows) {
+      const [value, isNew] = prepared(row, ctx);
+      if (isNew) out.push(value);
+    }
+    return out;
+  };
+}
+
+/** Rows → objects with the query's loader. */
+export function shape(result: DriverResult, compiled: CompiledQuery, loader: unknown): unknown[] {
+  return shaper(compiled, loader)(result);
 }
 
 /** The mode's answer from a result. */

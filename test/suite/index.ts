@@ -5,6 +5,7 @@ import { ddlSuite } from './ddl.js';
 import { errorsSuite } from './errors.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
 import { querySuite } from './query.js';
+import { transactionsSuite } from './transactions.js';
 import { tutorialSuite } from './tutorial.js';
 import { valuesSuite } from './values.js';
 
@@ -15,6 +16,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   values: valuesSuite,
   errors: errorsSuite,
   ddl: ddlSuite,
+  transactions: transactionsSuite,
 };
 
 /** Register the whole shared suite for one adapter. */
