@@ -4,7 +4,7 @@
  * connections that never leak or get shared.
  */
 import { beforeAll, beforeEach, describe, expect } from 'vitest';
-import { DatabaseError, GinoError, InvalidRequestError, type Transaction } from '../../src/index.js';
+import { type DatabaseError, GinoError, InvalidRequestError, type Transaction } from '../../src/index.js';
 import {
   capabilityTest,
   concurrentTest,
