@@ -1,6 +1,9 @@
 /** The shared behaviour suite: every file, on one adapter. */
 import { afterAll, beforeAll, describe } from 'vitest';
+import { batchSuite } from './batch.js';
+import { connectionsSuite } from './connections.js';
 import { crudSuite } from './crud.js';
+import { cursorsSuite } from './cursors.js';
 import { ddlSuite } from './ddl.js';
 import { errorsSuite } from './errors.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
@@ -17,6 +20,9 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   errors: errorsSuite,
   ddl: ddlSuite,
   transactions: transactionsSuite,
+  batch: batchSuite,
+  cursors: cursorsSuite,
+  connections: connectionsSuite,
 };
 
 /** Register the whole shared suite for one adapter. */

@@ -5,14 +5,7 @@
  */
 import { beforeAll, beforeEach, describe, expect } from 'vitest';
 import { type DatabaseError, GinoError, InvalidRequestError, type Transaction } from '../../src/index.js';
-import {
-  capabilityTest,
-  concurrentTest,
-  expectUnsupported,
-  idleInTransaction,
-  type SuiteContext,
-  suiteTest,
-} from './harness.js';
+import { capabilityTest, concurrentTest, expectUnsupported, idleInTransaction, type SuiteContext } from './harness.js';
 
 export function transactionsSuite(ctx: SuiteContext): void {
   describe('transactions', () => {
