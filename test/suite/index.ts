@@ -25,13 +25,14 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   connections: connectionsSuite,
 };
 
-/** Register the whole shared suite for one adapter. */
-export function runSharedSuite(adapter: AdapterUnderTest): void {
+/** Register the shared suite (every file, or those named in `only`) for one adapter. */
+export function runSharedSuite(adapter: AdapterUnderTest, only?: readonly (keyof typeof SUITES)[]): void {
   describe(`shared suite on ${adapter.name}`, () => {
     afterAll(async () => {
       await adapter.teardown?.();
     });
     for (const [name, suite] of Object.entries(SUITES)) {
+      if (only && !only.includes(name)) continue;
       describe(name, () => {
         const ctx = makeContext(adapter);
         beforeAll(() => bindContext(ctx));
