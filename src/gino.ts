@@ -43,6 +43,7 @@ import {
   ColumnDef,
   ForeignKey,
   ForeignKeyConstraint,
+  type HasTable,
   Index,
   PrimaryKeyConstraint,
   type ReferentialAction,
@@ -220,12 +221,18 @@ export class Gino implements ModelHost {
     return defineModel(this, definition) as unknown as ModelClass<D>;
   }
 
-  /** `SELECT` of columns and expressions; rows are plain objects keyed by attribute or label. */
+  /**
+   * `SELECT` of columns and expressions — a model or an alias stands for all its columns, as in
+   * GINO's `db.select([User])`; rows are plain objects keyed by attribute or label.
+   */
   select<R = Record<string, unknown>>(
-    columns: readonly expr.Expr[] | expr.Expr,
-    ...more: expr.Expr[]
+    columns: readonly (expr.Expr | HasTable | Alias)[] | expr.Expr,
+    ...more: (expr.Expr | HasTable | Alias)[]
   ): Select<R, unknown> {
-    const list = Array.isArray(columns) ? [...columns, ...more] : [columns as expr.Expr, ...more];
+    const given = Array.isArray(columns) ? [...columns, ...more] : [columns as expr.Expr, ...more];
+    const list = given.flatMap((c): readonly expr.Expr[] =>
+      c instanceof expr.Expr ? [c] : c instanceof Alias ? c.columns : (c as HasTable).__table__.columns,
+    );
     return new Select<R, unknown>({ columns: list, runner: this });
   }
 

@@ -14,12 +14,12 @@ import {
   UpdateRequest,
   valuesOf,
 } from '../crud/crud.js';
+import { ModelAlias, ModelLoader } from '../engine/loader.js';
 import { InvalidRequestError } from '../errors.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
 import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor, Runner } from '../sql/runner.js';
 import {
-  Alias,
   asFromItem,
   type Column,
   ColumnDef,
@@ -59,6 +59,7 @@ const RESERVED_STATIC = new Set([
   'get',
   'load',
   'distinct',
+  'on',
   'alias',
   'join',
   'outerjoin',
@@ -69,6 +70,15 @@ const RESERVED_STATIC = new Set([
   '__table__',
   '__tablename__',
 ]);
+
+const aliasCounts = new WeakMap<Table, number>();
+
+/** `users_1`, `users_2`, ...: a fresh name for each unnamed alias of a table. */
+function anonymousAlias(table: Table): string {
+  const n = (aliasCounts.get(table) ?? 0) + 1;
+  aliasCounts.set(table, n);
+  return `${table.name}_${n}`;
+}
 
 /** Own properties of every JavaScript class: columns with these keys are reached as `Model.c.<key>`. */
 export const FUNCTION_OWN = new Set(['name', 'length']);
@@ -149,14 +159,32 @@ export class ModelBase {
     return getInstance(this as never, ident, options);
   }
 
-  /** `<table> AS name`: its columns are `alias.<key>` (and `alias.c.<key>`); rows load as this model. */
-  static alias(name?: string): Alias & Record<string, Column> {
+  /**
+   * `<table> AS name` (`<table>_1`, `_2`, ... when unnamed): its columns are `alias.<key>` (and
+   * `alias.c.<key>`); as a loader (`alias.load()`, `alias.on(...)`) it loads instances of this model.
+   */
+  static alias(name?: string): ModelAlias {
     const table = tableOf(this as never);
-    const alias = new Alias(table, name ?? `${table.name}_1`);
-    for (const col of alias.columns) {
-      if (!(col.key in alias)) Object.defineProperty(alias, col.key, { value: col, enumerable: true });
-    }
-    return alias as Alias & Record<string, Column>;
+    return new ModelAlias(this as never, table, name ?? anonymousAlias(table));
+  }
+
+  /**
+   * A loader of this model (GINO's `Model.load`): only the named columns, and/or related loaders
+   * set on each instance (`User.load({ team: Team })`) — also a query builder (`.query`, `.gino`).
+   */
+  static load(...args: (string | Column | Readonly<Record<string, unknown>>)[]): ModelLoader<unknown> {
+    const loader = new ModelLoader<unknown>(this as never, tableOf(this as never));
+    return args.length ? (loader.load as (...a: unknown[]) => ModelLoader<unknown>)(...args) : loader;
+  }
+
+  /** A loader reusing one instance per value of these columns (one-to-many, many-to-many). */
+  static distinct(...columns: (string | Column | Expr)[]): ModelLoader<unknown> {
+    return this.load().distinct(...columns);
+  }
+
+  /** A loader joined to its parent loader ON this clause, instead of the foreign key. */
+  static on(clause: Expr): ModelLoader<unknown> {
+    return this.load().on(clause);
   }
 
   static join(right: FromItem | HasTable, on?: Expr): Join {

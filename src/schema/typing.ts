@@ -3,10 +3,11 @@
  * and update values accept only known keys, and statics carry typed column expressions.
  */
 import type { BindOption, GetOptions, UpdateRequest } from '../crud/crud.js';
+import type { ModelAlias, ModelLoader, WithRelated } from '../engine/loader.js';
 import type { Delete, Insert, Update } from '../sql/dml.js';
 import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor } from '../sql/runner.js';
-import type { Alias, Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/schema.js';
+import type { Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/schema.js';
 import type { Select } from '../sql/select.js';
 
 /** The definition object given to `db.Model({...})`. */
@@ -65,6 +66,21 @@ export type ModelColumns<D> = { readonly [K in ColumnKeys<D>]: Column<ColumnType
  */
 export type ModelStaticColumns<D> = Omit<ModelColumns<D>, 'name' | 'length'>;
 
+/** A column of a model, by attribute key or as a column. */
+export type ColumnRef<D> = ColumnKeys<D> | Column;
+
+/** `Model.alias()`: the table under another name, its columns as properties, loading instances `I`. */
+export type ModelAliasOf<D, I> = Omit<ModelAlias, 'load' | 'on' | 'distinct' | '__loaded'> &
+  Omit<ModelColumns<D>, keyof ModelAlias> & {
+    readonly __loaded?: I;
+    load(...columns: ColumnRef<D>[]): ModelLoader<I>;
+    load<const E extends Readonly<Record<string, unknown>>>(
+      ...args: [...columns: ColumnRef<D>[], related: E]
+    ): ModelLoader<WithRelated<I, E>>;
+    on(clause: Expr): ModelLoader<I>;
+    distinct(...columns: (ColumnRef<D> | Expr)[]): ModelLoader<I>;
+  };
+
 /** A primary-key value: a scalar, an array in key order, or an object by attribute. */
 export type Ident = string | number | bigint | Date | readonly unknown[] | Readonly<Record<string, unknown>>;
 
@@ -90,7 +106,19 @@ export interface ModelStatics<D> {
   create<M extends AnyConstructor>(this: M, values?: ModelInput<D>, options?: BindOption): Promise<InstanceType<M>>;
   /** The row with this primary key, or null. */
   get<M extends AnyConstructor>(this: M, ident: Ident, options?: GetOptions): Promise<InstanceType<M> | null>;
-  alias(name?: string): Alias & ModelColumns<D>;
+  /** The table under another name (`<table>_1` when unnamed), for self-joins and alias loaders. */
+  alias<M extends AnyConstructor>(this: M, name?: string): ModelAliasOf<D, InstanceType<M>>;
+  /** A loader of only these columns: `User.load('id', 'nickname')`. */
+  load<M extends AnyConstructor>(this: M, ...columns: ColumnRef<D>[]): ModelLoader<InstanceType<M>>;
+  /** A loader with related loaders (and a query builder): `User.load({ team: Team }).query`. */
+  load<M extends AnyConstructor, const E extends Readonly<Record<string, unknown>>>(
+    this: M,
+    ...args: [...columns: ColumnRef<D>[], related: E]
+  ): ModelLoader<WithRelated<InstanceType<M>, E>>;
+  /** A loader reusing one instance per value of these columns: `Parent.distinct(Parent.id)`. */
+  distinct<M extends AnyConstructor>(this: M, ...columns: (ColumnRef<D> | Expr)[]): ModelLoader<InstanceType<M>>;
+  /** A loader joined to its parent ON this clause: `Team.on(User.teamId.eq(Team.id))`. */
+  on<M extends AnyConstructor>(this: M, clause: Expr): ModelLoader<InstanceType<M>>;
   join(right: FromItem | { __table__: Table }, on?: Expr): Join;
   outerjoin(right: FromItem | { __table__: Table }, on?: Expr): Join;
   readonly gino: {
