@@ -31,6 +31,7 @@ import { type Logger, loaderOf, type Query, toCompiled } from './engine/execute.
 import { StatementExtension } from './engine/extension.js';
 import { resolveAdapter } from './engine/resolve.js';
 import { GinoError, InvalidRequestError, UninitializedError } from './errors.js';
+import { propertyFactory } from './schema/json.js';
 import { defineModel, type ModelHost } from './schema/model.js';
 import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './schema/typing.js';
 import * as expr from './sql/expr.js';
@@ -125,6 +126,19 @@ export class Gino implements ModelHost {
   readonly LargeBinary = typeFactories.LargeBinary;
   readonly ARRAY = typeFactories.ARRAY;
   readonly Enum = typeFactories.Enum;
+
+  // JSON properties, kept in a JSON/JSONB column (`propName`, else the model's only one).
+  /** `nickname: db.StringProperty()`: `users.profile ->> 'nickname'`. */
+  readonly StringProperty = propertyFactory<string>('string');
+  /** `age: db.IntegerProperty({ default: 0 })`: `CAST(users.profile ->> 'age' AS INTEGER)`. */
+  readonly IntegerProperty = propertyFactory<number>('integer');
+  readonly BooleanProperty = propertyFactory<boolean>('boolean');
+  /** A Date, stored as an ISO string; in SQL `CAST(... AS TIMESTAMP WITH TIME ZONE)`. */
+  readonly DateTimeProperty = propertyFactory<Date>('datetime');
+  readonly ObjectProperty = propertyFactory<Record<string, unknown>>('object');
+  readonly ArrayProperty = propertyFactory<unknown[]>('array');
+  /** Any JSON value; in SQL `users.profile -> 'key'`. */
+  readonly JSONProperty = propertyFactory<unknown>('json');
 
   // Expressions.
   readonly and = expr.and;

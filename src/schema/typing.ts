@@ -9,6 +9,7 @@ import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor } from '../sql/runner.js';
 import type { Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/schema.js';
 import type { Select } from '../sql/select.js';
+import type { JsonProperty } from './json.js';
 
 /** The definition object given to `db.Model({...})`. */
 export interface ModelDefinition {
@@ -26,6 +27,19 @@ type AnyColumnDef = ColumnDef<any, any>;
 /** The attribute keys of the columns in a definition. */
 export type ColumnKeys<D> = { [K in keyof D]: D[K] extends AnyColumnDef ? K : never }[keyof D] & string;
 
+// biome-ignore lint/suspicious/noExplicitAny: matching any JSON property
+type AnyJsonProperty = JsonProperty<any, any>;
+
+/** The attribute keys of the JSON properties in a definition. */
+export type PropertyKeys<D> = { [K in keyof D]: D[K] extends AnyJsonProperty ? K : never }[keyof D] & string;
+
+/** A JSON property's value on an instance: `T`, or `T | null` without a default. */
+export type PropertyValue<P> = P extends { readonly __type: infer T; readonly __hasDefault: infer H }
+  ? H extends true
+    ? T
+    : T | null
+  : never;
+
 /** A column's JavaScript type. */
 export type ColumnType<C> = C extends { readonly __type: infer T } ? T : never;
 
@@ -36,11 +50,15 @@ export type ColumnValue<C> = C extends { readonly __type: infer T; readonly __no
     : T | null
   : never;
 
-/** An instance's column values. */
-export type ModelValues<D> = { -readonly [K in ColumnKeys<D>]: ColumnValue<D[K]> };
+/** An instance's column values and JSON properties. */
+export type ModelValues<D> = { -readonly [K in ColumnKeys<D>]: ColumnValue<D[K]> } & {
+  -readonly [K in PropertyKeys<D>]: PropertyValue<D[K]>;
+};
 
 /** Values accepted by `create`, `new Model(...)` and `update(...)`: known keys only, all optional. */
-export type ModelInput<D> = { [K in ColumnKeys<D>]?: ColumnType<D[K]> | null | Expr<unknown> };
+export type ModelInput<D> = { [K in ColumnKeys<D>]?: ColumnType<D[K]> | null | Expr<unknown> } & {
+  [K in PropertyKeys<D>]?: ColumnType<D[K]> | null | Expr<unknown>;
+};
 
 /** The instance methods of every model. */
 export interface ModelMethods<D> {
@@ -65,6 +83,12 @@ export type ModelColumns<D> = { readonly [K in ColumnKeys<D>]: Column<ColumnType
  * `length`) would be hidden by the class itself, so those columns are only on `Model.c`.
  */
 export type ModelStaticColumns<D> = Omit<ModelColumns<D>, 'name' | 'length'>;
+
+/** JSON properties as statics are SQL expressions: `User.age` is `CAST(users.profile ->> 'age' AS INTEGER)`. */
+export type ModelStaticProperties<D> = Omit<
+  { readonly [K in PropertyKeys<D>]: Expr<ColumnType<D[K]>> },
+  'name' | 'length'
+>;
 
 /** A column of a model, by attribute key or as a column. */
 export type ColumnRef<D> = ColumnKeys<D> | Column;
@@ -130,6 +154,7 @@ export interface ModelStatics<D> {
 /** The class `db.Model(definition)` returns; extend it: `class User extends db.Model({...}) {}`. */
 export type ModelClass<D> = ModelStatics<D> &
   ModelStaticColumns<D> &
+  ModelStaticProperties<D> &
   (new (
     values?: ModelInput<D>,
   ) => ModelInstance<D>);

@@ -7,6 +7,7 @@ import { cursorsSuite } from './cursors.js';
 import { ddlSuite } from './ddl.js';
 import { errorsSuite } from './errors.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
+import { jsonSuite } from './json.js';
 import { loadersSuite } from './loaders.js';
 import { querySuite } from './query.js';
 import { transactionsSuite } from './transactions.js';
@@ -25,6 +26,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   cursors: cursorsSuite,
   connections: connectionsSuite,
   loaders: loadersSuite,
+  json: jsonSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
