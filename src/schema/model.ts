@@ -108,12 +108,12 @@ export class ModelBase {
   declare static readonly __tablename__: string;
 
   constructor(values?: Record<string, unknown>) {
+    const model = this.constructor as typeof ModelBase;
+    const table = model.__table__;
+    if (!table) {
+      throw new InvalidRequestError(`${modelName(model)} is abstract (no __tablename__): it cannot have instances`);
+    }
     if (values) {
-      const model = this.constructor as typeof ModelBase;
-      const table = model.__table__;
-      if (!table) {
-        throw new InvalidRequestError(`${modelName(model)} is abstract (no __tablename__): it cannot have instances`);
-      }
       const props = propertiesOf(table);
       const keys = Object.keys(values);
       for (const key of keys) {
@@ -228,7 +228,7 @@ export class ModelBase {
   }
 
   /** `DELETE` this row; resolves to the status, e.g. `'DELETE 1'`. The instance keeps its values. */
-  delete(options: BindOption = {}): Promise<string> {
+  async delete(options: BindOption = {}): Promise<string> {
     return deleteInstance(this.constructor as never, this.lookup(), options);
   }
 

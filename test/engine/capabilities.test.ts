@@ -117,5 +117,5 @@ runSharedSuite(
       await simInstance?.close();
     },
   },
-  ['transactions', 'batch', 'cursors', 'connections'],
+  ['transactions', 'batch', 'cursors', 'connections', 'loaders', 'json', 'modelApi'],
 );

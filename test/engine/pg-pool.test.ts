@@ -87,37 +87,7 @@ describe.skipIf(onPglite)('pg pool accounting', () => {
     for (let i = 0; i < 4; i++) expect(await db.transaction(() => db.scalar('SELECT 1'))).toBe(1);
   });
 
-  test('FOR UPDATE from get() blocks another locker until the first transaction ends', async () => {
-    const order: string[] = [];
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    let finish!: () => void;
-    const canFinish = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const first = db.transaction(async () => {
-      await Slot.get(1, { forUpdate: true });
-      order.push('first locked');
-      locked();
-      await canFinish;
-      order.push('first done');
-    });
-    await isLocked;
-    await expect(db.transaction(() => Slot.get(1, { forUpdate: { nowait: true } }))).rejects.toMatchObject({
-      code: '55P03',
-    });
-    const second = db.transaction(async () => {
-      await Slot.get(1, { forUpdate: true });
-      order.push('second locked');
-    });
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(order).toEqual(['first locked']);
-    finish();
-    await Promise.all([first, second]);
-    expect(order).toEqual(['first locked', 'first done', 'second locked']);
-    // skipLocked passes over a locked row instead of waiting.
+  test('a second transaction skips rows the first one locked (FOR UPDATE SKIP LOCKED)', async () => {
     await db.transaction(async () => {
       await Slot.get(2, { forUpdate: true });
       const other = await db.transaction(() => Slot.query.orderBy(Slot.id).forUpdate({ skipLocked: true }).gino.all(), {

@@ -9,6 +9,7 @@ import { errorsSuite } from './errors.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
 import { jsonSuite } from './json.js';
 import { loadersSuite } from './loaders.js';
+import { modelApiSuite } from './modelapi.js';
 import { querySuite } from './query.js';
 import { transactionsSuite } from './transactions.js';
 import { tutorialSuite } from './tutorial.js';
@@ -27,6 +28,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   connections: connectionsSuite,
   loaders: loadersSuite,
   json: jsonSuite,
+  modelApi: modelApiSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
