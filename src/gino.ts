@@ -3,7 +3,6 @@
  * runs queries on the current binding — a process-wide stack, or a per-request one inside
  * `db.scope()`.
  */
-import { compile } from './compiler/compiler.js';
 import {
   commentSqls,
   createEnumSql,
@@ -531,7 +530,7 @@ export class Gino implements ModelHost {
 
   /** The SQL and parameters a statement compiles to. */
   compile(query: object): { sql: string; params: unknown[] } {
-    const c = query instanceof expr.Func ? compile(new Select({ columns: [query] })) : compile(query);
+    const c = toCompiled(query);
     return { sql: c.sql, params: c.params };
   }
 

@@ -181,6 +181,13 @@ export function loadersSuite(ctx: SuiteContext): void {
           .gino.load(User.load({ team: Team }))
           .first();
         expect(viaLoad?.team?.title).toBe('web');
+        // A model loader stands for its query wherever a query goes.
+        const loader = User.load({ team: Team }).where(User.nickname.eq('ann'));
+        const all = await db.all(User.load({ team: Team }));
+        expect(all.find((u) => u.nickname === 'bob')?.team?.title).toBe('web');
+        const [batched] = await db.batch([loader]);
+        expect(batched[0]?.team?.title).toBe('core');
+        expect(db.compile(User.load({ team: Team })).sql).toContain('LEFT OUTER JOIN ld_teams');
       },
     );
 
