@@ -454,6 +454,8 @@ export class Connection extends QueryRunner {
       let open: Transaction | undefined = this.current;
       while (open?.parent) open = open.parent;
       if (open) await this.rollbackQuietly(open);
+      // Ending a begin() transaction may itself have released this connection.
+      if (this.released) return;
     }
     this.released = true;
     await this.session.release(error ?? this.broken);

@@ -232,6 +232,15 @@ export function transactionsSuite(ctx: SuiteContext): void {
           );
           await mark();
           expect(ids).toEqual([id, id, id]);
+          const [batched] = await db.batch([Item.query.orderBy(Item.id)], { bind: tx });
+          expect(batched.map((i) => i.name)).toEqual(['a', 'nested']);
+          if (ctx.capabilities().cursors) {
+            const iterated: string[] = [];
+            for await (const i of Item.query.orderBy(Item.id).gino.iterate({ bind: tx })) iterated.push(i.name);
+            for await (const r of db.iterate<{ t: string }>('SELECT txid_current()::text AS t', { bind: tx }))
+              iterated.push(r.t);
+            expect(iterated).toEqual(['a', 'nested', id]);
+          }
           expect(await tx.all('SELECT name FROM tx_items ORDER BY id')).toEqual([{ name: 'a' }, { name: 'nested' }]);
           tx.raiseRollback();
         });
