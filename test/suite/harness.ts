@@ -124,13 +124,20 @@ export async function expectUnsupported(ctx: SuiteContext, attempt: () => unknow
   expect(ctx.log).toHaveLength(0);
 }
 
-/** A suite test that needs several sessions open at once (a pool); skipped, with the reason, elsewhere. */
+/**
+ * A suite test of transactions that needs several sessions open at once (a pool). Skipped, with
+ * the reason, on an adapter that cannot hold two (PGlite's one connection); on an adapter without
+ * transactions it asserts the `UnsupportedError` instead.
+ */
 export function concurrentTest(ctx: SuiteContext, name: string, fn: () => Promise<void>): void {
   if (!ctx.adapter.concurrentSessions) {
-    test.skip(`${name} — skipped on ${ctx.adapter.name}: one connection, so one session waits for the other`, fn);
+    test.skip(
+      `${name} — skipped on ${ctx.adapter.name}: needs two sessions open at once (one connection: one would wait for the other)`,
+      fn,
+    );
     return;
   }
-  suiteTest(ctx, name, fn, 'sessions');
+  capabilityTest(ctx, name, 'transactions', fn, () => ctx.db.transaction(async () => undefined));
 }
 
 /** Connections of this database left inside a transaction (a leaked session). */
