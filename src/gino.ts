@@ -3,7 +3,6 @@
  * runs queries on the current binding — a process-wide stack, or a per-request one inside
  * `db.scope()`.
  */
-import { compile } from './compiler/compiler.js';
 import {
   commentSqls,
   createEnumSql,
@@ -21,25 +20,30 @@ import {
   Connection,
   Engine,
   QueryRunner,
+  runAll,
   Transaction,
   type TransactionOptions,
   type Typed,
   type TypedScalar,
 } from './engine/engine.js';
-import { type Logger, type Query, toCompiled } from './engine/execute.js';
+import { type Logger, loaderOf, type Query, toCompiled } from './engine/execute.js';
 import { StatementExtension } from './engine/extension.js';
 import { resolveAdapter } from './engine/resolve.js';
 import { GinoError, InvalidRequestError, UninitializedError } from './errors.js';
+import { propertyFactory } from './schema/json.js';
 import { defineModel, type ModelHost } from './schema/model.js';
 import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './schema/typing.js';
 import * as expr from './sql/expr.js';
 import { type FuncNamespace, funcNamespace } from './sql/func.js';
 import type { GinoExtension, StatusResult } from './sql/runner.js';
 import {
+  Alias,
   CheckConstraint,
+  type Column,
   ColumnDef,
   ForeignKey,
   ForeignKeyConstraint,
+  type HasTable,
   Index,
   PrimaryKeyConstraint,
   type ReferentialAction,
@@ -65,6 +69,10 @@ interface Store {
 type NameOpts = { name?: string };
 type Params = readonly unknown[] | BindOnly;
 type BindOnly = { bind?: unknown };
+type IterateOptions = { prefetch?: number; bind?: unknown; params?: readonly unknown[] };
+
+/** What `batch` returns for one statement: its rows as its loader shapes them. */
+export type RowsOf<Q> = Q extends Typed<infer R> ? R[] : Record<string, unknown>[];
 
 function splitOptions<O extends object>(args: readonly (string | O)[]): [string[], O | undefined] {
   const last = args[args.length - 1];
@@ -117,6 +125,19 @@ export class Gino implements ModelHost {
   readonly LargeBinary = typeFactories.LargeBinary;
   readonly ARRAY = typeFactories.ARRAY;
   readonly Enum = typeFactories.Enum;
+
+  // JSON properties, kept in a JSON/JSONB column (`propName`, else the model's only one).
+  /** `nickname: db.StringProperty()`: `users.profile ->> 'nickname'`. */
+  readonly StringProperty = propertyFactory<string>('string');
+  /** `age: db.IntegerProperty({ default: 0 })`: `CAST(users.profile ->> 'age' AS INTEGER)`. */
+  readonly IntegerProperty = propertyFactory<number>('integer');
+  readonly BooleanProperty = propertyFactory<boolean>('boolean');
+  /** A Date, stored as an ISO string; in SQL `CAST(... AS TIMESTAMP WITH TIME ZONE)`. */
+  readonly DateTimeProperty = propertyFactory<Date>('datetime');
+  readonly ObjectProperty = propertyFactory<Record<string, unknown>>('object');
+  readonly ArrayProperty = propertyFactory<unknown[]>('array');
+  /** Any JSON value; in SQL `users.profile -> 'key'`. */
+  readonly JSONProperty = propertyFactory<unknown>('json');
 
   // Expressions.
   readonly and = expr.and;
@@ -213,12 +234,18 @@ export class Gino implements ModelHost {
     return defineModel(this, definition) as unknown as ModelClass<D>;
   }
 
-  /** `SELECT` of columns and expressions; rows are plain objects keyed by attribute or label. */
+  /**
+   * `SELECT` of columns and expressions — a model or an alias stands for all its columns, as in
+   * GINO's `db.select([User])`; rows are plain objects keyed by attribute or label.
+   */
   select<R = Record<string, unknown>>(
-    columns: readonly expr.Expr[] | expr.Expr,
-    ...more: expr.Expr[]
+    columns: readonly (expr.Expr | HasTable | Alias)[] | expr.Expr,
+    ...more: (expr.Expr | HasTable | Alias)[]
   ): Select<R, unknown> {
-    const list = Array.isArray(columns) ? [...columns, ...more] : [columns as expr.Expr, ...more];
+    const given = Array.isArray(columns) ? [...columns, ...more] : [columns as expr.Expr, ...more];
+    const list = given.flatMap((c): readonly expr.Expr[] =>
+      c instanceof expr.Expr ? [c] : c instanceof Alias ? c.columns : (c as HasTable).__table__.columns,
+    );
     return new Select<R, unknown>({ columns: list, runner: this });
   }
 
@@ -340,7 +367,14 @@ export class Gino implements ModelHost {
   /**
    * A transaction: committed when `fn` resolves, rolled back when it throws; nested calls are
    * savepoints. Inside, queries run on its connection without passing `tx` (where the runtime has
-   * AsyncLocalStorage); `{ bind: tx }` works everywhere.
+   * AsyncLocalStorage); `{ bind: tx }` works everywhere. Resolves to `fn`'s value, or undefined
+   * when `tx.raiseCommit()` / `tx.raiseRollback()` ended it early.
+   *
+   * @example
+   * await db.transaction(async (tx) => {
+   *   const u = await User.create({ nickname: 'x' });
+   *   if (u.id > 10) tx.raiseRollback();
+   * }, { isolation: 'serializable' });
    */
   async transaction<R>(
     fn: (tx: Transaction) => Promise<R>,
@@ -349,9 +383,34 @@ export class Gino implements ModelHost {
     await this.context.ready();
     const { bind, ...txOptions } = options;
     const current = this.runnerFor(bind);
-    if (current instanceof Transaction) return current.connection.transaction(fn, txOptions, this.wrap);
+    if (current instanceof Transaction)
+      return current.connection.transaction(fn, txOptions, this.wrap, this.parentFor(current));
     if (current instanceof Connection) return current.transaction(fn, txOptions, this.wrap);
     return (current as Engine).transaction(fn, txOptions, this.wrap);
+  }
+
+  /**
+   * The level a nested transaction goes under: the one asked for, unless the caller runs inside a
+   * deeper level of it (then that one — waiting for the deeper level to end would never finish).
+   */
+  private parentFor(asked: Transaction): Transaction {
+    const scoped = this.store()?.target;
+    if (!(scoped instanceof Transaction) || scoped === asked || scoped.connection !== asked.connection) return asked;
+    for (let t = scoped.parent; t; t = t.parent) if (t === asked) return scoped;
+    return asked;
+  }
+
+  /**
+   * A transaction ended by hand (GINO's manual control): run queries with `{ bind: tx }` or
+   * `tx.all(...)`, then `await tx.commit()` or `await tx.rollback()`, which also gives its
+   * connection back. Inside a transaction it is a savepoint.
+   */
+  async begin(options: TransactionOptions & { bind?: unknown } = {}): Promise<Transaction> {
+    const { bind, ...txOptions } = options;
+    const current = this.runnerFor(bind);
+    if (current instanceof Transaction) return current.connection.begin(txOptions, current);
+    if (current instanceof Connection) return current.begin(txOptions);
+    return (current as Engine).begin(txOptions);
   }
 
   /** A dedicated connection for `fn` (queries inside use it), released afterwards. */
@@ -363,14 +422,23 @@ export class Gino implements ModelHost {
     return (current as Engine).acquire(fn, this.wrap);
   }
 
-  /** Statements run atomically; their rows in order. One request on neon-http. */
-  async batch(queries: readonly Query[], options: BatchOptions & { bind?: unknown } = {}): Promise<unknown[][]> {
+  /**
+   * Statements run atomically, their rows in order, each shaped by its own loader: one request on
+   * neon-http, one transaction elsewhere (a savepoint inside a transaction).
+   *
+   * @example
+   * const [users, teams] = await db.batch([User.query, Team.query], { readOnly: true });
+   */
+  async batch<const Q extends readonly Query[]>(
+    queries: Q,
+    options: BatchOptions & { bind?: unknown } = {},
+  ): Promise<{ -readonly [I in keyof Q]: RowsOf<Q[I]> }> {
+    type Out = { -readonly [I in keyof Q]: RowsOf<Q[I]> };
     const { bind, ...batchOptions } = options;
     const current = this.runnerFor(bind);
-    if (current instanceof Engine) return current.batch(queries, batchOptions);
-    const out: unknown[][] = [];
-    for (const q of queries) out.push(await current.all(q));
-    return out;
+    if (current instanceof Engine) return (await current.batch(queries, batchOptions)) as Out;
+    const out = await this.transaction((tx) => runAll(tx, queries), { ...batchOptions, bind: current });
+    return (out ?? []) as Out;
   }
 
   // ---- running ------------------------------------------------------------------------------
@@ -426,29 +494,43 @@ export class Gino implements ModelHost {
     return r.run(query, p, 'status') as Promise<StatusResult<unknown>>;
   }
 
-  /** Rows through a server-side cursor, `prefetch` at a time (not on neon-http). */
-  iterate<R = Record<string, unknown>>(
-    query: Query,
-    options: { prefetch?: number; bind?: unknown; params?: readonly unknown[] } = {},
-  ): AsyncIterable<R> {
+  /**
+   * Rows through a server-side cursor, `prefetch` at a time (not on neon-http). Opens a
+   * transaction (and takes a connection) for the cursor when none is open; leaving the loop early
+   * closes the cursor and gives them back.
+   *
+   * @example
+   * for await (const user of db.iterate(User.query, { prefetch: 50 })) if (user.id > 9) break;
+   */
+  iterate<R>(query: Typed<R>, options?: IterateOptions): AsyncIterable<R>;
+  iterate<R = Record<string, unknown>>(query: Query, options?: IterateOptions): AsyncIterable<R>;
+  iterate(query: Query, options: IterateOptions = {}): AsyncIterable<unknown> {
     return {
-      [Symbol.asyncIterator]: () => {
-        const compiled = toCompiled(query, options.params);
-        const loader =
-          typeof query === 'string' ? undefined : (query as { state?: { loader?: unknown } }).state?.loader;
-        return iterateCursor(
+      [Symbol.asyncIterator]: () =>
+        iterateCursor(
           this.runnerFor(options.bind),
-          compiled,
-          loader ?? null,
+          toCompiled(query, options.params),
+          loaderOf(query) ?? null,
           options.prefetch,
-        ) as AsyncIterator<R>;
-      },
+        ),
     };
+  }
+
+  /**
+   * `excluded.<column>` in `ON CONFLICT ... DO UPDATE`: the value the conflicting insert proposed.
+   *
+   * @example
+   * User.insert().values(rows).onConflictDoUpdate(['id'], { nickname: db.excluded(User.nickname) })
+   */
+  excluded<T>(column: Column<T>): Column<T> {
+    const table = column.table;
+    if (table.kind !== 'table') throw new InvalidRequestError('excluded() takes a column of the inserted table');
+    return new Alias(table, 'excluded').column(column.key) as Column<T>;
   }
 
   /** The SQL and parameters a statement compiles to. */
   compile(query: object): { sql: string; params: unknown[] } {
-    const c = query instanceof expr.Func ? compile(new Select({ columns: [query] })) : compile(query);
+    const c = toCompiled(query);
     return { sql: c.sql, params: c.params };
   }
 

@@ -18,8 +18,25 @@ export type {
   DriverResult,
   Session,
 } from './engine/adapter.js';
-export { Connection, Engine, QueryRunner, Transaction, type TransactionOptions } from './engine/engine.js';
+export {
+  Connection,
+  Engine,
+  QueryRunner,
+  Transaction,
+  type TransactionOptions,
+  TransactionSignal,
+  type Typed,
+  type TypedScalar,
+} from './engine/engine.js';
 export type { Logger, Query, QueryEvent } from './engine/execute.js';
+export {
+  type Loader,
+  type LoaderContext,
+  ModelAlias,
+  ModelLoader,
+  type PreparedLoader,
+  type WithRelated,
+} from './engine/loader.js';
 export { type AdapterFactory, registerAdapter } from './engine/resolve.js';
 export {
   ConnectionError,
@@ -33,22 +50,27 @@ export {
   UninitializedError,
   UnsupportedError,
 } from './errors.js';
-export { type Bindable, Gino, type GinoOptions } from './gino.js';
+export { type Bindable, Gino, type GinoOptions, type RowsOf } from './gino.js';
+export { JsonProperty, type JsonPropertyKind, type JsonPropertyOptions } from './schema/json.js';
 export { ModelBase } from './schema/model.js';
 export type {
   ColumnKeys,
+  ColumnRef,
   ColumnValue,
   Ident,
+  ModelAliasOf,
   ModelClass,
   ModelColumns,
   ModelDefinition,
   ModelInput,
   ModelInstance,
   ModelValues,
+  PropertyKeys,
+  PropertyValue,
 } from './schema/typing.js';
 export { Delete, Insert, Update } from './sql/dml.js';
 export { Expr, type Operand } from './sql/expr.js';
-export type { GinoExtension, RunOptions, StatusResult } from './sql/runner.js';
+export type { GinoExtension, LoadedBy, RunOptions, StatusResult } from './sql/runner.js';
 export { Alias, Column, type ColumnOptions, Join, Table } from './sql/schema.js';
 export { Select } from './sql/select.js';
 export { parserFor, parseText } from './types/parse.js';

@@ -30,6 +30,8 @@ interface PgQueryConfig {
 export interface PgClientLike {
   query(config: PgQueryConfig): Promise<PgResult>;
   release(error?: Error | boolean): void;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The slice of `pg.Pool` this adapter uses. */
@@ -130,12 +132,21 @@ class PgAdapter implements Adapter {
     const pool = this.pool ?? (await this.getPool());
     const client = await pool.connect();
     let released = false;
+    // A held client whose backend dies emits 'error' besides failing its query; unheard, that
+    // event would crash the process. The failed query reports it; release() then drops the client.
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+    };
+    client.on?.('error', onError);
     return {
       query: async (q) => toResult(await client.query(config(q))),
       release: async (error?: unknown) => {
         if (released) return;
         released = true;
-        client.release(error === undefined ? undefined : error instanceof Error ? error : true);
+        client.removeListener?.('error', onError);
+        const reason = error ?? lost;
+        client.release(reason === undefined ? undefined : reason instanceof Error ? reason : true);
       },
     };
   }

@@ -279,7 +279,9 @@ export class Compiler {
       }
       case 'join': {
         const join = item as Join;
-        return `${this.from(join.left)} ${join.outer ? 'LEFT OUTER JOIN' : 'JOIN'} ${this.from(join.right)} ON ${this.expr(join.on)}`;
+        // A join on the right (nested loaders) is parenthesised, as SQLAlchemy does.
+        const right = join.right.kind === 'join' ? `(${this.from(join.right)})` : this.from(join.right);
+        return `${this.from(join.left)} ${join.outer ? 'LEFT OUTER JOIN' : 'JOIN'} ${right} ON ${this.expr(join.on)}`;
       }
     }
   }

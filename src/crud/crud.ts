@@ -4,6 +4,7 @@
  */
 import type { QueryRunner } from '../engine/engine.js';
 import { InvalidRequestError, NoSuchRowError } from '../errors.js';
+import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from '../schema/json.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
 import { and, type Expr, isExpr } from '../sql/expr.js';
 import type { Column, Table } from '../sql/schema.js';
@@ -66,6 +67,7 @@ export async function createInstance<T extends object>(
   options: BindOption = {},
 ): Promise<T> {
   const table = tableOf(model);
+  applyDefaults(instance, propertiesOf(table));
   const insert = new Insert({ table, runner: table.runner as never }).values(valuesOf(instance, table)).returning();
   const row = (await runnerOf(table, options.bind).run(insert, undefined, 'first', null)) as Record<
     string,
@@ -165,7 +167,11 @@ export function instanceWhere(instance: object, model: ModelRuntime): Expr {
  */
 export class UpdateRequest<T extends object = object> {
   private readonly values: Record<string, unknown> = {};
-  private readonly where: Expr;
+  /** Changed JSON properties: the JSON value to store, or an expression. */
+  private readonly props = new Map<BoundProperty, unknown>();
+  private readonly where: Expr | undefined;
+  /** Why this instance's row cannot be named (no primary key, no lookup()): thrown by apply(). */
+  private readonly lookupError: unknown;
   constructor(
     readonly instance: T,
     private readonly model: ModelRuntime,
@@ -173,16 +179,25 @@ export class UpdateRequest<T extends object = object> {
     values: Record<string, unknown>,
   ) {
     this.check(values);
-    this.where = lookup();
+    // As GINO: update() changes the instance even when its row cannot be named; apply() says why not.
+    let where: Expr | undefined;
+    try {
+      where = lookup();
+    } catch (error) {
+      this.lookupError = error;
+    }
+    this.where = where;
     this.update(values);
   }
 
   private check(values: Record<string, unknown>): void {
     const table = tableOf(this.model);
+    const props = propertiesOf(table);
     for (const key of Object.keys(values)) {
-      if (!table.c[key]) {
+      if (!table.c[key] && !props.some((p) => p.key === key)) {
+        const names = props.length ? `; JSON properties: ${props.map((p) => p.key).join(', ')}` : '';
         throw new InvalidRequestError(
-          `${modelName(this.model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')})`,
+          `${modelName(this.model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')}${names})`,
         );
       }
     }
@@ -191,23 +206,52 @@ export class UpdateRequest<T extends object = object> {
   /** Record more changes (applied to the instance now, to the row by `apply()`). */
   update(values: Record<string, unknown>): this {
     this.check(values);
+    const props = propertiesOf(tableOf(this.model));
+    const instance = this.instance as Record<string, unknown>;
     for (const [key, value] of Object.entries(values)) {
       if (value === undefined) continue;
-      this.values[key] = value;
-      if (!isExpr(value)) (this.instance as Record<string, unknown>)[key] = value;
+      const prop = props.find((p) => p.key === key);
+      if (!prop) {
+        this.values[key] = value;
+        if (!isExpr(value)) instance[key] = value;
+      } else if (isExpr(value)) {
+        this.props.set(prop, value);
+      } else {
+        instance[key] = value;
+        this.props.set(prop, objectIn(this.instance, prop.column)?.[key] ?? null);
+      }
     }
     return this;
   }
 
-  /** `UPDATE ... SET <changed> WHERE <key> RETURNING <changed>`; `NoSuchRowError` if the row is gone. */
+  /**
+   * `UPDATE ... SET <changed> WHERE <key> RETURNING <changed>`; JSON properties are merged into
+   * their column (`profile = coalesce(profile, '{}') || $changes`). `NoSuchRowError` if the row is gone.
+   */
   async apply(options: BindOption & { returning?: readonly Column[] } = {}): Promise<T> {
     const table = tableOf(this.model);
-    const keys = Object.keys(this.values);
+    const values = { ...this.values };
+    const byColumn = new Map<Column, Map<string, unknown>>();
+    for (const [prop, value] of this.props) {
+      const changes = byColumn.get(prop.column) ?? new Map<string, unknown>();
+      changes.set(prop.key, value);
+      byColumn.set(prop.column, changes);
+    }
+    for (const [column, changes] of byColumn) {
+      if (column.key in values) {
+        throw new InvalidRequestError(
+          `update() changed both ${column.key} and its JSON properties (${[...changes.keys()].join(', ')}); apply them separately`,
+        );
+      }
+      values[column.key] = mergedValue(column, changes);
+    }
+    const keys = Object.keys(values);
     if (keys.length === 0) return this.instance;
+    if (this.lookupError !== undefined || !this.where) throw this.lookupError;
     const changed = keys.map((k) => table.c[k] as Column);
     const extra = (options.returning ?? []).filter((c) => !changed.includes(c));
     const update = new Update({ table, runner: table.runner as never })
-      .values(this.values)
+      .values(values)
       .where(this.where)
       .returning(...changed, ...extra);
     const result = (await runnerOf(table, options.bind).run(update, undefined, 'status', null)) as {
@@ -216,7 +260,7 @@ export class UpdateRequest<T extends object = object> {
     };
     if (result.rowCount === 0) {
       throw new NoSuchRowError(
-        `no ${modelName(this.model)} row matched ${keys.length ? 'the key captured at update()' : ''}: it was deleted or its key changed; get() it again`,
+        `no ${modelName(this.model)} row matched the key captured at update(): it was deleted or its key changed; get() it again`,
       );
     }
     assignRow(this.instance, result.rows[0] ?? null);

@@ -4,7 +4,7 @@
  * Transaction is a level of BEGIN/SAVEPOINT on a Connection.
  */
 import type { CompiledQuery } from '../compiler/compiler.js';
-import { GinoError, QueryTimeoutError, toGinoError, UnsupportedError } from '../errors.js';
+import { GinoError, InvalidRequestError, QueryTimeoutError, toGinoError, UnsupportedError } from '../errors.js';
 import type { GinoExtension, StatusResult } from '../sql/runner.js';
 import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult, Session } from './adapter.js';
 import {
@@ -124,9 +124,33 @@ function beginSql(options: TransactionOptions = {}): string {
 
 const ISOLATIONS = new Set(['read uncommitted', 'read committed', 'repeatable read', 'serializable']);
 
-function checkOptions(options: TransactionOptions): void {
+function checkOptions(options: TransactionOptions, nested = false): void {
   if (options.isolation !== undefined && !ISOLATIONS.has(options.isolation)) {
     throw new GinoError(`unknown isolation level '${options.isolation}'; use one of ${[...ISOLATIONS].join(', ')}`);
+  }
+  if (
+    nested &&
+    (options.isolation !== undefined || options.readOnly !== undefined || options.deferrable !== undefined)
+  ) {
+    throw new InvalidRequestError(
+      "a nested transaction is a SAVEPOINT and keeps the enclosing transaction's isolation, readOnly and deferrable; " +
+        'give those options to the outermost db.transaction() (or db.batch()) instead',
+    );
+  }
+}
+
+/** Lets one holder in at a time, in call order (nested transactions of one level, for instance). */
+export class Turnstile {
+  private tail: Promise<void> = Promise.resolve();
+  /** Wait for the holders before; resolves to the function that lets the next one in. */
+  enter(): Promise<() => void> {
+    let leave!: () => void;
+    const held = new Promise<void>((resolve) => {
+      leave = resolve;
+    });
+    const ready = this.tail.then(() => leave);
+    this.tail = this.tail.then(() => held);
+    return ready;
   }
 }
 
@@ -178,7 +202,7 @@ export class Engine extends QueryRunner {
       failure = error;
       throw error;
     } finally {
-      await conn.release(failure instanceof GinoError && failure.name === 'ConnectionError' ? failure : undefined);
+      await conn.release(isBroken(failure));
     }
   }
 
@@ -212,7 +236,23 @@ export class Engine extends QueryRunner {
       failure = error;
       throw error;
     } finally {
-      await conn.release(isBroken(failure) ? failure : undefined);
+      await conn.release(isBroken(failure));
+    }
+  }
+
+  /**
+   * A transaction ended by hand: `commit()` or `rollback()` ends it and gives its connection back.
+   * Queries reach it with `{ bind: tx }` or `tx.all(...)`; prefer `transaction(fn)`, which cannot leak.
+   */
+  async begin(options: TransactionOptions = {}): Promise<Transaction> {
+    requireCapability(this, 'transactions', 'run an interactive transaction');
+    checkOptions(options);
+    const conn = await this.connect();
+    try {
+      return await conn.begin(options, undefined, (error) => conn.release(error));
+    } catch (error) {
+      await conn.release(isBroken(error));
+      throw error;
     }
   }
 
@@ -237,14 +277,7 @@ export class Engine extends QueryRunner {
       return results.map((r, i) => shape(r, compiled[i] as CompiledQuery, loaderOf(queries[i] as Query)));
     }
     requireCapability(this, 'transactions', 'run a batch');
-    const out = await this.transaction(async (tx) => {
-      const rows: unknown[][] = [];
-      for (let i = 0; i < compiled.length; i++) {
-        const c = compiled[i] as CompiledQuery;
-        rows.push(shape(await execute(tx, c), c, loaderOf(queries[i] as Query)));
-      }
-      return rows;
-    }, options);
+    const out = await this.transaction((tx) => runAll(tx, queries, compiled), options);
     return out ?? [];
   }
 
@@ -264,14 +297,7 @@ export class Engine extends QueryRunner {
         throw timeoutError(error, ms);
       }
     }
-    const result = await this.transaction(async (tx) => {
-      await tx.send({ sql: setTimeoutSql, params: [] });
-      try {
-        return await execute(tx, compiled);
-      } catch (error) {
-        throw timeoutError(error, ms);
-      }
-    });
+    const result = await this.transaction((tx) => tx.runTimed(compiled, ms, 'own'));
     return result as DriverResult;
   }
 
@@ -287,20 +313,40 @@ export class Engine extends QueryRunner {
   }
 }
 
-function isBroken(error: unknown): unknown {
+/** Run compiled statements one after another on `runner`, each shaped by its query's loader. */
+export async function runAll(
+  runner: QueryRunner,
+  queries: readonly Query[],
+  compiled: readonly CompiledQuery[] = queries.map((q) => toCompiled(q)),
+): Promise<unknown[][]> {
+  const rows: unknown[][] = [];
+  for (let i = 0; i < compiled.length; i++) {
+    const c = compiled[i] as CompiledQuery;
+    rows.push(shape(await execute(runner, c), c, loaderOf(queries[i] as Query)));
+  }
+  return rows;
+}
+
+/** The error itself when it means the connection is unusable (so the pool drops it), else undefined. */
+export function isBroken(error: unknown): unknown {
   return error instanceof GinoError && error.name === 'ConnectionError' ? error : undefined;
 }
 
 /**
  * One held connection. Statements on it run one at a time in call order, so concurrent code
- * sharing a connection never collides ("another operation is in progress").
+ * sharing a connection never collides ("another operation is in progress"); transactions opened
+ * concurrently on it take turns instead of interleaving.
  */
 export class Connection extends QueryRunner {
   private queue: Promise<unknown> = Promise.resolve();
   private released = false;
+  /** Set when the session's state is unknown (a failed ROLLBACK): it is closed, not reused. */
+  private broken: unknown;
   /** The innermost open transaction on this connection. */
   current: Transaction | undefined;
   private savepoints = 0;
+  /** Top-level transactions opened with `transaction(fn)` on this connection take turns. */
+  readonly turnstile = new Turnstile();
 
   constructor(
     readonly engine: Engine,
@@ -319,54 +365,100 @@ export class Connection extends QueryRunner {
     return next;
   }
 
-  /** A transaction (or a savepoint when one is open) around `fn`. */
+  /** A fresh savepoint name on this connection. */
+  savepointName(prefix = 'gino_sp'): string {
+    return `${prefix}_${++this.savepoints}`;
+  }
+
+  /**
+   * Open a transaction level now — `BEGIN`, or a `SAVEPOINT` under `parent` — and end it with
+   * `commit()` / `rollback()`. `onEnd` runs once it has ended (it releases a connection taken for it).
+   */
+  async begin(
+    options: TransactionOptions = {},
+    parent: Transaction | undefined = this.current,
+    onEnd?: (error?: unknown) => Promise<void>,
+  ): Promise<Transaction> {
+    if (parent) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
+    else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
+    checkOptions(options, parent !== undefined);
+    if (parent?.done) throw new GinoError('the enclosing transaction has ended; a nested one cannot start in it');
+    const name = parent ? this.savepointName() : undefined;
+    const tx = new Transaction(this, parent, name, onEnd);
+    await execute(this, rawCompiled(name ? `SAVEPOINT ${name}` : beginSql(options)));
+    this.current = tx;
+    return tx;
+  }
+
+  /**
+   * A transaction (a savepoint under `parent`, by default the open one) around `fn`: committed when
+   * it resolves, rolled back when it throws. `raiseCommit()` / `raiseRollback()` end one level early.
+   */
   async transaction<R>(
     fn: (tx: Transaction) => Promise<R>,
     options: TransactionOptions = {},
     wrap: ContextRunner = direct,
+    parent: Transaction | undefined = this.current,
   ): Promise<R | undefined> {
-    const parent = this.current;
     if (parent) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
     else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
-    checkOptions(options);
-    const name = parent ? `gino_sp_${++this.savepoints}` : undefined;
-    const tx = new Transaction(this, parent, name);
-    await execute(this, rawCompiled(name ? `SAVEPOINT ${name}` : beginSql(options)));
-    this.current = tx;
+    checkOptions(options, parent !== undefined);
+    // Siblings started concurrently would interleave their SAVEPOINT/RELEASE: one at a time.
+    const leave = await (parent ?? this).turnstile.enter();
     try {
-      const value = await wrap(tx, () => fn(tx));
-      if (!tx.done) await tx.commit();
-      return value;
-    } catch (error) {
-      if (error instanceof TransactionSignal && error.tx === tx) {
-        if (!tx.done) await (error.commit ? tx.commit() : tx.rollback());
-        return undefined;
-      }
-      if (!tx.done) {
-        try {
-          await tx.rollback();
-        } catch {
-          // The connection may be gone; the original error is the one to report.
+      const tx = await this.begin(options, parent ?? this.current);
+      try {
+        const value = await wrap(tx, () => fn(tx));
+        if (!tx.done) await tx.commit();
+        return value;
+      } catch (error) {
+        if (error instanceof TransactionSignal) {
+          // GINO: the signal's own level stops it; levels inside it commit or roll back, as asked, and pass it on.
+          if (!tx.done) await (error.commit ? tx.commit() : this.rollbackQuietly(tx));
+          if (error.tx === tx) return undefined;
+          throw error;
         }
+        if (!tx.done) await this.rollbackQuietly(tx);
+        throw error;
       }
-      throw error;
     } finally {
-      this.current = parent;
+      leave();
+    }
+  }
+
+  private async rollbackQuietly(tx: Transaction): Promise<void> {
+    try {
+      await tx.rollback();
+    } catch (error) {
+      // The connection may be gone; the original error is the one to report, and this one is not reused.
+      this.broken ??= error;
     }
   }
 
   protected async runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
-    if (this.current) return this.current.runTimed(compiled, ms);
-    const out = await this.transaction(async (tx) => tx.runTimed(compiled, ms));
+    timeoutSql(ms);
+    if (this.current) return this.current.runTimed(compiled, ms, 'nested');
+    const out = await this.transaction((tx) => tx.runTimed(compiled, ms, 'own'));
     return out as DriverResult;
   }
 
-  /** Give the connection back to its pool (closed instead, after a connection error). */
+  /**
+   * Give the connection back to its pool — closed instead after a connection error, or when a
+   * transaction left open on it cannot be rolled back.
+   */
   async release(error?: unknown): Promise<void> {
     if (this.released) return;
-    this.released = true;
     await this.queue;
-    await this.session.release(error);
+    if (this.current && error === undefined && this.broken === undefined) {
+      // Never hand a pool a connection inside a transaction (a begin() never ended).
+      let open: Transaction | undefined = this.current;
+      while (open?.parent) open = open.parent;
+      if (open) await this.rollbackQuietly(open);
+      // Ending a begin() transaction may itself have released this connection.
+      if (this.released) return;
+    }
+    this.released = true;
+    await this.session.release(error ?? this.broken);
   }
 }
 
@@ -380,7 +472,11 @@ export class TransactionSignal extends Error {
     readonly tx: Transaction,
     readonly commit: boolean,
   ) {
-    super(commit ? 'transaction commit requested' : 'transaction rollback requested');
+    super(
+      commit
+        ? 'transaction commit requested (raiseCommit() outside its db.transaction() callback?)'
+        : 'transaction rollback requested (raiseRollback() outside its db.transaction() callback?)',
+    );
   }
 }
 
@@ -390,10 +486,13 @@ export class TransactionSignal extends Error {
  */
 export class Transaction extends QueryRunner {
   done = false;
+  /** Nested transactions of this level take turns. */
+  readonly turnstile = new Turnstile();
   constructor(
     readonly connection: Connection,
     readonly parent: Transaction | undefined,
     readonly savepoint: string | undefined,
+    private readonly onEnd?: (error?: unknown) => Promise<void>,
   ) {
     super();
   }
@@ -412,18 +511,41 @@ export class Transaction extends QueryRunner {
   /** Commit this level now (RELEASE SAVEPOINT when nested). */
   async commit(): Promise<void> {
     if (this.done) throw new GinoError('this transaction has already ended');
-    await execute(this, rawCompiled(this.savepoint ? `RELEASE SAVEPOINT ${this.savepoint}` : 'COMMIT'));
+    try {
+      await execute(this, rawCompiled(this.savepoint ? `RELEASE SAVEPOINT ${this.savepoint}` : 'COMMIT'));
+    } catch (error) {
+      // A failed COMMIT ends the transaction on the server (it is rolled back).
+      if (!this.savepoint) {
+        this.done = true;
+        await this.end(isBroken(error));
+      }
+      throw error;
+    }
     this.done = true;
+    await this.end();
   }
 
   /** Roll this level back now (ROLLBACK TO SAVEPOINT when nested). */
   async rollback(): Promise<void> {
     if (this.done) throw new GinoError('this transaction has already ended');
     this.done = true;
-    await execute(
-      this.connection,
-      rawCompiled(this.savepoint ? `ROLLBACK TO SAVEPOINT ${this.savepoint}` : 'ROLLBACK'),
-    );
+    let failure: unknown;
+    try {
+      await execute(
+        this.connection,
+        rawCompiled(this.savepoint ? `ROLLBACK TO SAVEPOINT ${this.savepoint}` : 'ROLLBACK'),
+      );
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      await this.end(failure);
+    }
+  }
+
+  private async end(error?: unknown): Promise<void> {
+    if (this.connection.current === this) this.connection.current = this.parent;
+    if (this.onEnd) await this.onEnd(error);
   }
 
   /** End this level, committed, from anywhere inside its callback. */
@@ -436,27 +558,44 @@ export class Transaction extends QueryRunner {
     throw new TransactionSignal(this, false);
   }
 
-  /** Run `compiled` with `SET LOCAL statement_timeout`, restoring the previous limit after. */
-  async runTimed(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
+  /**
+   * Run `compiled` under `SET LOCAL statement_timeout`. In a transaction of our own (`'own'`) that
+   * is all; in the caller's (`'nested'`) the previous limit is restored afterwards, and, where
+   * savepoints exist, a cancelled statement is rolled back to a savepoint so the transaction goes on.
+   */
+  async runTimed(compiled: CompiledQuery, ms: number, mode: 'own' | 'nested'): Promise<DriverResult> {
     const sql = timeoutSql(ms);
-    const before = await execute(this, rawCompiled("SELECT current_setting('statement_timeout')"));
-    await execute(this, rawCompiled(sql));
-    try {
-      return await execute(this, compiled);
-    } catch (error) {
-      throw timeoutError(error, ms);
-    } finally {
-      if (!this.done) {
-        const previous = String(before.rows[0]?.[0] ?? '0');
-        await execute(this, {
-          ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"),
-          params: [previous],
-        }).catch(() => undefined);
+    if (mode === 'own') {
+      await execute(this, rawCompiled(sql));
+      try {
+        return await execute(this, compiled);
+      } catch (error) {
+        throw timeoutError(error, ms);
       }
     }
+    const savepoint = this.engine.capabilities.savepoints ? this.connection.savepointName('gino_timeout') : undefined;
+    if (savepoint) await execute(this, rawCompiled(`SAVEPOINT ${savepoint}`));
+    const before = await execute(this, rawCompiled("SELECT current_setting('statement_timeout')"));
+    await execute(this, rawCompiled(sql));
+    let result: DriverResult;
+    try {
+      result = await execute(this, compiled);
+    } catch (error) {
+      const mapped = timeoutError(error, ms);
+      if (savepoint && mapped instanceof QueryTimeoutError) {
+        // Rolling back to the savepoint also undoes the SET LOCAL.
+        await execute(this, rawCompiled(`ROLLBACK TO SAVEPOINT ${savepoint}`));
+        await execute(this, rawCompiled(`RELEASE SAVEPOINT ${savepoint}`));
+      }
+      throw mapped;
+    }
+    const previous = String(before.rows[0]?.[0] ?? '0');
+    await execute(this, { ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"), params: [previous] });
+    if (savepoint) await execute(this, rawCompiled(`RELEASE SAVEPOINT ${savepoint}`));
+    return result;
   }
 
   protected runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
-    return this.runTimed(compiled, ms);
+    return this.runTimed(compiled, ms, 'nested');
   }
 }

@@ -9,7 +9,7 @@ import type { StatusResult } from '../sql/runner.js';
 import { Select } from '../sql/select.js';
 import { serializeValue } from '../types/serialize.js';
 import type { DriverQuery, DriverResult } from './adapter.js';
-import { type LoaderContext, toLoader } from './loader.js';
+import { type LoaderContext, ModelLoader, type PreparedLoader, toLoader } from './loader.js';
 
 /** A statement, a function call, `db.text(...)`, or a SQL string. */
 export type Query = object | string;
@@ -25,8 +25,14 @@ export interface QueryEvent {
 
 export type Logger = (event: QueryEvent) => void;
 
+/** A model loader stands for the query it builds (GINO's loaders delegate to `.query`). */
+function statementOf(query: Query): Query {
+  return query instanceof ModelLoader ? query.query : query;
+}
+
 /** The compiled form of any query; SQL strings take `params` as `$1, $2, ...`. */
-export function toCompiled(query: Query, params?: readonly unknown[]): CompiledQuery {
+export function toCompiled(given: Query, params?: readonly unknown[]): CompiledQuery {
+  const query = statementOf(given);
   if (typeof query === 'string') {
     const list = params ? [...params] : [];
     return { sql: query, params: list, paramTypes: [], paramLabels: [], columns: [] };
@@ -36,7 +42,8 @@ export function toCompiled(query: Query, params?: readonly unknown[]): CompiledQ
 }
 
 /** The loader a query carries, if any. */
-export function loaderOf(query: Query): unknown {
+export function loaderOf(given: Query): unknown {
+  const query = statementOf(given);
   if (typeof query === 'string') return undefined;
   return (query as { state?: { loader?: unknown } }).state?.loader;
 }
@@ -101,18 +108,29 @@ function finishRows(result: DriverResult, compiled: CompiledQuery): readonly (re
   });
 }
 
-/** Rows → objects with the query's loader (distinct loaders may merge several rows into one). */
-export function shape(result: DriverResult, compiled: CompiledQuery, loader: unknown): unknown[] {
-  const rows = finishRows(result, compiled);
-  if (rows.length === 0) return [];
-  const prepared = toLoader(loader).prepare(compiled.columns, result.fields);
+/**
+ * Rows → objects with the query's loader (distinct loaders may merge several rows into one). The
+ * shaper keeps its loader state across results, so a cursor's pages merge like one result.
+ */
+export function shaper(compiled: CompiledQuery, loader: unknown): (result: DriverResult) => unknown[] {
   const ctx: LoaderContext = { seen: new Map() };
-  const out: unknown[] = [];
-  for (const row of rows) {
-    const [value, isNew] = prepared(row, ctx);
-    if (isNew) out.push(value);
-  }
-  return out;
+  let prepared: PreparedLoader | undefined;
+  return (result) => {
+    const rows = finishRows(result, compiled);
+    if (rows.length === 0) return [];
+    prepared ??= toLoader(loader).prepare(compiled.columns, result.fields);
+    const out: unknown[] = [];
+    for (const row of rows) {
+      const [value, isNew] = prepared(row, ctx);
+      if (isNew) out.push(value);
+    }
+    return out;
+  };
+}
+
+/** Rows → objects with the query's loader. */
+export function shape(result: DriverResult, compiled: CompiledQuery, loader: unknown): unknown[] {
+  return shaper(compiled, loader)(result);
 }
 
 /** The mode's answer from a result. */

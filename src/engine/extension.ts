@@ -53,7 +53,7 @@ export class StatementExtension<R, S> implements GinoExtension<R, S> {
         iterateCursor(host.runnerFor(options?.bind), compiled, loader, options?.prefetch) as AsyncIterator<R>,
     };
   }
-  load<L>(loader: L): GinoExtension<LoadedBy<L>, S> {
+  load<const L>(loader: L): GinoExtension<LoadedBy<L>, S> {
     return new StatementExtension<LoadedBy<L>, S>(this.host, this.statement, loader, this.timeoutMs);
   }
   model<M extends AnyConstructor>(model: M): GinoExtension<InstanceType<M>, S> {

@@ -1,26 +1,42 @@
 /**
- * Loaders turn result rows into objects. The query carries its loader (a model class, a column,
- * a tuple, a function, or a model loader from `Model.load(...)`); adapters only return arrays.
+ * Loaders turn result rows into objects (GINO's `loader.py`). The query carries its loader — a
+ * model class, a column, a tuple, a function, a value, or a model loader from `Model.load(...)` —
+ * and adapters only return arrays.
+ *
+ * A model loader is also a query builder: `User.load({ team: Team }).query` selects both models'
+ * columns from `users LEFT OUTER JOIN teams ON <foreign key>`, so a graph of related objects costs
+ * one statement. Distinct loaders (`Parent.distinct(Parent.id)`) reuse the instance already made
+ * for the same key, which is how one-to-many and many-to-many results are folded.
  */
 import type { ResultColumn } from '../compiler/compiler.js';
 import { InvalidRequestError } from '../errors.js';
 import type { Expr } from '../sql/expr.js';
-import { Column, type Table } from '../sql/schema.js';
+import type { GinoExtension, LoadedBy } from '../sql/runner.js';
+import { Alias, Column, type FromItem, type Table } from '../sql/schema.js';
+import { Select } from '../sql/select.js';
 import type { DriverField } from './adapter.js';
 
-/** Per-query state shared by loaders (identity of parents seen so far, for one-to-many loads). */
+/** Per-query state shared by loaders (the instances distinct loaders made so far). */
 export interface LoaderContext {
   readonly seen: Map<unknown, unknown>;
 }
 
-/** A loader prepared for one result's columns: row → value, and whether that value is new. */
-export type PreparedLoader = (row: readonly unknown[], ctx: LoaderContext) => readonly [unknown, boolean];
+/**
+ * A loader prepared for one result's columns: row → `[value, isNew]`. `isNew` is false when a
+ * distinct loader gave back an instance it made for an earlier row, and null when there is
+ * nothing to load (a related row of NULLs from an outer join): the value is then not used.
+ */
+export type PreparedLoader = (row: readonly unknown[], ctx: LoaderContext) => readonly [unknown, boolean | null];
 
 export interface Loader {
   readonly isLoader: true;
   prepare(columns: readonly ResultColumn[], fields: readonly DriverField[]): PreparedLoader;
-  /** Expressions this loader needs in the SELECT list (model loaders with `load()`). */
+  /** Expressions this loader needs in the SELECT list (for `loader.query`). */
   readonly columns?: readonly Expr[];
+  /** What to select them from (for `loader.query`); a related loader's FROM is outer-joined. */
+  readonly from?: FromItem | undefined;
+  /** The ON clause joining this loader's FROM to its parent's (else the foreign key is used). */
+  readonly onClause?: Expr | undefined;
 }
 
 /** A model class as the loader sees it. */
@@ -33,48 +49,8 @@ export function isModelClass(value: unknown): value is ModelLike {
   return typeof value === 'function' && (value as { __table__?: unknown }).__table__ !== undefined;
 }
 
-/** Where each column of `table` is in the result (by expression, or by name for raw SQL). */
-export function columnPositions(
-  table: Table,
-  columns: readonly ResultColumn[],
-  fields: readonly DriverField[],
-  owner?: object,
-): { key: string; index: number }[] {
-  const out: { key: string; index: number }[] = [];
-  const want = owner ?? table;
-  if (columns.length) {
-    columns.forEach((rc, index) => {
-      const e = rc.expr;
-      if (e instanceof Column && (e.table === want || (owner === undefined && e.table === table))) {
-        out.push({ key: e.key, index });
-      }
-    });
-    return out;
-  }
-  for (const col of table.columns) {
-    const index = fields.findIndex((f) => f.name === col.name);
-    if (index !== -1) out.push({ key: col.key, index });
-  }
-  return out;
-}
-
-/** Rows as instances of a model class. */
-export function modelLoader(model: ModelLike, owner?: object): Loader {
-  return {
-    isLoader: true,
-    prepare(columns, fields) {
-      const positions = columnPositions(model.__table__, columns, fields, owner);
-      const n = positions.length;
-      return (row) => {
-        const instance = new model() as Record<string, unknown>;
-        for (let i = 0; i < n; i++) {
-          const p = positions[i] as { key: string; index: number };
-          instance[p.key] = row[p.index];
-        }
-        return [instance, true];
-      };
-    },
-  };
+function modelName(model: ModelLike): string {
+  return typeof model.name === 'string' && model.name ? model.name : 'the model';
 }
 
 /** Rows as plain objects keyed by result column (attribute key, label, `count_1`), else field name. */
@@ -92,13 +68,26 @@ export const plainLoader: Loader = {
   },
 };
 
+/** Where `expr` is in the result: by identity (or the label around it), else by name for raw SQL. */
+function indexOf(expr: Expr, columns: readonly ResultColumn[], fields: readonly DriverField[]): number {
+  if (columns.length) {
+    return columns.findIndex(
+      (c) => c.expr === expr || (c.expr.kind === 'label' && (c.expr as { expr?: unknown }).expr === expr),
+    );
+  }
+  return expr instanceof Column ? fields.findIndex((f) => f.name === expr.name) : -1;
+}
+
 function columnLoader(expr: Expr): Loader {
   return {
     isLoader: true,
-    prepare(columns) {
-      const index = columns.findIndex(
-        (c) => c.expr === expr || (c.expr.kind === 'label' && (c.expr as { expr?: unknown }).expr === expr),
-      );
+    prepare(columns, fields) {
+      let index = indexOf(expr, columns, fields);
+      // GINO loads a label by its name.
+      if (index === -1 && expr.kind === 'label') {
+        const name = (expr as { name?: string }).name;
+        index = columns.length ? columns.findIndex((c) => c.key === name) : fields.findIndex((f) => f.name === name);
+      }
       if (index === -1) throw new InvalidRequestError('the column given to load() is not in the SELECT list');
       return (row) => [row[index], true];
     },
@@ -127,18 +116,310 @@ function callableLoader(fn: (row: Record<string, unknown>, ctx: LoaderContext) =
   };
 }
 
+/** GINO's ValueLoader: the same value for every row (a separator in a tuple, a constant attribute). */
+function valueLoader(value: unknown): Loader {
+  return { isLoader: true, prepare: () => () => [value, true] };
+}
+
 /** Any loader form → a Loader. */
 export function toLoader(value: unknown): Loader {
   if (value === undefined || value === null) return plainLoader;
   if ((value as Loader).isLoader === true) return value as Loader;
-  if (isModelClass(value)) return modelLoader(value);
+  if (value instanceof ModelAlias) return value.load();
+  if (isModelClass(value)) return new ModelLoader(value, value.__table__);
   if (Array.isArray(value)) return tupleLoader(value);
   if (value instanceof Column || (typeof value === 'object' && typeof (value as Expr).kind === 'string')) {
     return columnLoader(value as Expr);
   }
+  if (typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value))) {
+    throw new InvalidRequestError(
+      `${(value as { name?: string }).name || 'this class'} has no table (an abstract model?): it cannot load rows`,
+    );
+  }
   if (typeof value === 'function')
     return callableLoader(value as (row: Record<string, unknown>, ctx: LoaderContext) => unknown);
+  if (typeof value !== 'object') return valueLoader(value);
   throw new InvalidRequestError(
-    `cannot load rows with ${String(value)}: give a model, a column, a tuple or a function`,
+    `cannot load rows with ${String(value)}: give a model, a model loader, a column, a tuple, a function or a value`,
   );
+}
+
+/** A distinct key for a list of values (dates by time, objects by their JSON). */
+function distinctKey(values: readonly unknown[]): string {
+  let key = '';
+  for (const v of values) {
+    if (v === null || v === undefined) key += '\u0000';
+    else if (v instanceof Date) key += `d${v.getTime()}`;
+    else if (typeof v === 'object') key += `o${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x))}`;
+    else key += `${(typeof v)[0]}${String(v)}`;
+    key += '\u0001';
+  }
+  return key;
+}
+
+/** How a related value reaches an instance: a method named by the key is called, else it is assigned. */
+function isMethod(model: ModelLike, key: string): boolean {
+  for (
+    let proto = model.prototype as object | null;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    if (d) return typeof d.value === 'function';
+  }
+  return false;
+}
+
+/**
+ * An instance with what related loaders add: each key not already declared on it (a method or
+ * setter named by the key receives the value instead) becomes an optional attribute — unset when
+ * the related row was all NULLs.
+ */
+export type WithRelated<T, E> = keyof Related<T, E> extends never ? T : T & Related<T, E>;
+type Related<T, E> = { [K in keyof E as K extends keyof T ? never : K]?: LoadedBy<E[K]> };
+
+/** A column of the loaded model, by attribute key or as a column. */
+type ColumnRef = string | Column;
+
+interface ModelLoaderState {
+  /** The columns to load (all of the source's when undefined). */
+  readonly only: readonly Column[] | undefined;
+  /** Related loaders, by the attribute (or method) that receives their value. */
+  readonly extras: readonly (readonly [string, Loader])[];
+  readonly on: Expr | undefined;
+  readonly distinct: readonly Expr[] | undefined;
+}
+
+const INITIAL: ModelLoaderState = { only: undefined, extras: [], on: undefined, distinct: undefined };
+
+/**
+ * GINO's ModelLoader: rows (or part of each row) as instances of a model, with related loaders
+ * whose values are set on each instance (or given to a method of that name), and the query that
+ * selects all of it. Immutable: every method returns a new loader.
+ *
+ * @example
+ * const users = await User.load({ team: Team }).query.where(User.id.lt(10)).gino.all();
+ * const teams = await db.select([...Team.__table__.columns, ...User.__table__.columns])
+ *   .selectFrom(Team.outerjoin(User))
+ *   .gino.load(Team.distinct(Team.id).load({ addMember: User })).all();
+ */
+export class ModelLoader<T = unknown> implements Loader {
+  readonly isLoader = true;
+  /** Phantom: what each row becomes (for `LoadedBy`). */
+  declare readonly __loaded?: T;
+
+  constructor(
+    readonly model: ModelLike,
+    /** The model's table, or an alias of it (self-joins). */
+    readonly source: Table | Alias,
+    readonly state: ModelLoaderState = INITIAL,
+  ) {}
+
+  private with<U = T>(patch: Partial<ModelLoaderState>): ModelLoader<U> {
+    return new ModelLoader<U>(this.model, this.source, { ...this.state, ...patch });
+  }
+
+  private column(ref: string | Column): Column {
+    if (typeof ref === 'string') {
+      const found =
+        this.source.kind === 'table' ? (this.source.c[ref] ?? undefined) : ((this.source as Alias).c[ref] ?? undefined);
+      if (!found) {
+        throw new InvalidRequestError(
+          `${modelName(this.model)} has no column '${ref}' (columns: ${this.source.columns.map((c) => c.key).join(', ')})`,
+        );
+      }
+      return found;
+    }
+    if (ref instanceof Column && ref.table === this.source) return ref;
+    throw new InvalidRequestError(
+      `that column does not belong to ${modelName(this.model)}${this.source.kind === 'alias' ? ` AS ${this.source.name}` : ''}`,
+    );
+  }
+
+  /**
+   * Load only these columns (names or columns), and/or set related loaders:
+   * `User.load('id', 'nickname')`, `User.load({ team: Team })`, `Parent.load({ addChild: Child })`.
+   */
+  load(...columns: ColumnRef[]): ModelLoader<T>;
+  load<const E extends Readonly<Record<string, unknown>>>(
+    ...args: [...columns: ColumnRef[], related: E]
+  ): ModelLoader<WithRelated<T, E>>;
+  load(...args: (ColumnRef | Readonly<Record<string, unknown>>)[]): ModelLoader<unknown> {
+    const last = args[args.length - 1];
+    const hasExtras = last !== undefined && typeof last === 'object' && !(last instanceof Column);
+    const refs = (hasExtras ? args.slice(0, -1) : args) as (string | Column)[];
+    const extras = hasExtras ? Object.entries(last as Record<string, unknown>) : [];
+    const merged = this.state.extras.filter(([k]) => !extras.some(([key]) => key === k));
+    return this.with({
+      only: refs.length ? refs.map((r) => this.column(r)) : this.state.only,
+      extras: [...merged, ...extras.map(([k, v]) => [k, toLoader(v)] as const)],
+    });
+  }
+
+  /** The ON clause joining this model to its parent in `query` (instead of the foreign key). */
+  on(clause: Expr): ModelLoader<T> {
+    return this.with({ on: clause });
+  }
+
+  /** Reuse the instance made for an earlier row with the same values of these columns. */
+  distinct(...columns: (string | Column | Expr)[]): ModelLoader<T> {
+    const list = columns.map((c) => (typeof c === 'string' ? this.column(c) : c));
+    return this.with({ distinct: list.length ? list : undefined });
+  }
+
+  get onClause(): Expr | undefined {
+    return this.state.on;
+  }
+
+  /** The columns this loader reads, then those of its related loaders. */
+  get columns(): readonly Expr[] {
+    const own = this.state.only ?? this.source.columns;
+    return [...own, ...this.state.extras.flatMap(([, l]) => l.columns ?? [])];
+  }
+
+  /** This model's table (or alias), LEFT OUTER JOINed to each related loader's FROM. */
+  get from(): FromItem {
+    let from: FromItem = this.source;
+    for (const [key, l] of this.state.extras) {
+      if (!l.from) continue;
+      try {
+        from = from.outerjoin(l.from, l.onClause);
+      } catch (error) {
+        if (!(error instanceof InvalidRequestError)) throw error;
+        throw new InvalidRequestError(
+          `${modelName(this.model)}.load({ ${key} }): ${error.message.replace(/; give the join.*/, '')}; ` +
+            `say how with .on(clause), e.g. ${key}: Other.on(Other.id.eq(${modelName(this.model)}.otherId))`,
+          { cause: error },
+        );
+      }
+    }
+    return from;
+  }
+
+  /** `SELECT <columns> FROM <from>` that loads with this loader. */
+  get query(): Select<T, unknown> {
+    const table = this.source.kind === 'table' ? this.source : (this.source as Alias).table;
+    return new Select<T, unknown>({
+      columns: this.columns,
+      from: [this.from],
+      runner: table?.runner as never,
+      loader: this,
+    });
+  }
+
+  /** `loader.query.where(...)`. */
+  where(...clauses: Expr[]): Select<T, unknown> {
+    return this.query.where(...clauses);
+  }
+
+  /** `loader.query.gino`: `await User.load({ team: Team }).gino.all()`. */
+  get gino(): GinoExtension<T, unknown> {
+    return this.query.gino;
+  }
+
+  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[]): PreparedLoader {
+    const { model, source } = this;
+    const wanted = this.state.only ? new Set(this.state.only.map((c) => c.key)) : undefined;
+    const positions: { key: string; index: number }[] = [];
+    for (const col of source.columns) {
+      if (wanted && !wanted.has(col.key)) continue;
+      const index = indexOf(col, columns, fields);
+      if (index !== -1) positions.push({ key: col.key, index });
+    }
+    if (positions.length === 0) {
+      throw new InvalidRequestError(
+        `none of ${modelName(model)}'s columns${source.kind === 'alias' ? ` (as ${source.name})` : ''} are in the SELECT list; select them (or use ${modelName(model)}.load(...).query)`,
+      );
+    }
+    const distinct = this.state.distinct?.map((expr) => {
+      const index = indexOf(expr, columns, fields);
+      if (index === -1) throw new InvalidRequestError(`distinct(): a column of ${modelName(model)} is not selected`);
+      return index;
+    });
+    const extras = this.state.extras.map(
+      ([key, l]) => [key, l.prepare(columns, fields), isMethod(model, key)] as const,
+    );
+    const n = positions.length;
+    const build = (row: readonly unknown[]): object | null => {
+      let allNull = true;
+      for (let i = 0; i < n; i++) {
+        if (row[(positions[i] as { index: number }).index] !== null) {
+          allNull = false;
+          break;
+        }
+      }
+      // GINO 1.1: an outer-joined row of NULLs is no instance at all.
+      if (allNull) return null;
+      const instance = new model() as Record<string, unknown>;
+      for (let i = 0; i < n; i++) {
+        const p = positions[i] as { key: string; index: number };
+        instance[p.key] = row[p.index];
+      }
+      return instance;
+    };
+    return (row, ctx) => {
+      let instance: object | null;
+      let isNew = true;
+      if (distinct) {
+        let seen = ctx.seen.get(this) as Map<string, object | null> | undefined;
+        if (!seen) {
+          seen = new Map();
+          ctx.seen.set(this, seen);
+        }
+        const key = distinctKey(distinct.map((i) => row[i]));
+        if (seen.has(key)) {
+          instance = seen.get(key) ?? null;
+          isNew = false;
+        } else {
+          instance = build(row);
+          seen.set(key, instance);
+        }
+      } else {
+        instance = build(row);
+      }
+      if (instance === null) return [null, null];
+      const target = instance as Record<string, unknown>;
+      for (const [key, prepared, method] of extras) {
+        const [value, status] = prepared(row, ctx);
+        if (status === null) continue;
+        if (method) (target[key] as (v: unknown) => void)(value);
+        else target[key] = value;
+      }
+      return [instance, isNew];
+    };
+  }
+}
+
+/**
+ * `Model.alias(name?)`: the model's table under another name, for self-joins. Its columns are
+ * properties (`Parent.id`, or `Parent.c.<key>`); as a loader it loads instances of the model.
+ *
+ * @example
+ * const Parent = Category.alias();
+ * const leaves = await Category.load({ parent: Parent.on(Category.parentId.eq(Parent.id)) }).gino.all();
+ */
+export class ModelAlias extends Alias {
+  /** Phantom: what it loads (typed per model by `ModelAliasOf`). */
+  declare readonly __loaded?: unknown;
+  constructor(
+    readonly model: ModelLike,
+    table: Table,
+    name: string,
+  ) {
+    super(table, name);
+    for (const col of this.columns) {
+      if (!(col.key in this)) Object.defineProperty(this, col.key, { value: col, enumerable: true });
+    }
+  }
+  /** A model loader over this alias (see `ModelLoader.load`). */
+  load(...args: (ColumnRef | Readonly<Record<string, unknown>>)[]): ModelLoader<unknown> {
+    const loader = new ModelLoader<unknown>(this.model, this);
+    return args.length ? (loader.load as (...a: unknown[]) => ModelLoader<unknown>)(...args) : loader;
+  }
+  on(clause: Expr): ModelLoader<unknown> {
+    return this.load().on(clause);
+  }
+  distinct(...columns: (string | Column | Expr)[]): ModelLoader<unknown> {
+    return this.load().distinct(...columns);
+  }
 }

@@ -14,12 +14,12 @@ import {
   UpdateRequest,
   valuesOf,
 } from '../crud/crud.js';
+import { ModelAlias, ModelLoader } from '../engine/loader.js';
 import { InvalidRequestError } from '../errors.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
 import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor, Runner } from '../sql/runner.js';
 import {
-  Alias,
   asFromItem,
   type Column,
   ColumnDef,
@@ -31,6 +31,7 @@ import {
   Table,
 } from '../sql/schema.js';
 import { Select } from '../sql/select.js';
+import { bindProperties, installAccessors, JsonProperty, propertiesOf } from './json.js';
 import type { ModelDefinition } from './typing.js';
 
 /** What a model needs of its Gino instance. */
@@ -59,6 +60,7 @@ const RESERVED_STATIC = new Set([
   'get',
   'load',
   'distinct',
+  'on',
   'alias',
   'join',
   'outerjoin',
@@ -69,6 +71,23 @@ const RESERVED_STATIC = new Set([
   '__table__',
   '__tablename__',
 ]);
+
+function unknownKey(model: object, key: string): InvalidRequestError {
+  const table = (model as { __table__: Table }).__table__;
+  const props = propertiesOf(table).map((p) => p.key);
+  return new InvalidRequestError(
+    `${modelName(model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')}${props.length ? `; JSON properties: ${props.join(', ')}` : ''})`,
+  );
+}
+
+const aliasCounts = new WeakMap<Table, number>();
+
+/** `users_1`, `users_2`, ...: a fresh name for each unnamed alias of a table. */
+function anonymousAlias(table: Table): string {
+  const n = (aliasCounts.get(table) ?? 0) + 1;
+  aliasCounts.set(table, n);
+  return `${table.name}_${n}`;
+}
 
 /** Own properties of every JavaScript class: columns with these keys are reached as `Model.c.<key>`. */
 export const FUNCTION_OWN = new Set(['name', 'length']);
@@ -89,21 +108,21 @@ export class ModelBase {
   declare static readonly __tablename__: string;
 
   constructor(values?: Record<string, unknown>) {
+    const model = this.constructor as typeof ModelBase;
+    const table = model.__table__;
+    if (!table) {
+      throw new InvalidRequestError(`${modelName(model)} is abstract (no __tablename__): it cannot have instances`);
+    }
     if (values) {
-      const model = this.constructor as typeof ModelBase;
-      const table = model.__table__;
-      if (!table) {
-        throw new InvalidRequestError(`${modelName(model)} is abstract (no __tablename__): it cannot have instances`);
+      const props = propertiesOf(table);
+      const keys = Object.keys(values);
+      for (const key of keys) {
+        if (!table.c[key] && !props.some((p) => p.key === key)) throw unknownKey(model, key);
       }
-      for (const key of Object.keys(values)) {
-        if (!table.c[key]) {
-          throw new InvalidRequestError(
-            `${modelName(model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')})`,
-          );
-        }
-        const v = values[key];
-        if (v !== undefined) (this as Record<string, unknown>)[key] = v;
-      }
+      // Columns first: properties then write into their JSON column's object.
+      const own = this as Record<string, unknown>;
+      for (const key of keys) if (table.c[key] && values[key] !== undefined) own[key] = values[key];
+      for (const key of keys) if (!table.c[key] && values[key] !== undefined) own[key] = values[key];
     }
   }
 
@@ -149,14 +168,32 @@ export class ModelBase {
     return getInstance(this as never, ident, options);
   }
 
-  /** `<table> AS name`: its columns are `alias.<key>` (and `alias.c.<key>`); rows load as this model. */
-  static alias(name?: string): Alias & Record<string, Column> {
+  /**
+   * `<table> AS name` (`<table>_1`, `_2`, ... when unnamed): its columns are `alias.<key>` (and
+   * `alias.c.<key>`); as a loader (`alias.load()`, `alias.on(...)`) it loads instances of this model.
+   */
+  static alias(name?: string): ModelAlias {
     const table = tableOf(this as never);
-    const alias = new Alias(table, name ?? `${table.name}_1`);
-    for (const col of alias.columns) {
-      if (!(col.key in alias)) Object.defineProperty(alias, col.key, { value: col, enumerable: true });
-    }
-    return alias as Alias & Record<string, Column>;
+    return new ModelAlias(this as never, table, name ?? anonymousAlias(table));
+  }
+
+  /**
+   * A loader of this model (GINO's `Model.load`): only the named columns, and/or related loaders
+   * set on each instance (`User.load({ team: Team })`) — also a query builder (`.query`, `.gino`).
+   */
+  static load(...args: (string | Column | Readonly<Record<string, unknown>>)[]): ModelLoader<unknown> {
+    const loader = new ModelLoader<unknown>(this as never, tableOf(this as never));
+    return args.length ? (loader.load as (...a: unknown[]) => ModelLoader<unknown>)(...args) : loader;
+  }
+
+  /** A loader reusing one instance per value of these columns (one-to-many, many-to-many). */
+  static distinct(...columns: (string | Column | Expr)[]): ModelLoader<unknown> {
+    return this.load().distinct(...columns);
+  }
+
+  /** A loader joined to its parent loader ON this clause, instead of the foreign key. */
+  static on(clause: Expr): ModelLoader<unknown> {
+    return this.load().on(clause);
   }
 
   static join(right: FromItem | HasTable, on?: Expr): Join {
@@ -191,7 +228,7 @@ export class ModelBase {
   }
 
   /** `DELETE` this row; resolves to the status, e.g. `'DELETE 1'`. The instance keeps its values. */
-  delete(options: BindOption = {}): Promise<string> {
+  async delete(options: BindOption = {}): Promise<string> {
     return deleteInstance(this.constructor as never, this.lookup(), options);
   }
 
@@ -200,9 +237,14 @@ export class ModelBase {
     return instanceWhere(this, this.constructor as never);
   }
 
-  /** The column values by attribute name. */
+  /** The values by attribute name: columns, with JSON properties shown instead of the column holding them. */
   toDict(): Record<string, unknown> {
-    return valuesOf(this, tableOf(this.constructor as never));
+    const table = tableOf(this.constructor as never);
+    const out = valuesOf(this, table);
+    const props = propertiesOf(table);
+    for (const p of props) delete out[p.column.key];
+    for (const p of props) out[p.key] = (this as Record<string, unknown>)[p.key];
+    return out;
   }
 }
 
@@ -213,6 +255,7 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
   const columns: { key: string; def: ColumnDef }[] = [];
   const constraints: Constraint[] = [];
   const indexes: Index[] = [];
+  const properties: [string, JsonProperty][] = [];
   const extras: [string, unknown][] = [];
   for (const [key, value] of Object.entries(definition)) {
     if (key === '__tablename__' || key === '__table_args__') continue;
@@ -223,6 +266,13 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
         );
       }
       columns.push({ key, def: value });
+    } else if (value instanceof JsonProperty) {
+      if (RESERVED_INSTANCE.has(key) || RESERVED_STATIC.has(key)) {
+        throw new InvalidRequestError(
+          `JSON property '${key}' of ${tablename ?? 'a model'} clashes with a model method`,
+        );
+      }
+      properties.push([key, value]);
     } else if (value instanceof Index) {
       indexes.push(value);
     } else if (
@@ -240,9 +290,26 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
       `${tablename ?? 'model'}: '${extras[0]?.[0]}' is not a column, constraint or index (use db.Column(...), db.Index(...))`,
     );
   }
-  const table = tablename === undefined ? undefined : new Table(tablename, schema, columns, constraints, indexes, host);
+  if (tablename === undefined && properties.length) {
+    throw new InvalidRequestError(
+      `'${properties[0]?.[0]}' is a JSON property of an abstract model (no __tablename__): properties need a table's JSON column`,
+    );
+  }
+  // Indexes may name JSON properties, which exist only once the table does: filled in below.
+  const tableIndexes: Index[] = [];
+  const table =
+    tablename === undefined ? undefined : new Table(tablename, schema, columns, constraints, tableIndexes, host);
   const model = class extends ModelBase {};
   if (table) {
+    const props = bindProperties(table, tablename as string, properties);
+    for (const index of indexes) {
+      const resolved = index.columns.map((c) =>
+        typeof c === 'string' ? (props.find((p) => p.key === c)?.expr ?? c) : c,
+      );
+      tableIndexes.push(
+        resolved.some((c, i) => c !== index.columns[i]) ? new Index(index.name, resolved, index.options) : index,
+      );
+    }
     Object.defineProperty(model, '__table__', { value: table });
     Object.defineProperty(model, '__tablename__', { value: tablename });
     Object.defineProperty(model, 'c', { value: table.c });
@@ -250,6 +317,11 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
       // Every class has its own `name` and `length`, which would hide these in subclasses: use `Model.c.name`.
       if (FUNCTION_OWN.has(col.key)) continue;
       Object.defineProperty(model, col.key, { value: col, enumerable: true, configurable: true });
+    }
+    installAccessors(model.prototype, props);
+    for (const p of props) {
+      if (FUNCTION_OWN.has(p.key)) continue;
+      Object.defineProperty(model, p.key, { value: p.expr, enumerable: true, configurable: true });
     }
     host.registerTable(table);
   }

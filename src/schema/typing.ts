@@ -3,11 +3,13 @@
  * and update values accept only known keys, and statics carry typed column expressions.
  */
 import type { BindOption, GetOptions, UpdateRequest } from '../crud/crud.js';
+import type { ModelAlias, ModelLoader, WithRelated } from '../engine/loader.js';
 import type { Delete, Insert, Update } from '../sql/dml.js';
 import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor } from '../sql/runner.js';
-import type { Alias, Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/schema.js';
+import type { Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/schema.js';
 import type { Select } from '../sql/select.js';
+import type { JsonProperty } from './json.js';
 
 /** The definition object given to `db.Model({...})`. */
 export interface ModelDefinition {
@@ -25,6 +27,19 @@ type AnyColumnDef = ColumnDef<any, any>;
 /** The attribute keys of the columns in a definition. */
 export type ColumnKeys<D> = { [K in keyof D]: D[K] extends AnyColumnDef ? K : never }[keyof D] & string;
 
+// biome-ignore lint/suspicious/noExplicitAny: matching any JSON property
+type AnyJsonProperty = JsonProperty<any, any>;
+
+/** The attribute keys of the JSON properties in a definition. */
+export type PropertyKeys<D> = { [K in keyof D]: D[K] extends AnyJsonProperty ? K : never }[keyof D] & string;
+
+/** A JSON property's value on an instance: `T`, or `T | null` without a default. */
+export type PropertyValue<P> = P extends { readonly __type: infer T; readonly __hasDefault: infer H }
+  ? H extends true
+    ? T
+    : T | null
+  : never;
+
 /** A column's JavaScript type. */
 export type ColumnType<C> = C extends { readonly __type: infer T } ? T : never;
 
@@ -35,11 +50,15 @@ export type ColumnValue<C> = C extends { readonly __type: infer T; readonly __no
     : T | null
   : never;
 
-/** An instance's column values. */
-export type ModelValues<D> = { -readonly [K in ColumnKeys<D>]: ColumnValue<D[K]> };
+/** An instance's column values and JSON properties. */
+export type ModelValues<D> = { -readonly [K in ColumnKeys<D>]: ColumnValue<D[K]> } & {
+  -readonly [K in PropertyKeys<D>]: PropertyValue<D[K]>;
+};
 
 /** Values accepted by `create`, `new Model(...)` and `update(...)`: known keys only, all optional. */
-export type ModelInput<D> = { [K in ColumnKeys<D>]?: ColumnType<D[K]> | null | Expr<unknown> };
+export type ModelInput<D> = { [K in ColumnKeys<D>]?: ColumnType<D[K]> | null | Expr<unknown> } & {
+  [K in PropertyKeys<D>]?: ColumnType<D[K]> | null | Expr<unknown>;
+};
 
 /** The instance methods of every model. */
 export interface ModelMethods<D> {
@@ -64,6 +83,27 @@ export type ModelColumns<D> = { readonly [K in ColumnKeys<D>]: Column<ColumnType
  * `length`) would be hidden by the class itself, so those columns are only on `Model.c`.
  */
 export type ModelStaticColumns<D> = Omit<ModelColumns<D>, 'name' | 'length'>;
+
+/** JSON properties as statics are SQL expressions: `User.age` is `CAST(users.profile ->> 'age' AS INTEGER)`. */
+export type ModelStaticProperties<D> = Omit<
+  { readonly [K in PropertyKeys<D>]: Expr<ColumnType<D[K]>> },
+  'name' | 'length'
+>;
+
+/** A column of a model, by attribute key or as a column. */
+export type ColumnRef<D> = ColumnKeys<D> | Column;
+
+/** `Model.alias()`: the table under another name, its columns as properties, loading instances `I`. */
+export type ModelAliasOf<D, I> = Omit<ModelAlias, 'load' | 'on' | 'distinct' | '__loaded'> &
+  Omit<ModelColumns<D>, keyof ModelAlias> & {
+    readonly __loaded?: I;
+    load(...columns: ColumnRef<D>[]): ModelLoader<I>;
+    load<const E extends Readonly<Record<string, unknown>>>(
+      ...args: [...columns: ColumnRef<D>[], related: E]
+    ): ModelLoader<WithRelated<I, E>>;
+    on(clause: Expr): ModelLoader<I>;
+    distinct(...columns: (ColumnRef<D> | Expr)[]): ModelLoader<I>;
+  };
 
 /** A primary-key value: a scalar, an array in key order, or an object by attribute. */
 export type Ident = string | number | bigint | Date | readonly unknown[] | Readonly<Record<string, unknown>>;
@@ -90,7 +130,19 @@ export interface ModelStatics<D> {
   create<M extends AnyConstructor>(this: M, values?: ModelInput<D>, options?: BindOption): Promise<InstanceType<M>>;
   /** The row with this primary key, or null. */
   get<M extends AnyConstructor>(this: M, ident: Ident, options?: GetOptions): Promise<InstanceType<M> | null>;
-  alias(name?: string): Alias & ModelColumns<D>;
+  /** The table under another name (`<table>_1` when unnamed), for self-joins and alias loaders. */
+  alias<M extends AnyConstructor>(this: M, name?: string): ModelAliasOf<D, InstanceType<M>>;
+  /** A loader of only these columns: `User.load('id', 'nickname')`. */
+  load<M extends AnyConstructor>(this: M, ...columns: ColumnRef<D>[]): ModelLoader<InstanceType<M>>;
+  /** A loader with related loaders (and a query builder): `User.load({ team: Team }).query`. */
+  load<M extends AnyConstructor, const E extends Readonly<Record<string, unknown>>>(
+    this: M,
+    ...args: [...columns: ColumnRef<D>[], related: E]
+  ): ModelLoader<WithRelated<InstanceType<M>, E>>;
+  /** A loader reusing one instance per value of these columns: `Parent.distinct(Parent.id)`. */
+  distinct<M extends AnyConstructor>(this: M, ...columns: (ColumnRef<D> | Expr)[]): ModelLoader<InstanceType<M>>;
+  /** A loader joined to its parent ON this clause: `Team.on(User.teamId.eq(Team.id))`. */
+  on<M extends AnyConstructor>(this: M, clause: Expr): ModelLoader<InstanceType<M>>;
   join(right: FromItem | { __table__: Table }, on?: Expr): Join;
   outerjoin(right: FromItem | { __table__: Table }, on?: Expr): Join;
   readonly gino: {
@@ -102,6 +154,7 @@ export interface ModelStatics<D> {
 /** The class `db.Model(definition)` returns; extend it: `class User extends db.Model({...}) {}`. */
 export type ModelClass<D> = ModelStatics<D> &
   ModelStaticColumns<D> &
+  ModelStaticProperties<D> &
   (new (
     values?: ModelInput<D>,
   ) => ModelInstance<D>);

@@ -19,16 +19,24 @@ export interface StatusResult<R> {
 // biome-ignore lint/suspicious/noExplicitAny: constructor types need `any` arguments
 export type AnyConstructor = abstract new (...args: any[]) => any;
 
-/** What a loader makes of each row: a model class → its instances; a loader object → its `__loaded`. */
+/**
+ * What a loader makes of each row: a model class → its instances; an expression → its values; a
+ * loader object (model loader, alias) → its `__loaded`; a function → what it returns; a tuple →
+ * a tuple of those; any other value → itself.
+ */
 export type LoadedBy<L> = L extends AnyConstructor
   ? InstanceType<L>
-  : L extends { readonly __loaded?: infer T }
-    ? T
-    : L extends (row: never, ctx: never) => infer T
+  : L extends { readonly __js: infer V }
+    ? V
+    : L extends { readonly __loaded?: infer T }
       ? T
-      : L extends readonly unknown[]
-        ? { [I in keyof L]: LoadedBy<L[I]> }
-        : unknown;
+      : L extends (row: never, ctx: never) => infer T
+        ? T
+        : L extends readonly unknown[]
+          ? { -readonly [I in keyof L]: LoadedBy<L[I]> }
+          : L extends string | number | boolean | bigint
+            ? L
+            : unknown;
 
 /** `.gino` on every statement and function call: run it and shape the rows. */
 export interface GinoExtension<R, S = unknown> {
@@ -47,7 +55,7 @@ export interface GinoExtension<R, S = unknown> {
   /** Rows through a server-side cursor, `prefetch` at a time. */
   iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R>;
   /** Shape rows with a loader (a model class, a column, a tuple, a function or a model loader). */
-  load<L>(loader: L): GinoExtension<LoadedBy<L>, S>;
+  load<const L>(loader: L): GinoExtension<LoadedBy<L>, S>;
   /** Rows become instances of this model class. */
   model<M extends AnyConstructor>(model: M): GinoExtension<InstanceType<M>, S>;
   /** Cancel the statement on the server after `ms` milliseconds (`QueryTimeoutError`). */

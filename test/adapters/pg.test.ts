@@ -5,5 +5,7 @@ import { runSharedSuite } from '../suite/index.js';
 runSharedSuite({
   name: 'pg',
   bind: async () => ({ bind: inject('databaseUrl') }),
+  // PGlite behind a socket is still one backend: sessions there cannot overlap.
+  concurrentSessions: inject('databaseKind') !== 'pglite',
   skip: {},
 });

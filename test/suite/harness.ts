@@ -13,6 +13,11 @@ export interface AdapterUnderTest {
   bind: () => Promise<{ bind: Bindable; options?: Record<string, unknown> }>;
   /** Tests this adapter skips, by suite test name, each with the reason. */
   skip?: Readonly<Record<string, string>>;
+  /**
+   * Whether several sessions can be open at once (a pool), so tests may hold one connection while
+   * another waits on it. False for PGlite's single connection.
+   */
+  concurrentSessions?: boolean;
   /** Called after the suite (close servers, proxies). */
   teardown?: () => Promise<void>;
 }
@@ -104,4 +109,68 @@ export async function withCapability(
   expect((error as Error).message).toMatch(wayOut);
   expect((error as Error).message).toContain('pg, pglite, neon-ws');
   expect(ctx.log).toEqual([]);
+}
+
+/**
+ * A suite test of a capability: run `fn` where the adapter has it; where it does not, assert that
+ * `attempt` is refused with `UnsupportedError` before any statement is sent. `attempt` returns a
+ * promise, or an async iterable (iterated).
+ */
+export function capabilityTest(
+  ctx: SuiteContext,
+  name: string,
+  capability: keyof Capabilities,
+  fn: () => Promise<void>,
+  attempt: () => unknown,
+): void {
+  suiteTest(ctx, name, async () => {
+    if (ctx.capabilities()[capability]) {
+      await fn();
+      return;
+    }
+    await expectUnsupported(ctx, attempt);
+  });
+}
+
+/** `attempt` throws `UnsupportedError` and no statement reached the database. */
+export async function expectUnsupported(ctx: SuiteContext, attempt: () => unknown): Promise<void> {
+  ctx.clearLog();
+  const error = await (async () => {
+    const value = attempt();
+    if (value && typeof value === 'object' && Symbol.asyncIterator in value) {
+      for await (const _ of value as AsyncIterable<unknown>) break;
+    } else {
+      await value;
+    }
+  })().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UnsupportedError);
+  expect(ctx.log).toHaveLength(0);
+}
+
+/**
+ * A suite test of transactions that needs several sessions open at once (a pool). Skipped, with
+ * the reason, on an adapter that cannot hold two (PGlite's one connection); on an adapter without
+ * transactions it asserts the `UnsupportedError` instead.
+ */
+export function concurrentTest(ctx: SuiteContext, name: string, fn: () => Promise<void>): void {
+  if (!ctx.adapter.concurrentSessions) {
+    test.skip(
+      `${name} — skipped on ${ctx.adapter.name}: needs two sessions open at once (one connection: one would wait for the other)`,
+      fn,
+    );
+    return;
+  }
+  capabilityTest(ctx, name, 'transactions', fn, () => ctx.db.transaction(async () => undefined));
+}
+
+/** Connections of this database left inside a transaction (a leaked session). */
+export async function idleInTransaction(ctx: SuiteContext): Promise<number> {
+  return Number(
+    await ctx.db.scalar(
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+    ),
+  );
 }

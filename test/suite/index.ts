@@ -1,12 +1,19 @@
 /** The shared behaviour suite: every file, on one adapter. */
 import { afterAll, beforeAll, describe } from 'vitest';
+import { batchSuite } from './batch.js';
+import { connectionsSuite } from './connections.js';
 import { crudSuite } from './crud.js';
+import { cursorsSuite } from './cursors.js';
 import { ddlSuite } from './ddl.js';
 import { errorsSuite } from './errors.js';
 import { fidelitySuite } from './fidelity.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
+import { jsonSuite } from './json.js';
+import { loadersSuite } from './loaders.js';
+import { modelApiSuite } from './modelapi.js';
 import { querySuite } from './query.js';
 import { sessionsSuite } from './sessions.js';
+import { transactionsSuite } from './transactions.js';
 import { tutorialSuite } from './tutorial.js';
 import { valuesSuite } from './values.js';
 
@@ -19,15 +26,23 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   ddl: ddlSuite,
   sessions: sessionsSuite,
   fidelity: fidelitySuite,
+  transactions: transactionsSuite,
+  batch: batchSuite,
+  cursors: cursorsSuite,
+  connections: connectionsSuite,
+  loaders: loadersSuite,
+  json: jsonSuite,
+  modelApi: modelApiSuite,
 };
 
-/** Register the whole shared suite for one adapter. */
-export function runSharedSuite(adapter: AdapterUnderTest): void {
+/** Register the shared suite (every file, or those named in `only`) for one adapter. */
+export function runSharedSuite(adapter: AdapterUnderTest, only?: readonly (keyof typeof SUITES)[]): void {
   describe(`shared suite on ${adapter.name}`, () => {
     afterAll(async () => {
       await adapter.teardown?.();
     });
     for (const [name, suite] of Object.entries(SUITES)) {
+      if (only && !only.includes(name)) continue;
       describe(name, () => {
         const ctx = makeContext(adapter);
         beforeAll(() => bindContext(ctx));

@@ -36,7 +36,7 @@ export function sessionsSuite(ctx: SuiteContext): void {
         db.select([db.func.count(Item.id)]),
         Item.update.values({ n: 7 }).where(Item.label.eq('b')).returning(Item.n),
         "SELECT 'v'::text AS v",
-      ])) as [Item[], { count_1: number }[], { n: number }[], unknown[]];
+      ])) as unknown as [Item[], { count_1: number }[], { n: number }[], unknown[]];
       expect(created.map((i) => i.label)).toEqual(['a', 'b']);
       expect(created[0]).toBeInstanceOf(Item);
       expect(count).toEqual([{ count_1: 2 }]);

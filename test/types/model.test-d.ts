@@ -72,7 +72,7 @@ describe('model types', () => {
     expectTypeOf(await db.func.count(User.id).gino.scalar()).toEqualTypeOf<number | null>();
     expectTypeOf(await User.update.values({ nickname: 'x' }).gino.status()).toMatchTypeOf<StatusResult<unknown>>();
     expectTypeOf(await User.query.gino.model(User).all()).toEqualTypeOf<User[]>();
-    expectTypeOf(await User.query.gino.load(User.id).all()).toEqualTypeOf<unknown[]>();
+    expectTypeOf(await User.query.gino.load(User.id).all()).toEqualTypeOf<number[]>();
     // @ts-expect-error unknown column name
     User.select('nope');
   });
