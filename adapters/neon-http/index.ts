@@ -73,6 +73,7 @@ const CAPABILITIES: Capabilities = {
   savepoints: false,
   cursors: false,
   nativeBatch: true,
+  timeouts: true,
 };
 
 /** Neon's batch isolation header values. */

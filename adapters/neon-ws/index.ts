@@ -99,6 +99,7 @@ const CAPABILITIES: Capabilities = {
   savepoints: true,
   cursors: true,
   nativeBatch: false,
+  timeouts: true,
 };
 
 /** Options set on each client's own `neonConfig`. */

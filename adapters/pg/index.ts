@@ -56,6 +56,7 @@ const CAPABILITIES: Capabilities = {
   savepoints: true,
   cursors: true,
   nativeBatch: false,
+  timeouts: true,
 };
 
 /** gino-edge's parsers, handed to pg per query. */

@@ -44,6 +44,8 @@ const CAPABILITIES: Capabilities = {
   savepoints: true,
   cursors: true,
   nativeBatch: false,
+  // Single-threaded WebAssembly: statement_timeout never interrupts a running statement.
+  timeouts: false,
 };
 
 /** Parameters arrive already serialised to text: hand them over untouched, whatever their type. */

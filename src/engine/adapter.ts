@@ -16,6 +16,8 @@ export interface Capabilities {
   readonly cursors: boolean;
   /** `db.batch` runs as one native request (else as a transaction on one connection). */
   readonly nativeBatch: boolean;
+  /** `statement_timeout` cancels a running statement (`.gino.timeout(ms)`). */
+  readonly timeouts: boolean;
 }
 
 /** A statement as the driver gets it: SQL with `$n` placeholders and text parameters. */

@@ -55,6 +55,10 @@ export abstract class QueryRunner implements Target {
     timeout?: number,
   ): Promise<unknown> {
     const compiled = toCompiled(query, params);
+    if (timeout !== undefined) {
+      timeoutSql(timeout);
+      requireCapability(this.engine, 'timeouts', 'cancel a statement after a time limit');
+    }
     const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
     return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
   }
@@ -160,7 +164,9 @@ export function requireCapability(engine: Engine, capability: keyof Capabilities
   const wayOut =
     capability === 'cursors'
       ? 'fetch with all() (with limit/offset), or bind a session adapter (pg, pglite, neon-ws) for cursors'
-      : 'use db.batch([...]) for atomic groups of statements, or bind a session adapter (pg, pglite, neon-ws)';
+      : capability === 'timeouts'
+        ? 'it runs statements to completion and cannot interrupt one; bound the work with limit(), or bind a server adapter (pg, neon-ws, neon-http) for timeouts'
+        : 'use db.batch([...]) for atomic groups of statements, or bind a session adapter (pg, pglite, neon-ws)';
   throw new UnsupportedError(`the ${engine.adapter.name} adapter cannot ${what} (no ${capability}); ${wayOut}`);
 }
 

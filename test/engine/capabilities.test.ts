@@ -17,7 +17,14 @@ function httpLike(real: Adapter, calls: string[]): Adapter {
   if (!connect) throw new Error('the wrapped adapter needs sessions to emulate a batch');
   return {
     name: 'sim-http',
-    capabilities: { sessions: false, transactions: false, savepoints: false, cursors: false, nativeBatch: true },
+    capabilities: {
+      sessions: false,
+      transactions: false,
+      savepoints: false,
+      cursors: false,
+      nativeBatch: true,
+      timeouts: true,
+    },
     query: (q: DriverQuery) => {
       calls.push('query');
       return real.query(q);
@@ -119,3 +126,27 @@ runSharedSuite(
   },
   ['transactions', 'batch', 'cursors', 'connections', 'loaders', 'json', 'modelApi'],
 );
+
+describe('an adapter that cannot interrupt a statement (PGlite)', () => {
+  test('timeout(ms) is refused before any I/O, saying why and what to do', async () => {
+    const instance = await PGlite.create();
+    const { Gino } = await import('../../src/index.js');
+    const log: string[] = [];
+    const db = new Gino({ logger: (e) => log.push(e.sql) });
+    await db.setBind(pglite(instance));
+    try {
+      await expect(
+        db
+          .select([db.literal(1).label('one')])
+          .gino.timeout(100)
+          .all(),
+      ).rejects.toThrow(
+        /cannot cancel a statement after a time limit \(no timeouts\); it runs statements to completion/,
+      );
+      expect(log).toEqual([]);
+    } finally {
+      await db.popBind().close();
+      await instance.close();
+    }
+  });
+});

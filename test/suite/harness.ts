@@ -156,7 +156,7 @@ export async function expectUnsupported(ctx: SuiteContext, attempt: () => unknow
  * transactions it asserts the `UnsupportedError` instead.
  */
 export function concurrentTest(ctx: SuiteContext, name: string, fn: () => Promise<void>): void {
-  if (!ctx.adapter.concurrentSessions) {
+  if (ctx.adapter.concurrentSessions === false) {
     test.skip(
       `${name} — skipped on ${ctx.adapter.name}: needs two sessions open at once (one connection: one would wait for the other)`,
       fn,
