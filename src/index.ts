@@ -21,6 +21,7 @@ export type {
 export { Connection, Engine, QueryRunner, Transaction, type TransactionOptions } from './engine/engine.js';
 export type { Logger, Query, QueryEvent } from './engine/execute.js';
 export { type AdapterFactory, registerAdapter } from './engine/resolve.js';
+export type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 export {
   ConnectionError,
   DatabaseError,
