@@ -18,6 +18,8 @@ if (NO_SESSIONS) console.warn(`[scopes] skipped: ${NO_SESSIONS}`);
 let admin: pg.Client;
 let serverUrl: string;
 
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The server URL with this binding's name. */
 function urlFor(name: string): string {
   const url = new URL(serverUrl);
@@ -31,15 +33,19 @@ async function whoAmI(db: Gino, options: { bind?: Engine } = {}): Promise<string
   return (name ?? '').slice(TAG.length);
 }
 
-async function openConnections(name?: string): Promise<number> {
-  const { rows } = await admin.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE $1',
-    [name === undefined ? `${TAG}%` : `${TAG}${name}`],
-  );
-  return rows[0]?.n ?? -1;
+/** Connections of these bindings the server still has, after a short grace (a backend exits just after its client's goodbye). */
+async function openConnections(name?: string, graceMs = 2000): Promise<number> {
+  const until = Date.now() + graceMs;
+  for (;;) {
+    const { rows } = await admin.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE $1',
+      [name === undefined ? `${TAG}%` : `${TAG}${name}`],
+    );
+    const n = rows[0]?.n ?? -1;
+    if (n === 0 || Date.now() > until) return n;
+    await tick(50);
+  }
 }
-
-const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   serverUrl = inject('databaseUrl');
