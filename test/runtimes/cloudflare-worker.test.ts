@@ -3,7 +3,7 @@
  * would, driven over real HTTP: CRUD through each binding, 200 concurrent requests each under its
  * own PostgreSQL role, no connection left open, no cross-request I/O in workerd's log.
  */
-import { cp, mkdir } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare';
@@ -72,15 +72,14 @@ function hostPort(url: string): { host: string; port: number } {
 
 async function buildWorkers(): Promise<void> {
   const project = await packedProject();
-  // A user's project: the example's sources next to node_modules/gino-edge from the tarball.
+  // A user's project: the sources next to node_modules/gino-edge from the tarball.
   const dir = join(project.dir, 'workers');
-  await mkdir(dir, { recursive: true });
-  await cp(join(ROOT, 'examples/cloudflare-worker/src'), join(dir, 'example'), { recursive: true });
-  await cp(join(ROOT, 'test/runtimes/fixtures'), join(dir, 'fixtures'), { recursive: true });
+  for (const from of ['examples/cloudflare-worker/src', 'test/runtimes/fixtures'])
+    await cp(join(ROOT, from), join(dir, from), { recursive: true });
   const entries = {
-    example: join(dir, 'example/index.ts'),
-    identity: join(dir, 'fixtures/identity-worker.ts'),
-    scope: join(dir, 'fixtures/scope-worker.ts'),
+    example: join(dir, 'examples/cloudflare-worker/src/index.ts'),
+    identity: join(dir, 'test/runtimes/fixtures/identity-worker.ts'),
+    scope: join(dir, 'test/runtimes/fixtures/scope-worker.ts'),
   };
   for (const [name, entry] of Object.entries(entries))
     bundles[name] = await bundle(workerBuildOptions(entry, join(dir, 'out', `${name}.js`)));

@@ -9,7 +9,9 @@
  * Each request gets its own scope bound to DATABASE_URL; the URL's scheme picks the adapter
  * (postgresql:// → pg over TCP sockets). The binding is closed with ctx.waitUntil after the response.
  */
-// The adapters this Worker can bind, one import line each (a bundle cannot load them on demand).
+// The adapters this Worker can bind, one import line each, here in the entry module: a bundle
+// cannot load an adapter on demand, and a bundler keeps an entry's bare imports whatever the
+// enclosing package.json says about side effects.
 import 'gino-edge/adapters/pg';
 import { db } from './models.js';
 import { errorResponse, route } from './routes.js';
