@@ -15,7 +15,8 @@ export interface WorkerContext {
 export interface WorkerOptions<Env, Ctx extends WorkerContext = WorkerContext> {
   /**
    * This request's database: a URL (its scheme picks the adapter, API.md §3), an adapter, or an
-   * Engine you own (used as is and never closed). Called once per request.
+   * Engine you own (used as is and never closed). Called once per request. On Workers return a URL
+   * or a new adapter: a connection opened in one request cannot do I/O in another.
    */
   bind: (env: Env, request: Request) => string | Adapter | Engine | Promise<string | Adapter | Engine>;
   /** The adapter's own options for this request (e.g. `{ max: 1 }` for pg, Neon's endpoints). */
