@@ -49,7 +49,8 @@ export async function openHeadless(path: string, url: string): Promise<Browser> 
       `--user-data-dir=${profile}`,
       url,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group, so closing it ends its renderer and helper processes too.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let output = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -59,10 +60,17 @@ export async function openHeadless(path: string, url: string): Promise<Browser> 
   return {
     output: () => output,
     close: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      const group = (signal: NodeJS.Signals) => {
+        try {
+          if (child.pid) process.kill(-child.pid, signal);
+        } catch {
+          // already gone
+        }
+      };
+      group('SIGTERM');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await rm(profile, { recursive: true, force: true });
+      group('SIGKILL');
+      await rm(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }
