@@ -29,6 +29,7 @@ import {
 import { type Logger, loaderOf, type Query, toCompiled } from './engine/execute.js';
 import { StatementExtension } from './engine/extension.js';
 import { resolveAdapter } from './engine/resolve.js';
+import type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 import { GinoError, InvalidRequestError, UninitializedError } from './errors.js';
 import { propertyFactory } from './schema/json.js';
 import { defineModel, type ModelHost } from './schema/model.js';
@@ -325,31 +326,75 @@ export class Gino implements ModelHost {
     return this.context.run({ stack: [], target: undefined }, async () => await fn());
   }
 
-  /** Scope, bind, run `fn(engine)`, and close the binding even when `fn` throws. */
+  /**
+   * Scope, bind, run `fn(engine)`, and close the binding even when `fn` throws (`fn`'s error wins
+   * over a failing close). An Engine you pass is used as is and not closed. Where the runtime has
+   * no AsyncLocalStorage (browsers) nothing is bound: `fn` gets the engine for explicit `{ bind }`.
+   *
+   * @example
+   * const n = await db.withBind(env.DATABASE_URL, () => db.func.count(User.id).gino.scalar());
+   */
   async withBind<R>(
     bind: Bindable,
     fn: (engine: Engine) => Promise<R> | R,
     options: Record<string, unknown> = {},
   ): Promise<R> {
-    const body = async (): Promise<R> => {
-      const engine = await this.setBind(bind, options);
-      try {
-        return await fn(engine);
-      } finally {
+    if (await this.context.ready()) return this.scope(() => this.bound(bind, options, fn, (engine) => engine.close()));
+    // Without AsyncLocalStorage there is no private stack: hand the engine over explicitly.
+    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
+    return settle(
+      () => fn(engine),
+      () => (engine === bind ? undefined : engine.close()),
+    );
+  }
+
+  /**
+   * A Workers module handler: each request runs in its own scope, bound to `bind(env, request)`;
+   * the binding is closed through `ctx.waitUntil` once the response is ready, also when the
+   * handler throws. Needs AsyncLocalStorage: `compatibility_flags = ["nodejs_compat"]` (or
+   * `nodejs_als`); without it every request fails with `UnsupportedError`. Import the adapter
+   * modules the URLs name at module scope (bundles cannot load them on demand).
+   *
+   * @example
+   * import 'gino-edge/adapters/pg';
+   * export default db.worker({
+   *   bind: (env: Env) => env.DATABASE_URL,
+   *   fetch: async () => Response.json(await User.query.gino.all()),
+   * });
+   */
+  worker<Env, Ctx extends WorkerContext = WorkerContext>(handler: WorkerOptions<Env, Ctx>): WorkerHandler<Env, Ctx> {
+    return {
+      fetch: (request, env, ctx) =>
+        this.scope(async () => {
+          const bind = await handler.bind(env, request);
+          const options = handler.options?.(env, request) ?? {};
+          return this.bound(
+            bind,
+            options,
+            (engine) => handler.fetch(request, env, ctx, engine),
+            (engine) => ctx.waitUntil(engine.close()),
+          );
+        }),
+    };
+  }
+
+  /** Inside a scope: bind, run `fn`, unbind, and `close` the engine unless the caller owns it. */
+  private async bound<R>(
+    bind: Bindable,
+    options: Record<string, unknown>,
+    fn: (engine: Engine) => Promise<R> | R,
+    close: (engine: Engine) => Promise<void> | void,
+  ): Promise<R> {
+    const engine = await this.setBind(bind, options);
+    return settle(
+      () => fn(engine),
+      () => {
         const stack = this.stack();
         const i = stack.lastIndexOf(engine);
         if (i !== -1) stack.splice(i, 1);
-        if (engine !== bind) await engine.close();
-      }
-    };
-    if (await this.context.ready()) return this.scope(body);
-    // Without AsyncLocalStorage there is no private stack: hand the engine over explicitly.
-    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
-    try {
-      return await fn(engine);
-    } finally {
-      if (engine !== bind) await engine.close();
-    }
+        return engine === bind ? undefined : close(engine);
+      },
+    );
   }
 
   /** An Engine for a URL or adapter, not bound. */
@@ -638,6 +683,23 @@ export class Gino implements ModelHost {
     }
     await this.runDdl(runner, statements);
   }
+}
+
+/** `fn()`, then `cleanup()` whatever happened; `fn`'s error wins over a failing cleanup. */
+async function settle<R>(fn: () => Promise<R> | R, cleanup: () => Promise<void> | void): Promise<R> {
+  let result: R;
+  try {
+    result = await fn();
+  } catch (error) {
+    try {
+      await cleanup();
+    } catch {
+      // the caller's error says more than a failed close
+    }
+    throw error;
+  }
+  await cleanup();
+  return result;
 }
 
 /** Tables ordered so each comes after the tables its foreign keys reference. */

@@ -38,6 +38,7 @@ export {
   type WithRelated,
 } from './engine/loader.js';
 export { type AdapterFactory, registerAdapter } from './engine/resolve.js';
+export type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 export {
   ConnectionError,
   DatabaseError,

@@ -1,0 +1,35 @@
+/**
+ * The shapes of `db.worker()` (Cloudflare Workers and anything with the same `fetch(request, env,
+ * ctx)` module handler). Structural, so the core needs no Workers type package: a Workers
+ * `ExecutionContext` is a `WorkerContext`, and the returned handler is an `ExportedHandler`.
+ */
+import type { Adapter } from './adapter.js';
+import type { Engine } from './engine.js';
+
+/** The slice of a Workers `ExecutionContext` the helper uses. */
+export interface WorkerContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** What `db.worker()` takes. */
+export interface WorkerOptions<Env, Ctx extends WorkerContext = WorkerContext> {
+  /**
+   * This request's database: a URL (its scheme picks the adapter, API.md §3), an adapter, or an
+   * Engine you own (used as is and never closed). Called once per request. On Workers return a URL
+   * or a new adapter: a connection opened in one request cannot do I/O in another.
+   */
+  bind: (env: Env, request: Request) => string | Adapter | Engine | Promise<string | Adapter | Engine>;
+  /** The adapter's own options for this request (e.g. `{ max: 1 }` for pg, Neon's endpoints). */
+  options?: (env: Env, request: Request) => Record<string, unknown>;
+  /**
+   * The request handler. Inside it, every query runs on this request's binding; `engine` is that
+   * binding, for explicit `{ bind: engine }`. The response must not stream from the database: the
+   * binding closes as soon as this resolves.
+   */
+  fetch: (request: Request, env: Env, ctx: Ctx, engine: Engine) => Response | Promise<Response>;
+}
+
+/** The module handler `db.worker()` returns: `export default db.worker({...})`. */
+export interface WorkerHandler<Env, Ctx extends WorkerContext = WorkerContext> {
+  fetch(request: Request, env: Env, ctx: Ctx): Promise<Response>;
+}
