@@ -499,42 +499,42 @@ export class Gino implements ModelHost {
   /** Every row of a statement or SQL string (`$1` parameters): `db.all(User.query)`. */
   all<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R[]>;
   all<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R[]>;
-  all(query: Query, params?: Params, options?: BindOnly): Promise<unknown[]> {
+  async all(query: Query, params?: Params, options?: BindOnly): Promise<unknown[]> {
     const [p, r] = this.runner(params, options);
     return r.run(query, p, 'all') as Promise<unknown[]>;
   }
   /** The first row, or null. */
   first<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R | null>;
   first<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R | null>;
-  first(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
+  async first(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     const [p, r] = this.runner(params, options);
     return r.run(query, p, 'first');
   }
   /** Exactly one row (`NoResultFound`, `MultipleResultsFound`). */
   one<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R>;
   one<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R>;
-  one(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
+  async one(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     const [p, r] = this.runner(params, options);
     return r.run(query, p, 'one');
   }
   /** One row or null (`MultipleResultsFound` if more). */
   oneOrNone<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R | null>;
   oneOrNone<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R | null>;
-  oneOrNone(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
+  async oneOrNone(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     const [p, r] = this.runner(params, options);
     return r.run(query, p, 'oneOrNone');
   }
   /** The first column of the first row, or null. */
   scalar<S>(query: TypedScalar<S>, params?: Params, options?: BindOnly): Promise<S | null>;
   scalar<S = unknown>(query: Query, params?: Params, options?: BindOnly): Promise<S | null>;
-  scalar(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
+  async scalar(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     const [p, r] = this.runner(params, options);
     return r.run(query, p, 'scalar');
   }
   /** `{ status: 'UPDATE 9', rowCount, rows }`. */
   status<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
   status<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
-  status(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<unknown>> {
+  async status(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<unknown>> {
     const [p, r] = this.runner(params, options);
     return r.run(query, p, 'status') as Promise<StatusResult<unknown>>;
   }

@@ -133,7 +133,10 @@ export class TargetPools {
         password,
         database,
         max: 10,
-        idleTimeoutMillis: 5_000,
+        // Like Neon's HTTP endpoint, hold no connection between requests for long: many roles
+        // (one pool each) must not pin the server's connection slots.
+        idleTimeoutMillis: 200,
+        allowExitOnIdle: true,
         application_name: 'gino-edge neon proxy',
       });
       // An idle connection dropping must not take the proxy down; the pool replaces it.

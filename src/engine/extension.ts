@@ -20,7 +20,7 @@ export class StatementExtension<R, S> implements GinoExtension<R, S> {
     private readonly timeoutMs?: number,
   ) {}
 
-  private run(mode: Mode, options?: RunOptions): Promise<unknown> {
+  private async run(mode: Mode, options?: RunOptions): Promise<unknown> {
     const runner = this.host.runnerFor(options?.bind);
     return runner.run(this.statement, undefined, mode, this.loader === undefined ? null : this.loader, this.timeoutMs);
   }

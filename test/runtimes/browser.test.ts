@@ -10,13 +10,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { type BindingSource, type RuntimeBinding, startBindings } from './support/bindings.js';
+import { type BindingSource, neonBinding, type RuntimeBinding, startBindings } from './support/bindings.js';
 import { type Bundle, browserBuildOptions, bundle, kib } from './support/bundle.js';
 import { findChromium, openHeadless } from './support/chromium.js';
 import { packedProject, ROOT } from './support/package.js';
 
 /** Bindings the page reaches besides PGlite in the page; e.g. neonBinding('neon-http'). */
-const SOURCES: readonly BindingSource[] = [];
+const SOURCES: readonly BindingSource[] = [neonBinding('neon-http', { allowOrigins: '*' })];
 
 const PGLITE_DIST = join(ROOT, 'node_modules/@electric-sql/pglite/dist');
 const PGLITE_ASSETS = ['pglite.wasm', 'pglite.data', 'initdb.wasm'];

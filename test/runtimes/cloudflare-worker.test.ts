@@ -9,13 +9,13 @@ import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { type BindingSource, pgBinding, type RuntimeBinding, startBindings } from './support/bindings.js';
+import { type BindingSource, neonBinding, pgBinding, type RuntimeBinding, startBindings } from './support/bindings.js';
 import { type Bundle, bundle, kib, workerBuildOptions } from './support/bundle.js';
 import { type Gate, startGate } from './support/gate.js';
 import { packedProject, ROOT } from './support/package.js';
 
 /** The adapters the Worker is tested with; a Neon adapter is one more entry, e.g. neonBinding('neon-ws'). */
-const SOURCES: readonly BindingSource[] = [pgBinding];
+const SOURCES: readonly BindingSource[] = [pgBinding, neonBinding('neon-ws'), neonBinding('neon-http')];
 
 const COMPATIBILITY_DATE = '2026-04-01';
 const CONCURRENT = 200;

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { type BindingSource, pgBinding, type RuntimeBinding, startBindings } from './support/bindings.js';
+import { type BindingSource, neonBinding, pgBinding, type RuntimeBinding, startBindings } from './support/bindings.js';
 import { type DenoBinary, denoBinary, denoEnv } from './support/deno.js';
 import { packedProject, ROOT } from './support/package.js';
 
 /** The adapters the Deno example is run with; a Neon adapter is one more entry, e.g. neonBinding('neon-ws'). */
-const SOURCES: readonly BindingSource[] = [pgBinding];
+const SOURCES: readonly BindingSource[] = [pgBinding, neonBinding('neon-ws'), neonBinding('neon-http')];
 
 const run = promisify(execFile);
 let deno: DenoBinary;

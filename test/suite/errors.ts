@@ -65,6 +65,11 @@ export function errorsSuite(ctx: SuiteContext): void {
       const M = lonely.Model({ __tablename__: 'x', id: lonely.Column(lonely.Integer(), { primaryKey: true }) });
       expect(() => lonely.bind).toThrow(UninitializedError);
       await expect(M.get(1)).rejects.toThrow(/setBind/);
+      // Every running method rejects (never throws synchronously), so .catch() sees the error.
+      const q = M.query;
+      for (const p of [q.gino.all(), q.gino.first(), q.gino.scalar(), lonely.all(q), lonely.status('SELECT 1')]) {
+        await expect(p).rejects.toBeInstanceOf(UninitializedError);
+      }
     });
   });
 }

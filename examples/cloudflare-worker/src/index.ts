@@ -13,6 +13,8 @@
 // cannot load an adapter on demand, and a bundler keeps an entry's bare imports whatever the
 // enclosing package.json says about side effects.
 import 'gino-edge/adapters/pg';
+import 'gino-edge/adapters/neon-ws';
+import 'gino-edge/adapters/neon-http';
 import { db } from './models.js';
 import { errorResponse, route } from './routes.js';
 

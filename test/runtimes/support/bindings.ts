@@ -26,39 +26,37 @@ export const pgBinding: BindingSource = {
   start: async (serverUrl) => ({ name: 'pg', url: serverUrl, options: {}, close: async () => {} }),
 };
 
-interface NeonProxy {
-  neonOptions: Record<string, unknown>;
-  close(): Promise<void>;
-}
+import { type NeonProxy, startNeonProxy } from '../../../src/dev/index.js';
 
-// Computed so the type check does not need src/dev before it exists (API.md §5).
-const DEV_MODULE = ['..', '..', '..', 'src', 'dev', 'index.js'].join('/');
-
-/** A Neon adapter through the local Neon-compatible proxy (API.md §5) in front of the server. */
-export function neonBinding(adapter: 'neon-ws' | 'neon-http'): BindingSource {
+/**
+ * A Neon adapter through the local Neon-compatible proxy (API.md §5) in front of the server.
+ * `allowOrigins` lets a web page reach it (the proxy refuses browser origins by default).
+ */
+export function neonBinding(
+  adapter: 'neon-ws' | 'neon-http',
+  proxyOptions: { allowOrigins?: '*' } = {},
+): BindingSource {
   return {
     name: adapter,
     start: async (serverUrl) => {
-      const { startNeonProxy } = (await import(/* @vite-ignore */ DEV_MODULE)) as {
-        startNeonProxy(options: { target: string; port: number }): Promise<NeonProxy>;
-      };
-      const proxy = await startNeonProxy({ target: serverUrl, port: 0 });
+      const proxy: NeonProxy = await startNeonProxy({ target: serverUrl, port: 0, ...proxyOptions });
       const url = new URL(serverUrl);
       return {
         name: adapter,
         url: `postgresql+${adapter}://${url.username}@${url.host}${url.pathname}`,
-        options: jsonOnly(adapter, proxy.neonOptions),
+        options: jsonOnly(proxy.neonOptions),
         close: () => proxy.close(),
       };
     },
   };
 }
 
-function jsonOnly(name: string, options: Record<string, unknown>): Record<string, unknown> {
-  const copy = JSON.parse(JSON.stringify(options)) as Record<string, unknown>;
-  const lost = Object.keys(options).filter((k) => !(k in copy));
-  if (lost.length) throw new Error(`${name}: options ${lost.join(', ')} are not JSON; runtimes get them as a variable`);
-  return copy;
+/**
+ * The options a runtime gets as a JSON variable. Node's `webSocketConstructor` stays behind:
+ * workerd, Deno and browsers have a global WebSocket.
+ */
+function jsonOnly(options: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'webSocketConstructor'));
 }
 
 /** Start every binding; close them all with the returned function. */
