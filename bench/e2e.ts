@@ -142,22 +142,31 @@ export async function measurePg(url: string, options: RoundOptions): Promise<E2e
   }
 }
 
+/**
+ * PGlite: each library gets its own in-memory instance, made its usual way (the same schema and
+ * rows in each). gino-edge is handed its instance to own (`pglite(db, { own: true })`, as
+ * `pglite://memory` does), so its parsers are installed once; on a borrowed instance it would pass
+ * them per query, which PGlite 0.5 merges into its own table of ~300 parsers on every call.
+ */
 export async function measurePglite(options: RoundOptions): Promise<E2eResult> {
-  const db = new PGlite();
-  await db.waitReady;
+  const dbs = [new PGlite(), new PGlite(), new PGlite(), new PGlite()] as const;
   try {
-    for (const sql of RESET_SQL) await db.exec(sql);
+    for (const db of dbs) {
+      await db.waitReady;
+      for (const sql of RESET_SQL) await db.exec(sql);
+    }
+    const [rawDb, ginoDb, drizzleDb, kyselyDb] = dbs;
     const libs = [
-      raw.runLibrary('PGlite', (text, params) => db.query(text, params) as never),
-      await gino.runLibrary(ginoPglite(db as never)),
-      drizzleLib.runLibrary(drizzlePglite({ client: db }) as never),
-      kysely.runLibrary(pgliteDialect(db)),
+      raw.runLibrary('PGlite', (text, params) => rawDb.query(text, params) as never),
+      await gino.runLibrary(ginoPglite(ginoDb as never, { own: true })),
+      drizzleLib.runLibrary(drizzlePglite({ client: drizzleDb }) as never),
+      kysely.runLibrary(pgliteDialect(kyselyDb)),
     ];
-    const us = await runRounds(libs, () => db.query(TIDY_SQL), options);
+    const us = await runRounds(libs, () => Promise.all(dbs.map((db) => db.query(TIDY_SQL))), options);
     for (const lib of libs) await lib.close?.();
     return { us, markdown: report(us, 'PGlite') };
   } finally {
-    await db.close();
+    for (const db of dbs) if (!db.closed) await db.close();
   }
 }
 

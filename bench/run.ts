@@ -22,6 +22,7 @@ import { type Bundled, DEFAULT_ENTRIES, type Entry, measureBundles } from './bun
 import { compiledSql, measureCompile } from './compile.js';
 import { measurePg, measurePglite, pgAvailable } from './e2e.js';
 import { RESET_SQL } from './ops.js';
+import { measureOverhead } from './overhead.js';
 import { measureColdStart, measureRoundTrips, type WorkerTarget } from './workerd.js';
 
 const args = process.argv.slice(2);
@@ -83,8 +84,18 @@ if (wanted('e2e')) {
       `Skipped: no PostgreSQL answered at ${redacted} (set BENCH_DATABASE_URL).`,
     );
   }
+  if (hasPg) {
+    const overhead = await measureOverhead(databaseUrl, { rounds: quick ? 5 : 25, batch: quick ? 100 : 400 });
+    emit(
+      'Library overhead per call (pg driver replaying recorded results, no I/O)',
+      `Each library runs the workload on a pg Client double that replays the server's recorded results, so the time is the library's own work per call (build, compile, call the driver, shape rows), not the driver's or the server's. Medians over alternating rounds. Divide by the end-to-end raw time above for the overhead an idle machine would see.\n\n${overhead.markdown}`,
+    );
+  }
   const lite = await measurePglite(options);
-  emit('End to end on PGlite (in process)', `${how}\n\n${lite.markdown}`);
+  emit(
+    'End to end on PGlite (in process)',
+    `${how} Each library has its own in-memory PGlite with the same rows; gino-edge owns its instance (\`pglite(db, { own: true })\`, as \`pglite://memory\` does), so its type parsers are installed once: on a borrowed instance, \`pglite(db)\` passes them per query and PGlite 0.5 merges them into its ~300-entry parser table on every call (about +130 µs).\n\n${lite.markdown}`,
+  );
 }
 
 let bundles: Bundled[] | undefined;

@@ -43,7 +43,7 @@ export interface CompiledQuery {
   /** The SQL type of each parameter (serialises it), and a label naming it in errors. */
   paramTypes: SqlType[];
   paramLabels: (string | undefined)[];
-  columns: ResultColumn[];
+  columns: readonly ResultColumn[];
 }
 
 const PRECEDENCE: Record<string, number> = {
@@ -245,6 +245,14 @@ interface SharedHead extends Head {
  */
 const heads = new WeakMap<readonly Expr[], SharedHead>();
 
+/** The result columns of shared heads: what depends on them alone can be reused across statements. */
+const sharedColumns = new WeakSet<readonly ResultColumn[]>();
+
+/** Whether these result columns are shared by every statement with the same result list. */
+export function isShared(columns: readonly ResultColumn[]): boolean {
+  return sharedColumns.has(columns);
+}
+
 const NO_COLUMNS: readonly ResultColumn[] = Object.freeze([]);
 
 export class Compiler {
@@ -387,12 +395,13 @@ export class Compiler {
     const head: Head = { list: rendered.join(', '), columns: Object.freeze(columns) };
     if (Object.isFrozen(exprs) && this.params.length === params && this.selects === selects && !this.literalBinds) {
       heads.set(exprs, { ...head, froms: inferFrom(exprs) });
+      sharedColumns.add(head.columns);
     }
     return head;
   }
 
   /** A SELECT; nested ones correlate to the FROM items of their enclosing SELECTs. */
-  select(node: SelectLike, nested = false, columnsOut?: ResultColumn[]): string {
+  select(node: SelectLike, nested = false): string {
     const s = (node as Select<unknown, unknown>).state;
     this.selects++;
     // The list is rendered with the statement's own FROM items in scope (subqueries in it correlate).
@@ -402,7 +411,7 @@ export class Compiler {
     let sql: string;
     try {
       const head = shared ?? this.head(s.columns);
-      if (columnsOut) for (const c of head.columns) columnsOut.push(c);
+      if (!nested) this.resultColumns = head.columns;
       sql = 'SELECT ';
       if (s.distinct === true) sql += 'DISTINCT ';
       else if (Array.isArray(s.distinct))
@@ -533,12 +542,13 @@ export class Compiler {
     return this.param(value, col.type, columnLabel(col));
   }
 
-  returningColumns: readonly ResultColumn[] = NO_COLUMNS;
+  /** The result columns of the statement: its SELECT list, or its RETURNING list. */
+  resultColumns: readonly ResultColumn[] = NO_COLUMNS;
 
   private returning(exprs: readonly Expr[]): string {
     if (exprs.length === 0) return '';
     const head = this.head(exprs);
-    this.returningColumns = head.columns;
+    this.resultColumns = head.columns;
     return ` RETURNING ${head.list}`;
   }
 }
@@ -588,12 +598,11 @@ function insertValue(col: Column, row: Readonly<Record<string, unknown>>): unkno
 /** Compile any statement or expression into SQL, parameters and result columns. */
 export function compile(node: object): CompiledQuery {
   const c = new Compiler();
-  const columns: ResultColumn[] = [];
   const kind = (node as { kind?: unknown }).kind;
   let sql: string;
   switch (kind) {
     case 'select':
-      sql = c.select(node as SelectLike, false, columns);
+      sql = c.select(node as SelectLike);
       break;
     case 'insert':
       sql = c.insert(node as Insert<unknown>);
@@ -617,6 +626,6 @@ export function compile(node: object): CompiledQuery {
     params: c.params,
     paramTypes: c.paramTypes,
     paramLabels: c.paramLabels,
-    columns: kind === 'select' ? columns : (c.returningColumns as ResultColumn[]),
+    columns: c.resultColumns,
   };
 }

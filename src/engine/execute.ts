@@ -2,7 +2,7 @@
  * The execution path shared by engines, connections and transactions: turn a query into its
  * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
  */
-import { type CompiledQuery, compile, type ResultColumn } from '../compiler/compiler.js';
+import { type CompiledQuery, compile, isShared, type ResultColumn } from '../compiler/compiler.js';
 import { MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
 import { Func } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
@@ -95,16 +95,14 @@ type Finishers = readonly (readonly [number, (v: unknown) => unknown])[];
 const finishersOf = new WeakMap<readonly ResultColumn[], Finishers>();
 
 function finishers(cols: readonly ResultColumn[]): Finishers {
-  let list = finishersOf.get(cols);
-  if (!list) {
-    const found: [number, (v: unknown) => unknown][] = [];
-    cols.forEach((c, i) => {
-      if (c.type.result) found.push([i, c.type.result]);
-    });
-    list = found;
-    finishersOf.set(cols, list);
-  }
-  return list;
+  const known = finishersOf.get(cols);
+  if (known) return known;
+  const found: [number, (v: unknown) => unknown][] = [];
+  cols.forEach((c, i) => {
+    if (c.type.result) found.push([i, c.type.result]);
+  });
+  if (isShared(cols)) finishersOf.set(cols, found);
+  return found;
 }
 
 /** Apply each result column's type finishing (BigInteger modes, enum arrays, ...) to the rows. */
