@@ -20,8 +20,8 @@ import { OPS, type Op, RESET_SQL, type RunLibrary, TIDY_SQL } from './ops.js';
 import { markdownTable, median, now, ratio, rotate } from './stats.js';
 
 export interface E2eResult {
-  /** Median µs per call (wall) and Node CPU µs per call, by library then op. */
-  us: { wall: Timings; cpu: Timings };
+  /** Median µs per call, by library then op. */
+  us: Timings;
   markdown: string;
 }
 
@@ -29,17 +29,10 @@ interface RoundOptions {
   rounds: number;
   warmup: number;
   batch: number;
-  /** Calls per library and operation in each of the three CPU passes. */
-  cpuCalls: number;
 }
 
-async function runRounds(
-  libs: RunLibrary[],
-  tidy: () => Promise<unknown>,
-  options: RoundOptions,
-): Promise<{ wall: Timings; cpu: Timings }> {
+async function runRounds(libs: RunLibrary[], tidy: () => Promise<unknown>, options: RoundOptions): Promise<Timings> {
   const wall = new Map<string, number[]>();
-  const cpu = new Map<string, number[]>();
   const push = (map: Map<string, number[]>, key: string, value: number) => {
     const list = map.get(key);
     if (list) list.push(value);
@@ -71,40 +64,20 @@ async function runRounds(
     }
     return out;
   };
-  // CPU: process time is accounted in scheduler ticks, so it is read over long runs, one library
-  // and one operation at a time (CPU time is not inflated by other processes, wall time is).
-  for (let r = 0; r < 3; r++) {
-    await tidy();
-    for (const lib of libs) await lib.prepare?.();
-    for (const op of OPS) {
-      for (const lib of rotate(libs, r)) {
-        const fn = lib.ops[op];
-        const c0 = process.cpuUsage();
-        for (let i = 0; i < options.cpuCalls; i++) await fn(counter++);
-        const c = process.cpuUsage(c0);
-        push(cpu, `${lib.name}\u0000${op}`, (c.user + c.system) / options.cpuCalls);
-      }
-    }
-  }
-  return { wall: collect(wall), cpu: collect(cpu) };
+  return collect(wall);
 }
 
 type Timings = Record<string, Record<Op, number>>;
 
-function report({ wall, cpu }: { wall: Timings; cpu: Timings }, baseline: string): string {
+function report(wall: Timings, baseline: string): string {
   const names = Object.keys(wall).filter((n) => n !== baseline);
   const base = wall[baseline] as Record<Op, number>;
-  const baseCpu = cpu[baseline] as Record<Op, number>;
   const rows = OPS.map((op) => [
     op,
     `${base[op].toFixed(0)} µs`,
     ...names.map((n) => ratio((wall[n] as Record<Op, number>)[op], base[op])),
-    ...names.map((n) => `+${Math.max(0, (cpu[n] as Record<Op, number>)[op] - baseCpu[op]).toFixed(0)} µs`),
   ]);
-  return markdownTable(
-    ['operation', `${baseline} (median)`, ...names.map((n) => `${n} ÷ ${baseline}`), ...names.map((n) => `${n} CPU`)],
-    rows,
-  );
+  return markdownTable(['operation', `${baseline} (median)`, ...names.map((n) => `${n} ÷ ${baseline}`)], rows);
 }
 
 /** One pg Client, shared: what a pool of one hands out, without a pool's own cost. */

@@ -51,6 +51,8 @@ class ReplayClient {
 export async function measureOverhead(
   url: string,
   options: { rounds: number; batch: number },
+  /** The raw driver's end-to-end µs per operation, to express each overhead as a share of it. */
+  roundTripUs?: Record<Op, number>,
 ): Promise<{ ns: Record<string, Record<Op, number>>; markdown: string }> {
   const client = new pgModule.Client({ connectionString: url });
   await client.connect();
@@ -95,11 +97,20 @@ export async function measureOverhead(
       ) as Record<Op, number>;
     }
     const names = libs.map((l) => l.name);
+    const libraries = names.slice(1);
+    const share = (n: string, op: Op) =>
+      roundTripUs ? `${(((ns[n] as Record<Op, number>)[op] / 1000 / roundTripUs[op]) * 100).toFixed(1)} %` : 'n/a';
     const rows = OPS.map((op) => [
       op,
       ...names.map((n) => `${((ns[n] as Record<Op, number>)[op] / 1000).toFixed(1)} µs`),
+      ...(roundTripUs ? libraries.map((n) => share(n, op)) : []),
     ]);
-    return { ns, markdown: markdownTable(['operation', ...names.map((n) => `${n} µs/call`)], rows) };
+    const headers = [
+      'operation',
+      ...names.map((n) => `${n} µs/call`),
+      ...(roundTripUs ? libraries.map((n) => `${n} ÷ raw round trip`) : []),
+    ];
+    return { ns, markdown: markdownTable(headers, rows) };
   } finally {
     await client.query('DROP TABLE IF EXISTS users').catch(() => undefined);
     await client.end();

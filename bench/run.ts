@@ -21,7 +21,7 @@ import { type NeonProxy, startNeonProxy } from '../src/dev/index.js';
 import { type Bundled, DEFAULT_ENTRIES, type Entry, measureBundles } from './bundle.js';
 import { compiledSql, measureCompile } from './compile.js';
 import { measurePg, measurePglite, pgAvailable } from './e2e.js';
-import { RESET_SQL } from './ops.js';
+import { type Op, RESET_SQL } from './ops.js';
 import { measureOverhead } from './overhead.js';
 import { measureColdStart, measureRoundTrips, type WorkerTarget } from './workerd.js';
 
@@ -71,24 +71,24 @@ if (wanted('compile')) {
 }
 
 if (wanted('e2e')) {
-  const options = quick
-    ? { rounds: 15, warmup: 2, batch: 4, cpuCalls: 100 }
-    : { rounds: 120, warmup: 10, batch: 4, cpuCalls: 400 };
-  const how = `Median of single calls over ${options.rounds} alternating rounds (after ${options.warmup} warm-up rounds), ${options.batch} calls per library per operation per round; ratios to the raw driver (1.00× = no overhead). The CPU columns are the extra Node CPU time per call over the raw driver (process.cpuUsage over ${options.cpuCalls} calls in a row, median of three passes): the library's own cost, which other processes on the machine do not inflate.`;
+  const options = quick ? { rounds: 15, warmup: 2, batch: 4 } : { rounds: 150, warmup: 10, batch: 4 };
+  const how = `Median of single calls over ${options.rounds} alternating rounds (after ${options.warmup} warm-up rounds), ${options.batch} calls per library per operation per round; ratios to the raw driver (1.00× = no overhead). The library's own work per call is measured apart, below (no I/O).`;
   if (hasPg) {
     const pg = await measurePg(databaseUrl, options);
     emit(`End to end on PostgreSQL through pg, one connection (${redacted})`, `${how}\n\n${pg.markdown}`);
+    const overhead = await measureOverhead(
+      databaseUrl,
+      { rounds: quick ? 5 : 25, batch: quick ? 100 : 400 },
+      pg.us.pg as Record<Op, number>,
+    );
+    emit(
+      'Library overhead per call (pg driver replaying recorded results, no I/O)',
+      `Each library runs the workload on a pg Client double that replays the server's recorded results, so the time is the library's own work per call (build, compile, call the driver, shape rows), not the driver's or the server's. Medians over alternating rounds. The last columns divide it by the raw driver's end-to-end time above: the overhead an otherwise idle machine would see.\n\n${overhead.markdown}`,
+    );
   } else {
     emit(
       'End to end on PostgreSQL through pg',
       `Skipped: no PostgreSQL answered at ${redacted} (set BENCH_DATABASE_URL).`,
-    );
-  }
-  if (hasPg) {
-    const overhead = await measureOverhead(databaseUrl, { rounds: quick ? 5 : 25, batch: quick ? 100 : 400 });
-    emit(
-      'Library overhead per call (pg driver replaying recorded results, no I/O)',
-      `Each library runs the workload on a pg Client double that replays the server's recorded results, so the time is the library's own work per call (build, compile, call the driver, shape rows), not the driver's or the server's. Medians over alternating rounds. Divide by the end-to-end raw time above for the overhead an idle machine would see.\n\n${overhead.markdown}`,
     );
   }
   const lite = await measurePglite(options);
