@@ -25,7 +25,7 @@ import {
   type Unary,
 } from '../sql/expr.js';
 import type { Alias, Column, FromItem, Join, Table } from '../sql/schema.js';
-import { inferFrom, resultKey, type Select } from '../sql/select.js';
+import { collectFrom, inferFrom, resultKey, type Select } from '../sql/select.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
 import { quoteIdentifier, quoteQualified, renderLiteral } from './quote.js';
 
@@ -43,7 +43,7 @@ export interface CompiledQuery {
   /** The SQL type of each parameter (serialises it), and a label naming it in errors. */
   paramTypes: SqlType[];
   paramLabels: (string | undefined)[];
-  columns: ResultColumn[];
+  columns: readonly ResultColumn[];
 }
 
 const PRECEDENCE: Record<string, number> = {
@@ -100,40 +100,79 @@ function precedenceOf(e: Expr): number {
   }
 }
 
+const funcNames = new Map<string, string>();
+
+function funcName(given: string): string {
+  let name = funcNames.get(given);
+  if (name === undefined) {
+    name = given
+      .split('.')
+      .map((p) => (/^[a-z_][a-z0-9_]*$/i.test(p) ? p : quoteIdentifier(p)))
+      .join('.');
+    if (funcNames.size < 1000) funcNames.set(given, name);
+  }
+  return name;
+}
+
 type Visitor = { [K in ExprKind]: (c: Compiler, node: never, ctx: Ctx) => string };
 
 /** How an expression is being rendered. */
 interface Ctx {
   /** Column references: `qualified` (users.id) or `bare` (id, in INSERT/SET targets). */
   readonly columns: 'qualified' | 'bare';
-  /** Type and label for a bare value met here (from the other side of a comparison). */
-  readonly label?: string | undefined;
   readonly orderBy?: boolean;
 }
 
 const QUALIFIED: Ctx = { columns: 'qualified' };
+const ORDER_BY: Ctx = { columns: 'qualified', orderBy: true };
+
+// Tables, aliases and columns never change once built: their SQL and labels are rendered once.
+const ownerSql = new WeakMap<Table | Alias, string>();
+const columnSql = new WeakMap<Column, string>();
+const labels = new WeakMap<Column, string>();
 
 function ownerName(owner: Table | Alias): string {
-  return owner.kind === 'table' ? quoteQualified(owner.schema, owner.name) : quoteIdentifier(owner.name);
+  let sql = ownerSql.get(owner);
+  if (sql === undefined) {
+    sql = owner.kind === 'table' ? quoteQualified(owner.schema, owner.name) : quoteIdentifier(owner.name);
+    ownerSql.set(owner, sql);
+  }
+  return sql;
 }
 
+function qualifiedColumn(column: Column): string {
+  let sql = columnSql.get(column);
+  if (sql === undefined) {
+    sql = `${ownerName(column.table)}.${quoteIdentifier(column.name)}`;
+    columnSql.set(column, sql);
+  }
+  return sql;
+}
+
+/** How error messages name a value meant for this column: `users.nickname`. */
 function columnLabel(column: Column): string {
-  const owner = column.table;
-  return `${owner.kind === 'table' ? owner.fullName : owner.name}.${column.key}`;
+  let label = labels.get(column);
+  if (label === undefined) {
+    const owner = column.table;
+    label = `${owner.kind === 'table' ? owner.fullName : owner.name}.${column.key}`;
+    labels.set(column, label);
+  }
+  return label;
 }
 
 const VISIT: Visitor = {
-  column: (_c, node: Column, ctx) =>
-    ctx.columns === 'bare' ? quoteIdentifier(node.name) : `${ownerName(node.table)}.${quoteIdentifier(node.name)}`,
-  bind: (c, node: Bind, ctx) => c.param(node.value, node.type, ctx.label),
+  column: (_c, node: Column, ctx) => (ctx.columns === 'bare' ? quoteIdentifier(node.name) : qualifiedColumn(node)),
+  bind: (c, node: Bind) => c.param(node.value, node.type, c.label),
   keyword: (_c, node: Keyword) => node.sql,
   binary: (c, node: Binary, ctx) => {
     const prec = precedenceOf(node);
-    const label = node.left.kind === 'column' ? columnLabel(node.left as Column) : undefined;
     const left = c.sub(node.left, prec, false, ctx);
-    const right = c.sub(node.right, prec, true, label ? { ...ctx, label } : ctx);
-    const op = node.operator === '!=' ? '!=' : node.operator;
-    return `${left} ${op} ${right}`;
+    // A value compared with a column is named after it in errors.
+    const outer = c.label;
+    if (node.left.kind === 'column') c.label = columnLabel(node.left as Column);
+    const right = c.sub(node.right, prec, true, ctx);
+    c.label = outer;
+    return `${left} ${node.operator} ${right}`;
   },
   unary: (c, node: Unary, ctx) => {
     const prec = precedenceOf(node);
@@ -147,10 +186,10 @@ const VISIT: Visitor = {
     return node.operator === '-' ? `-${operand}` : `${node.operator} ${operand}`;
   },
   between: (c, node: Between, ctx) => {
-    const label = node.expr.kind === 'column' ? columnLabel(node.expr as Column) : undefined;
-    const sub = label ? { ...ctx, label } : ctx;
     const expr = c.sub(node.expr, 5, false, ctx);
-    return `${expr} ${node.negate ? 'NOT BETWEEN' : 'BETWEEN'} ${c.sub(node.low, 6, true, sub)} AND ${c.sub(node.high, 6, true, sub)}`;
+    const range = () => `${c.sub(node.low, 6, true, ctx)} AND ${c.sub(node.high, 6, true, ctx)}`;
+    const bounds = node.expr.kind === 'column' ? c.labelled(columnLabel(node.expr as Column), range) : range();
+    return `${expr} ${node.negate ? 'NOT BETWEEN' : 'BETWEEN'} ${bounds}`;
   },
   in: (c, node: In, ctx) => {
     const expr = c.sub(node.expr, 5, false, ctx);
@@ -158,9 +197,8 @@ const VISIT: Visitor = {
     if (!Array.isArray(node.items)) return `${expr} ${op} (${c.select(node.items as SelectLike, true)})`;
     const items = node.items as readonly Expr[];
     if (items.length === 0) return node.negate ? '(1 = 1)' : '(1 != 1)';
-    const label = node.expr.kind === 'column' ? columnLabel(node.expr as Column) : undefined;
-    const sub = label ? { ...ctx, label } : ctx;
-    return `${expr} ${op} (${items.map((i) => c.expr(i, sub)).join(', ')})`;
+    const list = () => items.map((i) => c.expr(i, ctx)).join(', ');
+    return `${expr} ${op} (${node.expr.kind === 'column' ? c.labelled(columnLabel(node.expr as Column), list) : list()})`;
   },
   list: (c, node: ClauseList, ctx) => {
     const prec = precedenceOf(node);
@@ -169,15 +207,17 @@ const VISIT: Visitor = {
     return node.clauses.map((cl) => c.sub(cl, prec, false, ctx)).join(sep);
   },
   func: (c, node: Func, ctx) => {
-    const name = node.name
-      .split('.')
-      .map((p) => (/^[a-z_][a-z0-9_]*$/i.test(p) ? p : quoteIdentifier(p)))
-      .join('.');
+    const name = funcName(node.name);
     if (node.args.length === 0) {
       if (NO_PARENS_FUNCS.has(node.name.toLowerCase())) return name;
       if (node.name.toLowerCase() === 'count') return 'count(*)';
     }
-    return `${name}(${node.args.map((a) => c.expr(a, { columns: ctx.columns })).join(', ')})`;
+    // Arguments are not compared with anything: their values carry no column's name.
+    const outer = c.label;
+    c.label = undefined;
+    const args = node.args.map((a) => c.expr(a, ctx.orderBy ? QUALIFIED : ctx)).join(', ');
+    c.label = outer;
+    return `${name}(${args})`;
   },
   cast: (c, node: Cast, ctx) => `CAST(${c.expr(node.expr, ctx)} AS ${node.type.ddl()})`,
   label: (c, node: Label, ctx) => (ctx.orderBy ? quoteIdentifier(node.name) : c.expr(node.expr, ctx)),
@@ -187,12 +227,44 @@ const VISIT: Visitor = {
   exists: (c, node: Exists) => `EXISTS (${c.select(node.select, true)})`,
 };
 
+/** What a result list renders to, and the keys and types of the columns it gives. */
+interface Head {
+  readonly list: string;
+  readonly columns: readonly ResultColumn[];
+}
+
+/** A shared head also knows the FROM items its list names, in order, and their SQL once rendered. */
+interface SharedHead extends Head {
+  readonly froms: readonly FromItem[];
+  fromSql?: string;
+}
+
+/**
+ * Frozen result lists (a table's columns, a model's `select(...)`), by identity: statements built
+ * from one model share them, so their rendering is shared too, when it holds no value or subquery.
+ */
+const heads = new WeakMap<readonly Expr[], SharedHead>();
+
+/** The result columns of shared heads: what depends on them alone can be reused across statements. */
+const sharedColumns = new WeakSet<readonly ResultColumn[]>();
+
+/** Whether these result columns are shared by every statement with the same result list. */
+export function isShared(columns: readonly ResultColumn[]): boolean {
+  return sharedColumns.has(columns);
+}
+
+const NO_COLUMNS: readonly ResultColumn[] = Object.freeze([]);
+
 export class Compiler {
   readonly params: unknown[] = [];
   readonly paramTypes: SqlType[] = [];
   readonly paramLabels: (string | undefined)[] = [];
+  /** The name errors give a bare value met now (the column it is compared with or assigned to). */
+  label: string | undefined;
   /** FROM items of enclosing SELECTs, for correlated subqueries. */
-  private outer: Set<object>[] = [];
+  private outer: (readonly FromItem[])[] = [];
+  /** SELECTs compiled so far: a list that contains one is not shared. */
+  private selects = 0;
 
   /** DDL cannot take parameters: values are rendered as literals through `renderLiteral`. */
   constructor(private readonly literalBinds = false) {}
@@ -209,6 +281,15 @@ export class Compiler {
     this.paramTypes.push(type);
     this.paramLabels.push(label);
     return `$${this.params.length}`;
+  }
+
+  /** Render with `label` naming the bare values met meanwhile (a compiler is used once: no restore on throw). */
+  labelled(label: string | undefined, render: () => string): string {
+    const outer = this.label;
+    this.label = label;
+    const out = render();
+    this.label = outer;
+    return out;
   }
 
   expr(node: Expr, ctx: Ctx = QUALIFIED): string {
@@ -270,7 +351,7 @@ export class Compiler {
   from(item: FromItem | { kind: 'alias'; of: { kind: 'subquery'; select: object }; name: string }): string {
     switch (item.kind) {
       case 'table':
-        return quoteQualified(item.schema, item.name);
+        return ownerName(item);
       case 'alias': {
         const alias = item as Alias;
         if (alias.of.kind === 'table')
@@ -286,92 +367,128 @@ export class Compiler {
     }
   }
 
-  /** A SELECT; nested ones correlate to the FROM items of their enclosing SELECTs. */
-  select(node: SelectLike, nested = false, columnsOut?: ResultColumn[]): string {
-    const s = (node as Select<unknown, unknown>).state;
-    const counters = new Map<string, number>();
-    const parts: string[] = [];
-    const cols = s.columns.map((e) => {
-      const key = resultKey(e, counters);
-      columnsOut?.push({ key, type: e.type ?? NULLTYPE, expr: e });
-      return e;
-    });
-    const froms = this.fromList(s, nested);
-    this.outer.push(new Set(froms.flatMap(flattenFrom)));
-    try {
-      const labelsCounter = new Map<string, number>();
-      const rendered = cols.map((e) => {
-        const out = this.expr(e);
-        if (e.kind === 'label') return `${out} AS ${quoteIdentifier((e as Label).name)}`;
-        if (e.kind === 'column') return out;
-        return `${out} AS ${quoteIdentifier(resultKey(e, labelsCounter))}`;
-      });
-      let head = 'SELECT ';
-      if (s.distinct === true) head += 'DISTINCT ';
-      else if (Array.isArray(s.distinct))
-        head += `DISTINCT ON (${s.distinct.map((d: Expr) => this.expr(d)).join(', ')}) `;
-      parts.push(head + (rendered.length ? rendered.join(', ') : '*'));
-      if (froms.length) parts.push(`FROM ${froms.map((f) => this.from(f)).join(', ')}`);
-      if (s.where) parts.push(`WHERE ${this.expr(s.where)}`);
-      if (s.groupBy.length) parts.push(`GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`);
-      if (s.having) parts.push(`HAVING ${this.expr(s.having)}`);
-      if (s.orderBy.length) {
-        const ctx: Ctx = { columns: 'qualified', orderBy: true };
-        parts.push(`ORDER BY ${s.orderBy.map((o) => this.expr(o, ctx)).join(', ')}`);
+  /**
+   * A result list (SELECT or RETURNING): each expression rendered and keyed as rows will key it.
+   * A list of plain expressions (no values, no subqueries) is rendered once and shared.
+   */
+  private head(exprs: readonly Expr[]): Head {
+    const known = heads.get(exprs);
+    if (known) return known;
+    const params = this.params.length;
+    const selects = this.selects;
+    let counters: Map<string, number> | undefined;
+    const columns: ResultColumn[] = [];
+    const rendered: string[] = [];
+    for (const e of exprs) {
+      let key: string;
+      if (e.kind === 'column') key = (e as Column).key;
+      else if (e.kind === 'label') key = (e as Label).name;
+      else {
+        counters ??= new Map();
+        key = resultKey(e, counters);
       }
-      if (s.limit) parts.push(`LIMIT ${this.expr(s.limit)}`);
-      if (s.offset) parts.push(`OFFSET ${this.expr(s.offset)}`);
+      columns.push({ key, type: e.type ?? NULLTYPE, expr: e });
+      const out = this.expr(e);
+      // A label's key is its name; anything else but a column is named by its key.
+      rendered.push(e.kind === 'column' ? out : `${out} AS ${quoteIdentifier(key)}`);
+    }
+    const head: Head = { list: rendered.join(', '), columns: Object.freeze(columns) };
+    if (Object.isFrozen(exprs) && this.params.length === params && this.selects === selects && !this.literalBinds) {
+      heads.set(exprs, { ...head, froms: inferFrom(exprs) });
+      sharedColumns.add(head.columns);
+    }
+    return head;
+  }
+
+  /** A SELECT; nested ones correlate to the FROM items of their enclosing SELECTs. */
+  select(node: SelectLike, nested = false): string {
+    const s = (node as Select<unknown, unknown>).state;
+    this.selects++;
+    // The list is rendered with the statement's own FROM items in scope (subqueries in it correlate).
+    const shared = heads.get(s.columns);
+    const froms = this.fromList(s, nested, shared?.froms ?? inferFrom(s.columns));
+    this.outer.push(froms);
+    let sql: string;
+    try {
+      const head = shared ?? this.head(s.columns);
+      if (!nested) this.resultColumns = head.columns;
+      sql = 'SELECT ';
+      if (s.distinct === true) sql += 'DISTINCT ';
+      else if (Array.isArray(s.distinct))
+        sql += `DISTINCT ON (${s.distinct.map((d: Expr) => this.expr(d)).join(', ')}) `;
+      sql += head.list || '*';
+      if (froms.length) sql += ` FROM ${this.fromSql(froms, shared)}`;
+      if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
+      if (s.groupBy.length) sql += ` GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`;
+      if (s.having) sql += ` HAVING ${this.expr(s.having)}`;
+      if (s.orderBy.length) sql += ` ORDER BY ${s.orderBy.map((o) => this.expr(o, ORDER_BY)).join(', ')}`;
+      if (s.limit) sql += ` LIMIT ${this.expr(s.limit)}`;
+      if (s.offset) sql += ` OFFSET ${this.expr(s.offset)}`;
       if (s.forUpdate) {
-        let lock = `FOR ${s.forUpdate.mode}`;
+        let lock = ` FOR ${s.forUpdate.mode}`;
         if (s.forUpdate.of?.length) lock += ` OF ${s.forUpdate.of.map((t) => ownerName(t)).join(', ')}`;
         if (s.forUpdate.nowait) lock += ' NOWAIT';
         else if (s.forUpdate.skipLocked) lock += ' SKIP LOCKED';
-        parts.push(lock);
+        sql += lock;
       }
     } finally {
       this.outer.pop();
     }
-    return parts.join(' ');
+    return sql;
   }
 
-  private fromList(s: Select<unknown, unknown>['state'], nested: boolean): FromItem[] {
+  /** The FROM list: explicit items, then tables the statement names and nothing already covers. */
+  private fromList(s: Select<unknown, unknown>['state'], nested: boolean, listed: readonly FromItem[]): FromItem[] {
     const explicit = s.from;
-    const covered = new Set(explicit.flatMap(flattenFrom));
-    const inferred = inferFrom([
-      ...s.columns,
-      ...(s.where ? [s.where] : []),
-      ...s.groupBy,
-      ...(s.having ? [s.having] : []),
-      ...s.orderBy,
-    ]).filter((f) => !covered.has(f));
-    let extra = inferred;
-    if (nested && this.outer.length) {
+    const found = [...listed];
+    collectFrom(s.where, found);
+    for (const g of s.groupBy) collectFrom(g, found);
+    collectFrom(s.having, found);
+    for (const o of s.orderBy) collectFrom(o, found);
+    let inferred: FromItem[] = found.length === listed.length ? (listed as FromItem[]) : found;
+    if (explicit.length) inferred = inferred.filter((f) => !explicit.some((e) => covers(e, f)));
+    if (nested && this.outer.length && inferred.length) {
       const enclosing = this.outer;
-      const uncorrelated = inferred.filter((f) => !enclosing.some((set) => set.has(f)));
+      const uncorrelated = inferred.filter((f) => !enclosing.some((froms) => froms.some((e) => covers(e, f))));
       // As SQLAlchemy: correlate only when the subquery keeps at least one FROM item of its own.
-      if (uncorrelated.length || explicit.length) extra = uncorrelated;
+      if (uncorrelated.length || explicit.length) inferred = uncorrelated;
     }
-    return [...explicit, ...extra];
+    return explicit.length ? [...explicit, ...inferred] : inferred;
+  }
+
+  /** The FROM list's SQL; when it is exactly a shared list's tables, rendered once for all. */
+  private fromSql(froms: readonly FromItem[], shared: SharedHead | undefined): string {
+    if (shared && froms === shared.froms) {
+      shared.fromSql ??= froms.every((f) => f.kind === 'table' || (f as Alias).of.kind === 'table')
+        ? froms.map((f) => this.from(f)).join(', ')
+        : undefined;
+      if (shared.fromSql !== undefined) return shared.fromSql;
+    }
+    return froms.map((f) => this.from(f)).join(', ');
   }
 
   insert(node: Insert<unknown>): string {
     const s = node.state;
     const table = s.table;
-    let sql = `INSERT INTO ${quoteQualified(table.schema, table.name)}`;
+    let sql = `INSERT INTO ${ownerName(table)}`;
     if (s.fromSelect) {
       const cols = s.fromSelect.columns.map((k) => quoteIdentifier(table.column(k).name));
       sql += ` (${cols.join(', ')}) ${this.select(s.fromSelect.select)}`;
-    } else if (s.rows.length === 0 || (s.rows.length === 1 && insertColumns(table, s.rows).length === 0)) {
-      sql += ' DEFAULT VALUES';
     } else {
       const columns = insertColumns(table, s.rows);
+      if (s.rows.length === 0 || (s.rows.length === 1 && columns.length === 0)) {
+        return `${sql} DEFAULT VALUES${this.tail(table, s)}`;
+      }
       sql += ` (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `;
       sql += s.rows
         .map((row) => `(${columns.map((col) => this.assigned(col, insertValue(col, row))).join(', ')})`)
         .join(', ');
     }
-    if (s.onConflict) sql += this.onConflict(table, s.onConflict);
-    return sql + this.returning(s.returning);
+    return sql + this.tail(table, s);
+  }
+
+  private tail(table: Table, s: Insert<unknown>['state']): string {
+    return (s.onConflict ? this.onConflict(table, s.onConflict) : '') + this.returning(s.returning);
   }
 
   private onConflict(table: Table, oc: OnConflict): string {
@@ -401,8 +518,8 @@ export class Compiler {
       const col = table.column(k);
       return `${quoteIdentifier(col.name)}=${this.assigned(col, v)}`;
     });
-    let sql = `UPDATE ${quoteQualified(table.schema, table.name)} SET ${sets.join(', ')}`;
-    const others = s.where ? inferFrom([s.where]).filter((f) => f !== table) : [];
+    let sql = `UPDATE ${ownerName(table)} SET ${sets.join(', ')}`;
+    const others = tablesBesides(table, s.where);
     if (others.length) sql += ` FROM ${others.map((f) => this.from(f)).join(', ')}`;
     if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
     return sql + this.returning(s.returning);
@@ -411,8 +528,8 @@ export class Compiler {
   delete(node: Delete<unknown>): string {
     const s = node.state;
     const table = s.table;
-    let sql = `DELETE FROM ${quoteQualified(table.schema, table.name)}`;
-    const others = s.where ? inferFrom([s.where]).filter((f) => f !== table) : [];
+    let sql = `DELETE FROM ${ownerName(table)}`;
+    const others = tablesBesides(table, s.where);
     if (others.length) sql += ` USING ${others.map((f) => this.from(f)).join(', ')}`;
     if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
     return sql + this.returning(s.returning);
@@ -420,34 +537,48 @@ export class Compiler {
 
   /** A value assigned to a column: a parameter of the column's type, or an expression. */
   private assigned(col: Column, value: unknown): string {
-    if (isExpr(value)) return this.expr(value, { columns: 'qualified', label: columnLabel(col) });
+    if (isExpr(value)) return this.labelled(columnLabel(col), () => this.expr(value));
     if (isSelect(value)) return `(${this.select(value, true)})`;
     return this.param(value, col.type, columnLabel(col));
   }
 
-  returningColumns: ResultColumn[] = [];
+  /** The result columns of the statement: its SELECT list, or its RETURNING list. */
+  resultColumns: readonly ResultColumn[] = NO_COLUMNS;
 
   private returning(exprs: readonly Expr[]): string {
     if (exprs.length === 0) return '';
-    const counters = new Map<string, number>();
-    const rendered = exprs.map((e) => {
-      const key = resultKey(e, counters);
-      this.returningColumns.push({ key, type: e.type ?? NULLTYPE, expr: e });
-      const out = this.expr(e);
-      if (e.kind === 'column') return out;
-      return `${out} AS ${quoteIdentifier(key)}`;
-    });
-    return ` RETURNING ${rendered.join(', ')}`;
+    const head = this.head(exprs);
+    this.resultColumns = head.columns;
+    return ` RETURNING ${head.list}`;
   }
 }
 
-function flattenFrom(item: FromItem): object[] {
-  return item.kind === 'join' ? [...flattenFrom(item.left), ...flattenFrom(item.right)] : [item];
+/** The tables a WHERE clause names besides the statement's own (UPDATE ... FROM, DELETE ... USING). */
+function tablesBesides(table: Table, where: Expr | undefined): FromItem[] {
+  if (!where) return [];
+  const out: FromItem[] = [table];
+  collectFrom(where, out);
+  return out.slice(1);
+}
+
+/** Whether FROM item `item` is, or joins, `f`. */
+function covers(item: FromItem, f: FromItem): boolean {
+  return item === f || (item.kind === 'join' && (covers(item.left, f) || covers(item.right, f)));
 }
 
 /** The columns an INSERT names: every key given in any row, plus columns with Python-side defaults. */
 function insertColumns(table: Table, rows: readonly Readonly<Record<string, unknown>>[]): Column[] {
-  return table.columns.filter((col) => col.options.default !== undefined || rows.some((r) => r[col.key] !== undefined));
+  const out: Column[] = [];
+  for (const col of table.columns) {
+    if (col.options.default !== undefined) out.push(col);
+    else
+      for (const r of rows)
+        if (r[col.key] !== undefined) {
+          out.push(col);
+          break;
+        }
+  }
+  return out;
 }
 
 const DEFAULT_KEYWORD = new Keyword('DEFAULT');
@@ -467,12 +598,11 @@ function insertValue(col: Column, row: Readonly<Record<string, unknown>>): unkno
 /** Compile any statement or expression into SQL, parameters and result columns. */
 export function compile(node: object): CompiledQuery {
   const c = new Compiler();
-  const columns: ResultColumn[] = [];
   const kind = (node as { kind?: unknown }).kind;
   let sql: string;
   switch (kind) {
     case 'select':
-      sql = c.select(node as SelectLike, false, columns);
+      sql = c.select(node as SelectLike);
       break;
     case 'insert':
       sql = c.insert(node as Insert<unknown>);
@@ -496,6 +626,6 @@ export function compile(node: object): CompiledQuery {
     params: c.params,
     paramTypes: c.paramTypes,
     paramLabels: c.paramLabels,
-    columns: kind === 'select' ? columns : c.returningColumns,
+    columns: c.resultColumns,
   };
 }

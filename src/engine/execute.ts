@@ -2,7 +2,7 @@
  * The execution path shared by engines, connections and transactions: turn a query into its
  * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
  */
-import { type CompiledQuery, compile } from '../compiler/compiler.js';
+import { type CompiledQuery, compile, isShared, type ResultColumn } from '../compiler/compiler.js';
 import { MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
 import { Func } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
@@ -89,23 +89,69 @@ export async function execute(target: Target, compiled: CompiledQuery): Promise<
   }
 }
 
+type Finishers = readonly (readonly [number, (v: unknown) => unknown])[];
+
+/** Result lists are shared by every statement with the same list (see the compiler): so is this. */
+const finishersOf = new WeakMap<readonly ResultColumn[], Finishers>();
+
+function finishers(cols: readonly ResultColumn[]): Finishers {
+  const known = finishersOf.get(cols);
+  if (known) return known;
+  const found: [number, (v: unknown) => unknown][] = [];
+  cols.forEach((c, i) => {
+    if (c.type.result) found.push([i, c.type.result]);
+  });
+  if (isShared(cols)) finishersOf.set(cols, found);
+  return found;
+}
+
 /** Apply each result column's type finishing (BigInteger modes, enum arrays, ...) to the rows. */
 function finishRows(result: DriverResult, compiled: CompiledQuery): readonly (readonly unknown[])[] {
   const cols = compiled.columns;
   if (cols.length === 0 || cols.length !== result.fields.length) return result.rows;
-  const finishers: [number, (v: unknown) => unknown][] = [];
-  cols.forEach((c, i) => {
-    if (c.type.result) finishers.push([i, c.type.result]);
-  });
-  if (finishers.length === 0) return result.rows;
+  const list = finishers(cols);
+  if (list.length === 0) return result.rows;
   return result.rows.map((row) => {
     const out = row.slice();
-    for (const [i, finish] of finishers) {
+    for (const [i, finish] of list) {
       const v = out[i];
       if (v !== null && v !== undefined) out[i] = finish(v);
     }
     return out;
   });
+}
+
+const prepared = new WeakMap<readonly ResultColumn[], WeakMap<object, PreparedLoader>>();
+const PLAIN = {};
+
+/**
+ * A loader prepared for a result. When the statement's result columns match the driver's fields,
+ * preparing depends on the columns alone, so it is done once per result list and loader.
+ */
+function prepareLoader(
+  loader: unknown,
+  columns: readonly ResultColumn[],
+  fields: DriverResult['fields'],
+): PreparedLoader {
+  const key = loader === undefined || loader === null ? PLAIN : loader;
+  if (
+    columns.length === 0 ||
+    columns.length !== fields.length ||
+    (typeof key !== 'object' && typeof key !== 'function')
+  ) {
+    return toLoader(loader).prepare(columns, fields);
+  }
+  let byLoader = prepared.get(columns);
+  if (!byLoader) {
+    byLoader = new WeakMap();
+    prepared.set(columns, byLoader);
+  }
+  let done = byLoader.get(key);
+  if (!done) {
+    done = toLoader(loader).prepare(columns, fields);
+    byLoader.set(key, done);
+  }
+  return done;
 }
 
 /**
@@ -118,7 +164,7 @@ export function shaper(compiled: CompiledQuery, loader: unknown): (result: Drive
   return (result) => {
     const rows = finishRows(result, compiled);
     if (rows.length === 0) return [];
-    prepared ??= toLoader(loader).prepare(compiled.columns, result.fields);
+    prepared ??= prepareLoader(loader, compiled.columns, result.fields);
     const out: unknown[] = [];
     for (const row of rows) {
       const [value, isNew] = prepared(row, ctx);

@@ -89,6 +89,26 @@ function anonymousAlias(table: Table): string {
   return `${table.name}_${n}`;
 }
 
+interface BaseStatements {
+  query?: Select<unknown, unknown>;
+  update?: Update<unknown>;
+  delete?: Delete<unknown>;
+  insert?: Insert<unknown>;
+  selects?: Map<string, Select<unknown, unknown>>;
+}
+
+/** Statements are immutable, so each model class makes its starting statements once and shares them. */
+const baseStatements = new WeakMap<object, BaseStatements>();
+
+function basesOf(model: object): BaseStatements {
+  let bases = baseStatements.get(model);
+  if (!bases) {
+    bases = {};
+    baseStatements.set(model, bases);
+  }
+  return bases;
+}
+
 /** Own properties of every JavaScript class: columns with these keys are reached as `Model.c.<key>`. */
 export const FUNCTION_OWN = new Set(['name', 'length']);
 
@@ -128,33 +148,54 @@ export class ModelBase {
 
   /** `SELECT <every column> FROM <table>`, rows as instances of this class. */
   static get query(): Select<unknown, unknown> {
+    const bases = basesOf(this);
+    if (bases.query) return bases.query;
     const table = tableOf(this as never);
-    return new Select({ columns: table.columns, runner: table.runner as Runner, loader: this });
+    bases.query = new Select({ columns: table.columns, runner: table.runner as Runner, loader: this });
+    return bases.query;
   }
 
   /** `SELECT <named columns> FROM <table>`, rows as plain objects. */
   static select(...names: string[]): Select<unknown, unknown> {
-    const table = tableOf(this as never);
-    const columns = names.length ? names.map((n) => table.column(n)) : table.columns;
-    return new Select({ columns, runner: table.runner as Runner });
+    const bases = basesOf(this);
+    bases.selects ??= new Map();
+    const selects = bases.selects;
+    const key = names.join('\u0000');
+    let select = selects.get(key);
+    if (!select) {
+      const table = tableOf(this as never);
+      const columns = names.length ? Object.freeze(names.map((n) => table.column(n))) : table.columns;
+      select = new Select({ columns, runner: table.runner as Runner });
+      if (selects.size < 100) selects.set(key, select);
+    }
+    return select;
   }
 
   /** `UPDATE <table>`: add `.values({...})` and `.where(...)`. */
   static get update(): Update<unknown> {
+    const bases = basesOf(this);
+    if (bases.update) return bases.update;
     const table = tableOf(this as never);
-    return new Update({ table, runner: table.runner as Runner, loader: this });
+    bases.update = new Update({ table, runner: table.runner as Runner, loader: this });
+    return bases.update;
   }
 
   /** `DELETE FROM <table>`: add `.where(...)`. */
   static get delete(): Delete<unknown> {
+    const bases = basesOf(this);
+    if (bases.delete) return bases.delete;
     const table = tableOf(this as never);
-    return new Delete({ table, runner: table.runner as Runner, loader: this });
+    bases.delete = new Delete({ table, runner: table.runner as Runner, loader: this });
+    return bases.delete;
   }
 
   /** `INSERT INTO <table>`: `.values(row | rows)`, `.returning()` for instances. */
   static insert(): Insert<unknown> {
+    const bases = basesOf(this);
+    if (bases.insert) return bases.insert;
     const table = tableOf(this as never);
-    return new Insert({ table, runner: table.runner as Runner, loader: this });
+    bases.insert = new Insert({ table, runner: table.runner as Runner, loader: this });
+    return bases.insert;
   }
 
   /** Insert one row and return it as an instance (server defaults included). */

@@ -60,19 +60,34 @@ function whereOf(existing: Expr | undefined, clauses: readonly Expr[]): Expr | u
 export class Insert<R = Record<string, unknown>> {
   readonly kind = 'insert';
   readonly state: InsertState;
-  constructor(state: Partial<InsertState> & { table: Table }) {
-    this.state = Object.freeze({
-      rows: [],
-      returning: [],
-      loader: undefined,
-      runner: undefined,
-      fromSelect: undefined,
-      onConflict: undefined,
-      ...state,
-    });
+  /** `complete`: `state` is already a whole, frozen state (from another statement). */
+  constructor(state: Partial<InsertState> & { table: Table }, complete?: true) {
+    this.state = complete
+      ? (state as InsertState)
+      : Object.freeze({
+          rows: [],
+          returning: [],
+          loader: undefined,
+          runner: undefined,
+          fromSelect: undefined,
+          onConflict: undefined,
+          ...state,
+        });
   }
   private with<R2 = R>(patch: Partial<InsertState>): Insert<R2> {
-    return new Insert<R2>({ ...this.state, ...patch });
+    const s = this.state;
+    const p = patch;
+    // Field by field: much faster than a spread.
+    const next: InsertState = {
+      table: s.table,
+      rows: p.rows ?? s.rows,
+      returning: p.returning ?? s.returning,
+      loader: 'loader' in p ? p.loader : s.loader,
+      runner: s.runner,
+      fromSelect: 'fromSelect' in p ? p.fromSelect : s.fromSelect,
+      onConflict: 'onConflict' in p ? p.onConflict : s.onConflict,
+    };
+    return new Insert<R2>(Object.freeze(next), true);
   }
   /** One row, or many rows in one statement (keys are column attribute names). */
   values(rows: Readonly<Record<string, unknown>> | readonly Readonly<Record<string, unknown>>[]): Insert<R> {
@@ -119,18 +134,31 @@ export class Insert<R = Record<string, unknown>> {
 export class Update<R = Record<string, unknown>> {
   readonly kind = 'update';
   readonly state: UpdateState;
-  constructor(state: Partial<UpdateState> & { table: Table }) {
-    this.state = Object.freeze({
-      values: {},
-      where: undefined,
-      returning: [],
-      loader: undefined,
-      runner: undefined,
-      ...state,
-    });
+  /** `complete`: `state` is already a whole, frozen state (from another statement). */
+  constructor(state: Partial<UpdateState> & { table: Table }, complete?: true) {
+    this.state = complete
+      ? (state as UpdateState)
+      : Object.freeze({
+          values: {},
+          where: undefined,
+          returning: [],
+          loader: undefined,
+          runner: undefined,
+          ...state,
+        });
   }
   private with<R2 = R>(patch: Partial<UpdateState>): Update<R2> {
-    return new Update<R2>({ ...this.state, ...patch });
+    const s = this.state;
+    const p = patch;
+    const next: UpdateState = {
+      table: s.table,
+      values: p.values ?? s.values,
+      where: 'where' in p ? p.where : s.where,
+      returning: p.returning ?? s.returning,
+      loader: 'loader' in p ? p.loader : s.loader,
+      runner: s.runner,
+    };
+    return new Update<R2>(Object.freeze(next), true);
   }
   /** Values to SET, by column attribute name; repeated calls merge. */
   values(values: Readonly<Record<string, unknown>>): Update<R> {
@@ -160,11 +188,23 @@ export class Update<R = Record<string, unknown>> {
 export class Delete<R = Record<string, unknown>> {
   readonly kind = 'delete';
   readonly state: DeleteState;
-  constructor(state: Partial<DeleteState> & { table: Table }) {
-    this.state = Object.freeze({ where: undefined, returning: [], loader: undefined, runner: undefined, ...state });
+  /** `complete`: `state` is already a whole, frozen state (from another statement). */
+  constructor(state: Partial<DeleteState> & { table: Table }, complete?: true) {
+    this.state = complete
+      ? (state as DeleteState)
+      : Object.freeze({ where: undefined, returning: [], loader: undefined, runner: undefined, ...state });
   }
   private with<R2 = R>(patch: Partial<DeleteState>): Delete<R2> {
-    return new Delete<R2>({ ...this.state, ...patch });
+    const s = this.state;
+    const p = patch;
+    const next: DeleteState = {
+      table: s.table,
+      where: 'where' in p ? p.where : s.where,
+      returning: p.returning ?? s.returning,
+      loader: 'loader' in p ? p.loader : s.loader,
+      runner: s.runner,
+    };
+    return new Delete<R2>(Object.freeze(next), true);
   }
   where(...clauses: Expr[]): Delete<R> {
     return this.with({ where: whereOf(this.state.where, clauses) });

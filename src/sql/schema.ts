@@ -188,7 +188,8 @@ export class Table implements Joinable {
       byKey[key] = column;
       return column;
     });
-    this.columns = list;
+    // Frozen: statements share the list, and the compiler renders a frozen list once.
+    this.columns = Object.freeze(list);
     this.c = byKey;
     this.primaryKey = list.filter((c) => c.primaryKey);
     this.foreignKeys = this.resolveForeignKeys();
@@ -265,7 +266,7 @@ export class Alias implements Joinable {
         ? of.columns.map((col) => col.rebind(this))
         : of.outputs.map((o) => new Column(this, o.key, o.name, o.type, {}));
     for (const c of columns) byKey[c.key] = c;
-    this.columns = columns;
+    this.columns = Object.freeze(columns);
     this.c = byKey;
   }
   get table(): Table | undefined {

@@ -1,0 +1,158 @@
+/**
+ * End to end: every library runs the workload on the same connection (one pg Client, or one
+ * PGlite instance). After a warm-up, rounds alternate the libraries per operation (A B C D, then
+ * B C D A, ...); each sample is the mean of a batch; the reported figure is the median sample,
+ * as a ratio to the raw driver.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { PostgresDialect } from 'kysely';
+import pgModule from 'pg';
+import { pg as ginoPg } from '../adapters/pg/index.js';
+import { pglite as ginoPglite } from '../adapters/pglite/index.js';
+import { pgliteDialect } from './kysely-dialects.js';
+import * as drizzleLib from './libs/drizzle.js';
+import * as gino from './libs/gino.js';
+import * as kysely from './libs/kysely.js';
+import * as raw from './libs/raw.js';
+import { OPS, type Op, RESET_SQL, type RunLibrary, TIDY_SQL } from './ops.js';
+import { markdownTable, median, now, ratio, rotate } from './stats.js';
+
+export interface E2eResult {
+  /** Median µs per call, by library then op. */
+  us: Timings;
+  markdown: string;
+}
+
+interface RoundOptions {
+  rounds: number;
+  warmup: number;
+  batch: number;
+}
+
+async function runRounds(libs: RunLibrary[], tidy: () => Promise<unknown>, options: RoundOptions): Promise<Timings> {
+  const wall = new Map<string, number[]>();
+  const push = (map: Map<string, number[]>, key: string, value: number) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  let counter = 0;
+  for (let r = 0; r < options.warmup + options.rounds; r++) {
+    await tidy();
+    for (const lib of libs) await lib.prepare?.();
+    for (const op of OPS) {
+      for (const lib of rotate(libs, r)) {
+        const fn = lib.ops[op];
+        const key = `${lib.name}\u0000${op}`;
+        for (let i = 0; i < options.batch; i++) {
+          const t0 = now();
+          await fn(counter++);
+          const us = (now() - t0) * 1000;
+          if (r >= options.warmup) push(wall, key, us);
+        }
+      }
+    }
+  }
+  const collect = (map: Map<string, number[]>): Timings => {
+    const out: Timings = {};
+    for (const lib of libs) {
+      out[lib.name] = Object.fromEntries(
+        OPS.map((op) => [op, median(map.get(`${lib.name}\u0000${op}`) ?? [])]),
+      ) as Record<Op, number>;
+    }
+    return out;
+  };
+  return collect(wall);
+}
+
+type Timings = Record<string, Record<Op, number>>;
+
+function report(wall: Timings, baseline: string): string {
+  const names = Object.keys(wall).filter((n) => n !== baseline);
+  const base = wall[baseline] as Record<Op, number>;
+  const rows = OPS.map((op) => [
+    op,
+    `${base[op].toFixed(0)} µs`,
+    ...names.map((n) => ratio((wall[n] as Record<Op, number>)[op], base[op])),
+  ]);
+  return markdownTable(['operation', `${baseline} (median)`, ...names.map((n) => `${n} ÷ ${baseline}`)], rows);
+}
+
+/** One pg Client, shared: what a pool of one hands out, without a pool's own cost. */
+function singleClientPool(client: pgModule.Client) {
+  const lease = {
+    query: ((...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args)) as never,
+    release() {},
+  };
+  return {
+    query: lease.query,
+    connect: async () => lease,
+    end: async () => {},
+    on() {},
+  };
+}
+
+export async function measurePg(url: string, options: RoundOptions): Promise<E2eResult> {
+  const client = new pgModule.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const sql of RESET_SQL) await client.query(sql);
+    const pool = singleClientPool(client);
+    const libs = [
+      raw.runLibrary('pg', (text, params) => client.query(text, params) as never),
+      await gino.runLibrary(ginoPg({ pool: pool as never })),
+      drizzleLib.runLibrary(drizzlePg({ client }) as never),
+      kysely.runLibrary(new PostgresDialect({ pool: pool as never })),
+    ];
+    const us = await runRounds(libs, () => client.query(TIDY_SQL), options);
+    for (const lib of libs) await lib.close?.();
+    return { us, markdown: report(us, 'pg') };
+  } finally {
+    await client.query('DROP TABLE IF EXISTS users').catch(() => undefined);
+    await client.end();
+  }
+}
+
+/**
+ * PGlite: each library gets its own in-memory instance, made its usual way (the same schema and
+ * rows in each). gino-edge is handed its instance to own (`pglite(db, { own: true })`, as
+ * `pglite://memory` does), so its parsers are installed once; on a borrowed instance it would pass
+ * them per query, which PGlite 0.5 merges into its own table of ~300 parsers on every call.
+ */
+export async function measurePglite(options: RoundOptions): Promise<E2eResult> {
+  const dbs = [new PGlite(), new PGlite(), new PGlite(), new PGlite()] as const;
+  try {
+    for (const db of dbs) {
+      await db.waitReady;
+      for (const sql of RESET_SQL) await db.exec(sql);
+    }
+    const [rawDb, ginoDb, drizzleDb, kyselyDb] = dbs;
+    const libs = [
+      raw.runLibrary('PGlite', (text, params) => rawDb.query(text, params) as never),
+      await gino.runLibrary(ginoPglite(ginoDb as never, { own: true })),
+      drizzleLib.runLibrary(drizzlePglite({ client: drizzleDb }) as never),
+      kysely.runLibrary(pgliteDialect(kyselyDb)),
+    ];
+    const us = await runRounds(libs, () => Promise.all(dbs.map((db) => db.query(TIDY_SQL))), options);
+    for (const lib of libs) await lib.close?.();
+    return { us, markdown: report(us, 'PGlite') };
+  } finally {
+    for (const db of dbs) if (!db.closed) await db.close();
+  }
+}
+
+/** Whether a PostgreSQL server answers at `url` (quickly). */
+export async function pgAvailable(url: string): Promise<boolean> {
+  const client = new pgModule.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
