@@ -80,7 +80,12 @@ describe.skipIf(NO_SERVER)('soak in Node', () => {
       () => undefined,
     );
     const left = { server: await serverConnections(), gate: gate.open };
-    const { start, baseline, after, warmup } = result.heap as Record<string, number>;
+    const { start, baseline, after, warmup } = result.heap as {
+      start: number;
+      baseline: number;
+      after: number;
+      warmup: number;
+    };
     const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
     console.log(
       `[soak node] ${result.requests} requests (${result.fresh} with an engine of their own), ${CONCURRENCY} at a time, in ${result.ms} ms; ` +
