@@ -497,6 +497,10 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
   return new NeonWsAdapter(url, clientConfig, neonConfig, { use, existing, owns });
 }
 
-registerAdapter('neon-ws', (url, options) => neonWs(url, options as NeonWsOptions));
+// Binding by URL loads the driver at once, so a missing package fails setBind(), before any statement.
+registerAdapter('neon-ws', async (url, options) => {
+  await loadDriver();
+  return neonWs(url, options as NeonWsOptions);
+});
 
 export default neonWs;

@@ -212,6 +212,10 @@ export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOp
   return new PgAdapter(async () => new (await loadPool())(poolConfig), true);
 }
 
-registerAdapter('pg', (url, options) => pg(url, options as PgAdapterOptions));
+// Binding by URL loads the driver at once, so a missing 'pg' package fails setBind(), before any statement.
+registerAdapter('pg', async (url, options) => {
+  await loadPool();
+  return pg(url, options as PgAdapterOptions);
+});
 
 export default pg;
