@@ -24,13 +24,13 @@ const CONCURRENCY = 50;
 /**
  * Requests per adapter: 5,000 in all by default. pg opens a server connection for every request
  * (a Worker cannot keep one across requests), and a new PostgreSQL backend costs a shared two-core
- * machine ~40 ms, so pg gets 500 of them to stay within the CI budget; neon-http's go through the
+ * machine ~40 ms, so pg gets 300 of them to stay within the CI budget; neon-http's go through the
  * proxy's pool. GINO_SOAK_WORKERD_PG / GINO_SOAK_WORKERD_HTTP change the counts (5000 each for a
  * full run on both).
  */
 const COUNTS: Record<'pg' | 'neon-http', number> = {
-  pg: Number(process.env.GINO_SOAK_WORKERD_PG ?? 500),
-  'neon-http': Number(process.env.GINO_SOAK_WORKERD_HTTP ?? 4500),
+  pg: Number(process.env.GINO_SOAK_WORKERD_PG ?? 300),
+  'neon-http': Number(process.env.GINO_SOAK_WORKERD_HTTP ?? 4700),
 };
 const APP = 'gino_rel_soak_w';
 const NO_SERVER =
