@@ -22,7 +22,7 @@ import type {
   DriverQuery,
   DriverResult,
 } from '../../src/engine/adapter.js';
-import { registerAdapter } from '../../src/engine/resolve.js';
+import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
 import { parserFor } from '../../src/types/parse.js';
 
@@ -49,7 +49,16 @@ export interface NeonHttpOptions {
   fetchOptions?: Record<string, unknown>;
   /** A `fetch` for this adapter only (a Worker service binding's `fetch`, a test double). */
   fetchFunction?: FetchLike;
+  /**
+   * How long one request (sending, the server's work, reading the reply) may take before it fails
+   * with a ConnectionError: default 60 s; 0 for no limit. Outlives any `.gino.timeout(ms)`, which
+   * the server enforces. A statement whose request timed out may or may not have run.
+   */
+  timeoutMs?: number;
 }
+
+/** See `NeonHttpOptions.timeoutMs`. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** WebSocket options (e.g. from a spread `proxy.neonOptions`) that mean nothing over HTTP. */
 const WS_ONLY = new Set([
@@ -65,7 +74,7 @@ const WS_ONLY = new Set([
   'disableSNI',
   'disableWarningInBrowsers',
 ]);
-const KNOWN = new Set(['fetchEndpoint', 'authToken', 'fetchOptions', 'fetchFunction']);
+const KNOWN = new Set(['fetchEndpoint', 'authToken', 'fetchOptions', 'fetchFunction', 'timeoutMs']);
 
 const CAPABILITIES: Capabilities = {
   sessions: false,
@@ -101,6 +110,71 @@ class NeonHttpServerError extends Error {
   }
 }
 
+/**
+ * One request's time limit: aborts the fetch (through its `signal`, together with any `signal` of
+ * the caller's `fetchOptions`) and also stops waiting on a `fetchFunction` that ignores signals.
+ */
+class Deadline {
+  private readonly controller: AbortController | undefined;
+  private readonly timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly expired: Promise<never> | undefined;
+  private readonly unlink: (() => void) | undefined;
+  private timedOut = false;
+
+  constructor(
+    private readonly ms: number,
+    fetchOptions: Record<string, unknown> | undefined,
+  ) {
+    const given = fetchOptions?.signal as AbortSignal | undefined;
+    if (!(ms > 0) && !given) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    if (given) {
+      const follow = () => controller.abort(given.reason);
+      if (given.aborted) follow();
+      else {
+        given.addEventListener('abort', follow, { once: true });
+        this.unlink = () => given.removeEventListener('abort', follow);
+      }
+    }
+    if (ms > 0) {
+      let expire!: (error: Error) => void;
+      this.expired = new Promise<never>((_, reject) => {
+        expire = reject;
+      });
+      this.expired.catch(() => undefined);
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        const error = new Error(`timed out after ${ms} ms`);
+        controller.abort(error);
+        expire(error);
+      }, ms);
+    }
+  }
+
+  /** What to merge into the fetch options: our signal, which follows the caller's. */
+  get fetchOptions(): { signal?: AbortSignal } {
+    return this.controller ? { signal: this.controller.signal } : {};
+  }
+
+  race<T>(work: Promise<T>): Promise<T> {
+    return this.expired ? Promise.race([work, this.expired]) : work;
+  }
+
+  /** The error to report when the time limit is what ended the request. */
+  error(endpoint: string): ConnectionError | undefined {
+    if (!this.timedOut) return undefined;
+    return new ConnectionError(
+      `no reply from ${endpoint} within ${this.ms} ms (neon-http timeoutMs); the statement may or may not have run`,
+    );
+  }
+
+  clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.unlink?.();
+  }
+}
+
 function toResult(r: HttpResult): DriverResult {
   const fields: DriverField[] = r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
   const parsers = fields.map((f) => parserFor(f.dataTypeID));
@@ -131,22 +205,18 @@ export function parseNeonUrl(url: string): { connectionString: string; host: str
     parsed = new URL(connectionString);
   } catch {
     throw new ConnectionError(
-      `'${redactUrl(url)}' is not a valid URL; expected postgresql+neon-http://user:password@host/db`,
+      `'${redact(url)}' is not a valid URL; expected postgresql+neon-http://user:password@host/db`,
     );
   }
   if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-    throw new ConnectionError(`'${redactUrl(url)}' is not a postgresql:// URL`);
+    throw new ConnectionError(`'${redact(url)}' is not a postgresql:// URL`);
   }
   if (parsed.hostname === '' || parsed.username === '' || parsed.pathname.length <= 1) {
     throw new ConnectionError(
-      `'${redactUrl(url)}' needs a user, a host and a database: postgresql+neon-http://user:password@host/db`,
+      `'${redact(url)}' needs a user, a host and a database: postgresql+neon-http://user:password@host/db`,
     );
   }
   return { connectionString, host: parsed.hostname, port: parsed.port };
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
 }
 
 /** Neon's default endpoint: the host with its first label replaced by `api` (`apiauth` with a token). */
@@ -195,25 +265,51 @@ class NeonHttpAdapter implements Adapter {
     if (this.closed) throw new ConnectionError('this neon-http adapter is closed');
     const fetchFn = this.options.fetchFunction ?? (globalThis.fetch as unknown as FetchLike | undefined);
     if (!fetchFn) throw new InvalidRequestError('neon-http needs fetch: give { fetchFunction } on this runtime');
-    let response: Awaited<ReturnType<FetchLike>>;
+    const deadline = new Deadline(this.options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, this.options.fetchOptions);
     try {
-      response = await fetchFn(this.endpoint, {
-        method: 'POST',
-        body: JSON.stringify(body),
-        headers,
-        ...this.options.fetchOptions,
-      });
-    } catch (error) {
-      throw new ConnectionError(`could not reach ${this.endpoint}: ${(error as Error).message}`, { cause: error });
+      let response: Awaited<ReturnType<FetchLike>>;
+      try {
+        response = await deadline.race(
+          fetchFn(this.endpoint, {
+            method: 'POST',
+            body: JSON.stringify(body),
+            headers,
+            ...this.options.fetchOptions,
+            ...deadline.fetchOptions,
+          }),
+        );
+      } catch (error) {
+        throw deadline.error(this.endpoint) ?? this.unreachable(error);
+      }
+      return await this.reply(response, deadline);
+    } finally {
+      deadline.clear();
     }
+  }
+
+  private unreachable(error: unknown): ConnectionError {
+    return new ConnectionError(`could not reach ${this.endpoint}: ${(error as Error).message}`, { cause: error });
+  }
+
+  private async reply(response: Awaited<ReturnType<FetchLike>>, deadline: Deadline): Promise<unknown> {
     if (response.ok) {
       try {
-        return await response.json();
+        return await deadline.race(response.json());
       } catch (error) {
-        throw new ConnectionError(`${this.endpoint} sent a reply that is not JSON`, { cause: error });
+        throw (
+          deadline.error(this.endpoint) ??
+          new ConnectionError(
+            `${this.endpoint} sent a reply that is not JSON (or the connection broke while reading it)`,
+            {
+              cause: error,
+            },
+          )
+        );
       }
     }
-    const text = await response.text().catch(() => '');
+    const text = await deadline.race(response.text()).catch(() => '');
+    const late = deadline.error(this.endpoint);
+    if (late) throw late;
     if (response.status === 400) {
       let fields: Record<string, unknown> | undefined;
       try {
@@ -266,8 +362,19 @@ export function neonHttp(url: string, options: NeonHttpOptions & Record<string, 
     );
   }
   const { connectionString, host, port } = parseNeonUrl(url);
-  const { fetchEndpoint, authToken, fetchOptions, fetchFunction } = options;
-  return new NeonHttpAdapter(connectionString, host, port, { fetchEndpoint, authToken, fetchOptions, fetchFunction });
+  const { fetchEndpoint, authToken, fetchOptions, fetchFunction, timeoutMs } = options;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+    throw new InvalidRequestError(
+      `neon-http: timeoutMs takes a number of milliseconds (0 for no limit), got ${timeoutMs}`,
+    );
+  }
+  return new NeonHttpAdapter(connectionString, host, port, {
+    fetchEndpoint,
+    authToken,
+    fetchOptions,
+    fetchFunction,
+    timeoutMs,
+  });
 }
 
 registerAdapter('neon-http', (url, options) => neonHttp(url, options));

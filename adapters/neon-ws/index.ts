@@ -16,7 +16,14 @@
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
-import { ConnectionError, GinoError, InvalidRequestError, pgErrorFields } from '../../src/errors.js';
+import {
+  ConnectionError,
+  DatabaseError,
+  GinoError,
+  InvalidRequestError,
+  pgErrorFields,
+  toGinoError,
+} from '../../src/errors.js';
 import { parserFor } from '../../src/types/parse.js';
 
 /** The slice of a node-postgres result this adapter reads. */
@@ -89,7 +96,9 @@ export interface NeonWsOptions {
   ownPool?: boolean;
   /** The pool's size; implies `pool: true`. */
   max?: number;
-  /** Anything else goes to the driver's `Client`/`Pool` config: `connectionTimeoutMillis`, `password`, ... */
+  /** Opening a connection fails after this long (default 30 s; 0: no limit). */
+  connectionTimeoutMillis?: number;
+  /** Anything else goes to the driver's `Client`/`Pool` config: `password`, ... */
   [option: string]: unknown;
 }
 
@@ -101,6 +110,12 @@ const CAPABILITIES: Capabilities = {
   nativeBatch: false,
   timeouts: true,
 };
+
+/**
+ * How long opening a connection (WebSocket, start-up, log-in) may take before it fails with a
+ * ConnectionError, unless `connectionTimeoutMillis` says otherwise (0: no limit).
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /** Options set on each client's own `neonConfig`. */
 const CLIENT_NEON_CONFIG = new Set([
@@ -160,6 +175,35 @@ function describe(error: unknown): string {
   if (typeof e?.error?.message === 'string') return e.error.message;
   if (typeof e?.type === 'string') return `WebSocket ${e.type} event`;
   return String(error);
+}
+
+/** Whether a failed statement left its connection usable: only a plain server error does. */
+function leavesUsable(error: unknown): boolean {
+  return toGinoError(error) instanceof DatabaseError;
+}
+
+/** Clients whose connection has ended (the driver's `end` event). */
+const ended = new WeakSet<NeonClientLike>();
+
+/** How long closing a client may take before it is given up on (its socket is gone either way). */
+const END_WAIT_MS = 2000;
+
+/**
+ * End a client without ever waiting forever: the driver's `end()` on a client whose connection has
+ * already ended (a terminated backend, a closed WebSocket) never settles.
+ */
+function endClient(client: NeonClientLike): Promise<void> {
+  if (ended.has(client)) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, END_WAIT_MS);
+    client
+      .end()
+      .catch(() => undefined)
+      .then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+  });
 }
 
 async function loadDriver(): Promise<NeonDriver> {
@@ -282,15 +326,18 @@ class NeonWsAdapter implements Adapter {
     const client = new Client(this.clientConfig);
     // Errors on an idle client (the socket closing) arrive as events: never let one be uncaught.
     client.on('error', () => undefined);
+    client.on('end', () => {
+      ended.add(client);
+      this.open.delete(client);
+    });
     this.open.add(client);
     try {
       await client.connect();
     } catch (error) {
       this.open.delete(client);
-      client.end().catch(() => undefined);
+      void endClient(client);
       throw this.connectError(error);
     }
-    client.on('end', () => this.open.delete(client));
     return client;
   }
 
@@ -320,7 +367,7 @@ class NeonWsAdapter implements Adapter {
   private dropShared(which: Promise<NeonClientLike>): void {
     if (this.shared !== which) return;
     this.shared = undefined;
-    which.then((c) => c.end().catch(() => undefined)).catch(() => undefined);
+    which.then((c) => endClient(c)).catch(() => undefined);
   }
 
   async query(q: DriverQuery): Promise<DriverResult> {
@@ -331,7 +378,7 @@ class NeonWsAdapter implements Adapter {
       try {
         return await session.query(q);
       } catch (error) {
-        failure = pgErrorFields(error) ? undefined : error;
+        failure = leavesUsable(error) ? undefined : error;
         throw error;
       } finally {
         await session.release(failure);
@@ -342,7 +389,8 @@ class NeonWsAdapter implements Adapter {
     try {
       return toResult(await client.query(config(q)));
     } catch (error) {
-      if (!pgErrorFields(error)) this.dropShared(opening);
+      // A terminated backend (57P01) reports a SQLSTATE too, but its connection is gone.
+      if (!leavesUsable(error)) this.dropShared(opening);
       throw driverError(error);
     }
   }
@@ -386,7 +434,7 @@ class NeonWsAdapter implements Adapter {
         if (released) return;
         released = true;
         this.open.delete(client);
-        await client.end().catch(() => undefined);
+        await endClient(client);
       },
     };
   }
@@ -397,7 +445,7 @@ class NeonWsAdapter implements Adapter {
     const clients = [...this.open];
     this.open.clear();
     this.shared = undefined;
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await Promise.all(clients.map((c) => endClient(c)));
     if (setup?.pool && this.poolOption.owns) await setup.pool.end().catch(() => undefined);
   }
 }
@@ -437,6 +485,8 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
     if (CLIENT_NEON_CONFIG.has(key)) neonConfig[key] = value;
     else clientConfig[key] = value;
   }
+  // A proxy or server that accepts the connection but never answers must not hang every query.
+  clientConfig.connectionTimeoutMillis ??= DEFAULT_CONNECT_TIMEOUT_MS;
   // Pipelining sends the password unasked: without one it can only fail.
   if (!hasPassword && clientConfig.password === undefined && neonConfig.pipelineConnect === undefined) {
     neonConfig.pipelineConnect = false;
@@ -447,6 +497,10 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
   return new NeonWsAdapter(url, clientConfig, neonConfig, { use, existing, owns });
 }
 
-registerAdapter('neon-ws', (url, options) => neonWs(url, options as NeonWsOptions));
+// Binding by URL loads the driver at once, so a missing package fails setBind(), before any statement.
+registerAdapter('neon-ws', async (url, options) => {
+  await loadDriver();
+  return neonWs(url, options as NeonWsOptions);
+});
 
 export default neonWs;

@@ -7,7 +7,7 @@
  * await db.setBind(pg({ pool: new Pool({ connectionString }) }));
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
-import { registerAdapter } from '../../src/engine/resolve.js';
+import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
 import { parserFor } from '../../src/types/parse.js';
 
@@ -46,7 +46,9 @@ export interface PgAdapterOptions {
   /** An existing pool; gino-edge ends it on close() only if `ownPool` is true. */
   pool?: PgPoolLike;
   ownPool?: boolean;
-  /** Any other option goes to `new pg.Pool(...)`: max, idleTimeoutMillis, ssl, ... */
+  /** Opening a connection, or waiting for a free one, fails after this long (default 30 s; 0: no limit). */
+  connectionTimeoutMillis?: number;
+  /** Any other option goes to `new pg.Pool(...)`: max, idleTimeoutMillis, ssl, query_timeout, ... */
   [option: string]: unknown;
 }
 
@@ -84,6 +86,35 @@ function config(q: DriverQuery): PgQueryConfig {
 export function pgConnectionString(url: string): string {
   return url.replace(/^postgres(ql)?\+pg:\/\//i, 'postgresql://');
 }
+
+/**
+ * A URL pg's parser would refuse, refused here, at bind time and before any I/O, with the password
+ * hidden (pg would otherwise fail at the first query with a bare "Invalid URL"). The same
+ * acceptance as pg-connection-string: its encoding fix-up, then `new URL`, with its empty-host retry.
+ */
+function checkUrl(url: string, connectionString: string): void {
+  let str = connectionString;
+  if (str.startsWith('/')) return;
+  if (/ |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(str)) str = encodeURI(str).replace(/%25(\d\d)/g, '%$1');
+  for (const candidate of [str, str.replace('@/', '@___DUMMY___/')]) {
+    try {
+      new URL(candidate, 'postgres://base');
+      return;
+    } catch {
+      // try the next form, as pg does
+    }
+  }
+  throw new ConnectionError(
+    `'${redact(url)}' is not a valid URL (a bad port, bracket or character?); expected postgresql://user:password@host:port/db, with special characters in the password percent-encoded`,
+  );
+}
+
+/**
+ * How long opening a connection (or waiting for a free one in the pool) may take before it fails
+ * with a ConnectionError, unless `connectionTimeoutMillis` says otherwise (0: no limit, pg's default).
+ * A server that accepts TCP connections but never answers would otherwise hang every query.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 async function loadPool(): Promise<new (config: Record<string, unknown>) => PgPoolLike> {
   try {
@@ -171,9 +202,20 @@ export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOp
   if (typeof poolConfig.connectionString !== 'string' && typeof poolConfig.host !== 'string') {
     throw new ConnectionError('pg adapter: give a postgresql:// URL, { connectionString }, { host, ... } or { pool }');
   }
+  if (typeof poolConfig.connectionString === 'string') {
+    checkUrl(
+      typeof urlOrOptions === 'string' ? urlOrOptions : poolConfig.connectionString,
+      poolConfig.connectionString,
+    );
+  }
+  poolConfig.connectionTimeoutMillis ??= DEFAULT_CONNECT_TIMEOUT_MS;
   return new PgAdapter(async () => new (await loadPool())(poolConfig), true);
 }
 
-registerAdapter('pg', (url, options) => pg(url, options as PgAdapterOptions));
+// Binding by URL loads the driver at once, so a missing 'pg' package fails setBind(), before any statement.
+registerAdapter('pg', async (url, options) => {
+  await loadPool();
+  return pg(url, options as PgAdapterOptions);
+});
 
 export default pg;

@@ -153,23 +153,27 @@ class PGliteAdapter implements Adapter {
   }
 }
 
-async function openPGlite(dataDir: string | undefined, options: Record<string, unknown>): Promise<PGliteLike> {
-  let mod: {
-    PGlite: { create?: (dir?: string, o?: object) => Promise<PGliteLike> } & (new (
-      dir?: string,
-      o?: object,
-    ) => PGliteLike);
-  };
+interface PGliteModule {
+  PGlite: { create?: (dir?: string, o?: object) => Promise<PGliteLike> } & (new (
+    dir?: string,
+    o?: object,
+  ) => PGliteLike);
+}
+
+async function loadPGlite(): Promise<PGliteModule> {
   try {
-    mod = (await import('@electric-sql/pglite')) as unknown as typeof mod;
+    return (await import('@electric-sql/pglite')) as unknown as PGliteModule;
   } catch (error) {
     throw new InvalidRequestError(
       `the pglite adapter needs '@electric-sql/pglite': npm install @electric-sql/pglite (${(error as Error).message})`,
       { cause: error },
     );
   }
-  const db = new mod.PGlite(dataDir, options);
-  return db;
+}
+
+async function openPGlite(dataDir: string | undefined, options: Record<string, unknown>): Promise<PGliteLike> {
+  const mod = await loadPGlite();
+  return new mod.PGlite(dataDir, options);
 }
 
 /** `pglite://memory` → in memory; `pglite://<dir>` → a data directory. */
@@ -195,6 +199,10 @@ export function pglite(
   return new PGliteAdapter(() => instanceOrUrl, options.own === true);
 }
 
-registerAdapter('pglite', (url, options) => pglite(url, options));
+// Binding by URL loads the driver at once, so a missing package fails setBind(), before any statement.
+registerAdapter('pglite', async (url, options) => {
+  await loadPGlite();
+  return pglite(url, options);
+});
 
 export default pglite;

@@ -40,6 +40,8 @@ interface PgQueryConfig {
 interface PgPoolClient {
   query(config: PgQueryConfig | string): Promise<PgResult>;
   release(error?: Error | boolean): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 export interface PgPool {
   query(config: PgQueryConfig): Promise<PgResult>;
@@ -225,15 +227,31 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Run a batch in one transaction on one connection. */
-async function runBatch(pool: PgPool, begin: string, queries: HttpQuery[]): Promise<PgResult[]> {
+/**
+ * Run a batch in one transaction on one connection. A client that went away before the COMMIT
+ * (its request cancelled, timed out, or the proxy closing) gets it rolled back: it was told the
+ * batch failed, so none of it may become visible.
+ */
+async function runBatch(
+  pool: PgPool,
+  begin: string,
+  queries: HttpQuery[],
+  clientGone: () => boolean,
+): Promise<PgResult[]> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client whose backend dies emits 'error' besides failing its query; unheard, that
+  // event would crash the proxy. The failed query reports it; the client is then dropped.
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
   try {
     await client.query(begin);
     const results: PgResult[] = [];
     try {
       for (const q of queries) results.push(await client.query(config(q)));
+      if (clientGone()) throw new Error('the client went away before COMMIT; the batch was rolled back');
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch((e: Error) => {
@@ -246,12 +264,17 @@ async function runBatch(pool: PgPool, begin: string, queries: HttpQuery[]): Prom
     if (!isServerError(error)) broken ??= error as Error;
     throw error;
   } finally {
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }
 
 /** Answer one `POST /sql` request. */
 export async function handleSql(req: IncomingMessage, res: ServerResponse, pools: TargetPools): Promise<void> {
+  let gone = false;
+  res.on('close', () => {
+    if (!res.writableFinished) gone = true;
+  });
   try {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST, OPTIONS');
@@ -272,7 +295,7 @@ export async function handleSql(req: IncomingMessage, res: ServerResponse, pools
     if (queries !== undefined) {
       if (!Array.isArray(queries)) throw new BadRequest('"queries" must be an array');
       const parsed = queries.map((q, i) => parseQuery(q, `queries[${i}]`));
-      const results = await runBatch(pool, beginSql(req), parsed);
+      const results = await runBatch(pool, beginSql(req), parsed, () => gone);
       send(res, 200, { results: results.map((r) => toReply(r, arrayMode)) });
       return;
     }

@@ -4,7 +4,7 @@
  * closes the cursor, and ends the transaction and gives back the connection it took.
  */
 import type { CompiledQuery } from '../compiler/compiler.js';
-import { GinoError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import { type Connection, Engine, isBroken, type QueryRunner, requireCapability, Transaction } from './engine.js';
 import { execute, shaper } from './execute.js';
 
@@ -22,7 +22,7 @@ export async function* iterateCursor(
   prefetch = 100,
 ): AsyncGenerator<unknown, void, undefined> {
   if (!Number.isInteger(prefetch) || prefetch < 1)
-    throw new GinoError(`prefetch must be a positive integer, got ${prefetch}`);
+    throw new InvalidRequestError(`prefetch must be a positive integer, got ${prefetch}`);
   requireCapability(target.engine, 'cursors', 'open a server-side cursor');
   let conn: Connection | undefined;
   let own: Transaction | undefined;

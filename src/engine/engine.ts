@@ -101,7 +101,7 @@ export abstract class QueryRunner implements Target {
 
 export function timeoutSql(ms: number): string {
   if (!Number.isInteger(ms) || ms <= 0)
-    throw new GinoError(`timeout(ms) takes a positive whole number of milliseconds, got ${ms}`);
+    throw new InvalidRequestError(`timeout(ms) takes a positive whole number of milliseconds, got ${ms}`);
   return `SET LOCAL statement_timeout = ${ms}`;
 }
 
@@ -130,7 +130,9 @@ const ISOLATIONS = new Set(['read uncommitted', 'read committed', 'repeatable re
 
 function checkOptions(options: TransactionOptions, nested = false): void {
   if (options.isolation !== undefined && !ISOLATIONS.has(options.isolation)) {
-    throw new GinoError(`unknown isolation level '${options.isolation}'; use one of ${[...ISOLATIONS].join(', ')}`);
+    throw new InvalidRequestError(
+      `unknown isolation level '${options.isolation}'; use one of ${[...ISOLATIONS].join(', ')}`,
+    );
   }
   if (
     nested &&

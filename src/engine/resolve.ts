@@ -35,16 +35,30 @@ export function registerAdapter(name: string, factory: AdapterFactory): void {
 export function schemeOf(url: string): string {
   const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
   if (!m) {
+    // Not shown when it has no `scheme://` at all: it may be a secret put in the wrong variable.
+    const shown = url.includes('://') ? `'${redact(url)}'` : 'the string given';
     throw new InvalidRequestError(
-      `'${redact(url)}' is not a database URL; expected e.g. postgresql://user@host/db, postgresql+neon-http://..., pglite://memory`,
+      `${shown} is not a database URL (no scheme://); expected e.g. postgresql://user@host/db, postgresql+neon-http://..., pglite://memory`,
     );
   }
   return (m[1] as string).toLowerCase();
 }
 
-/** The URL with any password hidden, for messages. */
+/**
+ * The URL with any password hidden, for messages. Malformed URLs are where it matters most, so it
+ * does not trust the URL's syntax: everything between `user:` and the last `@` is hidden (a raw `/`
+ * or `@` in a password included), and so is a `password=` query parameter.
+ */
 export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+  let out = url;
+  const start = out.indexOf('://');
+  const at = out.lastIndexOf('@');
+  if (start !== -1 && at > start) {
+    const userinfo = out.slice(start + 3, at);
+    const colon = userinfo.indexOf(':');
+    if (colon !== -1) out = `${out.slice(0, start + 3 + colon + 1)}***${out.slice(at)}`;
+  }
+  return out.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 /** Build the adapter a URL names, loading its module when needed. */

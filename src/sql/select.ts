@@ -63,6 +63,19 @@ function patched(s: SelectState, p: Partial<SelectState>): SelectState {
   });
 }
 
+/** Column names given as strings (plain JavaScript) are refused here, not deep in the compiler. */
+function expressions(method: string, given: readonly Expr[]): readonly Expr[] {
+  for (const e of given as readonly unknown[]) {
+    if (typeof e !== 'object' || e === null) {
+      const what = typeof e === 'string' ? `the string '${e}'` : String(e);
+      throw new InvalidRequestError(
+        `${method}() takes columns and expressions (User.id, User.id.desc(), db.text('...')), got ${what}`,
+      );
+    }
+  }
+  return given;
+}
+
 function combine(existing: Expr | undefined, clauses: readonly Expr[]): Expr | undefined {
   if (clauses.length === 0) return existing;
   const all = existing ? [existing, ...clauses] : clauses;
@@ -92,7 +105,7 @@ export class Select<R = Record<string, unknown>, S = unknown> {
     return this.with({ where: combine(this.state.where, clauses) });
   }
   orderBy(...exprs: Expr[]): Select<R, S> {
-    return this.with({ orderBy: [...this.state.orderBy, ...exprs] });
+    return this.with({ orderBy: [...this.state.orderBy, ...expressions('orderBy', exprs)] });
   }
   limit(n: number | Expr | null): Select<R, S> {
     return this.with({ limit: n === null ? undefined : coerce(n, INT) });
@@ -101,7 +114,7 @@ export class Select<R = Record<string, unknown>, S = unknown> {
     return this.with({ offset: n === null ? undefined : coerce(n, INT) });
   }
   groupBy(...exprs: Expr[]): Select<R, S> {
-    return this.with({ groupBy: [...this.state.groupBy, ...exprs] });
+    return this.with({ groupBy: [...this.state.groupBy, ...expressions('groupBy', exprs)] });
   }
   having(...clauses: Expr[]): Select<R, S> {
     return this.with({ having: combine(this.state.having, clauses) });

@@ -33,13 +33,34 @@ export function arrayLiteral(values: readonly unknown[], element: (v: unknown) =
   return `{${parts.join(',')}}`;
 }
 
+/** A number's text for PostgreSQL: as `String()`, but -0 keeps its sign (float8 has a -0). */
+export function numberText(value: number): string {
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a string cannot be sent as it is, or undefined. An unpaired UTF-16 surrogate has no UTF-8
+ * form: a driver would silently send U+FFFD instead, and a different value would be stored.
+ */
+export function unsendable(value: string): string | undefined {
+  const wellFormed = (value as { isWellFormed?: () => boolean }).isWellFormed?.() ?? !LONE_SURROGATE.test(value);
+  if (wellFormed) return undefined;
+  const at = value.search(LONE_SURROGATE);
+  return `a string with an unpaired UTF-16 surrogate (at index ${at}), which UTF-8 cannot hold (it would be stored as U+FFFD)`;
+}
+
 /** The default serialisation of a value whose SQL type is unknown (raw SQL, `db.literal`). */
 export function serializeValue(value: unknown): string | null {
   switch (typeof value) {
-    case 'string':
+    case 'string': {
+      const problem = unsendable(value);
+      if (problem) throw new InvalidRequestError(`cannot send ${problem}; fix the string first`);
       return value;
+    }
     case 'number':
-      return String(value);
+      return numberText(value);
     case 'bigint':
       return value.toString();
     case 'boolean':

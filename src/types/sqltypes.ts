@@ -4,7 +4,7 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import { parseArray } from './parse.js';
-import { arrayLiteral, byteaHex, dateToIso, jsonText, serializeValue } from './serialize.js';
+import { arrayLiteral, byteaHex, dateToIso, jsonText, numberText, serializeValue, unsendable } from './serialize.js';
 
 export type Serializer = (value: unknown, where: string) => string | null;
 
@@ -136,7 +136,7 @@ export class FloatType extends SqlType<number> {
   }
   override serialize(value: unknown, where: string): string | null {
     if (value === null || value === undefined) return null;
-    if (typeof value === 'number') return String(value);
+    if (typeof value === 'number') return numberText(value);
     return failValue(this, value, where, 'a number');
   }
 }
@@ -176,7 +176,11 @@ export class StringType extends SqlType<string> {
   }
   override serialize(value: unknown, where: string): string | null {
     if (value === null || value === undefined) return null;
-    if (typeof value === 'string') return value;
+    if (typeof value === 'string') {
+      const problem = unsendable(value);
+      if (problem) throw new InvalidRequestError(`${where} (${this.ddl()}) cannot take ${problem}`);
+      return value;
+    }
     if (typeof value === 'number' && (this.kind === 'String' || this.kind === 'Unicode' || this.kind === 'Text')) {
       return String(value);
     }

@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import type { NeonProxy } from '../../src/dev/index.js';
 import { runSharedSuite } from '../suite/index.js';
 import { neonUrl, proxyForRun } from '../support/neon.js';
+import { serverOnlySkips, TIMEOUT_TESTS } from '../support/server.js';
 
 let proxy: NeonProxy | undefined;
 
@@ -18,7 +19,7 @@ runSharedSuite({
   },
   // A Client per session: sessions overlap, unless the server behind the proxy is PGlite (one backend).
   concurrentSessions: inject('databaseKind') !== 'pglite',
-  skip: {},
+  skip: serverOnlySkips(inject('databaseKind'), TIMEOUT_TESTS),
   teardown: async () => {
     await proxy?.close();
   },

@@ -66,3 +66,17 @@ export async function testServer(): Promise<TestServer> {
     return { url: LOCAL_URL, kind: 'local', close: async () => {} };
   return startPGliteServer();
 }
+
+const NO_CANCEL =
+  'the run has no PostgreSQL server: the adapter talks to PGlite over the wire protocol, and PGlite never interrupts a running statement (statement_timeout is not enforced)';
+
+/** Shared-suite tests that need a real server's statement cancellation, skipped on the PGlite fallback. */
+export function serverOnlySkips(kind: string, tests: readonly string[]): Record<string, string> {
+  return kind === 'pglite' ? Object.fromEntries(tests.map((t) => [t, NO_CANCEL])) : {};
+}
+
+export const TIMEOUT_TESTS = [
+  'timeout(ms) cancels a slow statement on the server; the engine works afterwards',
+  'timeout inside a transaction: the statement alone is undone, the earlier limit restored',
+  'timeout inside acquire(): same connection before and after, no limit left behind',
+] as const;
