@@ -2,7 +2,9 @@
  * Model CRUD, as GINO does it: create (RETURNING every column), get by primary key, instance
  * update requests that SET and RETURN only what changed, and instance delete.
  */
+import { type CompiledQuery, compile } from '../compiler/compiler.js';
 import type { QueryRunner } from '../engine/engine.js';
+import { Precompiled } from '../engine/execute.js';
 import { InvalidRequestError, NoSuchRowError } from '../errors.js';
 import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from '../schema/json.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
@@ -78,7 +80,8 @@ export async function createInstance<T extends object>(
 }
 
 /** The WHERE clause for a primary-key value given as a scalar, an array or an object. */
-export function identWhere(model: ModelRuntime, ident: unknown): Expr {
+/** The primary-key values of an ident, in key order, checked (count, names, no nulls). */
+export function identValues(model: ModelRuntime, ident: unknown): unknown[] {
   const table = tableOf(model);
   const pk = table.primaryKey;
   const name = modelName(model);
@@ -115,8 +118,17 @@ export function identWhere(model: ModelRuntime, ident: unknown): Expr {
       throw new InvalidRequestError(`${name}.get(): primary-key value for ${pk[i]?.key} is ${v}`);
     }
   });
-  return and(...pk.map((c, i) => c.eq(values[i])));
+  return values;
 }
+
+/** The WHERE clause for a primary-key value given as a scalar, an array or an object. */
+export function identWhere(model: ModelRuntime, ident: unknown): Expr {
+  const values = identValues(model, ident);
+  return and(...tableOf(model).primaryKey.map((c, i) => c.eq(values[i])));
+}
+
+/** `get()`'s statement compiled once per table: its SQL never changes, only the key values. */
+const bakedGets = new WeakMap<Table, CompiledQuery>();
 
 export interface GetOptions extends BindOption {
   /** Lock the row: `true` for FOR UPDATE, or `{ nowait, skipLocked, mode }`. */
@@ -128,11 +140,24 @@ export interface GetOptions extends BindOption {
 /** `SELECT ... WHERE pk = $1`: an instance, or null. */
 export async function getInstance(model: ModelRuntime, ident: unknown, options: GetOptions = {}): Promise<unknown> {
   const table = tableOf(model);
+  const runner = runnerOf(table, options.bind);
+  if (!options.forUpdate) {
+    const values = identValues(model, ident);
+    let baked = bakedGets.get(table);
+    if (!baked) {
+      const select = new Select({ columns: table.columns }).where(
+        and(...table.primaryKey.map((c, i) => c.eq(values[i]))),
+      );
+      baked = compile(select);
+      bakedGets.set(table, baked);
+    }
+    return runner.run(new Precompiled({ ...baked, params: values }), undefined, 'first', model);
+  }
   let query = new Select({ columns: table.columns, runner: table.runner as never, loader: model }).where(
     identWhere(model, ident),
   );
-  if (options.forUpdate) query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
-  return runnerOf(table, options.bind).run(query, undefined, 'first', model);
+  query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
+  return runner.run(query, undefined, 'first', model);
 }
 
 /** The WHERE clause finding an instance's row: its primary key, or the model's `lookup()`. */

@@ -30,8 +30,17 @@ function statementOf(query: Query): Query {
   return query instanceof ModelLoader ? query.query : query;
 }
 
+/**
+ * A statement compiled once and run with new parameter values (GINO's baked queries): the CRUD
+ * paths whose SQL never changes (`Model.get`) skip building and compiling on every call.
+ */
+export class Precompiled {
+  constructor(readonly compiled: CompiledQuery) {}
+}
+
 /** The compiled form of any query; SQL strings take `params` as `$1, $2, ...`. */
 export function toCompiled(given: Query, params?: readonly unknown[]): CompiledQuery {
+  if (given instanceof Precompiled) return given.compiled;
   const query = statementOf(given);
   if (typeof query === 'string') {
     const list = params ? [...params] : [];
