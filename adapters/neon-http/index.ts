@@ -22,6 +22,8 @@ import type {
   DriverQuery,
   DriverResult,
 } from '../../src/engine/adapter.js';
+// WebSocket settings (e.g. from a spread proxy.neonOptions) mean nothing over HTTP and are ignored.
+import { commandTag, NEON_WS_SETTINGS } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
 import { parserFor } from '../../src/types/parse.js';
@@ -60,20 +62,6 @@ export interface NeonHttpOptions {
 /** See `NeonHttpOptions.timeoutMs`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
-/** WebSocket options (e.g. from a spread `proxy.neonOptions`) that mean nothing over HTTP. */
-const WS_ONLY = new Set([
-  'webSocketConstructor',
-  'wsProxy',
-  'useSecureWebSocket',
-  'pipelineConnect',
-  'pipelineTLS',
-  'coalesceWrites',
-  'forceDisablePgSSL',
-  'subtls',
-  'rootCerts',
-  'disableSNI',
-  'disableWarningInBrowsers',
-]);
 const KNOWN = new Set(['fetchEndpoint', 'authToken', 'fetchOptions', 'fetchFunction', 'timeoutMs']);
 
 const CAPABILITIES: Capabilities = {
@@ -179,17 +167,7 @@ function toResult(r: HttpResult): DriverResult {
   const fields: DriverField[] = r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
   const parsers = fields.map((f) => parserFor(f.dataTypeID));
   const rows = r.rows.map((row) => row.map((v, i) => (v === null ? null : (parsers[i] as (t: string) => unknown)(v))));
-  return {
-    command:
-      r.rowCount === null
-        ? r.command
-        : r.command === 'INSERT'
-          ? `INSERT 0 ${r.rowCount}`
-          : `${r.command} ${r.rowCount}`,
-    rowCount: r.rowCount ?? rows.length,
-    fields,
-    rows,
-  };
+  return { command: commandTag(r.command, r.rowCount), rowCount: r.rowCount ?? rows.length, fields, rows };
 }
 
 function isHttpResult(value: unknown): value is HttpResult {
@@ -355,7 +333,7 @@ class NeonHttpAdapter implements Adapter {
  * here, before any request.
  */
 export function neonHttp(url: string, options: NeonHttpOptions & Record<string, unknown> = {}): Adapter {
-  const unknown = Object.keys(options).filter((k) => !KNOWN.has(k) && !WS_ONLY.has(k));
+  const unknown = Object.keys(options).filter((k) => !KNOWN.has(k) && !NEON_WS_SETTINGS.has(k));
   if (unknown.length > 0) {
     throw new InvalidRequestError(
       `neon-http: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${[...KNOWN].join(', ')}`,

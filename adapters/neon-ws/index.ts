@@ -15,6 +15,13 @@
  * await db.setBind(neonWs(process.env.DATABASE_URL, { webSocketConstructor: ws }));
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import {
+  NEON_WS_SETTINGS,
+  type PgLikeQueryConfig,
+  type PgLikeResult,
+  pgLikeConfig,
+  pgLikeResult,
+} from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import {
   ConnectionError,
@@ -24,22 +31,6 @@ import {
   pgErrorFields,
   toGinoError,
 } from '../../src/errors.js';
-import { parserFor } from '../../src/types/parse.js';
-
-/** The slice of a node-postgres result this adapter reads. */
-interface PgResult {
-  command: string;
-  rowCount: number | null;
-  fields: { name: string; dataTypeID: number }[];
-  rows: unknown[][];
-}
-
-interface QueryConfig {
-  text: string;
-  values: readonly (string | null)[];
-  rowMode: 'array';
-  types: { getTypeParser(oid: number, format?: string): (text: string) => unknown };
-}
 
 /** The slice of the driver's `Client` this adapter uses. */
 export interface NeonClientLike {
@@ -47,14 +38,14 @@ export interface NeonClientLike {
   readonly neonConfig: Record<string, unknown>;
   password?: unknown;
   connect(): Promise<unknown>;
-  query(config: QueryConfig): Promise<PgResult>;
+  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
 }
 
 /** The slice of a client checked out of the driver's `Pool`. */
 export interface NeonPoolClientLike {
-  query(config: QueryConfig): Promise<PgResult>;
+  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
   release(error?: Error | boolean): void;
 }
 
@@ -117,21 +108,6 @@ const CAPABILITIES: Capabilities = {
  */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
-/** Options set on each client's own `neonConfig`. */
-const CLIENT_NEON_CONFIG = new Set([
-  'webSocketConstructor',
-  'wsProxy',
-  'useSecureWebSocket',
-  'pipelineConnect',
-  'pipelineTLS',
-  'coalesceWrites',
-  'forceDisablePgSSL',
-  'subtls',
-  'rootCerts',
-  'disableSNI',
-  'disableWarningInBrowsers',
-]);
-
 /** HTTP options (e.g. from a spread `proxy.neonOptions`) and global-only Neon settings: not ours. */
 const IGNORED = new Set([
   'fetchEndpoint',
@@ -141,27 +117,6 @@ const IGNORED = new Set([
   'poolQueryViaFetch',
   'fetchConnectionCache',
 ]);
-
-/** gino-edge's parsers, handed to the driver per query. */
-const TYPES = { getTypeParser: (oid: number) => parserFor(oid) };
-
-function config(q: DriverQuery): QueryConfig {
-  return { text: q.sql, values: q.params, rowMode: 'array', types: TYPES };
-}
-
-function toResult(r: PgResult): DriverResult {
-  return {
-    command:
-      r.rowCount === null
-        ? r.command
-        : r.command === 'INSERT'
-          ? `INSERT 0 ${r.rowCount}`
-          : `${r.command} ${r.rowCount}`,
-    rowCount: r.rowCount ?? r.rows.length,
-    fields: r.fields,
-    rows: r.rows,
-  };
-}
 
 /** A server error (with a SQLSTATE) or an Error pass through; anything else (a WebSocket event) is a lost connection. */
 function driverError(error: unknown): unknown {
@@ -387,7 +342,7 @@ class NeonWsAdapter implements Adapter {
     const opening = this.sharedClient();
     const client = await opening;
     try {
-      return toResult(await client.query(config(q)));
+      return pgLikeResult(await client.query(pgLikeConfig(q)));
     } catch (error) {
       // A terminated backend (57P01) reports a SQLSTATE too, but its connection is gone.
       if (!leavesUsable(error)) this.dropShared(opening);
@@ -404,39 +359,15 @@ class NeonWsAdapter implements Adapter {
       } catch (error) {
         throw this.connectError(error);
       }
-      let released = false;
-      return {
-        query: async (q) => {
-          try {
-            return toResult(await client.query(config(q)));
-          } catch (error) {
-            throw driverError(error);
-          }
-        },
-        release: async (error?: unknown) => {
-          if (released) return;
-          released = true;
-          client.release(error === undefined ? undefined : error instanceof Error ? error : true);
-        },
-      };
+      return sessionOver(client, async (error) => {
+        client.release(error === undefined ? undefined : error instanceof Error ? error : true);
+      });
     }
     const client = await this.openClient();
-    let released = false;
-    return {
-      query: async (q) => {
-        try {
-          return toResult(await client.query(config(q)));
-        } catch (error) {
-          throw driverError(error);
-        }
-      },
-      release: async () => {
-        if (released) return;
-        released = true;
-        this.open.delete(client);
-        await endClient(client);
-      },
-    };
+    return sessionOver(client, async () => {
+      this.open.delete(client);
+      await endClient(client);
+    });
   }
 
   async close(): Promise<void> {
@@ -448,6 +379,28 @@ class NeonWsAdapter implements Adapter {
     await Promise.all(clients.map((c) => endClient(c)));
     if (setup?.pool && this.poolOption.owns) await setup.pool.end().catch(() => undefined);
   }
+}
+
+/** A session on one client: its statements, and `release` once (later calls do nothing). */
+function sessionOver(
+  client: NeonClientLike | NeonPoolClientLike,
+  release: (error?: unknown) => Promise<void>,
+): Session {
+  let released = false;
+  return {
+    query: async (q) => {
+      try {
+        return pgLikeResult(await client.query(pgLikeConfig(q)));
+      } catch (error) {
+        throw driverError(error);
+      }
+    },
+    release: async (error?: unknown) => {
+      if (released) return;
+      released = true;
+      await release(error);
+    },
+  };
 }
 
 /** `postgresql+neon-ws://` → `postgresql://`, checked before any connection. */
@@ -482,7 +435,7 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
   const clientConfig: Record<string, unknown> = { connectionString };
   for (const [key, value] of Object.entries(rest)) {
     if (IGNORED.has(key) || value === undefined) continue;
-    if (CLIENT_NEON_CONFIG.has(key)) neonConfig[key] = value;
+    if (NEON_WS_SETTINGS.has(key)) neonConfig[key] = value;
     else clientConfig[key] = value;
   }
   // A proxy or server that accepts the connection but never answers must not hang every query.

@@ -7,28 +7,13 @@
  * await db.setBind(pg({ pool: new Pool({ connectionString }) }));
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import { type PgLikeQueryConfig, type PgLikeResult, pgLikeConfig, pgLikeResult } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
-import { parserFor } from '../../src/types/parse.js';
-
-/** The slice of pg's result this adapter reads. */
-interface PgResult {
-  command: string;
-  rowCount: number | null;
-  fields: { name: string; dataTypeID: number }[];
-  rows: unknown[][];
-}
-
-interface PgQueryConfig {
-  text: string;
-  values: readonly (string | null)[];
-  rowMode: 'array';
-  types: { getTypeParser(oid: number, format?: string): (text: string) => unknown };
-}
 
 /** The slice of `pg.PoolClient` this adapter uses. */
 export interface PgClientLike {
-  query(config: PgQueryConfig): Promise<PgResult>;
+  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
   release(error?: Error | boolean): void;
   on?(event: 'error', listener: (error: Error) => void): unknown;
   removeListener?(event: 'error', listener: (error: Error) => void): unknown;
@@ -36,7 +21,7 @@ export interface PgClientLike {
 
 /** The slice of `pg.Pool` this adapter uses. */
 export interface PgPoolLike {
-  query(config: PgQueryConfig): Promise<PgResult>;
+  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
   connect(): Promise<PgClientLike>;
   end(): Promise<void>;
   on?(event: 'error', listener: (error: Error) => void): unknown;
@@ -60,27 +45,6 @@ const CAPABILITIES: Capabilities = {
   nativeBatch: false,
   timeouts: true,
 };
-
-/** gino-edge's parsers, handed to pg per query. */
-const TYPES = { getTypeParser: (oid: number) => parserFor(oid) };
-
-function toResult(r: PgResult): DriverResult {
-  return {
-    command:
-      r.rowCount === null
-        ? r.command
-        : r.command === 'INSERT'
-          ? `INSERT 0 ${r.rowCount}`
-          : `${r.command} ${r.rowCount}`,
-    rowCount: r.rowCount ?? r.rows.length,
-    fields: r.fields,
-    rows: r.rows,
-  };
-}
-
-function config(q: DriverQuery): PgQueryConfig {
-  return { text: q.sql, values: q.params, rowMode: 'array', types: TYPES };
-}
 
 /** `postgresql+pg://` → `postgresql://` for pg's connection string parser. */
 export function pgConnectionString(url: string): string {
@@ -157,7 +121,7 @@ class PgAdapter implements Adapter {
 
   async query(q: DriverQuery): Promise<DriverResult> {
     const pool = this.pool ?? (await this.getPool());
-    return toResult(await pool.query(config(q)));
+    return pgLikeResult(await pool.query(pgLikeConfig(q)));
   }
 
   async connect(): Promise<Session> {
@@ -172,7 +136,7 @@ class PgAdapter implements Adapter {
     };
     client.on?.('error', onError);
     return {
-      query: async (q) => toResult(await client.query(config(q))),
+      query: async (q) => pgLikeResult(await client.query(pgLikeConfig(q))),
       release: async (error?: unknown) => {
         if (released) return;
         released = true;

@@ -9,6 +9,7 @@
  * await db.setBind(pglite(new PGlite()));
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import { commandTag, Turnstile } from '../../src/engine/adapter-kit.js';
 import { registerAdapter } from '../../src/engine/resolve.js';
 import { InvalidRequestError } from '../../src/errors.js';
 import { KNOWN_OIDS, parserFor } from '../../src/types/parse.js';
@@ -68,12 +69,7 @@ function parsersFor(instance: PGliteLike): Parsers {
 function toResult(r: PGliteResults): DriverResult {
   const command = r.command ?? 'SELECT';
   const n = r.rowCount ?? (command === 'SELECT' ? r.rows.length : (r.affectedRows ?? 0));
-  const tag =
-    r.rowCount === undefined && command !== 'SELECT'
-      ? command
-      : command === 'INSERT'
-        ? `INSERT 0 ${n}`
-        : `${command} ${n}`;
+  const tag = commandTag(command, r.rowCount === undefined && command !== 'SELECT' ? undefined : n);
   return { command: tag, rowCount: n, fields: r.fields, rows: r.rows };
 }
 
@@ -84,7 +80,7 @@ class PGliteAdapter implements Adapter {
   private opening: Promise<PGliteLike> | undefined;
   private options: QueryOptions = { rowMode: 'array', serializers: RAW_SERIALIZERS };
   /** The tail of the queue for the single connection. */
-  private lock: Promise<void> = Promise.resolve();
+  private readonly lock = new Turnstile();
 
   constructor(
     private readonly make: () => Promise<PGliteLike> | PGliteLike,
@@ -114,13 +110,7 @@ class PGliteAdapter implements Adapter {
 
   /** Wait for the connection; resolves to the function that hands it back. */
   private acquire(): Promise<() => void> {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const ready = this.lock.then(() => release);
-    this.lock = this.lock.then(() => held);
-    return ready;
+    return this.lock.enter();
   }
 
   async query(q: DriverQuery): Promise<DriverResult> {

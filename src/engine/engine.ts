@@ -7,6 +7,7 @@ import type { CompiledQuery } from '../compiler/compiler.js';
 import { GinoError, InvalidRequestError, QueryTimeoutError, toGinoError, UnsupportedError } from '../errors.js';
 import type { GinoExtension, StatusResult } from '../sql/runner.js';
 import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult, Session } from './adapter.js';
+import { Turnstile } from './adapter-kit.js';
 import {
   answer,
   execute,
@@ -142,21 +143,6 @@ function checkOptions(options: TransactionOptions, nested = false): void {
       "a nested transaction is a SAVEPOINT and keeps the enclosing transaction's isolation, readOnly and deferrable; " +
         'give those options to the outermost db.transaction() (or db.batch()) instead',
     );
-  }
-}
-
-/** Lets one holder in at a time, in call order (nested transactions of one level, for instance). */
-export class Turnstile {
-  private tail: Promise<void> = Promise.resolve();
-  /** Wait for the holders before; resolves to the function that lets the next one in. */
-  enter(): Promise<() => void> {
-    let leave!: () => void;
-    const held = new Promise<void>((resolve) => {
-      leave = resolve;
-    });
-    const ready = this.tail.then(() => leave);
-    this.tail = this.tail.then(() => held);
-    return ready;
   }
 }
 

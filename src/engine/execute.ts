@@ -3,7 +3,7 @@
  * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
  */
 import { type CompiledQuery, compile, isShared, type ResultColumn } from '../compiler/compiler.js';
-import { MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
+import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
 import { Func } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
 import { Select } from '../sql/select.js';
@@ -72,7 +72,7 @@ function defaultSerialize(value: unknown, i: number): string | null {
   try {
     return serializeValue(value);
   } catch (error) {
-    throw toGinoError(new TypeError(`parameter $${i + 1}: ${(error as Error).message}`));
+    throw new InvalidRequestError(`parameter $${i + 1}: ${(error as Error).message}`, { cause: error });
   }
 }
 

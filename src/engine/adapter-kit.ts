@@ -1,0 +1,74 @@
+/**
+ * Helpers shared by adapter modules: the node-postgres-compatible query shape (pg and Neon's
+ * Client speak it), command tags, and the shared parsers as a pg `types` object. Driver-free.
+ */
+import { parserFor } from '../types/parse.js';
+import type { DriverQuery, DriverResult } from './adapter.js';
+
+/** A node-postgres-compatible result, as pg and `@neondatabase/serverless` return it in array mode. */
+export interface PgLikeResult {
+  command: string;
+  rowCount: number | null;
+  fields: { name: string; dataTypeID: number }[];
+  rows: unknown[][];
+}
+
+/** A node-postgres-compatible query config: array rows, gino-edge's parsers for this query only. */
+export interface PgLikeQueryConfig {
+  text: string;
+  values: readonly (string | null)[];
+  rowMode: 'array';
+  types: { getTypeParser(oid: number, format?: string): (text: string) => unknown };
+}
+
+/** gino-edge's parsers as a pg `types` object, handed over per query (never a driver's global). */
+export const SHARED_TYPES: PgLikeQueryConfig['types'] = { getTypeParser: (oid: number) => parserFor(oid) };
+
+export function pgLikeConfig(q: DriverQuery): PgLikeQueryConfig {
+  return { text: q.sql, values: q.params, rowMode: 'array', types: SHARED_TYPES };
+}
+
+/** The full command tag (`INSERT 0 1`, `UPDATE 3`) from a command word and a row count. */
+export function commandTag(command: string, rowCount: number | null | undefined): string {
+  if (rowCount === null || rowCount === undefined) return command;
+  return command === 'INSERT' ? `INSERT 0 ${rowCount}` : `${command} ${rowCount}`;
+}
+
+export function pgLikeResult(r: PgLikeResult): DriverResult {
+  return {
+    command: commandTag(r.command, r.rowCount),
+    rowCount: r.rowCount ?? r.rows.length,
+    fields: r.fields,
+    rows: r.rows,
+  };
+}
+
+/** Neon settings that configure its WebSocket client (a client's own `neonConfig`). */
+export const NEON_WS_SETTINGS: ReadonlySet<string> = new Set([
+  'webSocketConstructor',
+  'wsProxy',
+  'useSecureWebSocket',
+  'pipelineConnect',
+  'pipelineTLS',
+  'coalesceWrites',
+  'forceDisablePgSSL',
+  'subtls',
+  'rootCerts',
+  'disableSNI',
+  'disableWarningInBrowsers',
+]);
+
+/** Lets one holder in at a time, in call order (a single connection, one transaction level). */
+export class Turnstile {
+  private tail: Promise<void> = Promise.resolve();
+  /** Wait for the holders before; resolves to the function that lets the next one in. */
+  enter(): Promise<() => void> {
+    let leave!: () => void;
+    const held = new Promise<void>((resolve) => {
+      leave = resolve;
+    });
+    const ready = this.tail.then(() => leave);
+    this.tail = this.tail.then(() => held);
+    return ready;
+  }
+}
