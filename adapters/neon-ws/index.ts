@@ -21,6 +21,7 @@ import {
   type PgLikeResult,
   pgLikeConfig,
   pgLikeResult,
+  SERVER_SESSION_CAPABILITIES,
 } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import {
@@ -93,14 +94,7 @@ export interface NeonWsOptions {
   [option: string]: unknown;
 }
 
-const CAPABILITIES: Capabilities = {
-  sessions: true,
-  transactions: true,
-  savepoints: true,
-  cursors: true,
-  nativeBatch: false,
-  timeouts: true,
-};
+const CAPABILITIES: Capabilities = SERVER_SESSION_CAPABILITIES;
 
 /**
  * How long opening a connection (WebSocket, start-up, log-in) may take before it fails with a

@@ -7,7 +7,13 @@
  * await db.setBind(pg({ pool: new Pool({ connectionString }) }));
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
-import { type PgLikeQueryConfig, type PgLikeResult, pgLikeConfig, pgLikeResult } from '../../src/engine/adapter-kit.js';
+import {
+  type PgLikeQueryConfig,
+  type PgLikeResult,
+  pgLikeConfig,
+  pgLikeResult,
+  SERVER_SESSION_CAPABILITIES,
+} from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
 
@@ -37,14 +43,7 @@ export interface PgAdapterOptions {
   [option: string]: unknown;
 }
 
-const CAPABILITIES: Capabilities = {
-  sessions: true,
-  transactions: true,
-  savepoints: true,
-  cursors: true,
-  nativeBatch: false,
-  timeouts: true,
-};
+const CAPABILITIES: Capabilities = SERVER_SESSION_CAPABILITIES;
 
 /** `postgresql+pg://` → `postgresql://` for pg's connection string parser. */
 export function pgConnectionString(url: string): string {

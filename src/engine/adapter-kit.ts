@@ -3,7 +3,7 @@
  * Client speak it), command tags, and the shared parsers as a pg `types` object. Driver-free.
  */
 import { parserFor } from '../types/parse.js';
-import type { DriverQuery, DriverResult } from './adapter.js';
+import type { Capabilities, DriverQuery, DriverResult } from './adapter.js';
 
 /** A node-postgres-compatible result, as pg and `@neondatabase/serverless` return it in array mode. */
 export interface PgLikeResult {
@@ -72,3 +72,13 @@ export class Turnstile {
     return ready;
   }
 }
+
+/** What a server connection over the PostgreSQL protocol can do (pg, neon-ws). */
+export const SERVER_SESSION_CAPABILITIES: Capabilities = Object.freeze({
+  sessions: true,
+  transactions: true,
+  savepoints: true,
+  cursors: true,
+  nativeBatch: false,
+  timeouts: true,
+});

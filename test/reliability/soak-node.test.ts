@@ -8,10 +8,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { type Gate, startGate } from '../runtimes/support/gate.js';
 import { TAKEN } from './fixtures/soak-ops.js';
+import { openSoakTable } from './support/soak-db.js';
 import { until } from './support/watch.js';
 
 const run = promisify(execFile);
@@ -38,13 +39,7 @@ async function serverConnections(): Promise<number> {
 
 describe.skipIf(NO_SERVER)('soak in Node', () => {
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: serverUrl, application_name: 'gino_rel_admin' });
-    await admin.connect();
-    await admin.query('DROP TABLE IF EXISTS soak_items');
-    await admin.query(
-      'CREATE TABLE soak_items (id serial PRIMARY KEY, key varchar(80) NOT NULL UNIQUE, n integer, note text)',
-    );
-    await admin.query('INSERT INTO soak_items (key) VALUES ($1)', [TAKEN]);
+    admin = await openSoakTable(serverUrl);
     const u = new URL(serverUrl);
     gate = await startGate({ host: u.hostname, port: Number(u.port || 5432) }, 25);
   });

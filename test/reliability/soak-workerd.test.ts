@@ -10,13 +10,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare } from 'miniflare';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
 import { bundle, workerBuildOptions } from '../runtimes/support/bundle.js';
 import { type Gate, startGate } from '../runtimes/support/gate.js';
 import { ROOT } from '../runtimes/support/package.js';
-import { type SoakOutcome, TAKEN } from './fixtures/soak-ops.js';
+import type { SoakOutcome } from './fixtures/soak-ops.js';
+import { openSoakTable } from './support/soak-db.js';
 import { until } from './support/watch.js';
 
 const serverUrl = inject('databaseUrl');
@@ -68,13 +69,7 @@ async function connections(where: string, params: unknown[]): Promise<number> {
 
 describe.skipIf(NO_SERVER)('soak in workerd', () => {
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: serverUrl, application_name: 'gino_rel_admin' });
-    await admin.connect();
-    await admin.query('DROP TABLE IF EXISTS soak_items');
-    await admin.query(
-      'CREATE TABLE soak_items (id serial PRIMARY KEY, key varchar(80) NOT NULL UNIQUE, n integer, note text)',
-    );
-    await admin.query('INSERT INTO soak_items (key) VALUES ($1)', [TAKEN]);
+    admin = await openSoakTable(serverUrl);
     const u = new URL(serverUrl);
     gate = await startGate({ host: u.hostname, port: Number(u.port || 5432) }, 25);
     proxy = await startNeonProxy({ target: serverUrl });
