@@ -177,3 +177,10 @@ function connectionMessage(message: string): string {
   }
   return message;
 }
+
+/** A model class's name for messages ('User'), whatever it is given (a class or an instance). */
+export function modelName(modelOrInstance: object): string {
+  const target = typeof modelOrInstance === 'function' ? modelOrInstance : modelOrInstance.constructor;
+  const name = (target as { name?: unknown }).name;
+  return typeof name === 'string' && name ? name : 'the model';
+}

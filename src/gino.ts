@@ -65,6 +65,8 @@ export type Bindable = string | Adapter | Engine;
 interface Store {
   readonly stack: Engine[];
   readonly target: QueryRunner | undefined;
+  /** The enclosing scope: its bindings serve where this one has none. */
+  readonly parent: Store | undefined;
 }
 
 type NameOpts = { name?: string };
@@ -132,10 +134,13 @@ export class Gino implements ModelHost {
   readonly StringProperty = propertyFactory<string>('string');
   /** `age: db.IntegerProperty({ default: 0 })`: `CAST(users.profile ->> 'age' AS INTEGER)`. */
   readonly IntegerProperty = propertyFactory<number>('integer');
+  /** `active: db.BooleanProperty({ default: true })`: `CAST(... AS BOOLEAN)` in SQL. */
   readonly BooleanProperty = propertyFactory<boolean>('boolean');
   /** A Date, stored as an ISO string; in SQL `CAST(... AS TIMESTAMP WITH TIME ZONE)`. */
   readonly DateTimeProperty = propertyFactory<Date>('datetime');
+  /** A nested object kept under one key: `settings: db.ObjectProperty({ default: () => ({}) })`. */
   readonly ObjectProperty = propertyFactory<Record<string, unknown>>('object');
+  /** An array kept under one key: `tags: db.ArrayProperty()`. */
   readonly ArrayProperty = propertyFactory<unknown[]>('array');
   /** Any JSON value; in SQL `users.profile -> 'key'`. */
   readonly JSONProperty = propertyFactory<unknown>('json');
@@ -196,11 +201,13 @@ export class Gino implements ModelHost {
     return new PrimaryKeyConstraint(cols, opts);
   }
 
+  /** `_uq: db.UniqueConstraint('day', 'room', { name: 'bookings_day_room' })`. */
   UniqueConstraint(...args: (string | NameOpts)[]): UniqueConstraint {
     const [cols, opts] = splitOptions<NameOpts>(args);
     return new UniqueConstraint(cols, opts);
   }
 
+  /** `_fk: db.ForeignKeyConstraint(['team_id'], ['teams.id'], { onDelete: 'CASCADE' })`. */
   ForeignKeyConstraint(
     columns: readonly string[],
     refColumns: readonly string[],
@@ -209,6 +216,7 @@ export class Gino implements ModelHost {
     return new ForeignKeyConstraint(columns, refColumns, options);
   }
 
+  /** `_check: db.CheckConstraint('price >= 0', { name: 'positive_price' })`: the SQL text is trusted code. */
   CheckConstraint(sqlText: string, options?: NameOpts): CheckConstraint {
     return new CheckConstraint(sqlText, options);
   }
@@ -250,6 +258,7 @@ export class Gino implements ModelHost {
     return new Select<R, unknown>({ columns: list, runner: this });
   }
 
+  /** @internal Called by `db.Model()`: the table joins `db.gino.createAll()`. */
   registerTable(table: Table): void {
     const existing = this.tables.findIndex((t) => t.name === table.name && t.schema === table.schema);
     if (existing !== -1) this.tables.splice(existing, 1);
@@ -269,20 +278,28 @@ export class Gino implements ModelHost {
   /**
    * Bind a database: a URL (API.md §3), an adapter from a factory, or an Engine. Pushes it on the
    * current stack (the scope's own inside `db.scope()`) and returns the Engine.
+   *
+   * @example
+   * await db.setBind('postgresql://localhost/gino', { max: 10 });
+   * await db.setBind('postgresql+neon-http://user:pw@ep-x.neon.tech/db');
    */
   async setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
-    let engine: Engine;
-    if (bind instanceof Engine) engine = bind;
-    else if (typeof bind === 'string')
-      engine = new Engine(await resolveAdapter(bind, options), { logger: this.options.logger });
-    else if (isAdapter(bind)) engine = new Engine(bind, { logger: this.options.logger });
-    else
-      throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
+    if (typeof bind !== 'string' && Object.keys(options).length) {
+      throw new InvalidRequestError(
+        'setBind(): options go with a URL; an adapter or Engine was already made with its own (e.g. pg(url, { max }))',
+      );
+    }
+    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
     this.stack().push(engine);
     return engine;
   }
 
-  /** Unbind the most recent binding of the current stack and return it (close it yourself). */
+  /**
+   * Unbind the most recent binding of the current stack and return it (close it yourself).
+   *
+   * @example
+   * await db.popBind().close();
+   */
   popBind(): Engine {
     const stack = this.stack();
     const engine = stack.pop();
@@ -292,8 +309,9 @@ export class Gino implements ModelHost {
 
   /** The current Engine; `UninitializedError` when nothing is bound. */
   get bind(): Engine {
-    const stack = this.stack();
-    const engine = stack[stack.length - 1] ?? this.globalStack[this.globalStack.length - 1];
+    let engine: Engine | undefined;
+    for (let store = this.store(); store && !engine; store = store.parent) engine = store.stack[store.stack.length - 1];
+    engine ??= this.globalStack[this.globalStack.length - 1];
     if (!engine) {
       throw new UninitializedError(
         'gino engine is not initialized: call await db.setBind(url) first (or pass { bind } to this call)',
@@ -304,7 +322,8 @@ export class Gino implements ModelHost {
 
   /** Whether anything is bound in the current scope. */
   get isBound(): boolean {
-    return this.stack().length > 0 || this.globalStack.length > 0;
+    for (let store = this.store(); store; store = store.parent) if (store.stack.length > 0) return true;
+    return this.globalStack.length > 0;
   }
 
   /** Where a query runs: an explicit bind, the current transaction or connection, else `db.bind`. */
@@ -318,12 +337,18 @@ export class Gino implements ModelHost {
 
   /**
    * Run `fn` with its own binding stack (per request on Workers): bindings made inside are
-   * invisible outside and to concurrent scopes.
+   * invisible outside and to concurrent scopes; an empty scope sees its enclosing scope's binding.
+   *
+   * @example
+   * await db.scope(async () => {
+   *   await db.setBind(env.DATABASE_URL);
+   *   try { return await User.query.gino.all(); } finally { await db.popBind().close(); }
+   * });
    */
   async scope<R>(fn: () => Promise<R> | R): Promise<R> {
     await this.context.ready();
     // Throws a clear UnsupportedError where the runtime has no AsyncLocalStorage.
-    return this.context.run({ stack: [], target: undefined }, async () => await fn());
+    return this.context.run({ stack: [], target: undefined, parent: this.store() }, async () => await fn());
   }
 
   /**
@@ -399,6 +424,9 @@ export class Gino implements ModelHost {
 
   /** An Engine for a URL or adapter, not bound. */
   async createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+    if (typeof bind !== 'string' && !isAdapter(bind)) {
+      throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
+    }
     const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
     return new Engine(adapter, { logger: this.options.logger });
   }
@@ -406,7 +434,7 @@ export class Gino implements ModelHost {
   private wrap = async <R>(target: QueryRunner, fn: () => Promise<R>): Promise<R> => {
     if (!this.context.available) return fn();
     const store = this.store();
-    return this.context.run({ stack: store?.stack ?? this.globalStack, target }, fn);
+    return this.context.run({ stack: store?.stack ?? this.globalStack, target, parent: store?.parent }, fn);
   };
 
   /**
@@ -579,16 +607,19 @@ export class Gino implements ModelHost {
     return { sql: c.sql, params: c.params };
   }
 
+  /** @internal `statement.gino` asks its runner for this. */
   extension(statement: object, loader: unknown): GinoExtension<unknown, unknown> {
     return new StatementExtension(this, statement, loader);
   }
 
   // ---- DDL ----------------------------------------------------------------------------------
 
+  /** @internal `Model.gino.create()`. */
   async createTable(table: Table, options: { checkfirst?: boolean; bind?: unknown } = {}): Promise<void> {
     await this.createTables([table], options);
   }
 
+  /** @internal `Model.gino.drop()`. */
   async dropTable(table: Table, options: { checkfirst?: boolean; bind?: unknown } = {}): Promise<void> {
     await this.dropTables([table], options);
   }

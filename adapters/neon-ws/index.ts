@@ -191,7 +191,10 @@ async function loadWs(): Promise<unknown> {
  * uncaught errors: with no password, a password callback that fails cleanly if the server asks for
  * one (the driver would otherwise reach its SCRAM code with none and reject, unhandled, with
  * "SASL: protocol error", leaving `connect()` pending forever); and any rejection of the driver's
- * asynchronous SCRAM step is routed to the connection's error event.
+ * asynchronous SCRAM step is routed to the connection's error event. The second guard wraps a
+ * private driver method (`_handleAuthSASLContinue`): without it a failed SCRAM exchange leaves
+ * `connect()` pending forever (checked against @neondatabase/serverless 1.2); if a release renames
+ * the method the guard does nothing and the first one still applies.
  */
 function configuredClient(driver: NeonDriver, neonConfig: Record<string, unknown>, noPassword: () => Promise<never>) {
   return class GinoNeonClient extends driver.Client {
@@ -439,6 +442,12 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
     neonConfig.pipelineConnect = false;
   }
   const existing = typeof pool === 'object' && pool !== null ? pool : undefined;
+  const given = Object.keys(rest).filter((k) => NEON_WS_SETTINGS.has(k));
+  if (existing && given.length) {
+    throw new InvalidRequestError(
+      `neonWs(): ${given.join(', ')} configure the clients gino-edge makes; a { pool } of your own makes its own clients, so set them where you built that pool`,
+    );
+  }
   const use = existing !== undefined || pool === true || clientConfig.max !== undefined;
   const owns = existing ? ownPool === true : use;
   return new NeonWsAdapter(url, clientConfig, neonConfig, { use, existing, owns });

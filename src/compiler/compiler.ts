@@ -28,6 +28,7 @@ import type { Alias, Column, FromItem, Join, Table } from '../sql/schema.js';
 import { collectFrom, inferFrom, resultKey, type Select } from '../sql/select.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
 import { quoteIdentifier, quoteQualified, renderLiteral } from './quote.js';
+import { mapSqlCode } from './sqltext.js';
 
 /** A result column: the key rows use, its type, and the expression it came from. */
 export interface ResultColumn {
@@ -166,7 +167,8 @@ const VISIT: Visitor = {
   keyword: (_c, node: Keyword) => node.sql,
   binary: (c, node: Binary, ctx) => {
     const prec = precedenceOf(node);
-    const left = c.sub(node.left, prec, false, ctx);
+    // Comparisons do not chain in PostgreSQL: `(a > b) = c` keeps its parentheses.
+    const left = c.sub(node.left, prec, prec === 5, ctx);
     // A value compared with a column is named after it in errors.
     const outer = c.label;
     if (node.left.kind === 'column') c.label = columnLabel(node.left as Column);
@@ -183,7 +185,9 @@ const VISIT: Visitor = {
       ['ASC', 'DESC'].includes((node.operand as Unary).operator);
     const operand = chained ? c.expr(node.operand, ctx) : c.sub(node.operand, prec, node.postfix, ctx);
     if (node.postfix) return `${operand} ${node.operator}`;
-    return node.operator === '-' ? `-${operand}` : `${node.operator} ${operand}`;
+    // `--x` would start a comment.
+    if (node.operator === '-') return operand.startsWith('-') ? `-(${operand})` : `-${operand}`;
+    return `${node.operator} ${operand}`;
   },
   between: (c, node: Between, ctx) => {
     const expr = c.sub(node.expr, 5, false, ctx);
@@ -310,42 +314,23 @@ export class Compiler {
     if (Array.isArray(params)) {
       const base = this.params.length;
       for (const v of params) this.param(v, NULLTYPE, undefined);
-      return base === 0 ? sql : sql.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + base}`);
+      return base === 0
+        ? sql
+        : mapSqlCode(sql, (code) => code.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + base}`));
     }
     const named = params as Readonly<Record<string, unknown>>;
-    let out = '';
-    let i = 0;
-    while (i < sql.length) {
-      const ch = sql[i] as string;
-      if (ch === "'" || ch === '"') {
-        const end = sql.indexOf(ch, i + 1);
-        const stop = end === -1 ? sql.length : end + 1;
-        out += sql.slice(i, stop);
-        i = stop;
-        continue;
-      }
-      if (ch === ':' && sql[i + 1] === ':') {
-        out += '::';
-        i += 2;
-        continue;
-      }
-      if (ch === ':' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
-        let j = i + 1;
-        while (j < sql.length && /\w/.test(sql[j] as string)) j++;
-        const name = sql.slice(i + 1, j);
+    // `:name` outside literals and comments, but not the `::` of a cast.
+    return mapSqlCode(sql, (code) =>
+      code.replace(/(::)|:([A-Za-z_]\w*)/g, (match, cast: string | undefined, name: string) => {
+        if (cast) return match;
         if (!(name in named)) {
           throw new InvalidRequestError(
             `text(): no value given for :${name} (given: ${Object.keys(named).join(', ') || 'none'})`,
           );
         }
-        out += this.param(named[name], NULLTYPE, `:${name}`);
-        i = j;
-        continue;
-      }
-      out += ch;
-      i++;
-    }
-    return out;
+        return this.param(named[name], NULLTYPE, `:${name}`);
+      }),
+    );
   }
 
   from(item: FromItem | { kind: 'alias'; of: { kind: 'subquery'; select: object }; name: string }): string {
@@ -475,10 +460,12 @@ export class Compiler {
       const cols = s.fromSelect.columns.map((k) => quoteIdentifier(table.column(k).name));
       sql += ` (${cols.join(', ')}) ${this.select(s.fromSelect.select)}`;
     } else {
-      const columns = insertColumns(table, s.rows);
+      let columns = insertColumns(table, s.rows);
       if (s.rows.length === 0 || (s.rows.length === 1 && columns.length === 0)) {
         return `${sql} DEFAULT VALUES${this.tail(table, s)}`;
       }
+      // Several rows of nothing but defaults: `(first) VALUES (DEFAULT), (DEFAULT)`.
+      if (columns.length === 0) columns = table.columns.slice(0, 1);
       sql += ` (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `;
       sql += s.rows
         .map((row) => `(${columns.map((col) => this.assigned(col, insertValue(col, row))).join(', ')})`)

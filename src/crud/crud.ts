@@ -5,7 +5,7 @@
 import { type CompiledQuery, compile } from '../compiler/compiler.js';
 import type { QueryRunner } from '../engine/engine.js';
 import { Precompiled } from '../engine/execute.js';
-import { InvalidRequestError, NoSuchRowError } from '../errors.js';
+import { InvalidRequestError, modelName, NoSuchRowError } from '../errors.js';
 import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from '../schema/json.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
 import { and, type Expr, isExpr } from '../sql/expr.js';
@@ -36,11 +36,6 @@ export function tableOf(model: ModelRuntime): Table {
     );
   }
   return table;
-}
-
-export function modelName(model: object): string {
-  const name = (model as { name?: unknown }).name;
-  return typeof name === 'string' && name ? name : 'the model';
 }
 
 function runnerOf(table: Table, bind: unknown): QueryRunner {
@@ -79,7 +74,6 @@ export async function createInstance<T extends object>(
   return instance;
 }
 
-/** The WHERE clause for a primary-key value given as a scalar, an array or an object. */
 /** The primary-key values of an ident, in key order, checked (count, names, no nulls). */
 export function identValues(model: ModelRuntime, ident: unknown): unknown[] {
   const table = tableOf(model);
@@ -272,7 +266,12 @@ export class UpdateRequest<T extends object = object> {
     }
     const keys = Object.keys(values);
     if (keys.length === 0) return this.instance;
-    if (this.lookupError !== undefined || !this.where) throw this.lookupError;
+    if (this.lookupError !== undefined) throw this.lookupError;
+    if (!this.where) {
+      throw new InvalidRequestError(
+        `${modelName(this.model)}.lookup() returned nothing: it must return the WHERE clause naming this row`,
+      );
+    }
     const changed = keys.map((k) => table.c[k] as Column);
     const extra = (options.returning ?? []).filter((c) => !changed.includes(c));
     const update = new Update({ table, runner: table.runner as never })

@@ -5,6 +5,7 @@
  * serves an embedded PGlite instead of a PostgreSQL server.
  */
 import { parseArgs } from 'node:util';
+import { dataDirOf } from '../../adapters/pglite/index.js';
 import { startNeonProxy } from './proxy.js';
 
 const USAGE = `usage: gino-edge neon-proxy --target <postgres://user@host:port/db | pglite://memory | pglite://<dir>>
@@ -14,9 +15,8 @@ Serves Neon's WebSocket (/v1) and HTTP (POST /sql) protocols in front of the tar
 against the neon-ws and neon-http adapters offline. Listens on 127.0.0.1 unless --host says otherwise.`;
 
 async function openPGlite(url: string) {
-  const dir = url.replace(/^pglite:\/\//i, '');
   const { PGlite } = await import('@electric-sql/pglite');
-  return PGlite.create(dir === '' || dir === 'memory' ? undefined : dir);
+  return PGlite.create(dataDirOf(url));
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -67,9 +67,3 @@ export interface Adapter {
   /** Close every connection; the adapter is not used again. */
   close(): Promise<void>;
 }
-
-/** The command tag's row count, for drivers that give only the tag. */
-export function rowCountOf(command: string, fallback: number): number {
-  const n = Number(command.slice(command.lastIndexOf(' ') + 1));
-  return Number.isFinite(n) && command.includes(' ') ? n : fallback;
-}

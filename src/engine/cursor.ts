@@ -5,25 +5,39 @@
  */
 import type { CompiledQuery } from '../compiler/compiler.js';
 import { InvalidRequestError } from '../errors.js';
-import { type Connection, Engine, isBroken, type QueryRunner, requireCapability, Transaction } from './engine.js';
+import {
+  type Connection,
+  Engine,
+  isBroken,
+  type QueryRunner,
+  rawCompiled as raw,
+  requireCapability,
+  Transaction,
+  timeoutError,
+  timeoutSql,
+} from './engine.js';
 import { execute, shaper } from './execute.js';
 
 let cursorCounter = 0;
 
-function raw(sql: string): CompiledQuery {
-  return { sql, params: [], paramTypes: [], paramLabels: [], columns: [] };
-}
-
-/** Rows of `compiled`, `prefetch` at a time, through a cursor on `target`. */
+/**
+ * Rows of `compiled`, `prefetch` at a time, through a cursor on `target`. With `timeoutMs`, every
+ * statement of the cursor (DECLARE, each FETCH) runs under that `statement_timeout`.
+ */
 export async function* iterateCursor(
   target: QueryRunner,
   compiled: CompiledQuery,
   loader: unknown,
   prefetch = 100,
+  timeoutMs?: number,
 ): AsyncGenerator<unknown, void, undefined> {
   if (!Number.isInteger(prefetch) || prefetch < 1)
     throw new InvalidRequestError(`prefetch must be a positive integer, got ${prefetch}`);
   requireCapability(target.engine, 'cursors', 'open a server-side cursor');
+  if (timeoutMs !== undefined) {
+    timeoutSql(timeoutMs);
+    requireCapability(target.engine, 'timeouts', 'cancel a statement after a time limit');
+  }
   let conn: Connection | undefined;
   let own: Transaction | undefined;
   let runner: QueryRunner = target;
@@ -41,28 +55,68 @@ export async function* iterateCursor(
       if (connection.current) runner = connection.current;
       else runner = own = await connection.begin();
     }
-    await execute(runner, { ...compiled, sql: `DECLARE ${name} NO SCROLL CURSOR FOR ${compiled.sql}` });
+    let previousTimeout: string | undefined;
+    if (timeoutMs !== undefined) {
+      const before = await execute(runner, raw("SELECT current_setting('statement_timeout')"));
+      previousTimeout = String(before.rows[0]?.[0] ?? '0');
+      await execute(runner, raw(timeoutSql(timeoutMs)));
+    }
+    try {
+      await execute(runner, { ...compiled, sql: `DECLARE ${name} NO SCROLL CURSOR FOR ${compiled.sql}` });
+    } catch (error) {
+      throw timeoutMs === undefined ? error : timeoutError(error, timeoutMs);
+    }
     open = true;
     const fetch = raw(`FETCH FORWARD ${prefetch} FROM ${name}`);
     const shape = shaper(compiled, loader);
     for (;;) {
-      const result = await execute(runner, fetch);
+      let result: Awaited<ReturnType<typeof execute>>;
+      try {
+        result = await execute(runner, fetch);
+      } catch (error) {
+        throw timeoutMs === undefined ? error : timeoutError(error, timeoutMs);
+      }
       for (const row of shape(result)) yield row;
       if (result.rows.length < prefetch) break;
     }
     open = false;
     await execute(runner, raw(`CLOSE ${name}`));
+    // In the caller's transaction, the limit it had comes back.
+    if (previousTimeout !== undefined && !own) {
+      await execute(runner, { ...raw("SELECT set_config('statement_timeout', $1, true)"), params: [previousTimeout] });
+    }
   } catch (error) {
     failure = error;
     throw error;
   } finally {
-    if (own && !own.done) {
-      // Ending the transaction closes the cursor too.
-      await (failure === undefined ? own.commit() : own.rollback()).catch(() => undefined);
-    } else if (open && failure === undefined) {
-      // Left early inside the caller's transaction: the cursor would stay declared there.
-      await execute(runner, raw(`CLOSE ${name}`)).catch(() => undefined);
-    }
-    if (conn) await conn.release(isBroken(failure));
+    await closeCursor({ own, open, failure, runner, conn, name });
   }
+}
+
+/**
+ * End what the cursor opened. A failing clean-up is reported (unless an error is already on its
+ * way) and the connection is released as broken, so a pool never gets it back as healthy.
+ */
+async function closeCursor(c: {
+  own: Transaction | undefined;
+  open: boolean;
+  failure: unknown;
+  runner: QueryRunner;
+  conn: Connection | undefined;
+  name: string;
+}): Promise<void> {
+  let cleanup: unknown;
+  try {
+    if (c.own && !c.own.done) {
+      // Ending the transaction closes the cursor too.
+      await (c.failure === undefined ? c.own.commit() : c.own.rollback());
+    } else if (c.open && c.failure === undefined) {
+      // Left early inside the caller's transaction: the cursor would stay declared there.
+      await execute(c.runner, raw(`CLOSE ${c.name}`));
+    }
+  } catch (error) {
+    cleanup = error;
+  }
+  if (c.conn) await c.conn.release(cleanup ?? isBroken(c.failure));
+  if (cleanup !== undefined && c.failure === undefined) throw cleanup;
 }

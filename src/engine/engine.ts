@@ -11,11 +11,11 @@ import { Turnstile } from './adapter-kit.js';
 import {
   answer,
   execute,
+  executeBatch,
   type Logger,
   loaderOf,
   type Mode,
   type Query,
-  serializeParams,
   shape,
   type Target,
   toCompiled,
@@ -181,8 +181,18 @@ export class Engine extends QueryRunner {
   }
 
   send(q: DriverQuery): Promise<DriverResult> {
-    if (this.closed) return Promise.reject(new GinoError('this engine is closed; bind a new one with db.setBind()'));
+    if (this.closed) return Promise.reject(this.closedError());
     return this.adapter.query(q);
+  }
+
+  /** A native batch (see `executeBatch`): refused once the engine is closed, like `send`. */
+  sendBatch(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return (this.adapter.batch as NonNullable<Adapter['batch']>).call(this.adapter, queries, options);
+  }
+
+  private closedError(): GinoError {
+    return new GinoError('this engine is closed; bind a new one with db.setBind()');
   }
 
   /** A dedicated connection for `fn`, released afterwards whatever happens. */
@@ -255,19 +265,7 @@ export class Engine extends QueryRunner {
     checkOptions(options);
     const compiled = queries.map((q) => toCompiled(q));
     if (this.capabilities.nativeBatch && this.adapter.batch) {
-      const driverQueries = compiled.map((c) => ({ sql: c.sql, params: serializeParams(c) }));
-      let results: DriverResult[];
-      const start = this.logger ? Date.now() : 0;
-      try {
-        results = await this.adapter.batch(driverQueries, options);
-      } catch (error) {
-        throw toGinoError(error);
-      } finally {
-        if (this.logger) {
-          const ms = Date.now() - start;
-          for (const c of compiled) this.logger({ sql: c.sql, params: c.params, ms });
-        }
-      }
+      const results = await executeBatch(this, compiled, options);
       return results.map((r, i) => shape(r, compiled[i] as CompiledQuery, loaderOf(queries[i] as Query)));
     }
     requireCapability(this, 'transactions', 'run a batch');
@@ -279,13 +277,7 @@ export class Engine extends QueryRunner {
     const setTimeoutSql = timeoutSql(ms);
     if (this.capabilities.nativeBatch && this.adapter.batch && !this.capabilities.sessions) {
       try {
-        const results = await this.adapter.batch(
-          [
-            { sql: setTimeoutSql, params: [] },
-            { sql: compiled.sql, params: serializeParams(compiled) },
-          ],
-          {},
-        );
+        const results = await executeBatch(this, [rawCompiled(setTimeoutSql), compiled], {});
         return results[1] as DriverResult;
       } catch (error) {
         throw timeoutError(error, ms);
@@ -456,7 +448,7 @@ export class Connection extends QueryRunner {
   }
 }
 
-function rawCompiled(sql: string): CompiledQuery {
+export function rawCompiled(sql: string): CompiledQuery {
   return { sql, params: [], paramTypes: [], paramLabels: [], columns: [] };
 }
 
@@ -537,9 +529,20 @@ export class Transaction extends QueryRunner {
     }
   }
 
+  /** Ending a level ends every level opened inside it (their savepoints went with it). */
   private async end(error?: unknown): Promise<void> {
-    if (this.connection.current === this) this.connection.current = this.parent;
+    let level = this.connection.current;
+    while (level && level !== this && level.isInside(this)) {
+      level.done = true;
+      level = level.parent;
+    }
+    if (level === this) this.connection.current = this.parent;
     if (this.onEnd) await this.onEnd(error);
+  }
+
+  private isInside(outer: Transaction): boolean {
+    for (let p = this.parent; p; p = p.parent) if (p === outer) return true;
+    return false;
   }
 
   /** End this level, committed, from anywhere inside its callback. */

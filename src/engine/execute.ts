@@ -8,7 +8,7 @@ import { Func } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
 import { Select } from '../sql/select.js';
 import { serializeValue } from '../types/serialize.js';
-import type { DriverQuery, DriverResult } from './adapter.js';
+import type { BatchOptions, DriverQuery, DriverResult } from './adapter.js';
 import { type LoaderContext, ModelLoader, type PreparedLoader, toLoader } from './loader.js';
 
 /** A statement, a function call, `db.text(...)`, or a SQL string. */
@@ -42,6 +42,11 @@ export class Precompiled {
 export function toCompiled(given: Query, params?: readonly unknown[]): CompiledQuery {
   if (given instanceof Precompiled) return given.compiled;
   const query = statementOf(given);
+  if (params?.length && typeof query !== 'string') {
+    throw new InvalidRequestError(
+      'parameters go with a SQL string (db.all(sql, [values])); a statement carries its own values: use where(), db.text(sql, { name })',
+    );
+  }
   if (typeof query === 'string') {
     const list = params ? [...params] : [];
     return { sql: query, params: list, paramTypes: [], paramLabels: [], columns: [] };
@@ -98,6 +103,31 @@ export async function execute(target: Target, compiled: CompiledQuery): Promise<
   }
 }
 
+/**
+ * Run compiled statements as one native batch of the engine's adapter (one request on neon-http):
+ * serialised, logged and error-mapped like `execute`, each statement logged with the batch's time.
+ */
+export async function executeBatch(
+  target: Target & { sendBatch(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]> },
+  compiled: readonly CompiledQuery[],
+  options: BatchOptions,
+): Promise<DriverResult[]> {
+  const queries = compiled.map((c) => ({ sql: c.sql, params: serializeParams(c) }));
+  const logger = target.logger;
+  const start = logger ? clock() : 0;
+  try {
+    return await target.sendBatch(queries, options);
+  } catch (error) {
+    const failed = compiled.map((c) => c.sql).join('; ');
+    throw toGinoError(error, failed);
+  } finally {
+    if (logger) {
+      const ms = clock() - start;
+      for (const c of compiled) logger({ sql: c.sql, params: c.params, ms });
+    }
+  }
+}
+
 type Finishers = readonly (readonly [number, (v: unknown) => unknown])[];
 
 /** Result lists are shared by every statement with the same list (see the compiler): so is this. */
@@ -144,7 +174,7 @@ function prepareLoader(
 ): PreparedLoader {
   const key = loader === undefined || loader === null ? PLAIN : loader;
   if (
-    columns.length === 0 ||
+    !isShared(columns) ||
     columns.length !== fields.length ||
     (typeof key !== 'object' && typeof key !== 'function')
   ) {

@@ -1,11 +1,8 @@
 /** `.gino` on statements and function calls: run on the current binding and shape the rows. */
-import { type CompiledQuery, compile } from '../compiler/compiler.js';
-import { Func } from '../sql/expr.js';
 import type { AnyConstructor, GinoExtension, LoadedBy, RunOptions, StatusResult } from '../sql/runner.js';
-import { Select } from '../sql/select.js';
 import { iterateCursor } from './cursor.js';
 import type { QueryRunner } from './engine.js';
-import type { Mode } from './execute.js';
+import { type Mode, toCompiled } from './execute.js';
 
 /** What the extension needs of the Gino instance. */
 export interface ExtensionHost {
@@ -44,13 +41,17 @@ export class StatementExtension<R, S> implements GinoExtension<R, S> {
     return this.run('status', options) as Promise<StatusResult<R>>;
   }
   iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R> {
-    const compiled: CompiledQuery =
-      this.statement instanceof Func ? compile(new Select({ columns: [this.statement] })) : compile(this.statement);
-    const host = this.host;
-    const loader = this.loader;
+    const compiled = toCompiled(this.statement);
+    const { host, loader, timeoutMs } = this;
     return {
       [Symbol.asyncIterator]: () =>
-        iterateCursor(host.runnerFor(options?.bind), compiled, loader, options?.prefetch) as AsyncIterator<R>,
+        iterateCursor(
+          host.runnerFor(options?.bind),
+          compiled,
+          loader,
+          options?.prefetch,
+          timeoutMs,
+        ) as AsyncIterator<R>,
     };
   }
   load<const L>(loader: L): GinoExtension<LoadedBy<L>, S> {

@@ -9,7 +9,7 @@
  * for the same key, which is how one-to-many and many-to-many results are folded.
  */
 import type { ResultColumn } from '../compiler/compiler.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, modelName } from '../errors.js';
 import type { Expr } from '../sql/expr.js';
 import type { GinoExtension, LoadedBy } from '../sql/runner.js';
 import { Alias, Column, type FromItem, type Table } from '../sql/schema.js';
@@ -47,10 +47,6 @@ export interface ModelLike {
 
 export function isModelClass(value: unknown): value is ModelLike {
   return typeof value === 'function' && (value as { __table__?: unknown }).__table__ !== undefined;
-}
-
-function modelName(model: ModelLike): string {
-  return typeof model.name === 'string' && model.name ? model.name : 'the model';
 }
 
 /** Rows as plain objects keyed by result column (attribute key, label, `count_1`), else field name. */

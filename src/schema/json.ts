@@ -4,10 +4,10 @@
  * SQL expressions (`User.age` is `CAST(users.profile ->> 'age' AS INTEGER)`) usable in `where`,
  * `orderBy` and `db.Index(...)`; `update().apply()` sends only the changed keys.
  */
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, modelName } from '../errors.js';
 import { Binary, Bind, Cast, type Expr, Func, isExpr } from '../sql/expr.js';
 import type { Column, Table } from '../sql/schema.js';
-import { type SqlType, typeFactories } from '../types/sqltypes.js';
+import { type SqlType, TYPES } from '../types/sqltypes.js';
 
 export type JsonPropertyKind = 'string' | 'integer' | 'boolean' | 'datetime' | 'object' | 'array' | 'json';
 
@@ -18,11 +18,7 @@ export interface JsonPropertyOptions<T> {
   propName?: string;
 }
 
-const TEXT = typeFactories.Text();
-const INTEGER = typeFactories.Integer();
-const BOOLEAN = typeFactories.Boolean();
-const TIMESTAMPTZ = typeFactories.DateTime({ timezone: true });
-const JSONB = typeFactories.JSONB();
+const { TEXT, INTEGER, BOOLEAN, TIMESTAMPTZ, JSONB } = TYPES;
 
 const EXPECTED: Record<JsonPropertyKind, string> = {
   string: 'a string',
@@ -196,11 +192,6 @@ export function objectIn(instance: object, column: Column): Record<string, unkno
     : undefined;
 }
 
-function nameOf(instance: object): string {
-  const name = (instance.constructor as { name?: unknown }).name;
-  return typeof name === 'string' && name ? name : 'the model';
-}
-
 /** Instance accessors for the properties: reading and writing keys of the column's object. */
 export function installAccessors(prototype: object, props: readonly BoundProperty[]): void {
   for (const { key, property, column } of props) {
@@ -217,7 +208,7 @@ export function installAccessors(prototype: object, props: readonly BoundPropert
         // A new object each time, so an object shared with another instance or a caller is never changed.
         const next = { ...current };
         if (value === undefined) delete next[key];
-        else next[key] = property.encode(value, `${nameOf(this)}.${key}`);
+        else next[key] = property.encode(value, `${modelName(this)}.${key}`);
         (this as Record<string, unknown>)[column.key] = next;
       },
     });

@@ -9,13 +9,12 @@ import {
   type GetOptions,
   getInstance,
   instanceWhere,
-  modelName,
   tableOf,
   UpdateRequest,
   valuesOf,
 } from '../crud/crud.js';
 import { ModelAlias, ModelLoader } from '../engine/loader.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, modelName } from '../errors.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
 import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor, Runner } from '../sql/runner.js';
@@ -41,15 +40,7 @@ export interface ModelHost extends Runner {
   dropTable(table: Table, options: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
 }
 
-const RESERVED_INSTANCE = new Set([
-  'create',
-  'update',
-  'delete',
-  'toDict',
-  'lookup',
-  'constructor',
-  'append_where_primary_key',
-]);
+const RESERVED_INSTANCE = new Set(['create', 'update', 'delete', 'toDict', 'lookup', 'constructor']);
 const RESERVED_STATIC = new Set([
   'query',
   'select',

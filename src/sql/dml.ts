@@ -1,6 +1,6 @@
 /** INSERT, UPDATE and DELETE: immutable builders over one table. */
 import { InvalidRequestError } from '../errors.js';
-import { and, type Expr } from './expr.js';
+import { andWhere, type Expr } from './expr.js';
 import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
 import type { Table } from './schema.js';
 import type { Select } from './select.js';
@@ -43,12 +43,6 @@ function checkKeys(table: Table, values: Readonly<Record<string, unknown>>, what
       );
     }
   }
-}
-
-function whereOf(existing: Expr | undefined, clauses: readonly Expr[]): Expr | undefined {
-  if (clauses.length === 0) return existing;
-  const all = existing ? [existing, ...clauses] : clauses;
-  return all.length === 1 ? all[0] : and(...all);
 }
 
 /**
@@ -166,7 +160,7 @@ export class Update<R = Record<string, unknown>> {
     return this.with({ values: { ...this.state.values, ...values } });
   }
   where(...clauses: Expr[]): Update<R> {
-    return this.with({ where: whereOf(this.state.where, clauses) });
+    return this.with({ where: andWhere(this.state.where, clauses) });
   }
   returning(...exprs: Expr[]): Update<R> {
     return this.with({ returning: exprs.length ? exprs : this.state.table.columns });
@@ -207,7 +201,7 @@ export class Delete<R = Record<string, unknown>> {
     return new Delete<R2>(Object.freeze(next), true);
   }
   where(...clauses: Expr[]): Delete<R> {
-    return this.with({ where: whereOf(this.state.where, clauses) });
+    return this.with({ where: andWhere(this.state.where, clauses) });
   }
   returning(...exprs: Expr[]): Delete<R> {
     return this.with({ returning: exprs.length ? exprs : this.state.table.columns });

@@ -3,7 +3,7 @@
  * operators as methods. `src/compiler/` renders them; nothing here knows SQL text.
  */
 import { InvalidRequestError } from '../errors.js';
-import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
+import { NULLTYPE, type SqlType, TYPES } from '../types/sqltypes.js';
 import { extensionOf, type GinoExtension } from './runner.js';
 
 /** A value or an expression of the same JavaScript type. */
@@ -31,9 +31,7 @@ export interface SelectLike {
   readonly kind: 'select';
 }
 
-const BOOLEAN = typeFactories.Boolean();
-const TEXT = typeFactories.Text();
-const INTEGER = typeFactories.Integer();
+const { BOOLEAN, TEXT } = TYPES;
 
 /** A SQL expression whose values are `T` in JavaScript. */
 export abstract class Expr<T = unknown> {
@@ -340,6 +338,13 @@ export class Exists extends Expr<boolean> {
   }
 }
 
+/** An existing WHERE clause with more conditions ANDed on (`where()` repeated). */
+export function andWhere(existing: Expr | undefined, clauses: readonly Expr[]): Expr | undefined {
+  if (clauses.length === 0) return existing;
+  const all = existing ? [existing, ...clauses] : clauses;
+  return all.length === 1 ? all[0] : and(...all);
+}
+
 /** `AND` of the clauses (a single clause stands alone). */
 export function and(...clauses: readonly (Expr<boolean> | Expr<unknown>)[]): Expr<boolean> {
   if (clauses.length === 1) return clauses[0] as Expr<boolean>;
@@ -384,8 +389,3 @@ export function exists(select: SelectLike): Exists {
 }
 
 export const NULL = new Keyword('NULL');
-export const STAR = new Keyword('*');
-export const TRUE = new Keyword<boolean>('TRUE', BOOLEAN);
-export const FALSE = new Keyword<boolean>('FALSE', BOOLEAN);
-
-export { BOOLEAN, INTEGER, TEXT };

@@ -1,5 +1,5 @@
 /** `db.func.<anyName>(...)`: any SQL function by name, with known return types for common ones. */
-import { type SqlType, typeFactories } from '../types/sqltypes.js';
+import { type SqlType, TYPES } from '../types/sqltypes.js';
 import { coerce, type Expr, Func } from './expr.js';
 
 type Arg = unknown;
@@ -12,7 +12,8 @@ export interface FuncNamespace extends Record<CommonFunction, (...args: Arg[]) =
   current_timestamp(): Func<Date>;
   max<A>(arg: A): Func<ValueOf<A>>;
   min<A>(arg: A): Func<ValueOf<A>>;
-  sum<A>(arg: A): Func<ValueOf<A>>;
+  /** PostgreSQL sums integers as int8 (read as a checked number here) and bigints as numeric (a string). */
+  sum<A>(arg: A): Func<ValueOf<A> extends bigint ? string : ValueOf<A>>;
   coalesce<A>(arg: A, ...rest: Arg[]): Func<ValueOf<A>>;
   lower(arg: Arg): Func<string>;
   upper(arg: Arg): Func<string>;
@@ -62,12 +63,26 @@ type CommonFunction =
   | 'set_config'
   | 'current_user';
 
-const INTEGER = typeFactories.Integer();
-const TEXT = typeFactories.Text();
-const TIMESTAMPTZ = typeFactories.DateTime({ timezone: true });
-const FLOAT = typeFactories.Float();
+const { INTEGER, TEXT, TIMESTAMPTZ, FLOAT, NUMERIC } = TYPES;
 
-const RETURNS: Record<string, SqlType | 'first'> = {
+/** `sum()`'s result type follows PostgreSQL: int8 for integers, numeric for bigints and numerics. */
+function sumOf(arg: SqlType | undefined): SqlType {
+  switch (arg?.kind) {
+    case 'Integer':
+    case 'SmallInteger':
+      return INTEGER;
+    case 'BigInteger':
+    case 'Numeric':
+      return NUMERIC;
+    case 'Float':
+    case 'Real':
+      return FLOAT;
+    default:
+      return coerce(null).type;
+  }
+}
+
+const RETURNS: Record<string, SqlType | 'first' | 'sum'> = {
   count: INTEGER,
   length: INTEGER,
   char_length: INTEGER,
@@ -80,7 +95,7 @@ const RETURNS: Record<string, SqlType | 'first'> = {
   substring: TEXT,
   random: FLOAT,
   max: 'first',
-  sum: 'first',
+  sum: 'sum',
   min: 'first',
   coalesce: 'first',
   abs: 'first',
@@ -97,7 +112,12 @@ export function funcNamespace(runner: unknown): FuncNamespace {
         const known = RETURNS[prop.toLowerCase()];
         fn = (...args: Arg[]) => {
           const exprs = args.map((a) => coerce(a));
-          const type = known === 'first' ? (exprs[0]?.type ?? coerce(null).type) : (known ?? coerce(null).type);
+          const type =
+            known === 'first'
+              ? (exprs[0]?.type ?? coerce(null).type)
+              : known === 'sum'
+                ? sumOf(exprs[0]?.type)
+                : (known ?? coerce(null).type);
           return new Func(prop, exprs, type, runner);
         };
         cache.set(prop, fn);

@@ -344,7 +344,7 @@ export function foreignKeyCondition(left: FromItem, right: FromItem): Expr {
   }
   const name = (i: FromItem) =>
     tablesOf(i)
-      .map((t) => (t.kind === 'table' ? t.name : t.name))
+      .map((t) => t.name)
       .join(', ');
   throw new InvalidRequestError(
     `no foreign key links ${name(left)} and ${name(right)}; give the join an ON clause: join(other, a.id.eq(b.a_id))`,

@@ -1,7 +1,7 @@
 /** SELECT: an immutable builder; every method returns a new statement. */
 import { InvalidRequestError } from '../errors.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
-import { and, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
+import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
 import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
 import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './schema.js';
 
@@ -76,12 +76,6 @@ function expressions(method: string, given: readonly Expr[]): readonly Expr[] {
   return given;
 }
 
-function combine(existing: Expr | undefined, clauses: readonly Expr[]): Expr | undefined {
-  if (clauses.length === 0) return existing;
-  const all = existing ? [existing, ...clauses] : clauses;
-  return all.length === 1 ? all[0] : and(...all);
-}
-
 /**
  * A SELECT statement. `R` is what a row becomes, `S` the value of `scalar()`.
  *
@@ -102,7 +96,7 @@ export class Select<R = Record<string, unknown>, S = unknown> {
 
   /** Add conditions; repeated calls are joined with AND. */
   where(...clauses: Expr[]): Select<R, S> {
-    return this.with({ where: combine(this.state.where, clauses) });
+    return this.with({ where: andWhere(this.state.where, clauses) });
   }
   orderBy(...exprs: Expr[]): Select<R, S> {
     return this.with({ orderBy: [...this.state.orderBy, ...expressions('orderBy', exprs)] });
@@ -117,7 +111,7 @@ export class Select<R = Record<string, unknown>, S = unknown> {
     return this.with({ groupBy: [...this.state.groupBy, ...expressions('groupBy', exprs)] });
   }
   having(...clauses: Expr[]): Select<R, S> {
-    return this.with({ having: combine(this.state.having, clauses) });
+    return this.with({ having: andWhere(this.state.having, clauses) });
   }
   /** `SELECT DISTINCT`, or `DISTINCT ON (exprs)` when given expressions. */
   distinct(...on: Expr[]): Select<R, S> {
@@ -151,10 +145,6 @@ export class Select<R = Record<string, unknown>, S = unknown> {
   /** Replace the result columns. */
   withOnlyColumns(...exprs: Expr[]): Select<Record<string, unknown>, unknown> {
     return this.with({ columns: exprs, loader: undefined });
-  }
-  /** Set what turns rows into objects (see `.gino.load()`). */
-  execute<R2>(loader: unknown): Select<R2, S> {
-    return this.with({ loader });
   }
   /** `(SELECT ...) AS name`, usable as a FROM item; its columns are `alias.c.<key>`. */
   alias(name: string): Alias {

@@ -42,9 +42,13 @@ export function parseBytea(text: string): Uint8Array {
 
 const TS = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(\.\d+)?(?:([+-])(\d\d)(?::?(\d\d))?(?::(\d\d))?)?( BC)?$/;
 
-function parseTimestampWith(text: string, forceUtc: boolean): Date | number {
-  if (text === 'infinity') return Number.POSITIVE_INFINITY;
-  if (text === '-infinity') return Number.NEGATIVE_INFINITY;
+/** The largest time a JavaScript Date holds: `infinity` timestamps read as Dates at ± this. */
+export const MAX_DATE_MS = 8.64e15;
+
+function parseTimestampWith(text: string, forceUtc: boolean): Date {
+  // PostgreSQL's ±infinity are the latest and earliest Dates JavaScript has (and are written back as such).
+  if (text === 'infinity') return new Date(MAX_DATE_MS);
+  if (text === '-infinity') return new Date(-MAX_DATE_MS);
   const m = TS.exec(text);
   if (!m) return new Date(Number.NaN);
   let year = Number(m[1]);

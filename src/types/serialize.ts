@@ -3,6 +3,7 @@
  * Every parameter reaches a driver as a string or null, so all adapters send the same bytes.
  */
 import { InvalidRequestError } from '../errors.js';
+import { MAX_DATE_MS } from './parse.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -15,6 +16,8 @@ export function byteaHex(bytes: Uint8Array): string {
 export function dateToIso(value: Date): string {
   const t = value.getTime();
   if (Number.isNaN(t)) throw new InvalidRequestError('an invalid Date (NaN time) cannot be sent to PostgreSQL');
+  // The extreme Dates stand for PostgreSQL's infinite timestamps (see parse.ts).
+  if (Math.abs(t) === MAX_DATE_MS) return t > 0 ? 'infinity' : '-infinity';
   return value.toISOString();
 }
 

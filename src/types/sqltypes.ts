@@ -59,7 +59,18 @@ class IntegerLike extends SqlType<number> {
     if (typeof value === 'bigint' && value >= BigInt(this.min) && value <= BigInt(this.max)) return value.toString();
     return failValue(this, value, where, `an integer from ${this.min} to ${this.max}`);
   }
-  override result = (value: unknown): unknown => (typeof value === 'bigint' ? Number(value) : value);
+  /** An int8 result typed Integer (`count()`, `sum()` of integers) becomes a number, checked. */
+  override result = (value: unknown): unknown => (typeof value === 'bigint' ? safeNumber(value) : value);
+}
+
+/** A bigint as a JavaScript number, refusing values beyond 2^53 instead of rounding them. */
+export function safeNumber(value: bigint): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new InvalidRequestError(
+      `the value ${value} is beyond 2^53 and cannot be a JavaScript number exactly; select it as BigInteger (db.cast(x, db.BigInteger()))`,
+    );
+  }
+  return Number(value);
 }
 
 export type BigIntMode = 'bigint' | 'number' | 'string';
@@ -229,8 +240,8 @@ export class JSONType<T = unknown> extends SqlType<T> {
   }
   override serialize(value: unknown, where: string): string | null {
     if (value === undefined) return null;
-    // A JSON column holds any JSON value, `null` included (SQL NULL is written with db.null()).
-    if (value === null) return null;
+    // As in GINO (SQLAlchemy's none_as_null=False): a JSON column holds any JSON value, `null`
+    // included; SQL NULL is written with db.null.
     try {
       return jsonText(value);
     } catch (error) {
@@ -347,3 +358,14 @@ export const typeFactories = {
   /** A PostgreSQL enum type, created before the tables that use it. */
   Enum: <const V extends string>(name: string, values: readonly V[]): EnumType<V> => new EnumType<V>(name, values),
 };
+
+/** Shared instances of the plain types the expression language gives its results. */
+export const TYPES = {
+  BOOLEAN: typeFactories.Boolean(),
+  INTEGER: typeFactories.Integer(),
+  TEXT: typeFactories.Text(),
+  FLOAT: typeFactories.Float(),
+  NUMERIC: typeFactories.Numeric(),
+  TIMESTAMPTZ: typeFactories.DateTime({ timezone: true }),
+  JSONB: typeFactories.JSONB(),
+} as const;

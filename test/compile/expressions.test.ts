@@ -160,3 +160,27 @@ describe('identifiers', () => {
     );
   });
 });
+
+describe('edge cases PostgreSQL parses differently', () => {
+  test('comparisons do not chain: the inner one keeps its parentheses', () => {
+    expect(where(User.id.gt(0).eq(true as never)).sql).toBe('(users.id > $1) = $2');
+    expect(where(User.id.eq(1).ne(User.id.lt(2) as never)).sql).toBe('(users.id = $1) != (users.id < $2)');
+  });
+
+  test('a double negation never becomes a comment', () => {
+    expect(where(User.id.neg().neg().lt(0)).sql).toBe('-(-users.id) < $1');
+  });
+
+  test('text(): placeholders inside literals, quoted names, dollar quotes and comments stay text', () => {
+    const sql = "SELECT :a, ':b', E'\\':c', \"d:e\", $$ :f $$, $t$ $1 $t$ -- :g\n/* :h */ :a::int";
+    expect(db.compile(db.text(sql, { a: 1 }))).toEqual({
+      sql: "SELECT $1, ':b', E'\\':c', \"d:e\", $$ :f $$, $t$ $1 $t$ -- :g\n/* :h */ $2::int",
+      params: [1, 1],
+    });
+    const positional = User.select('id').where(User.id.gt(1), db.text("users.nickname <> '$1' AND users.id < $1", [9]));
+    expect(positional.compile()).toEqual({
+      sql: "SELECT users.id FROM users WHERE users.id > $1 AND users.nickname <> '$1' AND users.id < $2",
+      params: [1, 9],
+    });
+  });
+});

@@ -178,3 +178,12 @@ describe('UPDATE and DELETE', () => {
     expect(() => c(User.update)).toThrow(/no values to SET/);
   });
 });
+
+describe('INSERT of rows made only of defaults', () => {
+  test('one row is DEFAULT VALUES; several name the first column', () => {
+    expect(c(Team.insert().values([{}, {}]).returning(Team.id))).toEqual({
+      sql: 'INSERT INTO teams (id) VALUES (DEFAULT), (DEFAULT) RETURNING teams.id',
+      params: [],
+    });
+  });
+});

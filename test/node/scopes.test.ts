@@ -117,9 +117,13 @@ describe.skipIf(NO_SESSIONS)('db.scope', () => {
     await db.scope(async () => {
       await db.setBind(urlFor('outer'));
       await db.scope(async () => {
+        // An empty inner scope sees the enclosing scope's binding (not the process-wide one).
+        expect(await whoAmI(db)).toBe('outer');
+        expect(db.isBound).toBe(true);
         await db.setBind(urlFor('inner'));
         expect(await whoAmI(db)).toBe('inner');
         await db.popBind().close();
+        expect(await whoAmI(db)).toBe('outer');
       });
       expect(await whoAmI(db)).toBe('outer');
       await db.popBind().close();

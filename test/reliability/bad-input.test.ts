@@ -393,3 +393,18 @@ console.log(JSON.stringify(out));
     for (const r of Object.values(out)) expect(r).toMatchObject({ name: 'InvalidRequestError', gino: true, logged: 0 });
   }, 120_000);
 });
+
+describe('statements carry their own values', () => {
+  test('parameters given with a statement are refused, naming the way', async () => {
+    const db = new Gino();
+    const M = db.Model({ __tablename__: 'bi_params', id: db.Column(db.Integer(), { primaryKey: true }) });
+    // Refused before any I/O: the binding is never used.
+    await db.setBind(inject('databaseUrl'));
+    try {
+      await expect(db.all(M.query, [1])).rejects.toThrow(/parameters go with a SQL string/);
+      await expect(db.all(M.query, [1])).rejects.toBeInstanceOf(InvalidRequestError);
+    } finally {
+      await db.popBind().close();
+    }
+  });
+});

@@ -134,5 +134,29 @@ export function connectionsSuite(ctx: SuiteContext): void {
       },
       timeoutAttempt,
     );
+
+    capabilityTest(
+      ctx,
+      'timeout(ms) applies to a cursor: iterate() is cancelled by the limit',
+      'timeouts',
+      async () => {
+        const slow = db.select([sleep(5).label('slept')]);
+        if (!ctx.capabilities().cursors) {
+          await expectUnsupported(ctx, () => slow.gino.timeout(150).iterate());
+          return;
+        }
+        const [error] = await timed(
+          (async () => {
+            for await (const _ of slow.gino.timeout(150).iterate()) break;
+          })(),
+        );
+        expect(error).toBeInstanceOf(QueryTimeoutError);
+        expect(await db.scalar('SHOW statement_timeout')).toBe('0');
+        const rows: unknown[] = [];
+        for await (const row of Tick.query.gino.timeout(2000).iterate()) rows.push(row);
+        expect(rows).toEqual([]);
+      },
+      timeoutAttempt,
+    );
   });
 }

@@ -185,7 +185,8 @@ export function fidelitySuite(ctx: SuiteContext): void {
                 Edge.stamptz.eq(values.stamptz),
                 Edge.day.eq(values.day),
                 Edge.text.eq(values.text),
-                Edge.jsonb.eq(values.jsonb as never),
+                // eq(null) is IS NULL (SQL NULL), while a JavaScript null is stored as JSON null.
+                ...(values.jsonb === null ? [] : [Edge.jsonb.eq(values.jsonb as never)]),
                 Edge.bytes.eq(values.bytes),
               )
               .gino.scalar();

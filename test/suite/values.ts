@@ -117,6 +117,33 @@ export function valuesSuite(ctx: SuiteContext): void {
       for (const key of Object.keys(written)) expect(back?.toDict()[key as keyof typeof written] ?? null).toBeNull();
     });
 
+    suiteTest(ctx, 'a JavaScript null in a JSON column is JSON null; db.null is SQL NULL (as in GINO)', async () => {
+      const jsonNull = await Sample.create({ json: null, jsonb: null });
+      const sqlNull = await Sample.create({ json: db.null, jsonb: db.null });
+      const kinds = await db.all<{ id: number; t: string | null }>(
+        'SELECT id, jsonb_typeof(jsonb) AS t FROM value_samples WHERE id = ANY($1::int[]) ORDER BY id',
+        [[jsonNull.id, sqlNull.id]],
+      );
+      expect(kinds).toEqual([
+        { id: jsonNull.id, t: 'null' },
+        { id: sqlNull.id, t: null },
+      ]);
+      expect((await Sample.get(jsonNull.id))?.jsonb).toBeNull();
+      expect(await Sample.select('id').where(Sample.jsonb.isNull(), Sample.id.eq(sqlNull.id)).gino.scalar()).toBe(
+        sqlNull.id,
+      );
+    });
+
+    suiteTest(ctx, "timestamps at ±infinity read as the extreme Dates and are written back as 'infinity'", async () => {
+      const s = await Sample.create({});
+      await db.status("UPDATE value_samples SET stamp = 'infinity', stamptz = '-infinity' WHERE id = $1", [s.id]);
+      const back = await Sample.get(s.id);
+      expect(back?.stamp?.getTime()).toBe(8.64e15);
+      expect(back?.stamptz?.getTime()).toBe(-8.64e15);
+      await back?.update({ stamp: back.stamptz }).apply();
+      expect(await db.scalar('SELECT stamp::text FROM value_samples WHERE id = $1', [s.id])).toBe('-infinity');
+    });
+
     suiteTest(ctx, 'BigInteger mode number refuses values beyond 2^53 instead of rounding', async () => {
       const s = await Sample.create({ big: 2n ** 60n });
       await db.status('UPDATE value_samples SET "bigNumber" = big WHERE id = $1', [s.id]);
