@@ -20,19 +20,27 @@ import { OPS, type Op, RESET_SQL, type RunLibrary, TIDY_SQL } from './ops.js';
 import { markdownTable, median, now, ratio, rotate } from './stats.js';
 
 export interface E2eResult {
-  /** Median µs per call, by library then op. */
+  /** Median µs per call in steady state (a library's calls after its first in a batch), by library then op. */
   us: Timings;
   markdown: string;
 }
 
-interface RoundOptions {
+export interface RoundOptions {
   rounds: number;
   warmup: number;
   batch: number;
 }
 
-async function runRounds(libs: RunLibrary[], tidy: () => Promise<unknown>, options: RoundOptions): Promise<Timings> {
-  const wall = new Map<string, number[]>();
+interface Samples {
+  /** Calls 2..batch of each batch: the library's code and the connection already warm. */
+  steady: Timings;
+  /** The first call of each batch, right after another library (or another operation) ran. */
+  first: Timings;
+}
+
+async function runRounds(libs: RunLibrary[], tidy: () => Promise<unknown>, options: RoundOptions): Promise<Samples> {
+  const steady = new Map<string, number[]>();
+  const first = new Map<string, number[]>();
   const push = (map: Map<string, number[]>, key: string, value: number) => {
     const list = map.get(key);
     if (list) list.push(value);
@@ -50,7 +58,7 @@ async function runRounds(libs: RunLibrary[], tidy: () => Promise<unknown>, optio
           const t0 = now();
           await fn(counter++);
           const us = (now() - t0) * 1000;
-          if (r >= options.warmup) push(wall, key, us);
+          if (r >= options.warmup) push(i === 0 ? first : steady, key, us);
         }
       }
     }
@@ -64,20 +72,36 @@ async function runRounds(libs: RunLibrary[], tidy: () => Promise<unknown>, optio
     }
     return out;
   };
-  return collect(wall);
+  return { steady: collect(steady), first: collect(first) };
 }
 
 type Timings = Record<string, Record<Op, number>>;
 
-function report(wall: Timings, baseline: string): string {
-  const names = Object.keys(wall).filter((n) => n !== baseline);
-  const base = wall[baseline] as Record<Op, number>;
+function report(samples: Samples, baseline: string): string {
+  const { steady, first } = samples;
+  const names = Object.keys(steady).filter((n) => n !== baseline);
+  const base = steady[baseline] as Record<Op, number>;
+  const baseFirst = first[baseline] as Record<Op, number>;
   const rows = OPS.map((op) => [
     op,
     `${base[op].toFixed(0)} µs`,
-    ...names.map((n) => ratio((wall[n] as Record<Op, number>)[op], base[op])),
+    ...names.map((n) => ratio((steady[n] as Record<Op, number>)[op], base[op])),
+    ...names.map((n) => ratio((first[n] as Record<Op, number>)[op], baseFirst[op])),
   ]);
-  return markdownTable(['operation', `${baseline} (median)`, ...names.map((n) => `${n} ÷ ${baseline}`)], rows);
+  return markdownTable(
+    [
+      'operation',
+      `${baseline} (median)`,
+      ...names.map((n) => `${n} ÷ ${baseline}`),
+      ...names.map((n) => `${n} ÷ ${baseline}, first call`),
+    ],
+    rows,
+  );
+}
+
+/** How the end-to-end tables were measured, for the report. */
+export function describeRounds(options: RoundOptions): string {
+  return `Each round runs every operation ${options.batch} times in a row per library, the libraries alternating (A B C D, then B C D A, ...); ${options.rounds} rounds after ${options.warmup} warm-up rounds. The main columns are medians of the steady calls (the 2nd to ${options.batch}th of each batch) as ratios to the raw driver (1.00× = no overhead); the "first call" columns are medians of each batch's first call, made right after another library ran, when the CPU's caches and the JIT's inline caches still hold the other library's code: the cost of switching, which a process running one library does not pay. The library's own work per call is measured apart, below (no I/O).`;
 }
 
 /** One pg Client, shared: what a pool of one hands out, without a pool's own cost. */
@@ -108,7 +132,7 @@ export async function measurePg(url: string, options: RoundOptions): Promise<E2e
     ];
     const us = await runRounds(libs, () => client.query(TIDY_SQL), options);
     for (const lib of libs) await lib.close?.();
-    return { us, markdown: report(us, 'pg') };
+    return { us: us.steady, markdown: report(us, 'pg') };
   } finally {
     await client.query('DROP TABLE IF EXISTS users').catch(() => undefined);
     await client.end();
@@ -137,9 +161,40 @@ export async function measurePglite(options: RoundOptions): Promise<E2eResult> {
     ];
     const us = await runRounds(libs, () => Promise.all(dbs.map((db) => db.query(TIDY_SQL))), options);
     for (const lib of libs) await lib.close?.();
-    return { us, markdown: report(us, 'PGlite') };
+    return { us: us.steady, markdown: report(us, 'PGlite') };
   } finally {
     for (const db of dbs) if (!db.closed) await db.close();
+  }
+}
+
+/**
+ * Create the benchmark's own database when the server answers but the database is missing (a fresh
+ * machine): through the server's `postgres` database, as the same user. Errors are left to
+ * `pgAvailable`, which then reports the server as absent.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!name || name === 'postgres') return;
+  const probe = new pgModule.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await probe.connect();
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') return;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const admin = new pgModule.Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 2000 });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } catch {
+    // reported as "no PostgreSQL answered" by pgAvailable
+  } finally {
+    await admin.end().catch(() => undefined);
   }
 }
 

@@ -10,7 +10,8 @@
  *   npm run bench -- --entry name=path    another Worker to bundle (e.g. the example Worker)
  *
  * BENCH_DATABASE_URL (else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/gino_bench) is
- * the PostgreSQL used; the benchmark drops and recreates its `users` table there.
+ * the PostgreSQL used (the database is created when the server answers without it); the benchmark
+ * drops and recreates its `users` table there.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import pgModule from 'pg';
 import { type NeonProxy, startNeonProxy } from '../src/dev/index.js';
 import { type Bundled, DEFAULT_ENTRIES, type Entry, measureBundles } from './bundle.js';
 import { compiledSql, measureCompile } from './compile.js';
-import { measurePg, measurePglite, pgAvailable } from './e2e.js';
+import { describeRounds, ensureDatabase, measurePg, measurePglite, pgAvailable } from './e2e.js';
 import { type Op, RESET_SQL } from './ops.js';
 import { measureOverhead } from './overhead.js';
 import { measureColdStart, measureRoundTrips, type WorkerTarget } from './workerd.js';
@@ -58,6 +59,7 @@ function commit(): string {
 }
 
 const started = performance.now();
+await ensureDatabase(databaseUrl);
 const hasPg = await pgAvailable(databaseUrl);
 const redacted = databaseUrl.replace(/:[^:@/]*@/, ':***@');
 
@@ -71,8 +73,8 @@ if (wanted('compile')) {
 }
 
 if (wanted('e2e')) {
-  const options = quick ? { rounds: 15, warmup: 2, batch: 4 } : { rounds: 150, warmup: 10, batch: 4 };
-  const how = `Median of single calls over ${options.rounds} alternating rounds (after ${options.warmup} warm-up rounds), ${options.batch} calls per library per operation per round; ratios to the raw driver (1.00× = no overhead). The library's own work per call is measured apart, below (no I/O).`;
+  const options = quick ? { rounds: 8, warmup: 2, batch: 10 } : { rounds: 40, warmup: 4, batch: 20 };
+  const how = describeRounds(options);
   if (hasPg) {
     const pg = await measurePg(databaseUrl, options);
     emit(`End to end on PostgreSQL through pg, one connection (${redacted})`, `${how}\n\n${pg.markdown}`);
