@@ -104,14 +104,14 @@ export function describeRounds(options: RoundOptions): string {
   return `Each round runs every operation ${options.batch} times in a row per library, the libraries alternating (A B C D, then B C D A, ...); ${options.rounds} rounds after ${options.warmup} warm-up rounds. The main columns are medians of the steady calls (the 2nd to ${options.batch}th of each batch) as ratios to the raw driver (1.00× = no overhead); the "first call" columns are medians of each batch's first call, made right after another library ran, when the CPU's caches and the JIT's inline caches still hold the other library's code: the cost of switching, which a process running one library does not pay. The library's own work per call is measured apart, below (no I/O).`;
 }
 
-/** One pg Client, shared: what a pool of one hands out, without a pool's own cost. */
+/**
+ * One pg Client, shared: what a pool of one hands out, without a pool's own cost. The lease is the
+ * Client itself (with a no-op release), as pg-pool's leases are.
+ */
 function singleClientPool(client: pgModule.Client) {
-  const lease = {
-    query: ((...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args)) as never,
-    release() {},
-  };
+  const lease = Object.assign(client, { release() {} });
   return {
-    query: lease.query,
+    query: ((...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args)) as never,
     connect: async () => lease,
     end: async () => {},
     on() {},

@@ -6,6 +6,7 @@ import { type CompiledQuery, compile, isShared, type ResultColumn } from '../com
 import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
 import { Func } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
+import { Column } from '../sql/schema.js';
 import { Select } from '../sql/select.js';
 import { serializeValue } from '../types/serialize.js';
 import type { BatchOptions, DriverQuery, DriverResult } from './adapter.js';
@@ -51,8 +52,41 @@ export function toCompiled(given: Query, params?: readonly unknown[]): CompiledQ
     const list = params ? [...params] : [];
     return { sql: query, params: list, paramTypes: [], paramLabels: [], columns: [] };
   }
-  if (query instanceof Func) return compile(new Select({ columns: [query] }));
+  if (query instanceof Func) return compileCall(query);
   return compile(query);
+}
+
+type CallCache = Map<string, { type: unknown; compiled: CompiledQuery }>;
+const callsOfColumn = new WeakMap<object, CallCache>();
+const callsOfNothing: CallCache = new Map();
+
+/**
+ * `SELECT <call>` for `db.func.<name>(...).gino.scalar()`. A call of no arguments or of one column
+ * (`db.func.count(User.id)`, `db.func.now()`) always compiles to the same SQL with no parameters,
+ * so it is compiled once per column, name and result type (a baked query, as `Model.get` has).
+ */
+function compileCall(call: Func): CompiledQuery {
+  const [arg, more] = call.args;
+  const cache =
+    more !== undefined
+      ? undefined
+      : arg === undefined
+        ? callsOfNothing
+        : arg instanceof Column
+          ? callsOfColumn.get(arg)
+          : undefined;
+  const known = cache?.get(call.name);
+  if (known && known.type === call.type) return known.compiled;
+  const compiled = compile(new Select({ columns: [call] }));
+  if (more === undefined && (arg === undefined || arg instanceof Column) && compiled.params.length === 0) {
+    let target = cache;
+    if (!target && arg) {
+      target = new Map();
+      callsOfColumn.set(arg, target);
+    }
+    target?.set(call.name, { type: call.type, compiled });
+  }
+  return compiled;
 }
 
 /** The loader a query carries, if any. */

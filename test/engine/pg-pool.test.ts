@@ -96,4 +96,51 @@ describe.skipIf(onPglite)('pg pool accounting', () => {
       expect(other?.map((s) => s.id)).toEqual([1, 3]);
     });
   });
+
+  test('single statements check a connection out and back in, also when they fail or the backend dies', async () => {
+    for (let i = 0; i < 6; i++) {
+      expect(await Slot.get(1)).toMatchObject({ id: 1 });
+      await expect(db.all('SELECT * FROM pool_nothing')).rejects.toMatchObject({ code: '42P01' });
+    }
+    expect(await db.status('SELECT pg_terminate_backend(pg_backend_pid())').catch((e: unknown) => e)).toBeInstanceOf(
+      ConnectionError,
+    );
+    const now = settled();
+    expect(now.idle).toBe(now.total);
+    expect(now.waiting).toBe(0);
+    expect(await db.scalar('SELECT 1')).toBe(1);
+  });
+});
+
+describe.skipIf(onPglite)('pg clients that are not pg.Client', () => {
+  test('a pool handing out wrappers (query(config) only) gets query configs, rows and errors as usual', async () => {
+    const real = new pg.Pool({ connectionString: inject('databaseUrl'), max: 1 });
+    const seen: unknown[] = [];
+    const wrapped = {
+      query: (config: never) => real.query(config),
+      connect: async () => {
+        const client = await real.connect();
+        return {
+          query: (config: { text: string }) => {
+            seen.push(config);
+            return client.query(config as never);
+          },
+          release: (error?: Error | boolean) => client.release(error),
+        };
+      },
+      end: () => real.end(),
+    };
+    const db = new Gino();
+    await db.setBind(pgAdapter({ pool: wrapped as never }));
+    try {
+      expect(await db.all('SELECT $1::int AS n, $2::text AS t', [7, 'x'])).toEqual([{ n: 7, t: 'x' }]);
+      expect(await db.transaction(() => db.scalar('SELECT 2'))).toBe(2);
+      await expect(db.all('SELECT * FROM pool_nothing')).rejects.toMatchObject({ code: '42P01' });
+      expect(seen.length).toBeGreaterThan(0);
+      for (const config of seen) expect(config).toMatchObject({ rowMode: 'array' });
+    } finally {
+      await db.popBind().close();
+      await real.end();
+    }
+  });
 });

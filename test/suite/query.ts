@@ -195,6 +195,19 @@ export function querySuite(ctx: SuiteContext): void {
       expect(await db.func.count().gino.scalar()).toBe(1);
     });
 
+    suiteTest(ctx, 'calls of one column are compiled once and stay distinct by name and column', async () => {
+      const total = (await User.query.gino.all()).length;
+      const maxId = Math.max(...(await User.query.gino.all()).map((u) => u.id));
+      for (let i = 0; i < 2; i++) {
+        expect(await db.func.count(User.id).gino.scalar()).toBe(total);
+        expect(await db.func.max(User.id).gino.scalar()).toBe(maxId);
+        expect(await db.func.count(User.nickname).gino.scalar()).toBe(total);
+        expect(typeof (await db.func.max(User.nickname).gino.scalar())).toBe('string');
+        expect(await db.func.count().gino.scalar()).toBe(1);
+      }
+      expect(db.compile(db.func.count(User.id)).sql).toBe(db.compile(db.func.count(User.id)).sql);
+    });
+
     suiteTest(ctx, '.gino.model() and .gino.load() shape rows', async () => {
       const viaModel = await db.select([User.id, User.nickname]).where(User.nickname.eq('u2')).gino.model(User).all();
       expect(viaModel[0]).toBeInstanceOf(User);
