@@ -11,7 +11,7 @@
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import { commandTag, Turnstile } from '../../src/engine/adapter-kit.js';
 import { registerAdapter } from '../../src/engine/resolve.js';
-import { InvalidRequestError } from '../../src/errors.js';
+import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
 import { KNOWN_OIDS, parserFor } from '../../src/types/parse.js';
 
 interface PGliteResults {
@@ -85,6 +85,7 @@ class PGliteAdapter implements Adapter {
   constructor(
     private readonly make: () => Promise<PGliteLike> | PGliteLike,
     private readonly owns: boolean,
+    private readonly waitLimit: number = DEFAULT_WAIT_MS,
   ) {}
 
   private async db(): Promise<PGliteLike> {
@@ -108,9 +109,38 @@ class PGliteAdapter implements Adapter {
     return toResult(await db.query(q.sql, q.params, this.options));
   }
 
-  /** Wait for the connection; resolves to the function that hands it back. */
-  private acquire(): Promise<() => void> {
-    return this.lock.enter();
+  /**
+   * Wait for the connection; resolves to the function that hands it back. A wait longer than the
+   * limit fails with a ConnectionError instead of hanging: with one connection, a statement sent
+   * on the engine while this same code holds a transaction or an open `iterate()` would otherwise
+   * wait for itself forever. A turn granted after the wait failed is handed on at once.
+   */
+  private async acquire(): Promise<() => void> {
+    const free = !this.lock.busy;
+    const entered = this.lock.enter();
+    if (free || !(this.waitLimit > 0)) return entered;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ConnectionError(
+              `waited ${this.waitLimit} ms for PGlite's only connection, held by a transaction, acquire() or iterate() ` +
+                'that has not ended; inside one, run statements on it ({ bind: tx }, or within db.transaction()), ' +
+                'or finish it first (connectionTimeoutMillis sets this limit; 0: no limit)',
+            ),
+          ),
+        this.waitLimit,
+      );
+    });
+    try {
+      return await Promise.race([entered, limit]);
+    } catch (error) {
+      void entered.then((leave) => leave());
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async query(q: DriverQuery): Promise<DriverResult> {
@@ -166,6 +196,12 @@ async function openPGlite(dataDir: string | undefined, options: Record<string, u
   return new mod.PGlite(dataDir, options);
 }
 
+/**
+ * How long a statement or session may wait for PGlite's one connection before it fails with a
+ * ConnectionError (option `connectionTimeoutMillis`; 0: no limit).
+ */
+export const DEFAULT_WAIT_MS = 30_000;
+
 /** `pglite://memory` → in memory; `pglite://<dir>` → a data directory. */
 export function dataDirOf(url: string): string | undefined {
   const rest = url.replace(/^pglite:\/\//i, '');
@@ -179,14 +215,23 @@ export function dataDirOf(url: string): string | undefined {
  */
 export function pglite(
   instanceOrUrl: PGliteLike | string = 'pglite://memory',
-  options: Record<string, unknown> & { own?: boolean } = {},
+  options: Record<string, unknown> & { own?: boolean; connectionTimeoutMillis?: number } = {},
 ): Adapter {
+  const { own, connectionTimeoutMillis, ...pgliteOptions } = options;
+  if (
+    connectionTimeoutMillis !== undefined &&
+    (typeof connectionTimeoutMillis !== 'number' || !(connectionTimeoutMillis >= 0))
+  ) {
+    throw new InvalidRequestError(
+      `pglite adapter: connectionTimeoutMillis takes a number of milliseconds (0: no limit), got ${String(connectionTimeoutMillis)}`,
+    );
+  }
+  const wait = connectionTimeoutMillis ?? DEFAULT_WAIT_MS;
   if (typeof instanceOrUrl === 'string') {
     const dir = dataDirOf(instanceOrUrl);
-    const { own: _own, ...pgliteOptions } = options;
-    return new PGliteAdapter(() => openPGlite(dir, pgliteOptions), true);
+    return new PGliteAdapter(() => openPGlite(dir, pgliteOptions), true, wait);
   }
-  return new PGliteAdapter(() => instanceOrUrl, options.own === true);
+  return new PGliteAdapter(() => instanceOrUrl, own === true, wait);
 }
 
 // Binding by URL loads the driver at once, so a missing package fails setBind(), before any statement.

@@ -71,11 +71,23 @@ export const NEON_WS_SETTINGS: ReadonlySet<string> = new Set([
 /** Lets one holder in at a time, in call order (a single connection, one transaction level). */
 export class Turnstile {
   private tail: Promise<void> = Promise.resolve();
+  private inside = 0;
+  /** Whether someone holds it or waits for it (a new caller would have to wait). */
+  get busy(): boolean {
+    return this.inside > 0;
+  }
   /** Wait for the holders before; resolves to the function that lets the next one in. */
   enter(): Promise<() => void> {
     let leave!: () => void;
+    this.inside++;
     const held = new Promise<void>((resolve) => {
-      leave = resolve;
+      let left = false;
+      leave = () => {
+        if (left) return;
+        left = true;
+        this.inside--;
+        resolve();
+      };
     });
     const ready = this.tail.then(() => leave);
     this.tail = this.tail.then(() => held);
