@@ -79,4 +79,5 @@ export const TIMEOUT_TESTS = [
   'timeout(ms) cancels a slow statement on the server; the engine works afterwards',
   'timeout inside a transaction: the statement alone is undone, the earlier limit restored',
   'timeout inside acquire(): same connection before and after, no limit left behind',
+  'timeout(ms) applies to a cursor: iterate() is cancelled by the limit',
 ] as const;
