@@ -11,6 +11,7 @@ import { PostgresDialect } from 'kysely';
 import pgModule from 'pg';
 import { pg as ginoPg } from '../adapters/pg/index.js';
 import { pglite as ginoPglite } from '../adapters/pglite/index.js';
+import { quoteIdentifier } from '../src/compiler/quote.js';
 import { pgliteDialect } from './kysely-dialects.js';
 import * as drizzleLib from './libs/drizzle.js';
 import * as gino from './libs/gino.js';
@@ -167,46 +168,38 @@ export async function measurePglite(options: RoundOptions): Promise<E2eResult> {
   }
 }
 
-/**
- * Create the benchmark's own database when the server answers but the database is missing (a fresh
- * machine): through the server's `postgres` database, as the same user. Errors are left to
- * `pgAvailable`, which then reports the server as absent.
- */
-export async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  if (!name || name === 'postgres') return;
-  const probe = new pgModule.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await probe.connect();
-    return;
-  } catch (error) {
-    if ((error as { code?: string }).code !== '3D000') return;
-  } finally {
-    await probe.end().catch(() => undefined);
-  }
+/** Create `name` through the server's `postgres` database, as the same user (errors are the caller's). */
+async function createDatabase(url: string, name: string): Promise<void> {
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
   const admin = new pgModule.Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 2000 });
   try {
     await admin.connect();
-    await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-  } catch {
-    // reported as "no PostgreSQL answered" by pgAvailable
+    await admin.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
   } finally {
     await admin.end().catch(() => undefined);
   }
 }
 
-/** Whether a PostgreSQL server answers at `url` (quickly). */
-export async function pgAvailable(url: string): Promise<boolean> {
+/**
+ * Whether a PostgreSQL server answers at `url` (quickly). A server that answers without the
+ * database (a fresh machine) gets it created, once.
+ */
+export async function pgAvailable(url: string, create = true): Promise<boolean> {
   const client = new pgModule.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    const name = decodeURIComponent(new URL(url).pathname.slice(1));
+    if (!create || (error as { code?: string }).code !== '3D000' || !name) return false;
+    try {
+      await createDatabase(url, name);
+    } catch {
+      return false;
+    }
+    return pgAvailable(url, false);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -21,7 +21,7 @@ import pgModule from 'pg';
 import { type NeonProxy, startNeonProxy } from '../src/dev/index.js';
 import { type Bundled, DEFAULT_ENTRIES, type Entry, measureBundles } from './bundle.js';
 import { compiledSql, measureCompile } from './compile.js';
-import { describeRounds, ensureDatabase, measurePg, measurePglite, pgAvailable } from './e2e.js';
+import { describeRounds, measurePg, measurePglite, pgAvailable } from './e2e.js';
 import { type Op, RESET_SQL } from './ops.js';
 import { measureOverhead } from './overhead.js';
 import { measureColdStart, measureRoundTrips, type WorkerTarget } from './workerd.js';
@@ -60,7 +60,6 @@ function commit(): string {
 
 const started = performance.now();
 const startLoad = loadavg()[0]?.toFixed(2) ?? 'n/a';
-await ensureDatabase(databaseUrl);
 const hasPg = await pgAvailable(databaseUrl);
 const redacted = databaseUrl.replace(/:[^:@/]*@/, ':***@');
 

@@ -171,6 +171,11 @@ export function toGinoError(error: unknown, sql?: string): GinoError {
   return new GinoError(message, { cause: error });
 }
 
+/** Whether a statement's failure left its connection usable: only a plain server error does. */
+export function leavesConnectionUsable(error: unknown): boolean {
+  return toGinoError(error) instanceof DatabaseError;
+}
+
 function connectionMessage(message: string): string {
   if (/ECONNREFUSED/.test(message)) {
     return `${message}: is the database server running, and are the URL's host and port right?`;

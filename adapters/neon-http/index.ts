@@ -23,7 +23,7 @@ import type {
   DriverResult,
 } from '../../src/engine/adapter.js';
 // WebSocket settings (e.g. from a spread proxy.neonOptions) mean nothing over HTTP and are ignored.
-import { commandTag, NEON_WS_SETTINGS } from '../../src/engine/adapter-kit.js';
+import { commandTag, NEON_HTTP_SETTINGS, NEON_WS_SETTINGS } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
 import { parserFor } from '../../src/types/parse.js';
@@ -61,8 +61,6 @@ export interface NeonHttpOptions {
 
 /** See `NeonHttpOptions.timeoutMs`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-
-const KNOWN = new Set(['fetchEndpoint', 'authToken', 'fetchOptions', 'fetchFunction', 'timeoutMs']);
 
 const CAPABILITIES: Capabilities = {
   sessions: false,
@@ -333,10 +331,10 @@ class NeonHttpAdapter implements Adapter {
  * here, before any request.
  */
 export function neonHttp(url: string, options: NeonHttpOptions & Record<string, unknown> = {}): Adapter {
-  const unknown = Object.keys(options).filter((k) => !KNOWN.has(k) && !NEON_WS_SETTINGS.has(k));
+  const unknown = Object.keys(options).filter((k) => !NEON_HTTP_SETTINGS.has(k) && !NEON_WS_SETTINGS.has(k));
   if (unknown.length > 0) {
     throw new InvalidRequestError(
-      `neon-http: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${[...KNOWN].join(', ')}`,
+      `neon-http: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${[...NEON_HTTP_SETTINGS].join(', ')}`,
     );
   }
   const { connectionString, host, port } = parseNeonUrl(url);

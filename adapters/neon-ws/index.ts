@@ -16,6 +16,8 @@
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  NEON_HTTP_SETTINGS,
   NEON_WS_SETTINGS,
   type PgLikeQueryConfig,
   type PgLikeResult,
@@ -26,11 +28,10 @@ import {
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import {
   ConnectionError,
-  DatabaseError,
   GinoError,
   InvalidRequestError,
+  leavesConnectionUsable,
   pgErrorFields,
-  toGinoError,
 } from '../../src/errors.js';
 
 /** The slice of the driver's `Client` this adapter uses. */
@@ -96,21 +97,10 @@ export interface NeonWsOptions {
 
 const CAPABILITIES: Capabilities = SERVER_SESSION_CAPABILITIES;
 
-/**
- * How long opening a connection (WebSocket, start-up, log-in) may take before it fails with a
- * ConnectionError, unless `connectionTimeoutMillis` says otherwise (0: no limit).
- */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+export { DEFAULT_CONNECT_TIMEOUT_MS };
 
-/** HTTP options (e.g. from a spread `proxy.neonOptions`) and global-only Neon settings: not ours. */
-const IGNORED = new Set([
-  'fetchEndpoint',
-  'fetchFunction',
-  'fetchOptions',
-  'authToken',
-  'poolQueryViaFetch',
-  'fetchConnectionCache',
-]);
+/** Neon settings that exist only on its global `neonConfig`: ignored, like HTTP options. */
+const GLOBAL_ONLY = new Set(['poolQueryViaFetch', 'fetchConnectionCache']);
 
 /** A server error (with a SQLSTATE) or an Error pass through; anything else (a WebSocket event) is a lost connection. */
 function driverError(error: unknown): unknown {
@@ -124,11 +114,6 @@ function describe(error: unknown): string {
   if (typeof e?.error?.message === 'string') return e.error.message;
   if (typeof e?.type === 'string') return `WebSocket ${e.type} event`;
   return String(error);
-}
-
-/** Whether a failed statement left its connection usable: only a plain server error does. */
-function leavesUsable(error: unknown): boolean {
-  return toGinoError(error) instanceof DatabaseError;
 }
 
 /** Clients whose connection has ended (the driver's `end` event). */
@@ -330,7 +315,7 @@ class NeonWsAdapter implements Adapter {
       try {
         return await session.query(q);
       } catch (error) {
-        failure = leavesUsable(error) ? undefined : error;
+        failure = leavesConnectionUsable(error) ? undefined : error;
         throw error;
       } finally {
         await session.release(failure);
@@ -342,7 +327,7 @@ class NeonWsAdapter implements Adapter {
       return pgLikeResult(await client.query(pgLikeConfig(q)));
     } catch (error) {
       // A terminated backend (57P01) reports a SQLSTATE too, but its connection is gone.
-      if (!leavesUsable(error)) this.dropShared(opening);
+      if (!leavesConnectionUsable(error)) this.dropShared(opening);
       throw driverError(error);
     }
   }
@@ -430,10 +415,14 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
   const { pool, ownPool, ...rest } = options;
   const neonConfig: Record<string, unknown> = {};
   const clientConfig: Record<string, unknown> = { connectionString };
+  const given: string[] = [];
   for (const [key, value] of Object.entries(rest)) {
-    if (IGNORED.has(key) || value === undefined) continue;
-    if (NEON_WS_SETTINGS.has(key)) neonConfig[key] = value;
-    else clientConfig[key] = value;
+    // HTTP options (e.g. from a spread `proxy.neonOptions`) are not this adapter's.
+    if (NEON_HTTP_SETTINGS.has(key) || GLOBAL_ONLY.has(key) || value === undefined) continue;
+    if (NEON_WS_SETTINGS.has(key)) {
+      neonConfig[key] = value;
+      given.push(key);
+    } else clientConfig[key] = value;
   }
   // A proxy or server that accepts the connection but never answers must not hang every query.
   clientConfig.connectionTimeoutMillis ??= DEFAULT_CONNECT_TIMEOUT_MS;
@@ -442,7 +431,6 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
     neonConfig.pipelineConnect = false;
   }
   const existing = typeof pool === 'object' && pool !== null ? pool : undefined;
-  const given = Object.keys(rest).filter((k) => NEON_WS_SETTINGS.has(k));
   if (existing && given.length) {
     throw new InvalidRequestError(
       `neonWs(): ${given.join(', ')} configure the clients gino-edge makes; a { pool } of your own makes its own clients, so set them where you built that pool`,

@@ -8,6 +8,7 @@
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
   type PgLikeQueryConfig,
   type PgLikeResult,
   pgLikeConfig,
@@ -16,7 +17,7 @@ import {
   SHARED_TYPES,
 } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
-import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
+import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
 
 /** The slice of `pg.PoolClient` this adapter uses. */
 export interface PgClientLike {
@@ -74,12 +75,7 @@ function checkUrl(url: string, connectionString: string): void {
   );
 }
 
-/**
- * How long opening a connection (or waiting for a free one in the pool) may take before it fails
- * with a ConnectionError, unless `connectionTimeoutMillis` says otherwise (0: no limit, pg's default).
- * A server that accepts TCP connections but never answers would otherwise hang every query.
- */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+export { DEFAULT_CONNECT_TIMEOUT_MS };
 
 /** pg's `Query`, as far as the direct path below uses it. */
 interface PgQueryLike {
@@ -139,19 +135,15 @@ function directRunner(mod: unknown): ClientRunner {
   };
 }
 
-let runner: ClientRunner | undefined;
-
 const ignore = (): void => undefined;
 
 /** The direct path when the 'pg' package can be loaded, else `client.query(config)`. */
 async function loadRunner(): Promise<ClientRunner> {
-  if (runner) return runner;
   try {
-    runner = directRunner(await import('pg'));
+    return directRunner(await import('pg'));
   } catch {
-    runner = configRunner;
+    return configRunner;
   }
-  return runner;
 }
 
 async function loadPool(): Promise<new (config: Record<string, unknown>) => PgPoolLike> {
@@ -176,6 +168,8 @@ class PgAdapter implements Adapter {
   readonly capabilities = CAPABILITIES;
   private pool: PgPoolLike | undefined;
   private opening: Promise<PgPoolLike> | undefined;
+  /** How statements reach a client, chosen once with the pool. */
+  private run: ClientRunner = configRunner;
 
   constructor(
     private readonly make: () => Promise<PgPoolLike> | PgPoolLike,
@@ -184,7 +178,8 @@ class PgAdapter implements Adapter {
 
   private getPool(): Promise<PgPoolLike> | PgPoolLike {
     if (this.pool) return this.pool;
-    this.opening ??= Promise.resolve(this.make()).then((pool) => {
+    this.opening ??= Promise.all([this.make(), loadRunner()]).then(([pool, run]) => {
+      this.run = run;
       this.pool = pool;
       // An idle client losing its connection must not crash the process; the pool drops it.
       if (this.owns) pool.on?.('error', () => undefined);
@@ -195,12 +190,12 @@ class PgAdapter implements Adapter {
 
   async query(q: DriverQuery): Promise<DriverResult> {
     const pool = this.pool ?? (await this.getPool());
-    const run = runner ?? (await loadRunner());
+    const run = this.run;
     if (run === configRunner) return pgLikeResult(await pool.query(pgLikeConfig(q)));
-    // What pool.query() does, on the direct path: check out, run, release (a failed query's
-    // client is released with its error, as pg-pool does, so a broken connection is dropped).
-    // A checked-out client whose connection dies also emits 'error' (the pool listens only while
-    // it is idle); unheard, that event would crash the process: the failed query reports it.
+    // What pool.query() does, on the direct path: check out, run, release; a client whose
+    // statement failed other than by a plain server error is dropped. A checked-out client whose
+    // connection dies also emits 'error' (the pool listens only while it is idle); unheard, that
+    // event would crash the process: the failed query reports it.
     const client = await pool.connect();
     client.on?.('error', ignore);
     let result: PgLikeResult;
@@ -208,7 +203,7 @@ class PgAdapter implements Adapter {
       result = await run(client, q);
     } catch (error) {
       client.removeListener?.('error', ignore);
-      client.release(error instanceof Error ? error : true);
+      client.release(leavesConnectionUsable(error) ? undefined : error instanceof Error ? error : true);
       throw error;
     }
     client.removeListener?.('error', ignore);
@@ -218,7 +213,7 @@ class PgAdapter implements Adapter {
 
   async connect(): Promise<Session> {
     const pool = this.pool ?? (await this.getPool());
-    const run = runner ?? (await loadRunner());
+    const run = this.run;
     const client = await pool.connect();
     let released = false;
     // A held client whose backend dies emits 'error' besides failing its query; unheard, that

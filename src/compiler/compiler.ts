@@ -170,10 +170,8 @@ const VISIT: Visitor = {
     // Comparisons do not chain in PostgreSQL: `(a > b) = c` keeps its parentheses.
     const left = c.sub(node.left, prec, prec === 5, ctx);
     // A value compared with a column is named after it in errors.
-    const outer = c.label;
-    if (node.left.kind === 'column') c.label = columnLabel(node.left as Column);
-    const right = c.sub(node.right, prec, true, ctx);
-    c.label = outer;
+    const label = node.left.kind === 'column' ? columnLabel(node.left as Column) : c.label;
+    const right = c.labelled(label, () => c.sub(node.right, prec, true, ctx));
     return `${left} ${node.operator} ${right}`;
   },
   unary: (c, node: Unary, ctx) => {
@@ -217,10 +215,7 @@ const VISIT: Visitor = {
       if (node.name.toLowerCase() === 'count') return 'count(*)';
     }
     // Arguments are not compared with anything: their values carry no column's name.
-    const outer = c.label;
-    c.label = undefined;
-    const args = node.args.map((a) => c.expr(a, ctx.orderBy ? QUALIFIED : ctx)).join(', ');
-    c.label = outer;
+    const args = c.labelled(undefined, () => node.args.map((a) => c.expr(a, ctx.orderBy ? QUALIFIED : ctx)).join(', '));
     return `${name}(${args})`;
   },
   cast: (c, node: Cast, ctx) => `CAST(${c.expr(node.expr, ctx)} AS ${node.type.ddl()})`,
@@ -255,6 +250,18 @@ const sharedColumns = new WeakSet<readonly ResultColumn[]>();
 /** Whether these result columns are shared by every statement with the same result list. */
 export function isShared(columns: readonly ResultColumn[]): boolean {
   return sharedColumns.has(columns);
+}
+
+/**
+ * A compiled statement kept and run again as it is (a baked query): its result columns count as
+ * shared, so what is derived from them is derived once, and nothing of it can be changed.
+ */
+export function bake(compiled: CompiledQuery): CompiledQuery {
+  sharedColumns.add(compiled.columns);
+  Object.freeze(compiled.params);
+  Object.freeze(compiled.paramTypes);
+  Object.freeze(compiled.paramLabels);
+  return Object.freeze(compiled);
 }
 
 const NO_COLUMNS: readonly ResultColumn[] = Object.freeze([]);
@@ -393,10 +400,13 @@ export class Compiler {
     const shared = heads.get(s.columns);
     const froms = this.fromList(s, nested, shared?.froms ?? inferFrom(s.columns));
     this.outer.push(froms);
+    // A subquery's values are not the enclosing comparison's: no label carries into it.
+    const outerLabel = this.label;
+    this.label = undefined;
     let sql: string;
     try {
       const head = shared ?? this.head(s.columns);
-      if (!nested) this.resultColumns = head.columns;
+      if (!nested) this.selectColumns = head.columns;
       sql = 'SELECT ';
       if (s.distinct === true) sql += 'DISTINCT ';
       else if (Array.isArray(s.distinct))
@@ -418,6 +428,7 @@ export class Compiler {
       }
     } finally {
       this.outer.pop();
+      this.label = outerLabel;
     }
     return sql;
   }
@@ -531,6 +542,8 @@ export class Compiler {
 
   /** The result columns of the statement: its SELECT list, or its RETURNING list. */
   resultColumns: readonly ResultColumn[] = NO_COLUMNS;
+  /** The list of the last SELECT rendered outside any other (the statement's, or INSERT ... SELECT's). */
+  selectColumns: readonly ResultColumn[] = NO_COLUMNS;
 
   private returning(exprs: readonly Expr[]): string {
     if (exprs.length === 0) return '';
@@ -590,6 +603,7 @@ export function compile(node: object): CompiledQuery {
   switch (kind) {
     case 'select':
       sql = c.select(node as SelectLike);
+      c.resultColumns = c.selectColumns;
       break;
     case 'insert':
       sql = c.insert(node as Insert<unknown>);

@@ -2,13 +2,13 @@
  * Model CRUD, as GINO does it: create (RETURNING every column), get by primary key, instance
  * update requests that SET and RETURN only what changed, and instance delete.
  */
-import { type CompiledQuery, compile } from '../compiler/compiler.js';
+import { bake, type CompiledQuery, compile } from '../compiler/compiler.js';
 import type { QueryRunner } from '../engine/engine.js';
 import { Precompiled } from '../engine/execute.js';
 import { InvalidRequestError, modelName, NoSuchRowError } from '../errors.js';
 import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from '../schema/json.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
-import { and, type Expr, isExpr } from '../sql/expr.js';
+import { and, Bind, type Expr, isExpr } from '../sql/expr.js';
 import type { Column, Table } from '../sql/schema.js';
 import { Select } from '../sql/select.js';
 
@@ -115,10 +115,19 @@ export function identValues(model: ModelRuntime, ident: unknown): unknown[] {
   return values;
 }
 
+/** `pk1 = v1 AND pk2 = v2 ...` for a table's primary key. */
+function pkWhere(table: Table, values: readonly unknown[]): Expr {
+  return and(...table.primaryKey.map((c, i) => c.eq(values[i])));
+}
+
 /** The WHERE clause for a primary-key value given as a scalar, an array or an object. */
 export function identWhere(model: ModelRuntime, ident: unknown): Expr {
-  const values = identValues(model, ident);
-  return and(...tableOf(model).primaryKey.map((c, i) => c.eq(values[i])));
+  return pkWhere(tableOf(model), identValues(model, ident));
+}
+
+/** A plain value (a bind parameter), not an expression or a subquery standing in for one. */
+function isPlainValue(value: unknown): boolean {
+  return !isExpr(value) && !(typeof value === 'object' && (value as { kind?: unknown }).kind === 'select');
 }
 
 /** `get()`'s statement compiled once per table: its SQL never changes, only the key values. */
@@ -135,22 +144,21 @@ export interface GetOptions extends BindOption {
 export async function getInstance(model: ModelRuntime, ident: unknown, options: GetOptions = {}): Promise<unknown> {
   const table = tableOf(model);
   const runner = runnerOf(table, options.bind);
-  if (!options.forUpdate) {
-    const values = identValues(model, ident);
+  const values = identValues(model, ident);
+  if (!options.forUpdate && values.every(isPlainValue)) {
     let baked = bakedGets.get(table);
     if (!baked) {
-      const select = new Select({ columns: table.columns }).where(
-        and(...table.primaryKey.map((c, i) => c.eq(values[i]))),
-      );
-      baked = compile(select);
+      // Compiled from placeholders of the key columns' types, never from a caller's values.
+      const placeholders = table.primaryKey.map((c) => new Bind(null, c.type));
+      baked = bake(compile(new Select({ columns: table.columns }).where(pkWhere(table, placeholders))));
       bakedGets.set(table, baked);
     }
     return runner.run(new Precompiled({ ...baked, params: values }), undefined, 'first', model);
   }
   let query = new Select({ columns: table.columns, runner: table.runner as never, loader: model }).where(
-    identWhere(model, ident),
+    pkWhere(table, values),
   );
-  query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
+  if (options.forUpdate) query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
   return runner.run(query, undefined, 'first', model);
 }
 

@@ -7,6 +7,7 @@ import type { CompiledQuery } from '../compiler/compiler.js';
 import { InvalidRequestError } from '../errors.js';
 import {
   type Connection,
+  checkTimeout,
   Engine,
   isBroken,
   type QueryRunner,
@@ -34,15 +35,13 @@ export async function* iterateCursor(
   if (!Number.isInteger(prefetch) || prefetch < 1)
     throw new InvalidRequestError(`prefetch must be a positive integer, got ${prefetch}`);
   requireCapability(target.engine, 'cursors', 'open a server-side cursor');
-  if (timeoutMs !== undefined) {
-    timeoutSql(timeoutMs);
-    requireCapability(target.engine, 'timeouts', 'cancel a statement after a time limit');
-  }
+  if (timeoutMs !== undefined) checkTimeout(target.engine, timeoutMs);
   let conn: Connection | undefined;
   let own: Transaction | undefined;
   let runner: QueryRunner = target;
   let failure: unknown;
   let open = false;
+  let previousTimeout: string | undefined;
   const name = `gino_cursor_${++cursorCounter}`;
   try {
     if (target instanceof Engine) {
@@ -55,10 +54,11 @@ export async function* iterateCursor(
       if (connection.current) runner = connection.current;
       else runner = own = await connection.begin();
     }
-    let previousTimeout: string | undefined;
     if (timeoutMs !== undefined) {
-      const before = await execute(runner, raw("SELECT current_setting('statement_timeout')"));
-      previousTimeout = String(before.rows[0]?.[0] ?? '0');
+      if (!own) {
+        const before = await execute(runner, raw("SELECT current_setting('statement_timeout')"));
+        previousTimeout = String(before.rows[0]?.[0] ?? '0');
+      }
       await execute(runner, raw(timeoutSql(timeoutMs)));
     }
     try {
@@ -81,15 +81,11 @@ export async function* iterateCursor(
     }
     open = false;
     await execute(runner, raw(`CLOSE ${name}`));
-    // In the caller's transaction, the limit it had comes back.
-    if (previousTimeout !== undefined && !own) {
-      await execute(runner, { ...raw("SELECT set_config('statement_timeout', $1, true)"), params: [previousTimeout] });
-    }
   } catch (error) {
     failure = error;
     throw error;
   } finally {
-    await closeCursor({ own, open, failure, runner, conn, name });
+    await closeCursor({ own, open, failure, runner, conn, name, previousTimeout });
   }
 }
 
@@ -104,15 +100,24 @@ async function closeCursor(c: {
   runner: QueryRunner;
   conn: Connection | undefined;
   name: string;
+  /** The caller's `statement_timeout` before the cursor's own, to put back in its transaction. */
+  previousTimeout: string | undefined;
 }): Promise<void> {
   let cleanup: unknown;
   try {
     if (c.own && !c.own.done) {
       // Ending the transaction closes the cursor too.
       await (c.failure === undefined ? c.own.commit() : c.own.rollback());
-    } else if (c.open && c.failure === undefined) {
-      // Left early inside the caller's transaction: the cursor would stay declared there.
-      await execute(c.runner, raw(`CLOSE ${c.name}`));
+    } else if (!c.own && c.failure === undefined) {
+      // In the caller's transaction: a cursor left early would stay declared there, and the
+      // limit it had comes back, however the loop ended.
+      if (c.open) await execute(c.runner, raw(`CLOSE ${c.name}`));
+      if (c.previousTimeout !== undefined) {
+        await execute(c.runner, {
+          ...raw("SELECT set_config('statement_timeout', $1, true)"),
+          params: [c.previousTimeout],
+        });
+      }
     }
   } catch (error) {
     cleanup = error;

@@ -56,10 +56,7 @@ export abstract class QueryRunner implements Target {
     timeout?: number,
   ): Promise<unknown> {
     const compiled = toCompiled(query, params);
-    if (timeout !== undefined) {
-      timeoutSql(timeout);
-      requireCapability(this.engine, 'timeouts', 'cancel a statement after a time limit');
-    }
+    if (timeout !== undefined) checkTimeout(this.engine, timeout);
     const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
     return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
   }
@@ -98,6 +95,12 @@ export abstract class QueryRunner implements Target {
 
   /** A statement with a server-side time limit; `QueryTimeoutError` when it is cancelled. */
   protected abstract runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult>;
+}
+
+/** A time limit checked before any I/O: a positive whole number, on an engine that can cancel. */
+export function checkTimeout(engine: Engine, ms: number): void {
+  timeoutSql(ms);
+  requireCapability(engine, 'timeouts', 'cancel a statement after a time limit');
 }
 
 export function timeoutSql(ms: number): string {
@@ -422,7 +425,6 @@ export class Connection extends QueryRunner {
   }
 
   protected async runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
-    timeoutSql(ms);
     if (this.current) return this.current.runTimed(compiled, ms, 'nested');
     const out = await this.transaction((tx) => tx.runTimed(compiled, ms, 'own'));
     return out as DriverResult;

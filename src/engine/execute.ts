@@ -2,7 +2,7 @@
  * The execution path shared by engines, connections and transactions: turn a query into its
  * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
  */
-import { type CompiledQuery, compile, isShared, type ResultColumn } from '../compiler/compiler.js';
+import { bake, type CompiledQuery, compile, isShared, type ResultColumn } from '../compiler/compiler.js';
 import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
 import { Func } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
@@ -67,25 +67,17 @@ const callsOfNothing: CallCache = new Map();
  */
 function compileCall(call: Func): CompiledQuery {
   const [arg, more] = call.args;
-  const cache =
-    more !== undefined
-      ? undefined
-      : arg === undefined
-        ? callsOfNothing
-        : arg instanceof Column
-          ? callsOfColumn.get(arg)
-          : undefined;
+  if (more !== undefined || (arg !== undefined && !(arg instanceof Column)))
+    return compile(new Select({ columns: [call] }));
+  let cache = arg === undefined ? callsOfNothing : callsOfColumn.get(arg);
   const known = cache?.get(call.name);
-  if (known && known.type === call.type) return known.compiled;
-  const compiled = compile(new Select({ columns: [call] }));
-  if (more === undefined && (arg === undefined || arg instanceof Column) && compiled.params.length === 0) {
-    let target = cache;
-    if (!target && arg) {
-      target = new Map();
-      callsOfColumn.set(arg, target);
-    }
-    target?.set(call.name, { type: call.type, compiled });
+  if (known?.type === call.type) return known.compiled;
+  const compiled = bake(compile(new Select({ columns: [call] })));
+  if (!cache) {
+    cache = new Map();
+    callsOfColumn.set(arg as Column, cache);
   }
+  cache.set(call.name, { type: call.type, compiled });
   return compiled;
 }
 

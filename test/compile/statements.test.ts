@@ -1,5 +1,6 @@
 /** SELECT, INSERT, UPDATE, DELETE: every clause compiled; builders are immutable. */
 import { describe, expect, test } from 'vitest';
+import { compile } from '../../src/compiler/compiler.js';
 import { c, db, Team, User } from './models.js';
 
 describe('SELECT', () => {
@@ -130,6 +131,21 @@ describe('INSERT', () => {
       sql: 'INSERT INTO teams (name) SELECT users.nickname FROM users WHERE users.id < $1',
       params: [3],
     });
+    // INSERT ... SELECT returns no rows: the inner SELECT's list is not the statement's result.
+    expect(compile(Team.insert().fromSelect(['name'], db.select([User.nickname]))).columns).toEqual([]);
+    expect(
+      compile(
+        Team.insert()
+          .fromSelect(['name'], db.select([User.nickname]))
+          .returning(Team.id),
+      ).columns,
+    ).toHaveLength(1);
+  });
+
+  test('values inside a subquery are not named after the enclosing comparison', () => {
+    const q = User.query.where(User.id.eq(db.select([User.id]).where(User.nickname.eq('a')).limit(1).asScalar()));
+    expect(compile(q).paramLabels).toEqual(['users.nickname', undefined]);
+    expect(compile(User.query.where(User.id.eq(5))).paramLabels).toEqual(['users.id']);
   });
 
   test('on conflict do nothing / do update', () => {

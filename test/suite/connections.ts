@@ -155,6 +155,21 @@ export function connectionsSuite(ctx: SuiteContext): void {
         const rows: unknown[] = [];
         for await (const row of Tick.query.gino.timeout(2000).iterate()) rows.push(row);
         expect(rows).toEqual([]);
+        // In the caller's transaction, its own limit comes back however the loop ends.
+        await db.transaction(async () => {
+          await db.status('SET LOCAL statement_timeout = 7000');
+          for await (const _ of db
+            .select([db.func.generate_series(db.cast(1, db.Integer()), db.cast(3, db.Integer()))])
+            .gino.timeout(2000)
+            .iterate())
+            break;
+          expect(await db.scalar('SHOW statement_timeout')).toBe('7s');
+          for await (const _ of db
+            .select([db.func.generate_series(db.cast(1, db.Integer()), db.cast(3, db.Integer()))])
+            .gino.timeout(2000)
+            .iterate());
+          expect(await db.scalar('SHOW statement_timeout')).toBe('7s');
+        });
       },
       timeoutAttempt,
     );

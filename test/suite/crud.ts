@@ -71,6 +71,29 @@ export function crudSuite(ctx: SuiteContext): void {
       await expect(User.get({ nickname: 'k' })).rejects.toThrow(InvalidRequestError);
     });
 
+    suiteTest(ctx, 'get() with an expression for the key, first, does not change later calls', async () => {
+      class GetProbe extends db.Model({
+        __tablename__: 'get_probe',
+        id: db.Column(db.Integer(), { primaryKey: true }),
+        tag: db.Column(db.Unicode()),
+      }) {}
+      await GetProbe.gino.create({ checkfirst: true });
+      try {
+        await GetProbe.create({ id: 2, tag: 'two' });
+        expect((await GetProbe.get([db.text('2')]))?.tag).toBe('two');
+        expect((await GetProbe.get([db.literal(2)]))?.tag).toBe('two');
+        ctx.clearLog();
+        expect((await GetProbe.get(2))?.tag).toBe('two');
+        expect(ctx.log.at(-1)).toMatchObject({
+          sql: 'SELECT get_probe.id, get_probe.tag FROM get_probe WHERE get_probe.id = $1',
+          params: [2],
+        });
+        await expect(GetProbe.get('x' as never)).rejects.toThrow(InvalidRequestError);
+      } finally {
+        await GetProbe.gino.drop();
+      }
+    });
+
     suiteTest(ctx, 'update().apply() sets and returns only the changed columns', async () => {
       const team = await Team.create({ name: 'a' });
       const m = await Member.create({ fullName: 'Lin', teamId: team.id });
