@@ -13,6 +13,7 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from 'kysely';
+import { Turnstile } from '../src/engine/adapter-kit.js';
 
 /** The slice of PGlite used here. */
 interface PGliteLike {
@@ -43,7 +44,8 @@ function affected(command: string, count: number | null | undefined): bigint | u
 
 /** PGlite has one connection: statements (and transactions) take turns through a lock. */
 export function pgliteDialect(db: PGliteLike): Dialect {
-  let tail: Promise<void> = Promise.resolve();
+  const lock = new Turnstile();
+  // Set when a holder is let in: only the holder releases, so one slot is enough.
   let release: (() => void) | undefined;
   const connection: DatabaseConnection = {
     async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
@@ -58,11 +60,7 @@ export function pgliteDialect(db: PGliteLike): Dialect {
   return postgresDialect(() => ({
     async init() {},
     async acquireConnection() {
-      const previous = tail;
-      tail = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      await previous;
+      release = await lock.enter();
       return connection;
     },
     async beginTransaction(conn) {

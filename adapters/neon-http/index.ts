@@ -14,16 +14,9 @@
  * import { neonHttp } from 'gino-edge/adapters/neon-http';
  * await db.setBind(neonHttp(process.env.DATABASE_URL, { fetchOptions: { priority: 'high' } }));
  */
-import type {
-  Adapter,
-  BatchOptions,
-  Capabilities,
-  DriverField,
-  DriverQuery,
-  DriverResult,
-} from '../../src/engine/adapter.js';
+import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult } from '../../src/engine/adapter.js';
 // WebSocket settings (e.g. from a spread proxy.neonOptions) mean nothing over HTTP and are ignored.
-import { commandTag, NEON_HTTP_SETTINGS, NEON_WS_SETTINGS } from '../../src/engine/adapter-kit.js';
+import { NEON_HTTP_SETTINGS, NEON_WS_SETTINGS, pgLikeResult } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
 import { parserFor } from '../../src/types/parse.js';
@@ -162,10 +155,9 @@ class Deadline {
 }
 
 function toResult(r: HttpResult): DriverResult {
-  const fields: DriverField[] = r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
-  const parsers = fields.map((f) => parserFor(f.dataTypeID));
+  const parsers = r.fields.map((f) => parserFor(f.dataTypeID));
   const rows = r.rows.map((row) => row.map((v, i) => (v === null ? null : (parsers[i] as (t: string) => unknown)(v))));
-  return { command: commandTag(r.command, r.rowCount), rowCount: r.rowCount ?? rows.length, fields, rows };
+  return pgLikeResult({ command: r.command, rowCount: r.rowCount, fields: r.fields, rows });
 }
 
 function isHttpResult(value: unknown): value is HttpResult {

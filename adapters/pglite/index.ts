@@ -85,7 +85,7 @@ class PGliteAdapter implements Adapter {
   constructor(
     private readonly make: () => Promise<PGliteLike> | PGliteLike,
     private readonly owns: boolean,
-    private readonly waitLimit: number = DEFAULT_WAIT_MS,
+    private readonly waitLimit: number,
   ) {}
 
   private async db(): Promise<PGliteLike> {
@@ -113,34 +113,10 @@ class PGliteAdapter implements Adapter {
    * Wait for the connection; resolves to the function that hands it back. A wait longer than the
    * limit fails with a ConnectionError instead of hanging: with one connection, a statement sent
    * on the engine while this same code holds a transaction or an open `iterate()` would otherwise
-   * wait for itself forever. A turn granted after the wait failed is handed on at once.
+   * wait for itself forever.
    */
-  private async acquire(): Promise<() => void> {
-    const free = !this.lock.busy;
-    const entered = this.lock.enter();
-    if (free || !(this.waitLimit > 0)) return entered;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ConnectionError(
-              `waited ${this.waitLimit} ms for PGlite's only connection, held by a transaction, acquire() or iterate() ` +
-                'that has not ended; inside one, run statements on it ({ bind: tx }, or within db.transaction()), ' +
-                'or finish it first (connectionTimeoutMillis sets this limit; 0: no limit)',
-            ),
-          ),
-        this.waitLimit,
-      );
-    });
-    try {
-      return await Promise.race([entered, limit]);
-    } catch (error) {
-      void entered.then((leave) => leave());
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+  private acquire(): Promise<() => void> {
+    return this.lock.enter({ ms: this.waitLimit, error: () => waitError(this.waitLimit) });
   }
 
   async query(q: DriverQuery): Promise<DriverResult> {
@@ -194,6 +170,14 @@ async function loadPGlite(): Promise<PGliteModule> {
 async function openPGlite(dataDir: string | undefined, options: Record<string, unknown>): Promise<PGliteLike> {
   const mod = await loadPGlite();
   return new mod.PGlite(dataDir, options);
+}
+
+function waitError(ms: number): ConnectionError {
+  return new ConnectionError(
+    `waited ${ms} ms for PGlite's only connection, held by a transaction, acquire() or iterate() ` +
+      'that has not ended; inside one, run statements on it ({ bind: tx }, or within db.transaction()), ' +
+      'or finish it first (connectionTimeoutMillis sets this limit; 0: no limit)',
+  );
 }
 
 /**

@@ -13,6 +13,7 @@
  * the server itself (42601, "cannot insert multiple commands into a prepared statement").
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pgErrorFields } from '../errors.js';
 
 /** The slice of node-postgres this module uses. */
 interface PgField {
@@ -217,8 +218,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 /** Whether an error came from the PostgreSQL server (it carries a SQLSTATE). */
 function isServerError(error: unknown): error is Record<string, unknown> & Error {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  return pgErrorFields(error) !== undefined;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

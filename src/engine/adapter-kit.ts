@@ -77,15 +77,18 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** Lets one holder in at a time, in call order (a single connection, one transaction level). */
 export class Turnstile {
   private tail: Promise<void> = Promise.resolve();
+  /** Holders and waiters: a caller finding none is let in without waiting. */
   private inside = 0;
-  /** Whether someone holds it or waits for it (a new caller would have to wait). */
-  get busy(): boolean {
-    return this.inside > 0;
-  }
-  /** Wait for the holders before; resolves to the function that lets the next one in. */
-  enter(): Promise<() => void> {
-    let leave!: () => void;
+
+  /**
+   * Wait for the holders before; resolves to the function that lets the next one in. With a
+   * `limit`, a caller that has to wait longer fails with `limit.error()` instead, and its turn,
+   * when it comes, is handed on at once.
+   */
+  enter(limit?: { ms: number; error: () => Error }): Promise<() => void> {
+    const free = this.inside === 0;
     this.inside++;
+    let leave!: () => void;
     const held = new Promise<void>((resolve) => {
       let left = false;
       leave = () => {
@@ -97,7 +100,17 @@ export class Turnstile {
     });
     const ready = this.tail.then(() => leave);
     this.tail = this.tail.then(() => held);
-    return ready;
+    if (free || !limit || !(limit.ms > 0)) return ready;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        void ready.then((let_go) => let_go());
+        reject(limit.error());
+      }, limit.ms);
+      void ready.then((let_go) => {
+        clearTimeout(timer);
+        resolve(let_go);
+      });
+    });
   }
 }
 

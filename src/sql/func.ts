@@ -1,5 +1,5 @@
 /** `db.func.<anyName>(...)`: any SQL function by name, with known return types for common ones. */
-import { type SqlType, TYPES } from '../types/sqltypes.js';
+import { NULLTYPE, type SqlType, TYPES } from '../types/sqltypes.js';
 import { coerce, type Expr, Func } from './expr.js';
 
 type Arg = unknown;
@@ -78,7 +78,7 @@ function sumOf(arg: SqlType | undefined): SqlType {
     case 'Real':
       return FLOAT;
     default:
-      return coerce(null).type;
+      return NULLTYPE;
   }
 }
 
@@ -114,10 +114,10 @@ export function funcNamespace(runner: unknown): FuncNamespace {
           const exprs = args.map((a) => coerce(a));
           const type =
             known === 'first'
-              ? (exprs[0]?.type ?? coerce(null).type)
+              ? (exprs[0]?.type ?? NULLTYPE)
               : known === 'sum'
                 ? sumOf(exprs[0]?.type)
-                : (known ?? coerce(null).type);
+                : (known ?? NULLTYPE);
           return new Func(prop, exprs, type, runner);
         };
         cache.set(prop, fn);

@@ -251,6 +251,8 @@ describe.each(SOURCES.map((s) => s.name))('the example Worker on %s', (name) => 
     expect(await call('POST', '/users', 'not json')).toMatchObject({ status: 400 });
     expect(await call('POST', '/users', { nickname: 42 })).toMatchObject({ status: 400 });
     expect(await call('PATCH', '/users/2', {})).toMatchObject({ status: 400 });
+    expect(await call('GET', '/users?limit=-5')).toMatchObject({ status: 400 });
+    expect(await call('GET', '/users?offset=1.5')).toMatchObject({ status: 400 });
     expect(await call('GET', '/nowhere')).toMatchObject({ status: 404 });
     await admin.query('DROP TABLE users');
     expect(await call('GET', '/users')).toMatchObject({ status: 500, body: { code: '42P01' } });

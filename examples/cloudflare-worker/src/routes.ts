@@ -33,10 +33,20 @@ export async function route(request: Request): Promise<Response> {
   throw new HttpError(404, `no route for ${method} ${pathname}`);
 }
 
+/** A query parameter that must be a whole number ≥ 0 (a client's mistake otherwise: 400). */
+function whole(params: URLSearchParams, name: string, fallback: number): number {
+  const given = params.get(name);
+  if (given === null || given === '') return fallback;
+  const n = Number(given);
+  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `${name} must be a whole number ≥ 0, got '${given}'`);
+  return n;
+}
+
 /** `GET /users?limit=&offset=`: the users by id. */
 async function list(params: URLSearchParams): Promise<Response> {
-  const limit = Math.min(Number(params.get('limit') ?? 100) || 100, 1000);
-  const offset = Number(params.get('offset') ?? 0) || 0;
+  const limit = whole(params, 'limit', 100);
+  const offset = whole(params, 'offset', 0);
+  if (limit > 1000) throw new HttpError(400, 'limit is at most 1000');
   const users = await User.query.orderBy(User.id).limit(limit).offset(offset).gino.all();
   return Response.json(users.map((u) => u.toDict()));
 }
