@@ -43,6 +43,8 @@ export const DEFAULT_ENTRIES: Entry[] = [
 ];
 
 export async function bundle(entry: Entry): Promise<Bundled> {
+  // Keep in step with workerBuildOptions in test/runtimes/support/bundle.ts (it adds only a node:* plugin,
+  // a cloudflare:* external and workerd/worker/browser mainFields: the same output for DEFAULT_ENTRIES).
   const result = await build({
     entryPoints: [entry.path],
     bundle: true,

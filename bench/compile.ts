@@ -8,12 +8,14 @@ import * as drizzleLib from './libs/drizzle.js';
 import * as gino from './libs/gino.js';
 import * as kysely from './libs/kysely.js';
 import { type CompileOps, OPS, type Op } from './ops.js';
-import { markdownTable, median, now, ratio, rotate } from './stats.js';
+import { markdownTable, now, ratio, rotate, Samples } from './stats.js';
 
 export interface CompileResult {
   /** Median ns per operation, by library then op. */
   ns: Record<string, Record<Op, number>>;
   markdown: string;
+  /** The SQL each library compiles each operation to (to check the workloads are the same), as a table. */
+  sql: string;
 }
 
 let sink: unknown;
@@ -30,27 +32,18 @@ export function measureCompile(options: { rounds: number; batch: number }): Comp
     ['Drizzle', drizzleLib.compileOps(drizzle.mock())],
     ['Kysely', kysely.compileOps(kysely.coldKysely())],
   ];
-  const samples = new Map<string, number[]>();
+  const samples = new Samples(OPS);
   // Warm-up: let every path reach the optimising compiler before timing.
   for (const [, ops] of libs) for (const op of OPS) sample(ops[op], options.batch * 3, 0);
   for (let r = 0; r < options.rounds; r++) {
     for (const op of OPS) {
       for (const [name, ops] of rotate(libs, r)) {
-        const key = `${name}\u0000${op}`;
-        const list = samples.get(key) ?? [];
-        list.push(sample(ops[op], options.batch, r * options.batch));
-        samples.set(key, list);
+        samples.push(name, op, sample(ops[op], options.batch, r * options.batch));
       }
     }
   }
   if (sink === Symbol.for('never')) console.log(sink);
-  const ns: Record<string, Record<Op, number>> = {};
-  for (const [name] of libs) {
-    ns[name] = Object.fromEntries(OPS.map((op) => [op, median(samples.get(`${name}\u0000${op}`) ?? [])])) as Record<
-      Op,
-      number
-    >;
-  }
+  const ns = samples.medians(libs.map(([name]) => name));
   const g = ns['gino-edge'] as Record<Op, number>;
   const d = ns.Drizzle as Record<Op, number>;
   const k = ns.Kysely as Record<Op, number>;
@@ -66,16 +59,11 @@ export function measureCompile(options: { rounds: number; batch: number }): Comp
     ['operation', 'gino-edge ns/op', 'Drizzle ns/op', 'Kysely ns/op', 'Drizzle ÷ gino-edge', 'Kysely ÷ gino-edge'],
     rows,
   );
-  return { ns, markdown };
+  return { ns, markdown, sql: compiledSql(libs) };
 }
 
 /** The SQL each library compiles each operation to (to check the workloads are the same). */
-export function compiledSql(): string {
-  const libs: [string, CompileOps][] = [
-    ['gino-edge', gino.compileOps()],
-    ['Drizzle', drizzleLib.compileOps(drizzle.mock())],
-    ['Kysely', kysely.compileOps(kysely.coldKysely())],
-  ];
+function compiledSql(libs: readonly [string, CompileOps][]): string {
   const rows = OPS.map((op) => [
     op,
     ...libs.map(([, ops]) => `\`${String((ops[op](1) as { sql: string }).sql).replace(/\|/g, '\\|')}\``),

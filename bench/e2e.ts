@@ -18,7 +18,7 @@ import * as gino from './libs/gino.js';
 import * as kysely from './libs/kysely.js';
 import * as raw from './libs/raw.js';
 import { OPS, type Op, RESET_SQL, type RunLibrary, TIDY_SQL } from './ops.js';
-import { markdownTable, median, now, ratio, rotate } from './stats.js';
+import { markdownTable, now, ratio, rotate, Samples } from './stats.js';
 
 export interface E2eResult {
   /** Median µs per call in steady state (a library's calls after its first in a batch), by library then op. */
@@ -32,21 +32,20 @@ export interface RoundOptions {
   batch: number;
 }
 
-interface Samples {
+interface RoundSamples {
   /** Calls 2..batch of each batch: the library's code and the connection already warm. */
   steady: Timings;
   /** The first call of each batch, right after another library (or another operation) ran. */
   first: Timings;
 }
 
-async function runRounds(libs: RunLibrary[], tidy: () => Promise<unknown>, options: RoundOptions): Promise<Samples> {
-  const steady = new Map<string, number[]>();
-  const first = new Map<string, number[]>();
-  const push = (map: Map<string, number[]>, key: string, value: number) => {
-    const list = map.get(key);
-    if (list) list.push(value);
-    else map.set(key, [value]);
-  };
+async function runRounds(
+  libs: RunLibrary[],
+  tidy: () => Promise<unknown>,
+  options: RoundOptions,
+): Promise<RoundSamples> {
+  const steady = new Samples(OPS);
+  const first = new Samples(OPS);
   let counter = 0;
   for (let r = 0; r < options.warmup + options.rounds; r++) {
     await tidy();
@@ -54,31 +53,22 @@ async function runRounds(libs: RunLibrary[], tidy: () => Promise<unknown>, optio
     for (const op of OPS) {
       for (const lib of rotate(libs, r)) {
         const fn = lib.ops[op];
-        const key = `${lib.name}\u0000${op}`;
         for (let i = 0; i < options.batch; i++) {
           const t0 = now();
           await fn(counter++);
           const us = (now() - t0) * 1000;
-          if (r >= options.warmup) push(i === 0 ? first : steady, key, us);
+          if (r >= options.warmup) (i === 0 ? first : steady).push(lib.name, op, us);
         }
       }
     }
   }
-  const collect = (map: Map<string, number[]>): Timings => {
-    const out: Timings = {};
-    for (const lib of libs) {
-      out[lib.name] = Object.fromEntries(
-        OPS.map((op) => [op, median(map.get(`${lib.name}\u0000${op}`) ?? [])]),
-      ) as Record<Op, number>;
-    }
-    return out;
-  };
-  return { steady: collect(steady), first: collect(first) };
+  const names = libs.map((lib) => lib.name);
+  return { steady: steady.medians(names), first: first.medians(names) };
 }
 
 type Timings = Record<string, Record<Op, number>>;
 
-function report(samples: Samples, baseline: string): string {
+function report(samples: RoundSamples, baseline: string): string {
   const { steady, first } = samples;
   const names = Object.keys(steady).filter((n) => n !== baseline);
   const base = steady[baseline] as Record<Op, number>;
@@ -106,10 +96,11 @@ export function describeRounds(options: RoundOptions): string {
 }
 
 /**
- * One pg Client, shared: what a pool of one hands out, without a pool's own cost. The lease is the
- * Client itself (with a no-op release), as pg-pool's leases are.
+ * One client, shared: what a pool of one hands out, without a pool's own cost. The lease is the
+ * client itself (with a no-op release), as pg-pool's leases are: handed a pg Client, gino-edge's
+ * pg adapter sees a real `pg.Client`; handed a double, it sees the double.
  */
-function singleClientPool(client: pgModule.Client) {
+export function singleClientPool<C extends { query: unknown }>(client: C) {
   const lease = Object.assign(client, { release() {} });
   return {
     query: ((...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args)) as never,

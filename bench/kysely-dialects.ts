@@ -29,7 +29,8 @@ interface NeonLike {
   ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null; command: string }>;
 }
 
-function postgresDialect(createDriver: () => Driver): Dialect {
+/** A PostgreSQL dialect around `createDriver`: Kysely's own adapter, introspector and compiler. */
+export function postgresDialect(createDriver: () => Driver): Dialect {
   return {
     createAdapter: () => new PostgresAdapter(),
     createDriver,

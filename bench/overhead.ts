@@ -8,12 +8,13 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { PostgresDialect } from 'kysely';
 import pgModule from 'pg';
 import { pg as ginoPg } from '../adapters/pg/index.js';
+import { singleClientPool } from './e2e.js';
 import * as drizzleLib from './libs/drizzle.js';
 import * as gino from './libs/gino.js';
 import * as kysely from './libs/kysely.js';
 import * as raw from './libs/raw.js';
 import { OPS, type Op, RESET_SQL, type RunLibrary, TIDY_SQL } from './ops.js';
-import { markdownTable, median, now, rotate } from './stats.js';
+import { markdownTable, now, rotate, Samples } from './stats.js';
 
 interface Recorded {
   command: string;
@@ -59,8 +60,7 @@ export async function measureOverhead(
   try {
     for (const sql of RESET_SQL) await client.query(sql);
     const replay = new ReplayClient(client);
-    const lease = { query: (...args: QueryArgs) => replay.query(...args), release() {} };
-    const pool = { query: lease.query, connect: async () => lease, end: async () => {}, on() {} };
+    const pool = singleClientPool({ query: (...args: QueryArgs) => replay.query(...args) });
     const libs: RunLibrary[] = [
       raw.runLibrary('pg', (text, params) => replay.query(text, params) as never),
       await gino.runLibrary(ginoPg({ pool: pool as never })),
@@ -73,7 +73,7 @@ export async function measureOverhead(
     for (const lib of libs) await lib.prepare?.();
     for (const op of OPS) for (const lib of libs) await lib.ops[op](counter++);
     replay.recording = false;
-    const samples = new Map<string, number[]>();
+    const samples = new Samples(OPS);
     for (let r = 0; r < options.rounds + 2; r++) {
       for (const op of OPS) {
         for (const lib of rotate(libs, r)) {
@@ -81,22 +81,13 @@ export async function measureOverhead(
           const t0 = now();
           for (let i = 0; i < options.batch; i++) await fn(counter++);
           const ns = ((now() - t0) * 1e6) / options.batch;
-          if (r < 2) continue;
-          const key = `${lib.name}\u0000${op}`;
-          const list = samples.get(key) ?? [];
-          list.push(ns);
-          samples.set(key, list);
+          if (r >= 2) samples.push(lib.name, op, ns);
         }
       }
     }
     for (const lib of libs) await lib.close?.();
-    const ns: Record<string, Record<Op, number>> = {};
-    for (const lib of libs) {
-      ns[lib.name] = Object.fromEntries(
-        OPS.map((op) => [op, median(samples.get(`${lib.name}\u0000${op}`) ?? [])]),
-      ) as Record<Op, number>;
-    }
     const names = libs.map((l) => l.name);
+    const ns = samples.medians(names);
     const libraries = names.slice(1);
     const share = (n: string, op: Op) =>
       roundTripUs ? `${(((ns[n] as Record<Op, number>)[op] / 1000 / roundTripUs[op]) * 100).toFixed(1)} %` : 'n/a';

@@ -20,7 +20,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pgModule from 'pg';
 import { type NeonProxy, startNeonProxy } from '../src/dev/index.js';
 import { type Bundled, DEFAULT_ENTRIES, type Entry, measureBundles } from './bundle.js';
-import { compiledSql, measureCompile } from './compile.js';
+import { measureCompile } from './compile.js';
 import { describeRounds, measurePg, measurePglite, pgAvailable } from './e2e.js';
 import { type Op, RESET_SQL } from './ops.js';
 import { measureOverhead } from './overhead.js';
@@ -68,7 +68,7 @@ if (wanted('compile')) {
   const result = measureCompile({ rounds, batch: quick ? 500 : 2000 });
   emit(
     'Compile: build and compile each operation, no database',
-    `Median ns per operation over ${rounds} alternating rounds; the ratio is how many times longer the other library takes than gino-edge (higher is better for gino-edge). gino-edge compiles a call of one column (\`db.func.count(User.id)\`, the count row) once and reuses it, as it does \`Model.get()\`'s statement: that row times a cache lookup, the others a full build and compile.\n\n${result.markdown}\n\nThe SQL each library produces:\n\n${compiledSql()}`,
+    `Median ns per operation over ${rounds} alternating rounds; the ratio is how many times longer the other library takes than gino-edge (higher is better for gino-edge). gino-edge compiles a call of one column (\`db.func.count(User.id)\`, the count row) once and reuses it, as it does \`Model.get()\`'s statement: that row times a cache lookup, the others a full build and compile.\n\n${result.markdown}\n\nThe SQL each library produces:\n\n${result.sql}`,
   );
 }
 

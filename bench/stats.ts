@@ -30,3 +30,26 @@ export function rotate<T>(items: readonly T[], n: number): T[] {
   const k = n % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
 }
+
+/** Samples by library and operation; `medians()` gives each library's median per operation. */
+export class Samples<Op extends string> {
+  private readonly lists = new Map<string, number[]>();
+  constructor(private readonly ops: readonly Op[]) {}
+
+  push(lib: string, op: Op, value: number): void {
+    const key = `${lib}\u0000${op}`;
+    const list = this.lists.get(key);
+    if (list) list.push(value);
+    else this.lists.set(key, [value]);
+  }
+
+  medians(libs: readonly string[]): Record<string, Record<Op, number>> {
+    const out: Record<string, Record<Op, number>> = {};
+    for (const lib of libs) {
+      out[lib] = Object.fromEntries(
+        this.ops.map((op) => [op, median(this.lists.get(`${lib}\u0000${op}`) ?? [])]),
+      ) as Record<Op, number>;
+    }
+    return out;
+  }
+}

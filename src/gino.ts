@@ -26,7 +26,7 @@ import {
   type Typed,
   type TypedScalar,
 } from './engine/engine.js';
-import { type Logger, loaderOf, type Query, toCompiled } from './engine/execute.js';
+import { type Logger, loaderOf, type Mode, type Query, toCompiled } from './engine/execute.js';
 import { StatementExtension } from './engine/extension.js';
 import { resolveAdapter } from './engine/resolve.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
@@ -516,55 +516,51 @@ export class Gino implements ModelHost {
 
   // ---- running ------------------------------------------------------------------------------
 
-  private runner(
-    optionsOrParams: unknown,
-    options?: { bind?: unknown },
-  ): [readonly unknown[] | undefined, QueryRunner] {
-    if (Array.isArray(optionsOrParams)) return [optionsOrParams, this.runnerFor(options?.bind)];
-    return [undefined, this.runnerFor((optionsOrParams as { bind?: unknown } | undefined)?.bind ?? options?.bind)];
+  /** Run on the binding `params`/`options` name (or the current one), shaped as `mode` asks. */
+  private async exec(mode: Mode, query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
+    if (Array.isArray(params)) return this.runnerFor(options?.bind).run(query, params, mode);
+    return this.runnerFor((params as { bind?: unknown } | undefined)?.bind ?? options?.bind).run(
+      query,
+      undefined,
+      mode,
+    );
   }
 
   /** Every row of a statement or SQL string (`$1` parameters): `db.all(User.query)`. */
   all<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R[]>;
   all<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R[]>;
-  async all(query: Query, params?: Params, options?: BindOnly): Promise<unknown[]> {
-    const [p, r] = this.runner(params, options);
-    return r.run(query, p, 'all') as Promise<unknown[]>;
+  all(query: Query, params?: Params, options?: BindOnly): Promise<unknown[]> {
+    return this.exec('all', query, params, options) as Promise<unknown[]>;
   }
   /** The first row, or null. */
   first<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R | null>;
   first<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R | null>;
-  async first(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
-    const [p, r] = this.runner(params, options);
-    return r.run(query, p, 'first');
+  first(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
+    return this.exec('first', query, params, options);
   }
   /** Exactly one row (`NoResultFound`, `MultipleResultsFound`). */
   one<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R>;
   one<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R>;
-  async one(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
-    const [p, r] = this.runner(params, options);
-    return r.run(query, p, 'one');
+  one(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
+    return this.exec('one', query, params, options);
   }
   /** One row or null (`MultipleResultsFound` if more). */
   oneOrNone<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<R | null>;
   oneOrNone<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<R | null>;
-  async oneOrNone(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
-    const [p, r] = this.runner(params, options);
-    return r.run(query, p, 'oneOrNone');
+  oneOrNone(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
+    return this.exec('oneOrNone', query, params, options);
   }
   /** The first column of the first row, or null. */
   scalar<S>(query: TypedScalar<S>, params?: Params, options?: BindOnly): Promise<S | null>;
   scalar<S = unknown>(query: Query, params?: Params, options?: BindOnly): Promise<S | null>;
-  async scalar(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
-    const [p, r] = this.runner(params, options);
-    return r.run(query, p, 'scalar');
+  scalar(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
+    return this.exec('scalar', query, params, options);
   }
   /** `{ status: 'UPDATE 9', rowCount, rows }`. */
   status<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
   status<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
-  async status(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<unknown>> {
-    const [p, r] = this.runner(params, options);
-    return r.run(query, p, 'status') as Promise<StatusResult<unknown>>;
+  status(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<unknown>> {
+    return this.exec('status', query, params, options) as Promise<StatusResult<unknown>>;
   }
 
   /**

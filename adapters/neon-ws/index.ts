@@ -17,6 +17,7 @@
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  heldSession,
   NEON_HTTP_SETTINGS,
   NEON_WS_SETTINGS,
   type PgLikeQueryConfig,
@@ -363,26 +364,18 @@ class NeonWsAdapter implements Adapter {
   }
 }
 
-/** A session on one client: its statements, and `release` once (later calls do nothing). */
+/** A session on one client, its driver errors mapped (WebSocket events become ConnectionError). */
 function sessionOver(
   client: NeonClientLike | NeonPoolClientLike,
   release: (error?: unknown) => Promise<void>,
 ): Session {
-  let released = false;
-  return {
-    query: async (q) => {
-      try {
-        return pgLikeResult(await client.query(pgLikeConfig(q)));
-      } catch (error) {
-        throw driverError(error);
-      }
-    },
-    release: async (error?: unknown) => {
-      if (released) return;
-      released = true;
-      await release(error);
-    },
-  };
+  return heldSession(async (q) => {
+    try {
+      return pgLikeResult(await client.query(pgLikeConfig(q)));
+    } catch (error) {
+      throw driverError(error);
+    }
+  }, release);
 }
 
 /** `postgresql+neon-ws://` → `postgresql://`, checked before any connection. */

@@ -9,6 +9,7 @@
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  heldSession,
   type PgLikeQueryConfig,
   type PgLikeResult,
   pgLikeConfig,
@@ -215,7 +216,6 @@ class PgAdapter implements Adapter {
     const pool = this.pool ?? (await this.getPool());
     const run = this.run;
     const client = await pool.connect();
-    let released = false;
     // A held client whose backend dies emits 'error' besides failing its query; unheard, that
     // event would crash the process. The failed query reports it; release() then drops the client.
     let lost: Error | undefined;
@@ -223,16 +223,14 @@ class PgAdapter implements Adapter {
       lost = error;
     };
     client.on?.('error', onError);
-    return {
-      query: async (q) => pgLikeResult(await run(client, q)),
-      release: async (error?: unknown) => {
-        if (released) return;
-        released = true;
+    return heldSession(
+      async (q) => pgLikeResult(await run(client, q)),
+      (error?: unknown) => {
         client.removeListener?.('error', onError);
         const reason = error ?? lost;
         client.release(reason === undefined ? undefined : reason instanceof Error ? reason : true);
       },
-    };
+    );
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@
  * await db.setBind(pglite(new PGlite()));
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
-import { commandTag, Turnstile } from '../../src/engine/adapter-kit.js';
+import { commandTag, heldSession, Turnstile } from '../../src/engine/adapter-kit.js';
 import { registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
 import { KNOWN_OIDS, parserFor } from '../../src/types/parse.js';
@@ -132,15 +132,10 @@ class PGliteAdapter implements Adapter {
   async connect(): Promise<Session> {
     const db = await this.db();
     const release = await this.acquire();
-    let released = false;
-    return {
-      query: (q) => (released ? Promise.reject(new Error('session released')) : this.run(db, q)),
-      release: async () => {
-        if (released) return;
-        released = true;
-        release();
-      },
-    };
+    return heldSession(
+      (q) => this.run(db, q),
+      () => release(),
+    );
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,6 @@
 /** Kysely: the same operations, written the Kysely way. */
-import {
-  type Dialect,
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-} from 'kysely';
+import { type Dialect, DummyDriver, Kysely } from 'kysely';
+import { postgresDialect } from '../kysely-dialects.js';
 import type { CompileOps, RunLibrary } from '../ops.js';
 
 export interface Database {
@@ -15,14 +9,7 @@ export interface Database {
 
 /** Kysely without a database: for compile-only measurements. */
 export function coldKysely(): Kysely<Database> {
-  return new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  });
+  return new Kysely<Database>({ dialect: postgresDialect(() => new DummyDriver()) });
 }
 
 export function compileOps(db: Kysely<Database>): CompileOps {

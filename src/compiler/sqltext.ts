@@ -1,3 +1,6 @@
+/** A dollar-quote tag (`$$`, `$body$`) where the scan stands (sticky: no copy of the rest). */
+const DOLLAR_TAG = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/y;
+
 /**
  * Raw SQL text (`db.text`) is scanned once: string literals (`'…'`, `E'…'`), quoted identifiers,
  * dollar-quoted bodies and comments are kept as they are; only the code between them is handed to
@@ -43,7 +46,8 @@ export function mapSqlCode(sql: string, code: (chunk: string) => string): string
       continue;
     }
     if (ch === '$') {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
+      DOLLAR_TAG.lastIndex = i;
+      const tag = DOLLAR_TAG.exec(sql);
       if (tag) {
         const end = sql.indexOf(tag[0], i + tag[0].length);
         flush(i);

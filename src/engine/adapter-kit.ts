@@ -2,8 +2,10 @@
  * Helpers shared by adapter modules: the node-postgres-compatible query shape (pg and Neon's
  * Client speak it), command tags, and the shared parsers as a pg `types` object. Driver-free.
  */
+
+import { GinoError } from '../errors.js';
 import { parserFor } from '../types/parse.js';
-import type { Capabilities, DriverQuery, DriverResult } from './adapter.js';
+import type { Capabilities, DriverQuery, DriverResult, Session } from './adapter.js';
 
 /** A node-postgres-compatible result, as pg and `@neondatabase/serverless` return it in array mode. */
 export interface PgLikeResult {
@@ -73,6 +75,22 @@ export const NEON_HTTP_SETTINGS: ReadonlySet<string> = new Set([
  * A server that accepts connections but never answers would otherwise hang every query.
  */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * A session on one held connection: its statements (refused once it is released), and `release`
+ * run once (later calls do nothing).
+ */
+export function heldSession(query: Session['query'], release: (error?: unknown) => void | Promise<void>): Session {
+  let released = false;
+  return {
+    query: (q) => (released ? Promise.reject(new GinoError('this session was released')) : query(q)),
+    release: async (error?: unknown) => {
+      if (released) return;
+      released = true;
+      await release(error);
+    },
+  };
+}
 
 /** Lets one holder in at a time, in call order (a single connection, one transaction level). */
 export class Turnstile {

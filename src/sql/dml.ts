@@ -76,7 +76,7 @@ export class Insert<R = Record<string, unknown>> {
       table: s.table,
       rows: p.rows ?? s.rows,
       returning: p.returning ?? s.returning,
-      loader: 'loader' in p ? p.loader : s.loader,
+      loader: s.loader,
       runner: s.runner,
       fromSelect: 'fromSelect' in p ? p.fromSelect : s.fromSelect,
       onConflict: 'onConflict' in p ? p.onConflict : s.onConflict,
@@ -149,7 +149,7 @@ export class Update<R = Record<string, unknown>> {
       values: p.values ?? s.values,
       where: 'where' in p ? p.where : s.where,
       returning: p.returning ?? s.returning,
-      loader: 'loader' in p ? p.loader : s.loader,
+      loader: s.loader,
       runner: s.runner,
     };
     return new Update<R2>(Object.freeze(next), true);
@@ -195,7 +195,7 @@ export class Delete<R = Record<string, unknown>> {
       table: s.table,
       where: 'where' in p ? p.where : s.where,
       returning: p.returning ?? s.returning,
-      loader: 'loader' in p ? p.loader : s.loader,
+      loader: s.loader,
       runner: s.runner,
     };
     return new Delete<R2>(Object.freeze(next), true);

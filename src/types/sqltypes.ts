@@ -60,15 +60,22 @@ class IntegerLike extends SqlType<number> {
     return failValue(this, value, where, `an integer from ${this.min} to ${this.max}`);
   }
   /** An int8 result typed Integer (`count()`, `sum()` of integers) becomes a number, checked. */
-  override result = (value: unknown): unknown => (typeof value === 'bigint' ? safeNumber(value) : value);
+  override result = (value: unknown): unknown =>
+    typeof value === 'bigint'
+      ? safeNumber(
+          value,
+          'the value %v is beyond 2^53 and cannot be a JavaScript number exactly; select it as BigInteger (db.cast(x, db.BigInteger()))',
+        )
+      : value;
 }
 
-/** A bigint as a JavaScript number, refusing values beyond 2^53 instead of rounding them. */
-export function safeNumber(value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new InvalidRequestError(
-      `the value ${value} is beyond 2^53 and cannot be a JavaScript number exactly; select it as BigInteger (db.cast(x, db.BigInteger()))`,
-    );
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
+/** A bigint as a JavaScript number, refusing values beyond 2^53 (with `advice`) instead of rounding them. */
+function safeNumber(value: bigint, advice: string): number {
+  if (value > MAX_SAFE || value < MIN_SAFE) {
+    throw new InvalidRequestError(advice.replace('%v', String(value)));
   }
   return Number(value);
 }
@@ -84,15 +91,13 @@ export class BigIntegerType<M extends BigIntMode = 'bigint'> extends SqlType<Big
   constructor(readonly mode: M) {
     super();
     if (mode === 'number') {
-      this.result = (value) => {
-        if (typeof value !== 'bigint') return value;
-        if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-          throw new InvalidRequestError(
-            `BIGINT value ${value} is beyond 2^53 and cannot be a JavaScript number exactly; use BigInteger({ mode: 'bigint' }) or 'string'`,
-          );
-        }
-        return Number(value);
-      };
+      this.result = (value) =>
+        typeof value === 'bigint'
+          ? safeNumber(
+              value,
+              "BIGINT value %v is beyond 2^53 and cannot be a JavaScript number exactly; use BigInteger({ mode: 'bigint' }) or 'string'",
+            )
+          : value;
     } else if (mode === 'string') {
       this.result = (value) => (typeof value === 'bigint' ? value.toString() : value);
     }

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import WebSocket from 'ws';
 import { type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
 import { FrontendFrames } from '../../src/dev/pg-frames.js';
+import { neonUrl } from '../support/neon.js';
 
 const databaseUrl = inject('databaseUrl');
-const connectionString = databaseUrl.replace(/^[a-z0-9+.-]+:\/\//i, 'postgresql://');
+const connectionString = neonUrl('serverless', databaseUrl);
 const NEON_HEADERS = {
   'Neon-Connection-String': connectionString,
   'Neon-Raw-Text-Output': 'true',

@@ -353,9 +353,12 @@ describe('an HTTP endpoint failing the ways HTTP fails (neon-http)', () => {
       faults.mode = mode;
       count(`HTTP ${mode}`);
       for (const attempt of [() => db.scalar('SELECT 1'), () => db.batch(['SELECT 1', 'SELECT 2'])]) {
+        const served = faults.counts[mode];
         const o = await outcome(attempt(), BOUND_MS);
         expectFailure(o, ConnectionError);
         expect((o.error as Error).message).toMatch(messages[mode]);
+        // The error came from the fault itself: this attempt's request reached the endpoint and was failed.
+        expect(faults.counts[mode]).toBeGreaterThan(served);
       }
       faults.mode = 'pass';
       expect(await db.scalar('SELECT 41 + 1')).toBe(42);
@@ -382,6 +385,8 @@ describe('an HTTP endpoint failing the ways HTTP fails (neon-http)', () => {
       controller.abort();
       count('HTTP request cancelled by the caller');
       expectFailure(await running, ConnectionError);
+      // Cancelled while it hung at the endpoint, not before it was sent.
+      expect(faults.counts.hang).toBe(1);
     } finally {
       await db.popBind().close();
       await faults.close();

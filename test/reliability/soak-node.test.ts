@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { type Gate, startGate } from '../runtimes/support/gate.js';
+import type { Gate } from '../runtimes/support/gate.js';
 import { TAKEN } from './fixtures/soak-ops.js';
-import { openSoakTable } from './support/soak-db.js';
+import { openSoakTable, soakSkipReason, startSoakGate } from './support/soak-db.js';
 import { until } from './support/watch.js';
 
 const run = promisify(execFile);
@@ -20,10 +20,7 @@ const serverUrl = inject('databaseUrl');
 const REQUESTS = Number(process.env.GINO_SOAK_REQUESTS ?? 5000);
 const CONCURRENCY = 50;
 const APP = 'gino_rel_soak';
-const NO_SERVER =
-  inject('databaseKind') === 'pglite'
-    ? 'the PGlite wire server runs one statement at a time for every connection: 50 concurrent requests would measure its queue, and pg_stat_activity cannot count connections there'
-    : undefined;
+const NO_SERVER = soakSkipReason();
 if (NO_SERVER) console.warn(`[soak node] skipped: ${NO_SERVER}`);
 
 let admin: pg.Client;
@@ -40,8 +37,7 @@ async function serverConnections(): Promise<number> {
 describe.skipIf(NO_SERVER)('soak in Node', () => {
   beforeAll(async () => {
     admin = await openSoakTable(serverUrl);
-    const u = new URL(serverUrl);
-    gate = await startGate({ host: u.hostname, port: Number(u.port || 5432) }, 25);
+    gate = await startSoakGate(serverUrl);
   });
 
   afterAll(async () => {

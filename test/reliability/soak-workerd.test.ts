@@ -14,10 +14,10 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
 import { bundle, workerBuildOptions } from '../runtimes/support/bundle.js';
-import { type Gate, startGate } from '../runtimes/support/gate.js';
+import type { Gate } from '../runtimes/support/gate.js';
 import { ROOT } from '../runtimes/support/package.js';
 import type { SoakOutcome } from './fixtures/soak-ops.js';
-import { openSoakTable } from './support/soak-db.js';
+import { openSoakTable, soakSkipReason, startSoakGate } from './support/soak-db.js';
 import { until } from './support/watch.js';
 
 const serverUrl = inject('databaseUrl');
@@ -34,10 +34,7 @@ const COUNTS: Record<'pg' | 'neon-http', number> = {
   'neon-http': Number(process.env.GINO_SOAK_WORKERD_HTTP ?? 4700),
 };
 const APP = 'gino_rel_soak_w';
-const NO_SERVER =
-  inject('databaseKind') === 'pglite'
-    ? 'the PGlite wire server runs one statement at a time for every connection: 50 concurrent requests would measure its queue, and pg_stat_activity cannot count connections there'
-    : undefined;
+const NO_SERVER = soakSkipReason();
 if (NO_SERVER) console.warn(`[soak workerd] skipped: ${NO_SERVER}`);
 
 const FORBIDDEN_LOG = [
@@ -70,8 +67,8 @@ async function connections(where: string, params: unknown[]): Promise<number> {
 describe.skipIf(NO_SERVER)('soak in workerd', () => {
   beforeAll(async () => {
     admin = await openSoakTable(serverUrl);
+    gate = await startSoakGate(serverUrl);
     const u = new URL(serverUrl);
-    gate = await startGate({ host: u.hostname, port: Number(u.port || 5432) }, 25);
     proxy = await startNeonProxy({ target: serverUrl });
     const dir = join(ROOT, '.tmp', 'reliability');
     await mkdir(dir, { recursive: true });

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { until } from '../reliability/support/watch.js';
 import { type BindingSource, neonBinding, pgBinding, type RuntimeBinding, startBindings } from './support/bindings.js';
 import { type Bundle, bundle, kib, workerBuildOptions } from './support/bundle.js';
 import { type Gate, startGate } from './support/gate.js';
@@ -127,13 +128,10 @@ interface Leftovers {
  * request's sockets by itself, so "closed" means closed with a Terminate message, not just gone.
  */
 async function leftovers(abruptBefore: number, graceMs = 5000): Promise<Leftovers> {
-  const until = Date.now() + graceMs;
-  for (;;) {
-    const server = await roleConnections();
-    if ((server === 0 && gate.open === 0) || Date.now() > until)
-      return { server, gate: gate.open, dropped: gate.abrupt - abruptBefore };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await until(async () => (await roleConnections()) === 0 && gate.open === 0, graceMs, 'connections to close').catch(
+    () => undefined,
+  );
+  return { server: await roleConnections(), gate: gate.open, dropped: gate.abrupt - abruptBefore };
 }
 
 beforeAll(async () => {

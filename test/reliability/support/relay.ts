@@ -8,18 +8,12 @@ import net from 'node:net';
 
 export interface Relay {
   readonly port: number;
-  /** Client connections open now. */
-  readonly open: number;
-  /** Client connections accepted so far. */
-  readonly accepted: number;
   /** `url` with its host and port replaced by the relay's. */
   route(url: string): string;
   /** Down: drop every connection and stop listening (new connections are refused). */
   down(): Promise<void>;
   /** Back up, on the same port. */
   up(): Promise<void>;
-  /** Drop every open connection, keep listening. */
-  drop(): void;
   /**
    * Frozen: new connections are accepted but nothing is forwarded either way, and open ones stop
    * forwarding too (their sockets stay open). `false` resumes forwarding for new connections;
@@ -46,7 +40,6 @@ export async function startRelay(target: { host: string; port: number }): Promis
   let frozen = false;
   let cutBudget: number | undefined;
   let cuts = 0;
-  let accepted = 0;
   let port = 0;
 
   const destroy = (pair: Pair) => {
@@ -56,7 +49,6 @@ export async function startRelay(target: { host: string; port: number }): Promis
   };
 
   const onConnection = (client: net.Socket) => {
-    accepted++;
     const pair: Pair = { client, upstream: undefined, frozen, down: 0 };
     pairs.add(pair);
     client.on('error', () => destroy(pair));
@@ -109,12 +101,6 @@ export async function startRelay(target: { host: string; port: number }): Promis
     get port() {
       return port;
     },
-    get open() {
-      return pairs.size;
-    },
-    get accepted() {
-      return accepted;
-    },
     get cuts() {
       return cuts;
     },
@@ -125,9 +111,6 @@ export async function startRelay(target: { host: string; port: number }): Promis
     },
     down: stop,
     up: listen,
-    drop() {
-      for (const pair of [...pairs]) destroy(pair);
-    },
     freeze(on) {
       frozen = on;
       if (on) for (const pair of pairs) pair.frozen = true;

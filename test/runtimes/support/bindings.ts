@@ -27,6 +27,7 @@ export const pgBinding: BindingSource = {
 };
 
 import { type NeonProxy, startNeonProxy } from '../../../src/dev/index.js';
+import { neonUrl } from '../../support/neon.js';
 
 /**
  * A Neon adapter through the local Neon-compatible proxy (API.md §5) in front of the server.
@@ -40,10 +41,9 @@ export function neonBinding(
     name: adapter,
     start: async (serverUrl) => {
       const proxy: NeonProxy = await startNeonProxy({ target: serverUrl, port: 0, ...proxyOptions });
-      const url = new URL(serverUrl);
       return {
         name: adapter,
-        url: `postgresql+${adapter}://${url.username}@${url.host}${url.pathname}`,
+        url: neonUrl(adapter, serverUrl),
         options: jsonOnly(proxy.neonOptions),
         close: () => proxy.close(),
       };

@@ -14,7 +14,7 @@ const REQUIRED_BUILTIN = 'required-node-builtin';
  * provide, and a CommonJS `require('events')` (pg is CommonJS) becomes such an import, since an
  * ES module bundle has no `require`.
  */
-export function nodeBuiltinsForWorkerd(): Plugin {
+function nodeBuiltinsForWorkerd(): Plugin {
   return {
     name: 'node-builtins-for-workerd',
     setup(b) {

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { ROOT } from './package.js';
 
 const run = promisify(execFile);
-export const DENO_HOME = join(ROOT, '.tmp', 'deno');
+const DENO_HOME = join(ROOT, '.tmp', 'deno');
 
 /** The binary and its version, or why there is none. */
 export interface DenoBinary {

@@ -3,8 +3,8 @@
  * `max` at a time, queueing the rest (a client's startup message waits in its socket). The server
  * is shared with other suites and has ~100 connection slots; the gate lets hundreds of concurrent
  * requests each open their own connection without exhausting them. It also counts what it saw,
- * including whether each client said goodbye (PostgreSQL's Terminate message) before closing, or
- * just vanished (a runtime dropping a socket nobody closed).
+ * including the clients that vanished without saying goodbye (PostgreSQL's Terminate message): a
+ * runtime dropping a socket nobody closed.
  */
 import net from 'node:net';
 
@@ -12,17 +12,13 @@ export interface Gate {
   /** `host:port` to put in URLs instead of the server's. */
   readonly address: string;
   readonly port: number;
-  /** Client connections accepted so far. */
-  readonly accepted: number;
   /** Client connections open now. */
   readonly open: number;
   /** The most client connections open at once. */
   readonly peakOpen: number;
   /** The most server connections open at once (never above `max`). */
   readonly peakForwarded: number;
-  /** Client connections that ended with a Terminate message. */
-  readonly graceful: number;
-  /** Client connections that closed without one. */
+  /** Client connections that closed without PostgreSQL's Terminate message. */
   readonly abrupt: number;
   /** `url` with its host and port replaced by the gate's. */
   route(url: string): string;
@@ -33,12 +29,10 @@ export interface Gate {
 const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
 
 export async function startGate(target: { host: string; port: number }, max: number): Promise<Gate> {
-  let accepted = 0;
   let open = 0;
   let peakOpen = 0;
   let forwarded = 0;
   let peakForwarded = 0;
-  let graceful = 0;
   let abrupt = 0;
   const waiting: (() => void)[] = [];
   const sockets = new Set<net.Socket>();
@@ -49,7 +43,6 @@ export async function startGate(target: { host: string; port: number }, max: num
   };
 
   const server = net.createServer((client) => {
-    accepted++;
     open++;
     peakOpen = Math.max(peakOpen, open);
     sockets.add(client);
@@ -62,8 +55,7 @@ export async function startGate(target: { host: string; port: number }, max: num
     });
     client.once('close', () => {
       closed = true;
-      if (tail.equals(TERMINATE)) graceful++;
-      else abrupt++;
+      if (!tail.equals(TERMINATE)) abrupt++;
       open--;
       sockets.delete(client);
       upstream?.destroy();
@@ -98,9 +90,6 @@ export async function startGate(target: { host: string; port: number }, max: num
   return {
     address,
     port,
-    get accepted() {
-      return accepted;
-    },
     get open() {
       return open;
     },
@@ -109,9 +98,6 @@ export async function startGate(target: { host: string; port: number }, max: num
     },
     get peakForwarded() {
       return peakForwarded;
-    },
-    get graceful() {
-      return graceful;
     },
     get abrupt() {
       return abrupt;
