@@ -154,6 +154,8 @@ export class Gino implements ModelHost {
   readonly cast = expr.cast;
   readonly text = expr.text;
   readonly exists = expr.exists;
+  /** `CASE WHEN ... THEN ... ELSE ... END`: `db.case([[User.id.lt(10), 'founder']], 'member')`. */
+  readonly case = expr.caseOf;
   /** `db.func.count(User.id)`, `db.func.now()`, any SQL function by name. */
   readonly func: FuncNamespace;
   /** SQL `NULL` (for JSON columns, where a JavaScript `null` is written as JSON null). */

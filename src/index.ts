@@ -8,6 +8,7 @@
  * await db.setBind('pglite://memory');
  */
 
+export { ClientDefault } from './compiler/compiler.js';
 export { UpdateRequest } from './crud/crud.js';
 export type {
   Adapter,
@@ -70,9 +71,10 @@ export type {
   PropertyValue,
 } from './schema/typing.js';
 export { Delete, Insert, Update } from './sql/dml.js';
-export { Expr, type Operand } from './sql/expr.js';
+export { Case, Expr, type Operand } from './sql/expr.js';
+export type { NodeKind, SqlNode } from './sql/nodes.js';
 export type { GinoExtension, LoadedBy, RunOptions, StatusResult } from './sql/runner.js';
 export { Alias, Column, type ColumnOptions, Join, Table } from './sql/schema.js';
-export { Select } from './sql/select.js';
+export { type Correlation, Select } from './sql/select.js';
 export { parserFor, parseText } from './types/parse.js';
 export { SqlType } from './types/sqltypes.js';

@@ -1,31 +1,34 @@
 /**
  * The PostgreSQL compiler: one visitor over every node kind, emitting `$n` parameters for every
- * value and quoting identifiers through `quote.ts`.
+ * value and quoting identifiers through `quote.ts`. Operands are parenthesised from one precedence
+ * table (PostgreSQL's own order), FROM lists come from the exhaustive node walk (`sql/nodes.ts`),
+ * and subqueries correlate to the statements around them as SQLAlchemy's do.
  */
 import { InvalidRequestError } from '../errors.js';
 import type { Delete, Insert, OnConflict, Update } from '../sql/dml.js';
-import {
-  type Between,
-  type Binary,
-  type Bind,
-  type Cast,
-  type ClauseList,
-  type Exists,
-  type Expr,
-  type ExprKind,
-  type Func,
-  type Grouping,
-  type In,
-  isExpr,
-  Keyword,
-  type Label,
-  type ScalarSelect,
-  type SelectLike,
-  type TextClause,
-  type Unary,
+import type {
+  Between,
+  Binary,
+  Bind,
+  Case,
+  Cast,
+  ClauseList,
+  Exists,
+  Expr,
+  ExprKind,
+  Func,
+  Grouping,
+  In,
+  Label,
+  ScalarSelect,
+  SelectLike,
+  TextClause,
+  Unary,
 } from '../sql/expr.js';
+import { isExpr, Keyword } from '../sql/expr.js';
+import { collectFrom, covers, inferFrom } from '../sql/nodes.js';
 import type { Alias, Column, FromItem, Join, Table } from '../sql/schema.js';
-import { collectFrom, inferFrom, resultKey, type Select } from '../sql/select.js';
+import { resultKeys, type Select } from '../sql/select.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
 import { quoteIdentifier, quoteQualified, renderLiteral } from './quote.js';
 import { mapSqlCode } from './sqltext.js';
@@ -47,29 +50,225 @@ export interface CompiledQuery {
   columns: readonly ResultColumn[];
 }
 
-const PRECEDENCE: Record<string, number> = {
-  OR: 1,
-  AND: 2,
-  NOT: 3,
-  '=': 5,
-  '!=': 5,
-  '<>': 5,
-  '<': 5,
-  '>': 5,
-  '<=': 5,
-  '>=': 5,
-  LIKE: 5,
-  ILIKE: 5,
-  'NOT LIKE': 5,
-  'NOT ILIKE': 5,
-  IS: 5,
-  '||': 7,
-  '+': 7,
-  '-': 7,
-  '*': 8,
-  '/': 8,
-  '%': 8,
+/**
+ * A client-side column default that is a function (`default: () => uuid()`): a parameter whose
+ * value is drawn when the statement runs, once per execution — compiling stays pure.
+ */
+export class ClientDefault {
+  constructor(readonly make: () => unknown) {}
+}
+
+/** Parameter values with client defaults drawn (a copy only when there is one). */
+export function resolveParams(params: readonly unknown[]): readonly unknown[] {
+  if (!params.some((p) => p instanceof ClientDefault)) return params;
+  return params.map((p) => (p instanceof ClientDefault ? p.make() : p));
+}
+
+/**
+ * How deep an expression may nest. PostgreSQL parses expressions recursively and PGlite's build
+ * fails on about 300 nested NOTs (with an unrelated error), so a deeper tree is refused here, with
+ * a message, before anything is sent; flat AND/OR lists and IN lists have no such limit.
+ */
+export const MAX_DEPTH = 200;
+
+// ---- precedence -----------------------------------------------------------------------------
+
+/**
+ * PostgreSQL's operator precedence, loosest first (the table in "Lexical Structure", 4.1.6):
+ * OR, AND, NOT, IS, comparisons, BETWEEN/IN/LIKE, any other operator, + -, * / %, ^, AT, unary
+ * minus, then atoms. Raw SQL text is below everything: as an operand it is always parenthesised.
+ * ORDER BY modifiers (ASC, NULLS LAST) are not operators and never parenthesise what they modify.
+ */
+const ORDERING = -10;
+const RAW = 0;
+const OR = 5;
+const AND = 10;
+const NOT = 15;
+const IS = 20;
+const COMPARISON = 30;
+const RANGE = 40; // BETWEEN, IN, LIKE, ILIKE, SIMILAR
+const OTHER = 50; // any other operator: ||, ->, @>, ...
+const ADDITIVE = 60;
+const MULTIPLICATIVE = 70;
+const EXPONENT = 80;
+const UNARY_MINUS = 90;
+const ATOM = 100;
+
+/** Levels whose operators do not associate: `a = b = c` is a syntax error, `(a = b) = c` is not. */
+const NON_ASSOCIATIVE = new Set([IS, COMPARISON, RANGE]);
+
+const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
+  OR,
+  AND,
+  'IS DISTINCT FROM': IS,
+  'IS NOT DISTINCT FROM': IS,
+  '=': COMPARISON,
+  '!=': COMPARISON,
+  '<>': COMPARISON,
+  '<': COMPARISON,
+  '>': COMPARISON,
+  '<=': COMPARISON,
+  '>=': COMPARISON,
+  LIKE: RANGE,
+  ILIKE: RANGE,
+  'NOT LIKE': RANGE,
+  'NOT ILIKE': RANGE,
+  'SIMILAR TO': RANGE,
+  'NOT SIMILAR TO': RANGE,
+  '+': ADDITIVE,
+  '-': ADDITIVE,
+  '*': MULTIPLICATIVE,
+  '/': MULTIPLICATIVE,
+  '%': MULTIPLICATIVE,
+  '^': EXPONENT,
 };
+
+const ORDER_MODIFIERS = new Set(['ASC', 'DESC', 'NULLS FIRST', 'NULLS LAST']);
+
+function unaryPrecedence(u: Unary): number {
+  if (ORDER_MODIFIERS.has(u.operator)) return ORDERING;
+  if (u.operator === 'NOT') return NOT;
+  if (u.postfix) return IS;
+  return u.operator === '-' || u.operator === '+' ? UNARY_MINUS : OTHER;
+}
+
+/** The precedence of every kind of expression: a missing kind fails to compile. */
+const PRECEDENCE: { readonly [K in ExprKind]: (node: never) => number } = {
+  column: () => ATOM,
+  bind: () => ATOM,
+  keyword: () => ATOM,
+  func: () => ATOM,
+  cast: () => ATOM,
+  grouping: () => ATOM,
+  scalarSelect: () => ATOM,
+  exists: () => ATOM,
+  case: () => ATOM,
+  text: () => RAW,
+  label: (n: Label) => precedenceOf(n.expr),
+  binary: (n: Binary) => BINARY_PRECEDENCE[n.operator] ?? OTHER,
+  unary: (n: Unary) => unaryPrecedence(n),
+  between: () => RANGE,
+  in: () => RANGE,
+  list: (n: ClauseList) => (n.operator === 'AND' ? AND : n.operator === 'OR' ? OR : RAW),
+};
+
+function precedenceOf(e: Expr): number {
+  return (PRECEDENCE[e.kind] as (n: Expr) => number)(e);
+}
+
+/** Whether an operand at `side` of an operator of precedence `parent` needs parentheses. */
+function needsParens(child: number, parent: number, side: 'left' | 'right' | 'only'): boolean {
+  if (child !== parent) return child < parent;
+  if (parent === AND || parent === OR) return false;
+  return NON_ASSOCIATIVE.has(parent) || side === 'right';
+}
+
+// ---- parameters and their types -------------------------------------------------------------
+
+/**
+ * How much a parameter must say about its own type: `context` (the operator or column around it
+ * types it), `typed` (its SQL type must be spelled out: both sides of a comparison are values),
+ * `alone` (nothing types it, not even as text: `$1 IS NULL`, `-$1`, `concat($1)`).
+ */
+type Standing = 'context' | 'typed' | 'alone';
+
+const INT4_MIN = -2147483648;
+const INT4_MAX = 2147483647;
+const INT8_MIN = -(2n ** 63n);
+const INT8_MAX = 2n ** 63n - 1n;
+
+/**
+ * The type of an untyped value, as PostgreSQL types a literal: integers as int4 when they fit,
+ * else int8, other numbers as float8 (what a JavaScript number is), bigints as int8 (numeric
+ * beyond), booleans, Dates as timestamptz, bytes as bytea. Strings and null take their type from
+ * where they stand, as a quoted literal does.
+ */
+function inferredCast(value: unknown, standing: Standing): string {
+  switch (typeof value) {
+    case 'number':
+      if (Number.isInteger(value) && value >= INT4_MIN && value <= INT4_MAX) return '::int4';
+      return Number.isSafeInteger(value) ? '::int8' : '::float8';
+    case 'bigint':
+      return value >= INT8_MIN && value <= INT8_MAX ? '::int8' : '::numeric';
+    case 'boolean':
+      return '::boolean';
+    case 'object':
+      if (value instanceof Date) return '::timestamptz';
+      if (value instanceof Uint8Array) return '::bytea';
+      return standing === 'alone' ? '::text' : '';
+    default:
+      return standing === 'alone' ? '::text' : '';
+  }
+}
+
+/** The name of a column type for a cast: no length or precision (a cast to VARCHAR(3) would truncate). */
+function castName(type: SqlType): string {
+  switch (type.kind) {
+    case 'Integer':
+      return 'int4';
+    case 'SmallInteger':
+      return 'int2';
+    case 'BigInteger':
+      return 'int8';
+    case 'Numeric':
+      return 'numeric';
+    case 'Float':
+      return 'float8';
+    case 'Real':
+      return 'float4';
+    case 'Boolean':
+      return 'boolean';
+    case 'String':
+    case 'Unicode':
+    case 'Text':
+      return 'text';
+    case 'UUID':
+      return 'uuid';
+    case 'Time':
+      return 'time';
+    case 'Interval':
+      return 'interval';
+    case 'Date':
+      return 'date';
+    case 'DateTime':
+      return (type as { timezone?: boolean }).timezone ? 'timestamptz' : 'timestamp';
+    case 'JSON':
+      return 'json';
+    case 'JSONB':
+      return 'jsonb';
+    case 'LargeBinary':
+      return 'bytea';
+    case 'ARRAY':
+      return `${castName((type as unknown as { item: SqlType }).item)}[]`;
+    case 'Enum':
+      return quoteIdentifier(type.enumName as string);
+    default:
+      return 'text';
+  }
+}
+
+/** Functions whose parameters are `"any"`: nothing types a value given to them. */
+const ANY_ARGUMENT_FUNCS = new Set([
+  'concat',
+  'concat_ws',
+  'format',
+  'json_build_object',
+  'jsonb_build_object',
+  'json_build_array',
+  'jsonb_build_array',
+  'to_json',
+  'to_jsonb',
+  'num_nulls',
+  'num_nonnulls',
+  'pg_typeof',
+]);
+
+/** A bind parameter has no type PostgreSQL could infer from it. */
+function isValue(e: Expr): boolean {
+  return e.kind === 'bind' || (e.kind === 'keyword' && (e as Keyword).sql === 'NULL');
+}
+
+// ---- names ----------------------------------------------------------------------------------
 
 const NO_PARENS_FUNCS = new Set([
   'current_timestamp',
@@ -81,25 +280,6 @@ const NO_PARENS_FUNCS = new Set([
   'session_user',
   'user',
 ]);
-
-function precedenceOf(e: Expr): number {
-  switch (e.kind) {
-    case 'binary':
-      return PRECEDENCE[(e as Binary).operator] ?? 6;
-    case 'list':
-      return PRECEDENCE[(e as ClauseList).operator] ?? 0;
-    case 'unary': {
-      const u = e as Unary;
-      if (u.operator === 'NOT') return 3;
-      return u.postfix ? 4 : 9;
-    }
-    case 'between':
-    case 'in':
-      return 5;
-    default:
-      return 10;
-  }
-}
 
 const funcNames = new Map<string, string>();
 
@@ -115,37 +295,25 @@ function funcName(given: string): string {
   return name;
 }
 
-type Visitor = { [K in ExprKind]: (c: Compiler, node: never, ctx: Ctx) => string };
-
 /** How an expression is being rendered. */
 interface Ctx {
-  /** Column references: `qualified` (users.id) or `bare` (id, in INSERT/SET targets). */
+  /** Column references: `qualified` (users.id) or `bare` (id, in INSERT/SET targets and DDL). */
   readonly columns: 'qualified' | 'bare';
-  readonly orderBy?: boolean;
 }
 
 const QUALIFIED: Ctx = { columns: 'qualified' };
-const ORDER_BY: Ctx = { columns: 'qualified', orderBy: true };
 
-// Tables, aliases and columns never change once built: their SQL and labels are rendered once.
+// Tables, named aliases and their columns never change once built: their SQL and labels are
+// rendered once. Anonymous aliases are named per compile, so theirs are not kept.
 const ownerSql = new WeakMap<Table | Alias, string>();
 const columnSql = new WeakMap<Column, string>();
 const labels = new WeakMap<Column, string>();
 
-function ownerName(owner: Table | Alias): string {
+function namedOwner(owner: Table | Alias): string {
   let sql = ownerSql.get(owner);
   if (sql === undefined) {
     sql = owner.kind === 'table' ? quoteQualified(owner.schema, owner.name) : quoteIdentifier(owner.name);
     ownerSql.set(owner, sql);
-  }
-  return sql;
-}
-
-function qualifiedColumn(column: Column): string {
-  let sql = columnSql.get(column);
-  if (sql === undefined) {
-    sql = `${ownerName(column.table)}.${quoteIdentifier(column.name)}`;
-    columnSql.set(column, sql);
   }
   return sql;
 }
@@ -161,86 +329,120 @@ function columnLabel(column: Column): string {
   return label;
 }
 
+// ---- the visitor ----------------------------------------------------------------------------
+
+type Visitor = { readonly [K in ExprKind]: (c: Compiler, node: never, ctx: Ctx) => string };
+
 const VISIT: Visitor = {
-  column: (_c, node: Column, ctx) => (ctx.columns === 'bare' ? quoteIdentifier(node.name) : qualifiedColumn(node)),
-  bind: (c, node: Bind) => c.param(node.value, node.type, c.label),
+  column: (c, node: Column, ctx) => (ctx.columns === 'bare' ? quoteIdentifier(node.name) : c.columnRef(node)),
+  bind: (c, node: Bind) => c.bind(node, 'context'),
   keyword: (_c, node: Keyword) => node.sql,
   binary: (c, node: Binary, ctx) => {
     const prec = precedenceOf(node);
-    // Comparisons do not chain in PostgreSQL: `(a > b) = c` keeps its parentheses.
-    const left = c.sub(node.left, prec, prec === 5, ctx);
+    // Two values side by side type each other only as text: typed ones say their type.
+    const values = isValue(node.left) && isValue(node.right);
+    const left = c.operand(node.left, prec, 'left', ctx, values ? 'typed' : 'context');
     // A value compared with a column is named after it in errors.
     const label = node.left.kind === 'column' ? columnLabel(node.left as Column) : c.label;
-    const right = c.labelled(label, () => c.sub(node.right, prec, true, ctx));
+    const right = c.labelled(label, () => c.operand(node.right, prec, 'right', ctx, values ? 'typed' : 'context'));
     return `${left} ${node.operator} ${right}`;
   },
   unary: (c, node: Unary, ctx) => {
     const prec = precedenceOf(node);
-    // `x DESC NULLS LAST`: ordering modifiers chain without parentheses.
-    const chained =
-      node.operator.startsWith('NULLS') &&
-      node.operand.kind === 'unary' &&
-      ['ASC', 'DESC'].includes((node.operand as Unary).operator);
-    const operand = chained ? c.expr(node.operand, ctx) : c.sub(node.operand, prec, node.postfix, ctx);
-    if (node.postfix) return `${operand} ${node.operator}`;
+    if (prec === ORDERING) return `${c.expr(node.operand, ctx)} ${node.operator}`;
+    if (node.postfix) {
+      // `(a = b) IS NULL`: the operand is parenthesised whenever it is an operator expression.
+      const operand = c.operand(node.operand, RANGE + 1, 'only', ctx, 'alone');
+      return `${operand} ${node.operator}`;
+    }
+    const operand = c.operand(node.operand, prec, 'only', ctx, node.operator === 'NOT' ? 'context' : 'alone');
     // `--x` would start a comment.
-    if (node.operator === '-') return operand.startsWith('-') ? `-(${operand})` : `-${operand}`;
+    if (node.operator === '-' || node.operator === '+') {
+      return operand.startsWith('-') || operand.startsWith('+')
+        ? `${node.operator}(${operand})`
+        : `${node.operator}${operand}`;
+    }
     return `${node.operator} ${operand}`;
   },
   between: (c, node: Between, ctx) => {
-    const expr = c.sub(node.expr, 5, false, ctx);
-    const range = () => `${c.sub(node.low, 6, true, ctx)} AND ${c.sub(node.high, 6, true, ctx)}`;
+    const standing: Standing = isValue(node.expr) ? 'typed' : 'context';
+    const expr = c.operand(node.expr, RANGE, 'left', ctx, standing);
+    const bound = (e: Expr) => c.operand(e, RANGE + 1, 'only', ctx, standing);
+    const range = () => `${bound(node.low)} AND ${bound(node.high)}`;
     const bounds = node.expr.kind === 'column' ? c.labelled(columnLabel(node.expr as Column), range) : range();
     return `${expr} ${node.negate ? 'NOT BETWEEN' : 'BETWEEN'} ${bounds}`;
   },
   in: (c, node: In, ctx) => {
-    const expr = c.sub(node.expr, 5, false, ctx);
     const op = node.negate ? 'NOT IN' : 'IN';
-    if (!Array.isArray(node.items)) return `${expr} ${op} (${c.select(node.items as SelectLike, true)})`;
+    if (!Array.isArray(node.items)) {
+      const expr = c.operand(node.expr, RANGE, 'left', ctx, 'typed');
+      return `${expr} ${op} (${c.select(node.items as SelectLike, true)})`;
+    }
     const items = node.items as readonly Expr[];
+    // `x IN ()` is false for every x, NULL included (nothing to equal); `x` is not rendered at all.
     if (items.length === 0) return node.negate ? '(1 = 1)' : '(1 != 1)';
-    const list = () => items.map((i) => c.expr(i, ctx)).join(', ');
+    const standing: Standing = isValue(node.expr) ? 'typed' : 'context';
+    const expr = c.operand(node.expr, RANGE, 'left', ctx, standing);
+    const list = () => items.map((i) => c.operand(i, RAW, 'only', ctx, standing)).join(', ');
     return `${expr} ${op} (${node.expr.kind === 'column' ? c.labelled(columnLabel(node.expr as Column), list) : list()})`;
   },
   list: (c, node: ClauseList, ctx) => {
-    const prec = precedenceOf(node);
     if (node.clauses.length === 0) return node.operator === 'OR' ? 'false' : 'true';
-    const sep = node.operator === ',' ? ', ' : ` ${node.operator} `;
-    return node.clauses.map((cl) => c.sub(cl, prec, false, ctx)).join(sep);
+    const prec = precedenceOf(node);
+    if (node.operator === ',') return node.clauses.map((cl) => c.operand(cl, RAW, 'only', ctx, 'context')).join(', ');
+    return node.clauses.map((cl) => c.operand(cl, prec, 'left', ctx, 'context')).join(` ${node.operator} `);
   },
   func: (c, node: Func, ctx) => {
     const name = funcName(node.name);
+    const lower = node.name.toLowerCase();
     if (node.args.length === 0) {
-      if (NO_PARENS_FUNCS.has(node.name.toLowerCase())) return name;
-      if (node.name.toLowerCase() === 'count') return 'count(*)';
+      if (NO_PARENS_FUNCS.has(lower)) return name;
+      if (lower === 'count') return 'count(*)';
     }
+    const standing: Standing = ANY_ARGUMENT_FUNCS.has(lower) ? 'alone' : 'context';
     // Arguments are not compared with anything: their values carry no column's name.
-    const args = c.labelled(undefined, () => node.args.map((a) => c.expr(a, ctx.orderBy ? QUALIFIED : ctx)).join(', '));
+    const args = c.labelled(undefined, () =>
+      node.args.map((a) => (a.kind === 'bind' ? c.bind(a as Bind, standing) : c.expr(a, ctx))).join(', '),
+    );
     return `${name}(${args})`;
   },
-  cast: (c, node: Cast, ctx) => `CAST(${c.expr(node.expr, ctx)} AS ${node.type.ddl()})`,
-  label: (c, node: Label, ctx) => (ctx.orderBy ? quoteIdentifier(node.name) : c.expr(node.expr, ctx)),
+  cast: (c, node: Cast, ctx) => `CAST(${c.operand(node.expr, RAW, 'only', ctx, 'context')} AS ${node.type.ddl()})`,
+  label: (c, node: Label, ctx) => c.expr(node.expr, ctx),
   text: (c, node: TextClause) => c.text(node),
-  grouping: (c, node: Grouping, ctx) => `(${c.expr(node.expr, ctx)})`,
+  grouping: (c, node: Grouping, ctx) => `(${c.operand(node.expr, RAW, 'only', ctx, 'context')})`,
   scalarSelect: (c, node: ScalarSelect) => `(${c.select(node.select, true)})`,
   exists: (c, node: Exists) => `EXISTS (${c.select(node.select, true)})`,
+  case: (c, node: Case, ctx) => {
+    // Results that are all values type each other only as text: typed ones say their type.
+    const results = [...node.whens.map((w) => w[1]), ...(node.otherwise ? [node.otherwise] : [])];
+    const standing: Standing = results.every(isValue) ? 'typed' : 'context';
+    let sql = 'CASE';
+    for (const [when, then] of node.whens) {
+      sql += ` WHEN ${c.operand(when, RAW, 'only', ctx, 'context')} THEN ${c.operand(then, RAW, 'only', ctx, standing)}`;
+    }
+    if (node.otherwise) sql += ` ELSE ${c.operand(node.otherwise, RAW, 'only', ctx, standing)}`;
+    return `${sql} END`;
+  },
 };
 
 /** What a result list renders to, and the keys and types of the columns it gives. */
 interface Head {
   readonly list: string;
   readonly columns: readonly ResultColumn[];
+  /** Some column is keyed apart from a same-named one (`teams_id`): as a subquery it is renamed in SQL. */
+  readonly renamed: boolean;
 }
 
 /** A shared head also knows the FROM items its list names, in order, and their SQL once rendered. */
 interface SharedHead extends Head {
   readonly froms: readonly FromItem[];
-  fromSql?: string;
+  fromSql?: string | undefined;
 }
 
 /**
  * Frozen result lists (a table's columns, a model's `select(...)`), by identity: statements built
- * from one model share them, so their rendering is shared too, when it holds no value or subquery.
+ * from one model share them, so their rendering is shared too, when it holds no value, subquery
+ * or anonymous alias.
  */
 const heads = new WeakMap<readonly Expr[], SharedHead>();
 
@@ -265,6 +467,10 @@ export function bake(compiled: CompiledQuery): CompiledQuery {
 }
 
 const NO_COLUMNS: readonly ResultColumn[] = Object.freeze([]);
+const DEFAULT_KEYWORD = new Keyword('DEFAULT');
+
+/** The FROM items of enclosing statements a subquery may correlate to, innermost last. */
+type Scopes = (readonly FromItem[])[];
 
 export class Compiler {
   readonly params: unknown[] = [];
@@ -272,10 +478,14 @@ export class Compiler {
   readonly paramLabels: (string | undefined)[] = [];
   /** The name errors give a bare value met now (the column it is compared with or assigned to). */
   label: string | undefined;
-  /** FROM items of enclosing SELECTs, for correlated subqueries. */
-  private outer: (readonly FromItem[])[] = [];
+  /** FROM items of enclosing statements, for correlated subqueries. */
+  private scopes: Scopes = [];
   /** SELECTs compiled so far: a list that contains one is not shared. */
   private selects = 0;
+  /** Anonymous aliases named so far in this compile, and how many of each stem. */
+  private anonymous: Map<Alias, string> | undefined;
+  private stems: Map<string, number> | undefined;
+  private depth = 0;
 
   /** DDL cannot take parameters: values are rendered as literals through `renderLiteral`. */
   constructor(private readonly literalBinds = false) {}
@@ -285,13 +495,21 @@ export class Compiler {
       throw new InvalidRequestError(`${label ?? 'a parameter'} is undefined; use null for SQL NULL`);
     }
     if (this.literalBinds) {
-      const text = type.serialize(value, label ?? 'a literal');
+      const text = value instanceof ClientDefault ? undefined : type.serialize(value, label ?? 'a literal');
+      if (text === undefined) throw new InvalidRequestError('a function default cannot be rendered in DDL');
       return text === null ? 'NULL' : renderLiteral(text);
     }
     this.params.push(value);
     this.paramTypes.push(type);
     this.paramLabels.push(label);
     return `$${this.params.length}`;
+  }
+
+  /** A bind parameter, with the cast its standing needs (see `Standing`). */
+  bind(node: Bind, standing: Standing): string {
+    const sql = this.param(node.value, node.type, this.label);
+    if (node.type === NULLTYPE) return sql + inferredCast(node.value, standing);
+    return standing === 'context' ? sql : `${sql}::${castName(node.type)}`;
   }
 
   /** Render with `label` naming the bare values met meanwhile (a compiler is used once: no restore on throw). */
@@ -304,16 +522,54 @@ export class Compiler {
   }
 
   expr(node: Expr, ctx: Ctx = QUALIFIED): string {
-    const visit = VISIT[node.kind] as (c: Compiler, n: Expr, ctx: Ctx) => string;
+    const visit = VISIT[node.kind] as ((c: Compiler, n: Expr, ctx: Ctx) => string) | undefined;
     if (!visit) throw new InvalidRequestError(`cannot compile a ${String(node.kind)} node`);
-    return visit(this, node, ctx);
+    if (++this.depth > MAX_DEPTH) {
+      throw new InvalidRequestError(
+        `an expression nested more than ${MAX_DEPTH} levels deep cannot be compiled (PostgreSQL parses expressions recursively, and PGlite fails on deeper ones); ` +
+          'build long AND/OR chains flat with db.and(a, b, ...) / db.or(...) or where(a, b, ...), and long value lists with in([...])',
+      );
+    }
+    const out = visit(this, node, ctx);
+    this.depth--;
+    return out;
   }
 
-  /** An operand, parenthesised when it binds looser than its parent. */
-  sub(node: Expr, parentPrecedence: number, right: boolean, ctx: Ctx): string {
-    const out = this.expr(node, ctx);
-    const p = precedenceOf(node);
-    return p < parentPrecedence || (right && p === parentPrecedence && node.kind !== 'list') ? `(${out})` : out;
+  /** An operand of an operator of precedence `parent`, parenthesised when it binds looser. */
+  operand(node: Expr, parent: number, side: 'left' | 'right' | 'only', ctx: Ctx, standing: Standing): string {
+    const out = node.kind === 'bind' ? this.bind(node as Bind, standing) : this.expr(node, ctx);
+    return needsParens(precedenceOf(node), parent, side) ? `(${out})` : out;
+  }
+
+  /** `table.column`, `alias.column`; an anonymous alias's name is this compile's. */
+  columnRef(column: Column): string {
+    const owner = column.table;
+    if (owner.kind === 'alias' && owner.anonymous) return `${this.aliasName(owner)}.${quoteIdentifier(column.name)}`;
+    let sql = columnSql.get(column);
+    if (sql === undefined) {
+      sql = `${namedOwner(owner)}.${quoteIdentifier(column.name)}`;
+      columnSql.set(column, sql);
+    }
+    return sql;
+  }
+
+  /** The name of an alias in this statement: its own, or for an anonymous one `<stem>_<n>` in order of appearance. */
+  private aliasName(alias: Alias): string {
+    if (!alias.anonymous) return namedOwner(alias);
+    this.anonymous ??= new Map();
+    let name = this.anonymous.get(alias);
+    if (name === undefined) {
+      this.stems ??= new Map();
+      const n = (this.stems.get(alias.name) ?? 0) + 1;
+      this.stems.set(alias.name, n);
+      name = quoteIdentifier(`${alias.name}_${n}`);
+      this.anonymous.set(alias, name);
+    }
+    return name;
+  }
+
+  private ownerName(owner: Table | Alias): string {
+    return owner.kind === 'alias' && owner.anonymous ? this.aliasName(owner) : namedOwner(owner);
   }
 
   text(node: TextClause): string {
@@ -340,15 +596,15 @@ export class Compiler {
     );
   }
 
-  from(item: FromItem | { kind: 'alias'; of: { kind: 'subquery'; select: object }; name: string }): string {
+  from(item: FromItem): string {
     switch (item.kind) {
       case 'table':
-        return ownerName(item);
+        return namedOwner(item);
       case 'alias': {
         const alias = item as Alias;
-        if (alias.of.kind === 'table')
-          return `${quoteQualified(alias.of.schema, alias.of.name)} AS ${quoteIdentifier(alias.name)}`;
-        return `(${this.select(alias.of.select as SelectLike, true)}) AS ${quoteIdentifier(alias.name)}`;
+        const name = this.aliasName(alias);
+        if (alias.of.kind === 'table') return `${quoteQualified(alias.of.schema, alias.of.name)} AS ${name}`;
+        return `(${this.select(alias.of.select as SelectLike, true)}) AS ${name}`;
       }
       case 'join': {
         const join = item as Join;
@@ -361,101 +617,150 @@ export class Compiler {
 
   /**
    * A result list (SELECT or RETURNING): each expression rendered and keyed as rows will key it.
-   * A list of plain expressions (no values, no subqueries) is rendered once and shared.
+   * A list of plain expressions (no values, no subqueries, no anonymous aliases) is rendered once
+   * and shared.
    */
-  private head(exprs: readonly Expr[]): Head {
+  private head(exprs: readonly Expr[], nested = false): Head {
     const known = heads.get(exprs);
-    if (known) return known;
+    if (known && !(nested && known.renamed)) return known;
     const params = this.params.length;
     const selects = this.selects;
-    let counters: Map<string, number> | undefined;
+    const anonymous = this.anonymous?.size ?? 0;
+    const keys = resultKeys(exprs);
     const columns: ResultColumn[] = [];
     const rendered: string[] = [];
-    for (const e of exprs) {
-      let key: string;
-      if (e.kind === 'column') key = (e as Column).key;
-      else if (e.kind === 'label') key = (e as Label).name;
-      else {
-        counters ??= new Map();
-        key = resultKey(e, counters);
-      }
+    let renamed = false;
+    for (let i = 0; i < exprs.length; i++) {
+      const e = exprs[i] as Expr;
+      const key = keys[i] as string;
       columns.push({ key, type: e.type ?? NULLTYPE, expr: e });
-      const out = this.expr(e);
-      // A label's key is its name; anything else but a column is named by its key.
-      rendered.push(e.kind === 'column' ? out : `${out} AS ${quoteIdentifier(key)}`);
+      // A value alone in the list says its type (`SELECT $1::int4`): nothing else would.
+      const inner = e.kind === 'label' ? (e as Label).expr : e;
+      const out = inner.kind === 'bind' ? this.bind(inner as Bind, 'typed') : this.expr(e);
+      if (e.kind !== 'column') rendered.push(`${out} AS ${quoteIdentifier(key)}`);
+      else if ((e as Column).key === key) rendered.push(out);
+      else {
+        // Rows are read by position; a subquery's columns are read by name, so there it is renamed.
+        renamed = true;
+        rendered.push(nested ? `${out} AS ${quoteIdentifier(key)}` : out);
+      }
     }
-    const head: Head = { list: rendered.join(', '), columns: Object.freeze(columns) };
-    if (Object.isFrozen(exprs) && this.params.length === params && this.selects === selects && !this.literalBinds) {
+    const head: Head = { list: rendered.join(', '), columns: Object.freeze(columns), renamed };
+    if (
+      !(nested && renamed) &&
+      Object.isFrozen(exprs) &&
+      this.params.length === params &&
+      this.selects === selects &&
+      (this.anonymous?.size ?? 0) === anonymous &&
+      !this.literalBinds
+    ) {
       heads.set(exprs, { ...head, froms: inferFrom(exprs) });
       sharedColumns.add(head.columns);
     }
     return head;
   }
 
-  /** A SELECT; nested ones correlate to the FROM items of their enclosing SELECTs. */
+  /** A SELECT; nested ones correlate to the FROM items of their enclosing statements. */
   select(node: SelectLike, nested = false): string {
     const s = (node as Select<unknown, unknown>).state;
     this.selects++;
-    // The list is rendered with the statement's own FROM items in scope (subqueries in it correlate).
-    const shared = heads.get(s.columns);
-    const froms = this.fromList(s, nested, shared?.froms ?? inferFrom(s.columns));
-    this.outer.push(froms);
+    const known = heads.get(s.columns);
+    const shared = known && !(nested && known.renamed) ? known : undefined;
+    const froms = this.fromList(s, nested, known?.froms ?? inferFrom(s.columns));
     // A subquery's values are not the enclosing comparison's: no label carries into it.
     const outerLabel = this.label;
     this.label = undefined;
+    this.scopes.push(froms);
     let sql: string;
     try {
-      const head = shared ?? this.head(s.columns);
+      // The list is rendered with the statement's own FROM items in scope (subqueries in it correlate).
+      const head = shared ?? this.head(s.columns, nested);
       if (!nested) this.selectColumns = head.columns;
       sql = 'SELECT ';
       if (s.distinct === true) sql += 'DISTINCT ';
       else if (Array.isArray(s.distinct))
         sql += `DISTINCT ON (${s.distinct.map((d: Expr) => this.expr(d)).join(', ')}) `;
       sql += head.list || '*';
-      if (froms.length) sql += ` FROM ${this.fromSql(froms, shared)}`;
+      if (froms.length) {
+        // A derived table in FROM cannot see the other FROM items of its own level: render it outside it.
+        this.scopes.pop();
+        sql += ` FROM ${this.fromSql(froms, shared)}`;
+        this.scopes.push(froms);
+      }
       if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
       if (s.groupBy.length) sql += ` GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`;
       if (s.having) sql += ` HAVING ${this.expr(s.having)}`;
-      if (s.orderBy.length) sql += ` ORDER BY ${s.orderBy.map((o) => this.expr(o, ORDER_BY)).join(', ')}`;
+      if (s.orderBy.length) sql += ` ORDER BY ${s.orderBy.map((o) => this.orderItem(o, s.columns)).join(', ')}`;
       if (s.limit) sql += ` LIMIT ${this.expr(s.limit)}`;
       if (s.offset) sql += ` OFFSET ${this.expr(s.offset)}`;
       if (s.forUpdate) {
         let lock = ` FOR ${s.forUpdate.mode}`;
-        if (s.forUpdate.of?.length) lock += ` OF ${s.forUpdate.of.map((t) => ownerName(t)).join(', ')}`;
+        if (s.forUpdate.of?.length) lock += ` OF ${s.forUpdate.of.map((t) => this.ownerName(t)).join(', ')}`;
         if (s.forUpdate.nowait) lock += ' NOWAIT';
         else if (s.forUpdate.skipLocked) lock += ' SKIP LOCKED';
         sql += lock;
       }
     } finally {
-      this.outer.pop();
+      this.scopes.pop();
       this.label = outerLabel;
     }
     return sql;
   }
 
+  /**
+   * One ORDER BY item. A label of the SELECT list, alone (with ASC/DESC/NULLS), is its output
+   * name; anywhere else (inside an expression, or not selected) PostgreSQL would read the bare
+   * name as an input column, so the labelled expression itself is rendered.
+   */
+  private orderItem(e: Expr, selected: readonly Expr[]): string {
+    if (e.kind === 'unary' && ORDER_MODIFIERS.has((e as Unary).operator)) {
+      return `${this.orderItem((e as Unary).operand, selected)} ${(e as Unary).operator}`;
+    }
+    if (e.kind === 'label' && selected.includes(e)) return quoteIdentifier((e as Label).name);
+    return this.expr(e);
+  }
+
   /** The FROM list: explicit items, then tables the statement names and nothing already covers. */
   private fromList(s: Select<unknown, unknown>['state'], nested: boolean, listed: readonly FromItem[]): FromItem[] {
     const explicit = s.from;
-    const found = [...listed];
-    collectFrom(s.where, found);
-    for (const g of s.groupBy) collectFrom(g, found);
-    collectFrom(s.having, found);
-    for (const o of s.orderBy) collectFrom(o, found);
+    const found = collectFrom(
+      [s.where, ...s.groupBy, s.having, ...s.orderBy, ...(Array.isArray(s.distinct) ? s.distinct : [])],
+      [...listed],
+    );
     let inferred: FromItem[] = found.length === listed.length ? (listed as FromItem[]) : found;
     if (explicit.length) inferred = inferred.filter((f) => !explicit.some((e) => covers(e, f)));
-    if (nested && this.outer.length && inferred.length) {
-      const enclosing = this.outer;
-      const uncorrelated = inferred.filter((f) => !enclosing.some((froms) => froms.some((e) => covers(e, f))));
-      // As SQLAlchemy: correlate only when the subquery keeps at least one FROM item of its own.
-      if (uncorrelated.length || explicit.length) inferred = uncorrelated;
-    }
+    if (nested && this.scopes.length && inferred.length) inferred = this.correlated(s.correlate, inferred, explicit);
     return explicit.length ? [...explicit, ...inferred] : inferred;
+  }
+
+  /** The inferred FROM items a subquery keeps once correlated to its enclosing statements. */
+  private correlated(
+    correlation: Select<unknown, unknown>['state']['correlate'],
+    inferred: FromItem[],
+    explicit: readonly FromItem[],
+  ): FromItem[] {
+    const enclosing = (f: FromItem) => this.scopes.some((froms) => froms.some((e) => covers(e, f)));
+    switch (correlation.mode) {
+      case 'none':
+        return inferred;
+      case 'only':
+        return inferred.filter((f) => !(correlation.items.includes(f) && enclosing(f)));
+      case 'except':
+        return inferred.filter((f) => correlation.items.includes(f) || !enclosing(f));
+      case 'auto': {
+        // As SQLAlchemy: correlate only when the subquery keeps at least one FROM item of its own.
+        const own = inferred.filter((f) => !enclosing(f));
+        return own.length || explicit.length ? own : inferred;
+      }
+    }
   }
 
   /** The FROM list's SQL; when it is exactly a shared list's tables, rendered once for all. */
   private fromSql(froms: readonly FromItem[], shared: SharedHead | undefined): string {
     if (shared && froms === shared.froms) {
-      shared.fromSql ??= froms.every((f) => f.kind === 'table' || (f as Alias).of.kind === 'table')
+      shared.fromSql ??= froms.every(
+        (f) => f.kind === 'table' || ((f as Alias).of.kind === 'table' && !(f as Alias).anonymous),
+      )
         ? froms.map((f) => this.from(f)).join(', ')
         : undefined;
       if (shared.fromSql !== undefined) return shared.fromSql;
@@ -466,7 +771,7 @@ export class Compiler {
   insert(node: Insert<unknown>): string {
     const s = node.state;
     const table = s.table;
-    let sql = `INSERT INTO ${ownerName(table)}`;
+    let sql = `INSERT INTO ${namedOwner(table)}`;
     if (s.fromSelect) {
       const cols = s.fromSelect.columns.map((k) => quoteIdentifier(table.column(k).name));
       sql += ` (${cols.join(', ')}) ${this.select(s.fromSelect.select)}`;
@@ -486,7 +791,12 @@ export class Compiler {
   }
 
   private tail(table: Table, s: Insert<unknown>['state']): string {
-    return (s.onConflict ? this.onConflict(table, s.onConflict) : '') + this.returning(s.returning);
+    this.scopes.push([table]);
+    try {
+      return (s.onConflict ? this.onConflict(table, s.onConflict) : '') + this.returning(s.returning);
+    } finally {
+      this.scopes.pop();
+    }
   }
 
   private onConflict(table: Table, oc: OnConflict): string {
@@ -512,25 +822,41 @@ export class Compiler {
     const table = s.table;
     const entries = Object.entries(s.values);
     if (entries.length === 0) throw new InvalidRequestError(`update of '${table.fullName}' has no values to SET`);
-    const sets = entries.map(([k, v]) => {
-      const col = table.column(k);
-      return `${quoteIdentifier(col.name)}=${this.assigned(col, v)}`;
-    });
-    let sql = `UPDATE ${ownerName(table)} SET ${sets.join(', ')}`;
-    const others = tablesBesides(table, s.where);
-    if (others.length) sql += ` FROM ${others.map((f) => this.from(f)).join(', ')}`;
-    if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
-    return sql + this.returning(s.returning);
+    const others = tablesBesides(table, [s.where, ...entries.map(([, v]) => v)]);
+    // Subqueries in SET, WHERE and RETURNING correlate to the updated table (and its FROM tables).
+    this.scopes.push([table, ...others]);
+    try {
+      const sets = entries.map(([k, v]) => {
+        const col = table.column(k);
+        return `${quoteIdentifier(col.name)}=${this.assigned(col, v)}`;
+      });
+      let sql = `UPDATE ${namedOwner(table)} SET ${sets.join(', ')}`;
+      if (others.length) {
+        this.scopes.pop();
+        sql += ` FROM ${others.map((f) => this.from(f)).join(', ')}`;
+        this.scopes.push([table, ...others]);
+      }
+      if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
+      return sql + this.returning(s.returning);
+    } finally {
+      this.scopes.pop();
+    }
   }
 
   delete(node: Delete<unknown>): string {
     const s = node.state;
     const table = s.table;
-    let sql = `DELETE FROM ${ownerName(table)}`;
-    const others = tablesBesides(table, s.where);
+    let sql = `DELETE FROM ${namedOwner(table)}`;
+    const others = tablesBesides(table, [s.where]);
     if (others.length) sql += ` USING ${others.map((f) => this.from(f)).join(', ')}`;
-    if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
-    return sql + this.returning(s.returning);
+    // Subqueries in WHERE and RETURNING correlate to the table rows are deleted from.
+    this.scopes.push([table, ...others]);
+    try {
+      if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
+      return sql + this.returning(s.returning);
+    } finally {
+      this.scopes.pop();
+    }
   }
 
   /** A value assigned to a column: a parameter of the column's type, or an expression. */
@@ -553,20 +879,12 @@ export class Compiler {
   }
 }
 
-/** The tables a WHERE clause names besides the statement's own (UPDATE ... FROM, DELETE ... USING). */
-function tablesBesides(table: Table, where: Expr | undefined): FromItem[] {
-  if (!where) return [];
-  const out: FromItem[] = [table];
-  collectFrom(where, out);
-  return out.slice(1);
+/** The tables an UPDATE's SET/WHERE or a DELETE's WHERE names besides its own (UPDATE ... FROM, DELETE ... USING). */
+function tablesBesides(table: Table, roots: readonly unknown[]): FromItem[] {
+  return collectFrom(roots, [table]).slice(1);
 }
 
-/** Whether FROM item `item` is, or joins, `f`. */
-function covers(item: FromItem, f: FromItem): boolean {
-  return item === f || (item.kind === 'join' && (covers(item.left, f) || covers(item.right, f)));
-}
-
-/** The columns an INSERT names: every key given in any row, plus columns with Python-side defaults. */
+/** The columns an INSERT names: every key given in any row, plus columns with client-side defaults. */
 function insertColumns(table: Table, rows: readonly Readonly<Record<string, unknown>>[]): Column[] {
   const out: Column[] = [];
   for (const col of table.columns) {
@@ -581,18 +899,17 @@ function insertColumns(table: Table, rows: readonly Readonly<Record<string, unkn
   return out;
 }
 
-const DEFAULT_KEYWORD = new Keyword('DEFAULT');
-
 function isSelect(value: unknown): value is SelectLike {
   return value !== null && typeof value === 'object' && (value as { kind?: unknown }).kind === 'select';
 }
 
+/** A row's value for a column: given, else its default (a function default is drawn when the statement runs). */
 function insertValue(col: Column, row: Readonly<Record<string, unknown>>): unknown {
   const v = row[col.key];
   if (v !== undefined) return v;
   const d = col.options.default;
   if (d === undefined) return DEFAULT_KEYWORD;
-  return typeof d === 'function' ? (d as () => unknown)() : d;
+  return typeof d === 'function' ? new ClientDefault(d as () => unknown) : d;
 }
 
 /** Compile any statement or expression into SQL, parameters and result columns. */

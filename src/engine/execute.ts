@@ -2,7 +2,7 @@
  * The execution path shared by engines, connections and transactions: turn a query into its
  * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
  */
-import { bake, type CompiledQuery, compile, isShared, type ResultColumn } from '../compiler/compiler.js';
+import { bake, type CompiledQuery, compile, isShared, type ResultColumn, resolveParams } from '../compiler/compiler.js';
 import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
 import { Func } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
@@ -88,8 +88,12 @@ export function loaderOf(given: Query): unknown {
   return (query as { state?: { loader?: unknown } }).state?.loader;
 }
 
-export function serializeParams(compiled: CompiledQuery): (string | null)[] {
-  const { params, paramTypes, paramLabels } = compiled;
+/** The parameters as text for the driver; client defaults (functions) are drawn here, per execution. */
+export function serializeParams(
+  compiled: CompiledQuery,
+  params: readonly unknown[] = resolveParams(compiled.params),
+): (string | null)[] {
+  const { paramTypes, paramLabels } = compiled;
   const out = new Array<string | null>(params.length);
   for (let i = 0; i < params.length; i++) {
     const type = paramTypes[i];
@@ -117,7 +121,8 @@ const clock = (): number => (typeof performance !== 'undefined' ? performance.no
 
 /** Run a compiled query on a target: serialise, send, log, map errors. */
 export async function execute(target: Target, compiled: CompiledQuery): Promise<DriverResult> {
-  const q: DriverQuery = { sql: compiled.sql, params: serializeParams(compiled) };
+  const params = resolveParams(compiled.params);
+  const q: DriverQuery = { sql: compiled.sql, params: serializeParams(compiled, params) };
   const logger = target.logger;
   const start = logger ? clock() : 0;
   try {
@@ -125,7 +130,7 @@ export async function execute(target: Target, compiled: CompiledQuery): Promise<
   } catch (error) {
     throw toGinoError(error, compiled.sql);
   } finally {
-    if (logger) logger({ sql: compiled.sql, params: compiled.params, ms: clock() - start });
+    if (logger) logger({ sql: compiled.sql, params: params as unknown[], ms: clock() - start });
   }
 }
 
@@ -138,7 +143,8 @@ export async function executeBatch(
   compiled: readonly CompiledQuery[],
   options: BatchOptions,
 ): Promise<DriverResult[]> {
-  const queries = compiled.map((c) => ({ sql: c.sql, params: serializeParams(c) }));
+  const params = compiled.map((c) => resolveParams(c.params));
+  const queries = compiled.map((c, i) => ({ sql: c.sql, params: serializeParams(c, params[i]) }));
   const logger = target.logger;
   const start = logger ? clock() : 0;
   try {
@@ -149,7 +155,9 @@ export async function executeBatch(
   } finally {
     if (logger) {
       const ms = clock() - start;
-      for (const c of compiled) logger({ sql: c.sql, params: c.params, ms });
+      compiled.forEach((c, i) => {
+        logger({ sql: c.sql, params: params[i] as unknown[], ms });
+      });
     }
   }
 }

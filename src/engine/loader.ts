@@ -13,7 +13,7 @@ import { InvalidRequestError, modelName } from '../errors.js';
 import type { Expr } from '../sql/expr.js';
 import type { GinoExtension, LoadedBy } from '../sql/runner.js';
 import { Alias, Column, type FromItem, type Table } from '../sql/schema.js';
-import { Select } from '../sql/select.js';
+import { distinctKeys, Select } from '../sql/select.js';
 import type { DriverField } from './adapter.js';
 
 /** Per-query state shared by loaders (the instances distinct loaders made so far). */
@@ -49,20 +49,75 @@ export function isModelClass(value: unknown): value is ModelLike {
   return typeof value === 'function' && (value as { __table__?: unknown }).__table__ !== undefined;
 }
 
-/** Rows as plain objects keyed by result column (attribute key, label, `count_1`), else field name. */
+/**
+ * Rows as plain objects keyed by result column (attribute key, label, `count_1`; keys the compiler
+ * made distinct), else by field name for raw SQL (a repeated name gets `_1`, `_2`, ...: no value is
+ * dropped). A selected column also reads its value as `row[User.id]` (through the row's prototype,
+ * so it is not an own key), and a key such as `__proto__` is an own property like any other.
+ */
 export const plainLoader: Loader = {
   isLoader: true,
   prepare(columns, fields) {
-    const keys =
-      columns.length === fields.length || fields.length === 0 ? columns.map((c) => c.key) : fields.map((f) => f.name);
-    const n = keys.length;
-    return (row) => {
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) out[keys[i] as string] = row[i];
-      return [out, true];
-    };
+    const byColumns = columns.length === fields.length || fields.length === 0;
+    const keys = byColumns ? columns.map((c) => c.key) : distinctKeys(fields.map((f) => f.name));
+    const make = rowMaker(keys, byColumns ? columns : undefined);
+    return (row) => [make(row), true];
   },
 };
+
+/** Builds a row object from values, for one list of keys. */
+function rowMaker(
+  keys: readonly string[],
+  columns: readonly ResultColumn[] | undefined,
+): (row: readonly unknown[]) => object {
+  const n = keys.length;
+  const proto = columns ? columnAccessors(keys, columns) : undefined;
+  if (keys.includes('__proto__')) {
+    return (row) => {
+      const out: Record<string, unknown> = proto ? Object.create(proto) : {};
+      for (let i = 0; i < n; i++) {
+        Object.defineProperty(out, keys[i] as string, {
+          value: row[i],
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
+      return out;
+    };
+  }
+  if (proto) {
+    return (row) => {
+      const out: Record<string, unknown> = Object.create(proto);
+      for (let i = 0; i < n; i++) out[keys[i] as string] = row[i];
+      return out;
+    };
+  }
+  return (row) => {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) out[keys[i] as string] = row[i];
+    return out;
+  };
+}
+
+/** A prototype whose getters read a selected column's value by the column (`row[User.id]`), or none. */
+function columnAccessors(keys: readonly string[], columns: readonly ResultColumn[]): object | undefined {
+  let proto: object | undefined;
+  columns.forEach((c, i) => {
+    if (!(c.expr instanceof Column)) return;
+    const name = String(c.expr);
+    proto ??= {};
+    if (Object.hasOwn(proto, name) || keys.includes(name)) return;
+    const key = keys[i] as string;
+    Object.defineProperty(proto, name, {
+      get(this: Record<string, unknown>) {
+        return this[key];
+      },
+      enumerable: false,
+    });
+  });
+  return proto;
+}
 
 /** Where `expr` is in the result: by identity (or the label around it), else by name for raw SQL. */
 function indexOf(expr: Expr, columns: readonly ResultColumn[], fields: readonly DriverField[]): number {
@@ -400,7 +455,7 @@ export class ModelAlias extends Alias {
   constructor(
     readonly model: ModelLike,
     table: Table,
-    name: string,
+    name?: string,
   ) {
     super(table, name);
     for (const col of this.columns) {

@@ -5,7 +5,7 @@
  * `orderBy` and `db.Index(...)`; `update().apply()` sends only the changed keys.
  */
 import { InvalidRequestError, modelName } from '../errors.js';
-import { Binary, Bind, Cast, type Expr, Func, isExpr } from '../sql/expr.js';
+import { Binary, Bind, Case, Cast, type Expr, Func, isExpr } from '../sql/expr.js';
 import type { Column, Table } from '../sql/schema.js';
 import { type SqlType, TYPES } from '../types/sqltypes.js';
 
@@ -226,13 +226,18 @@ export function applyDefaults(instance: object, props: readonly BoundProperty[])
 }
 
 /**
- * The new value of a JSON column given changed properties: `coalesce(col, '{}') || $changes` for
- * values, `|| jsonb_build_object(key, expr, ...)` when a value is an expression.
+ * The new value of a JSON column given changed properties: the column's object (or `{}` when it
+ * holds no object: SQL NULL, JSON null, an array or a scalar — never appended to) `|| $changes`
+ * for values, `|| jsonb_build_object(key, expr, ...)` when a value is an expression.
  */
 export function mergedValue(column: Column, changes: ReadonlyMap<string, unknown>): Expr {
   const jsonb = column.type.kind === 'JSONB';
-  const base: Expr = new Func('coalesce', [column, new Bind({}, column.type)], column.type);
-  const current = jsonb ? base : new Cast(base, JSONB);
+  const typeOf = new Func(jsonb ? 'jsonb_typeof' : 'json_typeof', [column], TEXT);
+  const isObject = new Binary(typeOf, '=', new Bind('object', TEXT), BOOLEAN);
+  const current = new Case(
+    [[isObject, jsonb ? column : new Cast(column, JSONB)]],
+    new Cast(new Bind({}, JSONB), JSONB),
+  );
   const literal = [...changes.values()].every((v) => !isExpr(v));
   let patch: Expr;
   if (literal) {

@@ -71,15 +71,6 @@ function unknownKey(model: object, key: string): InvalidRequestError {
   );
 }
 
-const aliasCounts = new WeakMap<Table, number>();
-
-/** `users_1`, `users_2`, ...: a fresh name for each unnamed alias of a table. */
-function anonymousAlias(table: Table): string {
-  const n = (aliasCounts.get(table) ?? 0) + 1;
-  aliasCounts.set(table, n);
-  return `${table.name}_${n}`;
-}
-
 interface BaseStatements {
   query?: Select<unknown, unknown>;
   update?: Update<unknown>;
@@ -201,12 +192,13 @@ export class ModelBase {
   }
 
   /**
-   * `<table> AS name` (`<table>_1`, `_2`, ... when unnamed): its columns are `alias.<key>` (and
-   * `alias.c.<key>`); as a loader (`alias.load()`, `alias.on(...)`) it loads instances of this model.
+   * `<table> AS name`: its columns are `alias.<key>` (and `alias.c.<key>`); as a loader
+   * (`alias.load()`, `alias.on(...)`) it loads instances of this model. Without a name the alias is
+   * anonymous, named `<table>_1`, `<table>_2`, ... in each statement, in order of appearance.
    */
   static alias(name?: string): ModelAlias {
     const table = tableOf(this as never);
-    return new ModelAlias(this as never, table, name ?? anonymousAlias(table));
+    return new ModelAlias(this as never, table, name);
   }
 
   /**

@@ -24,7 +24,8 @@ export type ExprKind =
   | 'text'
   | 'grouping'
   | 'scalarSelect'
-  | 'exists';
+  | 'exists'
+  | 'case';
 
 /** Anything that compiles to a SELECT (a statement or a subquery source); duck-typed by `kind`. */
 export interface SelectLike {
@@ -86,10 +87,10 @@ export abstract class Expr<T = unknown> {
     return new Unary('IS NOT NULL', this, true, BOOLEAN);
   }
   between(low: Operand<T>, high: Operand<T>): Expr<boolean> {
-    return new Between(this, coerce(low, this.type), coerce(high, this.type), false);
+    return new Between(this, compared(low, this.type), compared(high, this.type), false);
   }
   notBetween(low: Operand<T>, high: Operand<T>): Expr<boolean> {
-    return new Between(this, coerce(low, this.type), coerce(high, this.type), true);
+    return new Between(this, compared(low, this.type), compared(high, this.type), true);
   }
   /** `a || b`. */
   concat(other: Operand<string> | Operand<T>): Expr<string> {
@@ -131,13 +132,52 @@ export abstract class Expr<T = unknown> {
   cast<U>(type: SqlType<U>): Expr<U> {
     return new Cast<U>(this, type);
   }
-  /** A generic binary operator, e.g. `expr.op('@>', value)`. */
+  /**
+   * A binary operator by name, e.g. `expr.op('@>', value)`: an operator PostgreSQL's grammar allows
+   * (symbols, `OPERATOR(schema.op)`, or one of the keyword operators), checked before it reaches SQL.
+   */
   op(operator: string, other: unknown, resultType: SqlType = BOOLEAN): Expr<unknown> {
-    if (!/^[~!@#%^&|`?+\-*/<>=]+$|^[A-Z][A-Z ]*$/.test(operator)) {
-      throw new InvalidRequestError(`'${operator}' is not an operator; operators are symbols or upper-case words`);
-    }
-    return new Binary(this, operator, coerce(other, this.type), resultType);
+    return new Binary(this, checkOperator(operator), coerce(other, this.type), resultType);
   }
+}
+
+const OPERATOR_CHARS = /^[+\-*/<>=~!@#%^&|`?]+$/;
+const KEYWORD_OPERATORS = new Set([
+  'AND',
+  'OR',
+  'LIKE',
+  'ILIKE',
+  'NOT LIKE',
+  'NOT ILIKE',
+  'SIMILAR TO',
+  'NOT SIMILAR TO',
+  'IS DISTINCT FROM',
+  'IS NOT DISTINCT FROM',
+]);
+
+/**
+ * `operator` if PostgreSQL's grammar accepts it as an operator name (CREATE OPERATOR's rules: at
+ * most 63 of `+ - * / < > = ~ ! @ # % ^ & | \` ?`, no `--` or `/*` anywhere, and a name ending in
+ * `+` or `-` must also hold one of `~ ! @ # % ^ & | \` ?`), `OPERATOR(schema.name)`, or a keyword
+ * operator; anything else could change the statement, and is refused.
+ */
+export function checkOperator(operator: string): string {
+  const symbolic = (op: string) =>
+    op.length > 0 &&
+    op.length <= 63 &&
+    OPERATOR_CHARS.test(op) &&
+    !op.includes('--') &&
+    !op.includes('/*') &&
+    (op.length === 1 || !/[+-]$/.test(op) || /[~!@#%^&|`?]/.test(op));
+  if (typeof operator === 'string') {
+    if (symbolic(operator) || KEYWORD_OPERATORS.has(operator)) return operator;
+    const qualified = /^OPERATOR\(((?:[a-z_][a-z0-9_]*\.)?)([^()\s]+)\)$/.exec(operator);
+    if (qualified && symbolic(qualified[2] as string)) return operator;
+  }
+  throw new InvalidRequestError(
+    `${JSON.stringify(operator)} is not an operator: give a PostgreSQL operator made of + - * / < > = ~ ! @ # % ^ & | \` ? ` +
+      `(without -- or /*), OPERATOR(schema.op), or one of ${[...KEYWORD_OPERATORS].join(', ')}`,
+  );
 }
 
 function isStringType(type: SqlType): boolean {
@@ -145,17 +185,49 @@ function isStringType(type: SqlType): boolean {
 }
 
 function compare<T>(left: Expr<T>, op: string, right: unknown, rightType?: SqlType): Expr<boolean> {
-  return new Binary(left, op, coerce(right, rightType ?? left.type), BOOLEAN);
+  return new Binary(left, op, compared(right, rightType ?? left.type), BOOLEAN);
 }
 
 function arithmetic<T>(left: Expr<T>, op: string, right: unknown): Expr<T> {
-  return new Grouping(new Binary(left, op, coerce(right, left.type), left.type)) as Expr<T>;
+  return new Grouping(new Binary(left, op, compared(right, left.type), left.type)) as Expr<T>;
 }
 
 function inItems(left: Expr, values: readonly unknown[] | SelectLike): readonly Expr[] | SelectLike {
-  if (Array.isArray(values)) return values.map((v) => coerce(v, left.type));
+  if (Array.isArray(values)) return values.map((v) => compared(v, left.type));
   if ((values as SelectLike).kind === 'select') return values as SelectLike;
   throw new InvalidRequestError('in() and notIn() take an array of values or a select statement');
+}
+
+/**
+ * A value compared with (or combined with) an expression of type `type`: a parameter of that type,
+ * unless it is a number the type cannot hold (`int_col < 1.5`, `int_col = 3000000000`) — valid
+ * SQL, compared in the value's own type (an untyped parameter, typed from its JavaScript value).
+ */
+function compared(value: unknown, type: SqlType): Expr {
+  if ((typeof value === 'number' || typeof value === 'bigint') && NUMBER_KINDS.has(type.kind) && !holds(type, value)) {
+    return new Bind(value, NULLTYPE);
+  }
+  return coerce(value, type);
+}
+
+/** Number types: a number one of them cannot hold is still comparable with it in SQL. */
+const NUMBER_KINDS: ReadonlySet<string> = new Set([
+  'Integer',
+  'SmallInteger',
+  'BigInteger',
+  'Numeric',
+  'Float',
+  'Real',
+]);
+
+/** Whether `type` can take `value` as a parameter as it is. */
+function holds(type: SqlType, value: unknown): boolean {
+  try {
+    type.serialize(value, 'a value');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** True for anything the expression language treats as an expression. */
@@ -338,22 +410,67 @@ export class Exists extends Expr<boolean> {
   }
 }
 
-/** An existing WHERE clause with more conditions ANDed on (`where()` repeated). */
+/** `CASE WHEN c1 THEN r1 ... ELSE otherwise END`; its type is the first result's. */
+export class Case<T = unknown> extends Expr<T> {
+  readonly kind = 'case';
+  readonly type: SqlType;
+  constructor(
+    readonly whens: readonly (readonly [Expr, Expr])[],
+    readonly otherwise: Expr | undefined,
+  ) {
+    super();
+    this.type = whens[0]?.[1].type ?? otherwise?.type ?? NULLTYPE;
+  }
+}
+
+/**
+ * `CASE WHEN ... THEN ... ELSE ... END` (SQLAlchemy's `case()`): pairs of a condition and its
+ * result; plain values become parameters.
+ *
+ * @example
+ * db.case([[User.id.lt(10), 'founder']], 'member').label('rank')
+ */
+export function caseOf<T = unknown>(whens: readonly (readonly [unknown, unknown])[], otherwise?: unknown): Case<T> {
+  if (!Array.isArray(whens) || whens.length === 0) {
+    throw new InvalidRequestError('case() needs at least one [condition, result] pair');
+  }
+  for (const w of whens) {
+    if (!Array.isArray(w) || w.length !== 2) {
+      throw new InvalidRequestError('case(): each WHEN is a [condition, result] pair');
+    }
+  }
+  // Plain results take the type of the first result that has one, as a comparison would.
+  const typed = whens.find(([, r]) => r instanceof Expr)?.[1] as Expr | undefined;
+  const type = typed?.type ?? NULLTYPE;
+  const result = (r: unknown) => (r instanceof Expr ? r : compared(r, type));
+  return new Case<T>(
+    whens.map(([c, r]) => [coerce(c, BOOLEAN), result(r)] as const),
+    otherwise === undefined ? undefined : result(otherwise),
+  );
+}
+
+/** An existing WHERE clause with more conditions ANDed on (`where()` repeated): one flat AND list. */
 export function andWhere(existing: Expr | undefined, clauses: readonly Expr[]): Expr | undefined {
   if (clauses.length === 0) return existing;
   const all = existing ? [existing, ...clauses] : clauses;
   return all.length === 1 ? all[0] : and(...all);
 }
 
+/** The clauses, with nested lists of the same operator spliced in (`a AND (b AND c)` is `a AND b AND c`). */
+function flat(operator: 'AND' | 'OR', clauses: readonly Expr[]): readonly Expr[] {
+  if (!clauses.some((c) => c instanceof ClauseList && c.operator === operator)) return clauses;
+  return clauses.flatMap((c) => (c instanceof ClauseList && c.operator === operator ? c.clauses : [c]));
+}
+
 /** `AND` of the clauses (a single clause stands alone). */
 export function and(...clauses: readonly (Expr<boolean> | Expr<unknown>)[]): Expr<boolean> {
   if (clauses.length === 1) return clauses[0] as Expr<boolean>;
-  return new ClauseList<boolean>('AND', clauses);
+  return new ClauseList<boolean>('AND', flat('AND', clauses));
 }
 
 export function or(...clauses: readonly (Expr<boolean> | Expr<unknown>)[]): Expr<boolean> {
   if (clauses.length === 1) return clauses[0] as Expr<boolean>;
-  return new ClauseList<boolean>('OR', clauses);
+  return new ClauseList<boolean>('OR', flat('OR', clauses));
 }
 
 export function not(clause: Expr<boolean> | Expr<unknown>): Expr<boolean> {

@@ -82,6 +82,14 @@ export class Column<T = unknown, K extends string = string> extends ExprBase<T> 
     this.primaryKey = options.primaryKey === true;
     this.nullable = options.nullable ?? !this.primaryKey;
   }
+  /**
+   * `table.key` (`alias.key`): also the key that reads this column's value from a result row,
+   * `row[User.id]`, as GINO rows are read by column.
+   */
+  override toString(): string {
+    const owner = this.table;
+    return `${owner.kind === 'table' ? owner.fullName : owner.uid}.${this.key}`;
+  }
   /** The same column, owned by another table or alias. */
   rebind(owner: Table | Alias): Column<T, K> {
     return new Column(owner, this.key, this.name, this.type, this.options);
@@ -251,15 +259,33 @@ export class Table implements Joinable {
   }
 }
 
-/** `table AS name` (or a subquery `(SELECT ...) AS name`); its columns refer to the alias. */
+let anonymousAliases = 0;
+
+/**
+ * `table AS name` (or a subquery `(SELECT ...) AS name`); its columns refer to the alias. An alias
+ * made without a name is anonymous: each compile names it (`users_1`, `anon_1`, ...) in order of
+ * appearance, so the same statement always compiles to the same SQL.
+ */
 export class Alias implements Joinable {
   readonly kind = 'alias';
   readonly columns: readonly Column[];
   readonly c: Readonly<Record<string, Column>>;
+  /** The alias's name; for an anonymous alias, the stem its compiled name is made from. */
+  readonly name: string;
+  /** Made without a name: named per compile. */
+  readonly anonymous: boolean;
+  /** Tells anonymous aliases apart where no compile is involved (`String(alias.c.id)`). */
+  readonly uid: string;
   constructor(
     readonly of: Table | SubquerySource,
-    readonly name: string,
+    name?: string,
   ) {
+    if (name !== undefined && (typeof name !== 'string' || name === '')) {
+      throw new InvalidRequestError('an alias name is a non-empty string (or leave it out for an anonymous alias)');
+    }
+    this.anonymous = name === undefined;
+    this.name = name ?? (of.kind === 'table' ? of.name : 'anon');
+    this.uid = this.anonymous ? `${this.name}~${++anonymousAliases}` : this.name;
     const byKey: Record<string, Column> = {};
     const columns =
       of.kind === 'table'

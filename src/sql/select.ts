@@ -1,7 +1,8 @@
 /** SELECT: an immutable builder; every method returns a new statement. */
 import { InvalidRequestError } from '../errors.js';
-import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
+import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
 import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
+import { collectFrom, inferFrom } from './nodes.js';
 import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
 import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './schema.js';
 
@@ -11,6 +12,57 @@ export interface ForUpdate {
   nowait?: boolean;
   skipLocked?: boolean;
 }
+
+const LOCK_MODES: ReadonlySet<string> = new Set(['UPDATE', 'NO KEY UPDATE', 'SHARE', 'KEY SHARE']);
+
+/** A lock clause checked field by field: its mode is one of PostgreSQL's four, never text of the caller's. */
+function checkForUpdate(options: Partial<ForUpdate>): ForUpdate {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidRequestError('forUpdate() takes { mode, of, nowait, skipLocked }');
+  }
+  const { mode = 'UPDATE', of, nowait, skipLocked, ...rest } = options;
+  const unknown = Object.keys(rest);
+  if (unknown.length) {
+    throw new InvalidRequestError(
+      `forUpdate(): unknown option ${unknown.join(', ')}; it takes mode, of, nowait, skipLocked`,
+    );
+  }
+  if (!LOCK_MODES.has(mode)) {
+    throw new InvalidRequestError(
+      `forUpdate(): mode ${JSON.stringify(mode)} is not a lock mode; use one of ${[...LOCK_MODES].map((m) => `'${m}'`).join(', ')}`,
+    );
+  }
+  for (const [name, flag] of [
+    ['nowait', nowait],
+    ['skipLocked', skipLocked],
+  ] as const) {
+    if (flag !== undefined && typeof flag !== 'boolean') {
+      throw new InvalidRequestError(`forUpdate(): ${name} is true or false, got ${JSON.stringify(flag)}`);
+    }
+  }
+  if (nowait && skipLocked) throw new InvalidRequestError('forUpdate(): nowait and skipLocked exclude each other');
+  const tables = of === undefined ? undefined : (Array.isArray(of) ? of : [of]).map((t) => asFromItem(t as never));
+  if (tables?.some((t) => t.kind === 'join')) {
+    throw new InvalidRequestError('forUpdate({ of }) takes tables, models or aliases, not joins');
+  }
+  return {
+    mode,
+    ...(tables ? { of: tables as (Table | Alias)[] } : {}),
+    ...(nowait !== undefined ? { nowait } : {}),
+    ...(skipLocked !== undefined ? { skipLocked } : {}),
+  };
+}
+
+/**
+ * Which FROM items of the enclosing statements a subquery takes as theirs (correlation):
+ * `auto` as SQLAlchemy does, `none`, `only` the given ones, or all `except` the given ones.
+ */
+export type Correlation =
+  | { readonly mode: 'auto' }
+  | { readonly mode: 'none' }
+  | { readonly mode: 'only' | 'except'; readonly items: readonly FromItem[] };
+
+const AUTO: Correlation = Object.freeze({ mode: 'auto' });
 
 export interface SelectState {
   readonly columns: readonly Expr[];
@@ -23,6 +75,7 @@ export interface SelectState {
   readonly offset: Expr | undefined;
   readonly distinct: boolean | readonly Expr[];
   readonly forUpdate: ForUpdate | undefined;
+  readonly correlate: Correlation;
   /** What turns rows into objects (a model class or a loader); travels with the query. */
   readonly loader: unknown;
   readonly runner: Runner | undefined;
@@ -39,11 +92,13 @@ const EMPTY: SelectState = Object.freeze({
   offset: undefined,
   distinct: false,
   forUpdate: undefined,
+  correlate: AUTO,
   loader: undefined,
   runner: undefined,
 });
 
-const INT = coerce(0).type;
+/** LIMIT and OFFSET counts: whole numbers PostgreSQL reads as bigint. */
+const INT = typeFactories.BigInteger({ mode: 'number' });
 
 /** `state` with `patch` applied, as a new frozen state (field by field: much faster than a spread). */
 function patched(s: SelectState, p: Partial<SelectState>): SelectState {
@@ -58,6 +113,7 @@ function patched(s: SelectState, p: Partial<SelectState>): SelectState {
     offset: 'offset' in p ? p.offset : s.offset,
     distinct: 'distinct' in p ? (p.distinct as SelectState['distinct']) : s.distinct,
     forUpdate: 'forUpdate' in p ? p.forUpdate : s.forUpdate,
+    correlate: p.correlate ?? s.correlate,
     loader: 'loader' in p ? p.loader : s.loader,
     runner: 'runner' in p ? p.runner : s.runner,
   });
@@ -119,7 +175,24 @@ export class Select<R = Record<string, unknown>, S = unknown> {
   }
   /** `FOR UPDATE` (or `mode: 'SHARE'` ...), with `nowait`, `skipLocked`, `of`. */
   forUpdate(options: Partial<ForUpdate> = {}): Select<R, S> {
-    return this.with({ forUpdate: { mode: 'UPDATE', ...options } });
+    return this.with({ forUpdate: checkForUpdate(options) });
+  }
+  /**
+   * As a subquery, take these FROM items from the enclosing statement (correlate to them), even
+   * if that leaves the subquery none of its own; `correlate(null)` correlates to nothing. Without
+   * either, a subquery correlates to every enclosing FROM item it names, unless that would leave
+   * it no FROM item of its own (then it reads its tables itself), as SQLAlchemy does.
+   *
+   * @example
+   * Acct.delete.where(db.exists(db.select([B.id]).where(B.owner.eq(Acct.owner)).correlate(Acct)))
+   */
+  correlate(...items: (FromItem | HasTable | null)[]): Select<R, S> {
+    if (items.length === 1 && items[0] === null) return this.with({ correlate: { mode: 'none' } });
+    return this.with({ correlate: { mode: 'only', items: fromItems('correlate', items) } });
+  }
+  /** As a subquery, correlate to every enclosing FROM item it names except these. */
+  correlateExcept(...items: (FromItem | HasTable)[]): Select<R, S> {
+    return this.with({ correlate: { mode: 'except', items: fromItems('correlateExcept', items) } });
   }
   /** Replace the FROM list (joins are FROM items: `User.join(Team)`). */
   selectFrom(...items: (FromItem | HasTable)[]): Select<R, S> {
@@ -146,8 +219,8 @@ export class Select<R = Record<string, unknown>, S = unknown> {
   withOnlyColumns(...exprs: Expr[]): Select<Record<string, unknown>, unknown> {
     return this.with({ columns: exprs, loader: undefined });
   }
-  /** `(SELECT ...) AS name`, usable as a FROM item; its columns are `alias.c.<key>`. */
-  alias(name: string): Alias {
+  /** `(SELECT ...) AS name` (anonymous without a name), usable as a FROM item; its columns are `alias.c.<key>`. */
+  alias(name?: string): Alias {
     return new Alias(subquerySource(this), name);
   }
   /** `(SELECT ...)` as a value. */
@@ -168,56 +241,66 @@ export class Select<R = Record<string, unknown>, S = unknown> {
   }
 }
 
-/** The tables a SELECT reads when no FROM was given: those of its columns, in order. */
-export function inferFrom(exprs: readonly Expr[]): FromItem[] {
-  const out: FromItem[] = [];
-  for (const e of exprs) collectFrom(e, out);
-  return out;
-}
-
-/** Append to `out` the tables (or aliases) whose columns `e` names and `out` lacks, in order. */
-export function collectFrom(e: Expr | undefined, out: FromItem[]): void {
-  if (!e) return;
-  switch (e.kind) {
-    case 'column': {
-      const owner = (e as Column).table;
-      if (!out.includes(owner)) out.push(owner);
-      return;
+function fromItems(method: string, items: readonly (FromItem | HasTable | null)[]): FromItem[] {
+  return items.map((item) => {
+    if (item === null || (typeof item !== 'object' && typeof item !== 'function')) {
+      throw new InvalidRequestError(`${method}() takes tables, models or aliases`);
     }
-    case 'label':
-    case 'grouping':
-    case 'cast':
-      collectFrom((e as unknown as { expr: Expr }).expr, out);
-      return;
-    case 'func':
-      for (const a of (e as Func).args) collectFrom(a, out);
-      return;
-    case 'binary':
-      collectFrom((e as unknown as { left: Expr }).left, out);
-      collectFrom((e as unknown as { right: Expr }).right, out);
-      return;
-    case 'unary':
-      collectFrom((e as unknown as { operand: Expr }).operand, out);
-      return;
-    case 'list':
-      for (const c of (e as unknown as { clauses: Expr[] }).clauses) collectFrom(c, out);
-      return;
-    default:
-      return;
-  }
-}
-
-/** The result columns of a SELECT, named as rows will key them. */
-export function outputColumns(select: Select<unknown, unknown>): { key: string; name: string; type: SqlType }[] {
-  const counters = new Map<string, number>();
-  return select.state.columns.map((e) => {
-    const key = resultKey(e, counters);
-    // A bare column keeps its database name in the output; everything else is labelled with its key.
-    return { key, name: e instanceof Column ? e.name : key, type: e.type ?? NULLTYPE };
+    return asFromItem(item);
   });
 }
 
-/** GINO's key of a result column: attribute key, label, `<func>_<n>`, else `anon_<n>`. */
+export { collectFrom, inferFrom };
+
+/** The result columns of a SELECT, named as rows will key them. */
+export function outputColumns(select: Select<unknown, unknown>): { key: string; name: string; type: SqlType }[] {
+  const exprs = select.state.columns;
+  const keys = resultKeys(exprs);
+  // A bare column keeps its database name in the output unless it was renamed apart; everything else is its key.
+  return exprs.map((e, i) => {
+    const key = keys[i] as string;
+    return { key, name: e instanceof Column && e.key === key ? e.name : key, type: e.type ?? NULLTYPE };
+  });
+}
+
+/**
+ * GINO's keys of result columns: attribute key, label, `<func>_<n>`, else `anon_<n>`. Keys are never
+ * shared: columns of the same key are told apart by their table (`teams_id`, `members_id`, as
+ * SQLAlchemy labels them), and anything still the same gets `_1`, `_2`, ... — no column is dropped.
+ */
+export function resultKeys(exprs: readonly Expr[]): string[] {
+  let counters: Map<string, number> | undefined;
+  const keys = exprs.map((e) => {
+    if (e instanceof Column) return e.key;
+    if (e instanceof Label) return e.name;
+    counters ??= new Map();
+    return resultKey(e, counters);
+  });
+  return distinctKeys(keys, (i) => {
+    const e = exprs[i];
+    return e instanceof Column ? `${e.table.name}_${e.key}` : undefined;
+  });
+}
+
+/** `keys` with repeats told apart: first by `qualified(i)` where there is one, then by `_1`, `_2`, .... */
+export function distinctKeys(keys: string[], qualified: (i: number) => string | undefined = () => undefined): string[] {
+  if (new Set(keys).size === keys.length) return keys;
+  const count = new Map<string, number>();
+  for (const k of keys) count.set(k, (count.get(k) ?? 0) + 1);
+  // Keys that were never repeated stay as they are; the repeated ones are renamed around them.
+  const out = keys.map((k) => ((count.get(k) as number) > 1 ? undefined : k));
+  const taken = new Set(out.filter((k): k is string => k !== undefined));
+  return out.map((k, i) => {
+    if (k !== undefined) return k;
+    const stem = qualified(i) ?? (keys[i] as string);
+    let key = stem;
+    for (let n = 1; taken.has(key); n++) key = `${stem}_${n}`;
+    taken.add(key);
+    return key;
+  });
+}
+
+/** GINO's key of one result column: attribute key, label, `<func>_<n>`, else `anon_<n>`. */
 export function resultKey(e: Expr, counters: Map<string, number>): string {
   if (e instanceof Column) return e.key;
   if (e instanceof Label) return e.name;

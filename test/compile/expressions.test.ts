@@ -94,7 +94,7 @@ describe('functions, casts, labels, text', () => {
       params: [],
     });
     expect(db.compile(db.select([db.func.anything_at_all!(1, User.id)]))).toEqual({
-      sql: 'SELECT anything_at_all($1, users.id) AS anything_at_all_1 FROM users',
+      sql: 'SELECT anything_at_all($1::int4, users.id) AS anything_at_all_1 FROM users',
       params: [1],
     });
     expect(db.compile(db.select([db.func.current_timestamp().label('now')])).sql).toBe(
@@ -114,7 +114,7 @@ describe('functions, casts, labels, text', () => {
     expect(db.compile(db.select([User.id.add(1), User.id.add(2)])).sql).toBe(
       'SELECT (users.id + $1) AS anon_1, (users.id + $2) AS anon_2 FROM users',
     );
-    expect(db.compile(db.select([db.literal(5)]))).toEqual({ sql: 'SELECT $1 AS anon_1', params: [5] });
+    expect(db.compile(db.select([db.literal(5)]))).toEqual({ sql: 'SELECT $1::int4 AS anon_1', params: [5] });
   });
 
   test('text() with named and positional parameters; :: casts and quotes untouched', () => {
@@ -128,7 +128,7 @@ describe('functions, casts, labels, text', () => {
         .where(User.id.gt(1), db.text('users.id < $1', [9]))
         .compile(),
     ).toEqual({
-      sql: 'SELECT users.id FROM users WHERE users.id > $1 AND users.id < $2',
+      sql: 'SELECT users.id FROM users WHERE users.id > $1 AND (users.id < $2)',
       params: [1, 9],
     });
   });
@@ -179,7 +179,7 @@ describe('edge cases PostgreSQL parses differently', () => {
     });
     const positional = User.select('id').where(User.id.gt(1), db.text("users.nickname <> '$1' AND users.id < $1", [9]));
     expect(positional.compile()).toEqual({
-      sql: "SELECT users.id FROM users WHERE users.id > $1 AND users.nickname <> '$1' AND users.id < $2",
+      sql: "SELECT users.id FROM users WHERE users.id > $1 AND (users.nickname <> '$1' AND users.id < $2)",
       params: [1, 9],
     });
   });

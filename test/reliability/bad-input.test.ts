@@ -212,10 +212,15 @@ describe('values a column cannot take, refused before any I/O', () => {
   ];
   test.each(cases)('%s', async (_, values, message) => {
     await refused(() => Doc.create(values as never), InvalidRequestError, message);
-    // The same value in a WHERE clause, or an update, is refused the same way.
+    // The same value in an update is refused the same way; in a WHERE clause too, unless it is a
+    // number compared with a number column: that is valid SQL, compared in the value's own type.
     const [key, value] = Object.entries(values)[0] as [string, unknown];
-    const column = (Doc as unknown as Record<string, { eq(v: unknown): never }>)[key];
-    if (column) await refused(() => Doc.query.where(column.eq(value)).gino.all(), InvalidRequestError, message);
+    const column = (Doc as unknown as Record<string, { eq(v: unknown): never; type: { kind: string } }>)[key];
+    const comparable =
+      (typeof value === 'number' || typeof value === 'bigint') &&
+      ['Integer', 'SmallInteger', 'BigInteger'].includes(column?.type.kind ?? '');
+    if (column && comparable) expect(await Doc.query.where(column.eq(value)).gino.all()).toEqual([]);
+    else if (column) await refused(() => Doc.query.where(column.eq(value)).gino.all(), InvalidRequestError, message);
     await refused(() => Doc.update.values(values as never).gino.status(), InvalidRequestError, message);
   });
 

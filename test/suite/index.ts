@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { batchSuite } from './batch.js';
 import { connectionsSuite } from './connections.js';
+import { correctnessSuite } from './correctness.js';
 import { crudSuite } from './crud.js';
 import { cursorsSuite } from './cursors.js';
 import { ddlSuite } from './ddl.js';
@@ -33,6 +34,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   loaders: loadersSuite,
   json: jsonSuite,
   modelApi: modelApiSuite,
+  correctness: correctnessSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */

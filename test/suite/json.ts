@@ -119,22 +119,22 @@ export function jsonSuite(ctx: SuiteContext): void {
       await p.update({ age: 30, bio: 'after' }).apply();
       expect(ctx.log).toHaveLength(1);
       expect(ctx.log[0]).toMatchObject({
-        sql: 'UPDATE js_people SET profile=coalesce(js_people.profile, $1) || CAST($2 AS JSONB) WHERE js_people.id = $3 RETURNING js_people.profile',
-        params: [{}, { age: 30, bio: 'after' }, p.id],
+        sql: 'UPDATE js_people SET profile=CASE WHEN jsonb_typeof(js_people.profile) = $1 THEN js_people.profile ELSE CAST($2 AS JSONB) END || CAST($3 AS JSONB) WHERE js_people.id = $4 RETURNING js_people.profile',
+        params: ['object', {}, { age: 30, bio: 'after' }, p.id],
       });
       expect(p.age).toBe(30);
       expect((await rawProfile(p.id))?.profile).toMatchObject({ age: 30, bio: 'after', tags: ['t'], secret: 1 });
       // An expression value goes through jsonb_build_object, and comes back through RETURNING.
       await p.update({ age: Person.age.add(1), active: false }).apply();
       expect(ctx.sql().at(-1)).toBe(
-        'UPDATE js_people SET profile=coalesce(js_people.profile, $1) || jsonb_build_object(CAST($2 AS TEXT), (CAST(js_people.profile ->> $3 AS INTEGER) + $4), CAST($5 AS TEXT), CAST($6 AS JSONB)) WHERE js_people.id = $7 RETURNING js_people.profile',
+        'UPDATE js_people SET profile=CASE WHEN jsonb_typeof(js_people.profile) = $1 THEN js_people.profile ELSE CAST($2 AS JSONB) END || jsonb_build_object(CAST($3 AS TEXT), (CAST(js_people.profile ->> $4 AS INTEGER) + $5), CAST($6 AS TEXT), CAST($7 AS JSONB)) WHERE js_people.id = $8 RETURNING js_people.profile',
       );
       expect(p.age).toBe(31);
       expect(p.active).toBe(false);
       // A JSON (not JSONB) column, and a column next to properties, in one statement.
       await p.update({ flagged: true, accessLog: ['login'], nickname: 'renamed' }).apply();
       expect(ctx.sql().at(-1)).toBe(
-        'UPDATE js_people SET nickname=$1, audit=CAST(CAST(coalesce(js_people.audit, $2) AS JSONB) || CAST($3 AS JSONB) AS JSON) WHERE js_people.id = $4 RETURNING js_people.nickname, js_people.audit',
+        'UPDATE js_people SET nickname=$1, audit=CAST(CASE WHEN json_typeof(js_people.audit) = $2 THEN CAST(js_people.audit AS JSONB) ELSE CAST($3 AS JSONB) END || CAST($4 AS JSONB) AS JSON) WHERE js_people.id = $5 RETURNING js_people.nickname, js_people.audit',
       );
       expect(await Person.get(p.id)).toMatchObject({ nickname: 'renamed', flagged: true, accessLog: ['login'] });
       expect(() => p.update({ profile: {}, age: 1 })).not.toThrow();
