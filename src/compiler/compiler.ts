@@ -26,7 +26,7 @@ import type {
   Unary,
 } from '../sql/expr.js';
 import { isExpr, Keyword } from '../sql/expr.js';
-import { collectFrom, covers, inferFrom } from '../sql/nodes.js';
+import { collectFrom, covers, inferFrom, MAX_DEPTH, tooDeep } from '../sql/nodes.js';
 import type { Alias, Column, FromItem, Join, Table } from '../sql/schema.js';
 import { resultKeys, type Select } from '../sql/select.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
@@ -64,12 +64,7 @@ export function resolveParams(params: readonly unknown[]): readonly unknown[] {
   return params.map((p) => (p instanceof ClientDefault ? p.make() : p));
 }
 
-/**
- * How deep an expression may nest. PostgreSQL parses expressions recursively and PGlite's build
- * fails on about 300 nested NOTs (with an unrelated error), so a deeper tree is refused here, with
- * a message, before anything is sent; flat AND/OR lists and IN lists have no such limit.
- */
-export const MAX_DEPTH = 200;
+export { MAX_DEPTH };
 
 // ---- precedence -----------------------------------------------------------------------------
 
@@ -263,6 +258,13 @@ const ANY_ARGUMENT_FUNCS = new Set([
   'pg_typeof',
 ]);
 
+/** A scalar subquery, perhaps labelled or parenthesised: `(SELECT ...)` as SQL. */
+function isScalarSubquery(e: Expr): boolean {
+  let inner = e;
+  while (inner.kind === 'label' || inner.kind === 'grouping') inner = (inner as Label | Grouping).expr;
+  return inner.kind === 'scalarSelect';
+}
+
 /** A bind parameter has no type PostgreSQL could infer from it. */
 function isValue(e: Expr): boolean {
   return e.kind === 'bind' || (e.kind === 'keyword' && (e as Keyword).sql === 'NULL');
@@ -383,6 +385,11 @@ const VISIT: Visitor = {
     if (items.length === 0) return node.negate ? '(1 = 1)' : '(1 != 1)';
     const standing: Standing = isValue(node.expr) ? 'typed' : 'context';
     const expr = c.operand(node.expr, RANGE, 'left', ctx, standing);
+    // `x IN ((SELECT ...))` would be read as IN over the subquery's rows (no row: false, not NULL):
+    // a lone scalar subquery is the one value of a one-row SELECT instead.
+    if (items.length === 1 && isScalarSubquery(items[0] as Expr)) {
+      return `${expr} ${op} (SELECT ${c.expr(items[0] as Expr, ctx)})`;
+    }
     const list = () => items.map((i) => c.operand(i, RAW, 'only', ctx, standing)).join(', ');
     return `${expr} ${op} (${node.expr.kind === 'column' ? c.labelled(columnLabel(node.expr as Column), list) : list()})`;
   },
@@ -524,12 +531,7 @@ export class Compiler {
   expr(node: Expr, ctx: Ctx = QUALIFIED): string {
     const visit = VISIT[node.kind] as ((c: Compiler, n: Expr, ctx: Ctx) => string) | undefined;
     if (!visit) throw new InvalidRequestError(`cannot compile a ${String(node.kind)} node`);
-    if (++this.depth > MAX_DEPTH) {
-      throw new InvalidRequestError(
-        `an expression nested more than ${MAX_DEPTH} levels deep cannot be compiled (PostgreSQL parses expressions recursively, and PGlite fails on deeper ones); ` +
-          'build long AND/OR chains flat with db.and(a, b, ...) / db.or(...) or where(a, b, ...), and long value lists with in([...])',
-      );
-    }
+    if (++this.depth > MAX_DEPTH) throw tooDeep();
     const out = visit(this, node, ctx);
     this.depth--;
     return out;
@@ -671,39 +673,35 @@ export class Compiler {
     const outerLabel = this.label;
     this.label = undefined;
     this.scopes.push(froms);
-    let sql: string;
-    try {
-      // The list is rendered with the statement's own FROM items in scope (subqueries in it correlate).
-      const head = shared ?? this.head(s.columns, nested);
-      if (!nested) this.selectColumns = head.columns;
-      sql = 'SELECT ';
-      if (s.distinct === true) sql += 'DISTINCT ';
-      else if (Array.isArray(s.distinct))
-        sql += `DISTINCT ON (${s.distinct.map((d: Expr) => this.expr(d)).join(', ')}) `;
-      sql += head.list || '*';
-      if (froms.length) {
-        // A derived table in FROM cannot see the other FROM items of its own level: render it outside it.
-        this.scopes.pop();
-        sql += ` FROM ${this.fromSql(froms, shared)}`;
-        this.scopes.push(froms);
-      }
-      if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
-      if (s.groupBy.length) sql += ` GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`;
-      if (s.having) sql += ` HAVING ${this.expr(s.having)}`;
-      if (s.orderBy.length) sql += ` ORDER BY ${s.orderBy.map((o) => this.orderItem(o, s.columns)).join(', ')}`;
-      if (s.limit) sql += ` LIMIT ${this.expr(s.limit)}`;
-      if (s.offset) sql += ` OFFSET ${this.expr(s.offset)}`;
-      if (s.forUpdate) {
-        let lock = ` FOR ${s.forUpdate.mode}`;
-        if (s.forUpdate.of?.length) lock += ` OF ${s.forUpdate.of.map((t) => this.ownerName(t)).join(', ')}`;
-        if (s.forUpdate.nowait) lock += ' NOWAIT';
-        else if (s.forUpdate.skipLocked) lock += ' SKIP LOCKED';
-        sql += lock;
-      }
-    } finally {
+    // A compiler is used once: a throw abandons it, so nothing here needs restoring on the way out.
+    // The list is rendered with the statement's own FROM items in scope (subqueries in it correlate).
+    const head = shared ?? this.head(s.columns, nested);
+    if (!nested) this.selectColumns = head.columns;
+    let sql = 'SELECT ';
+    if (s.distinct === true) sql += 'DISTINCT ';
+    else if (Array.isArray(s.distinct)) sql += `DISTINCT ON (${s.distinct.map((d: Expr) => this.expr(d)).join(', ')}) `;
+    sql += head.list || '*';
+    if (froms.length) {
+      // A derived table in FROM cannot see the other FROM items of its own level: render it outside it.
       this.scopes.pop();
-      this.label = outerLabel;
+      sql += ` FROM ${this.fromSql(froms, shared)}`;
+      this.scopes.push(froms);
     }
+    if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
+    if (s.groupBy.length) sql += ` GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`;
+    if (s.having) sql += ` HAVING ${this.expr(s.having)}`;
+    if (s.orderBy.length) sql += ` ORDER BY ${s.orderBy.map((o) => this.orderItem(o, s.columns)).join(', ')}`;
+    if (s.limit) sql += ` LIMIT ${this.expr(s.limit)}`;
+    if (s.offset) sql += ` OFFSET ${this.expr(s.offset)}`;
+    if (s.forUpdate) {
+      let lock = ` FOR ${s.forUpdate.mode}`;
+      if (s.forUpdate.of?.length) lock += ` OF ${s.forUpdate.of.map((t) => this.ownerName(t)).join(', ')}`;
+      if (s.forUpdate.nowait) lock += ' NOWAIT';
+      else if (s.forUpdate.skipLocked) lock += ' SKIP LOCKED';
+      sql += lock;
+    }
+    this.scopes.pop();
+    this.label = outerLabel;
     return sql;
   }
 
@@ -792,11 +790,9 @@ export class Compiler {
 
   private tail(table: Table, s: Insert<unknown>['state']): string {
     this.scopes.push([table]);
-    try {
-      return (s.onConflict ? this.onConflict(table, s.onConflict) : '') + this.returning(s.returning);
-    } finally {
-      this.scopes.pop();
-    }
+    const sql = (s.onConflict ? this.onConflict(table, s.onConflict) : '') + this.returning(s.returning);
+    this.scopes.pop();
+    return sql;
   }
 
   private onConflict(table: Table, oc: OnConflict): string {
@@ -820,43 +816,52 @@ export class Compiler {
   update(node: Update<unknown>): string {
     const s = node.state;
     const table = s.table;
-    const entries = Object.entries(s.values);
-    if (entries.length === 0) throw new InvalidRequestError(`update of '${table.fullName}' has no values to SET`);
-    const others = tablesBesides(table, [s.where, ...entries.map(([, v]) => v)]);
+    const keys = Object.keys(s.values);
+    if (keys.length === 0) throw new InvalidRequestError(`update of '${table.fullName}' has no values to SET`);
+    const roots: unknown[] = keys.map((k) => s.values[k]);
+    if (s.where) roots.push(s.where);
+    // The updated table, then the tables SET and WHERE name besides it (UPDATE ... FROM).
+    const scope = collectFrom(roots, [table]);
     // Subqueries in SET, WHERE and RETURNING correlate to the updated table (and its FROM tables).
-    this.scopes.push([table, ...others]);
-    try {
-      const sets = entries.map(([k, v]) => {
-        const col = table.column(k);
-        return `${quoteIdentifier(col.name)}=${this.assigned(col, v)}`;
-      });
-      let sql = `UPDATE ${namedOwner(table)} SET ${sets.join(', ')}`;
-      if (others.length) {
-        this.scopes.pop();
-        sql += ` FROM ${others.map((f) => this.from(f)).join(', ')}`;
-        this.scopes.push([table, ...others]);
-      }
-      if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
-      return sql + this.returning(s.returning);
-    } finally {
-      this.scopes.pop();
+    this.scopes.push(scope);
+    let sql = `UPDATE ${namedOwner(table)} SET `;
+    for (let i = 0; i < keys.length; i++) {
+      const col = table.column(keys[i] as string);
+      sql += `${i ? ', ' : ''}${quoteIdentifier(col.name)}=${this.assigned(col, roots[i])}`;
     }
+    if (scope.length > 1) {
+      // FROM items are rendered outside the statement's own scope, as a SELECT's are.
+      this.scopes.pop();
+      sql += ` FROM ${scope
+        .slice(1)
+        .map((f) => this.from(f))
+        .join(', ')}`;
+      this.scopes.push(scope);
+    }
+    if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
+    sql += this.returning(s.returning);
+    this.scopes.pop();
+    return sql;
   }
 
   delete(node: Delete<unknown>): string {
     const s = node.state;
     const table = s.table;
     let sql = `DELETE FROM ${namedOwner(table)}`;
-    const others = tablesBesides(table, [s.where]);
-    if (others.length) sql += ` USING ${others.map((f) => this.from(f)).join(', ')}`;
-    // Subqueries in WHERE and RETURNING correlate to the table rows are deleted from.
-    this.scopes.push([table, ...others]);
-    try {
-      if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
-      return sql + this.returning(s.returning);
-    } finally {
-      this.scopes.pop();
+    // The table rows are deleted from, then the tables WHERE names besides it (DELETE ... USING).
+    const scope = s.where ? collectFrom([s.where], [table]) : [table];
+    if (scope.length > 1) {
+      sql += ` USING ${scope
+        .slice(1)
+        .map((f) => this.from(f))
+        .join(', ')}`;
     }
+    // Subqueries in WHERE and RETURNING correlate to the table rows are deleted from.
+    this.scopes.push(scope);
+    if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
+    sql += this.returning(s.returning);
+    this.scopes.pop();
+    return sql;
   }
 
   /** A value assigned to a column: a parameter of the column's type, or an expression. */
@@ -877,11 +882,6 @@ export class Compiler {
     this.resultColumns = head.columns;
     return ` RETURNING ${head.list}`;
   }
-}
-
-/** The tables an UPDATE's SET/WHERE or a DELETE's WHERE names besides its own (UPDATE ... FROM, DELETE ... USING). */
-function tablesBesides(table: Table, roots: readonly unknown[]): FromItem[] {
-  return collectFrom(roots, [table]).slice(1);
 }
 
 /** The columns an INSERT names: every key given in any row, plus columns with client-side defaults. */

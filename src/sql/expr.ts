@@ -222,6 +222,8 @@ const NUMBER_KINDS: ReadonlySet<string> = new Set([
 
 /** Whether `type` can take `value` as a parameter as it is. */
 function holds(type: SqlType, value: unknown): boolean {
+  // The common case, answered without serialising: an int4 for an Integer or BigInteger column.
+  if (typeof value === 'number' && (value | 0) === value && type.kind !== 'SmallInteger') return true;
   try {
     type.serialize(value, 'a value');
     return true;

@@ -4,24 +4,25 @@
  * kind that is not given its children fails to compile. FROM inference and correlation use it (and
  * so does anything else that must see every node), instead of a switch that skips what it forgets.
  */
+import { InvalidRequestError } from '../errors.js';
 import type { Delete, Insert, Update } from './dml.js';
-import type {
-  Between,
-  Binary,
-  Bind,
-  Case,
-  Cast,
-  ClauseList,
-  Exists,
+import {
+  type Between,
+  type Binary,
+  type Bind,
+  type Case,
+  type Cast,
+  type ClauseList,
+  type Exists,
   Expr,
-  Func,
-  Grouping,
-  In,
-  Keyword,
-  Label,
-  ScalarSelect,
-  TextClause,
-  Unary,
+  type Func,
+  type Grouping,
+  type In,
+  type Keyword,
+  type Label,
+  type ScalarSelect,
+  type TextClause,
+  type Unary,
 } from './expr.js';
 import type { Alias, Column, FromItem, Join, Table } from './schema.js';
 import type { Select } from './select.js';
@@ -50,107 +51,176 @@ export type SqlNode = ExprNode | StatementNode | FromNode;
 export type NodeKind = SqlNode['kind'];
 export type NodeOf<K extends NodeKind> = Extract<SqlNode, { kind: K }>;
 
-type Children = readonly unknown[];
+/** Called with each child of a node; values that are not nodes (plain values given to `values()`) are passed too. */
+export type Visit = (child: unknown) => void;
 
-/** Values that are not nodes (plain JavaScript values given to `values()`) are skipped by `isNode`. */
-function valuesOf(rows: readonly Readonly<Record<string, unknown>>[]): unknown[] {
-  const out: unknown[] = [];
-  for (const row of rows) for (const k in row) out.push(row[k]);
+function eachValue(row: Readonly<Record<string, unknown>> | undefined, visit: Visit): void {
+  if (row) for (const k in row) visit(row[k]);
+}
+
+function each(list: readonly unknown[], visit: Visit): void {
+  for (let i = 0; i < list.length; i++) visit(list[i]);
+}
+
+/**
+ * The direct children of each kind of node, in the order SQL renders them, given to `visit` one by
+ * one (no array is made: this runs on every compile).
+ */
+export const CHILDREN: { readonly [K in NodeKind]: (node: NodeOf<K>, visit: Visit) => void } = {
+  column: () => undefined,
+  bind: () => undefined,
+  keyword: () => undefined,
+  text: () => undefined,
+  binary: (n, visit) => {
+    visit(n.left);
+    visit(n.right);
+  },
+  unary: (n, visit) => visit(n.operand),
+  between: (n, visit) => {
+    visit(n.expr);
+    visit(n.low);
+    visit(n.high);
+  },
+  in: (n, visit) => {
+    visit(n.expr);
+    if (Array.isArray(n.items)) each(n.items, visit);
+    else visit(n.items);
+  },
+  list: (n, visit) => each(n.clauses, visit),
+  func: (n, visit) => each(n.args, visit),
+  cast: (n, visit) => visit(n.expr),
+  label: (n, visit) => visit(n.expr),
+  grouping: (n, visit) => visit(n.expr),
+  scalarSelect: (n, visit) => visit(n.select),
+  exists: (n, visit) => visit(n.select),
+  case: (n, visit) => {
+    for (const [when, then] of n.whens) {
+      visit(when);
+      visit(then);
+    }
+    visit(n.otherwise);
+  },
+  select: (n, visit) => {
+    const s = n.state;
+    each(s.columns, visit);
+    each(s.from, visit);
+    visit(s.where);
+    each(s.groupBy, visit);
+    visit(s.having);
+    each(s.orderBy, visit);
+    visit(s.limit);
+    visit(s.offset);
+    if (Array.isArray(s.distinct)) each(s.distinct, visit);
+  },
+  insert: (n, visit) => {
+    const s = n.state;
+    for (const row of s.rows) eachValue(row, visit);
+    visit(s.fromSelect?.select);
+    eachValue(s.onConflict?.set, visit);
+    visit(s.onConflict?.where);
+    each(s.returning, visit);
+  },
+  update: (n, visit) => {
+    eachValue(n.state.values, visit);
+    visit(n.state.where);
+    each(n.state.returning, visit);
+  },
+  delete: (n, visit) => {
+    visit(n.state.where);
+    each(n.state.returning, visit);
+  },
+  table: () => undefined,
+  alias: (n, visit) => {
+    if (n.of.kind === 'subquery') visit(n.of.select);
+  },
+  join: (n, visit) => {
+    visit(n.left);
+    visit(n.right);
+    visit(n.on);
+  },
+};
+
+/** Kinds that are not expressions, and what each such node always has. */
+const NON_EXPRESSIONS: Readonly<Record<string, string>> = {
+  select: 'state',
+  insert: 'state',
+  update: 'state',
+  delete: 'state',
+  table: 'columns',
+  alias: 'of',
+  join: 'on',
+};
+
+/** Whether a value is a node of the SQL layer (a plain value given to `values()`, even one with a `kind`, is not). */
+export function isNode(value: unknown): value is SqlNode {
+  if (value instanceof Expr) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const has = NON_EXPRESSIONS[(value as { kind?: string }).kind ?? ''];
+  return has !== undefined && has in value;
+}
+
+/** Call `visit` with each child of any node. */
+export function forEachChild(node: SqlNode, visit: Visit): void {
+  (CHILDREN[node.kind] as (n: SqlNode, visit: Visit) => void)(node, visit);
+}
+
+/** The children of any node that are nodes, as a list. */
+export function childrenOf(node: SqlNode): SqlNode[] {
+  const out: SqlNode[] = [];
+  forEachChild(node, (c) => {
+    if (isNode(c)) out.push(c);
+  });
   return out;
 }
 
-/** The direct children of each kind of node, in the order SQL renders them. */
-export const CHILDREN: { readonly [K in NodeKind]: (node: NodeOf<K>) => Children } = {
-  column: () => [],
-  bind: () => [],
-  keyword: () => [],
-  text: () => [],
-  binary: (n) => [n.left, n.right],
-  unary: (n) => [n.operand],
-  between: (n) => [n.expr, n.low, n.high],
-  in: (n) => (Array.isArray(n.items) ? [n.expr, ...n.items] : [n.expr, n.items]),
-  list: (n) => n.clauses,
-  func: (n) => n.args,
-  cast: (n) => [n.expr],
-  label: (n) => [n.expr],
-  grouping: (n) => [n.expr],
-  scalarSelect: (n) => [n.select],
-  exists: (n) => [n.select],
-  case: (n) => [...n.whens.flat(), n.otherwise],
-  select: (n) => {
-    const s = n.state;
-    return [
-      ...s.columns,
-      ...s.from,
-      s.where,
-      ...s.groupBy,
-      s.having,
-      ...s.orderBy,
-      s.limit,
-      s.offset,
-      ...(Array.isArray(s.distinct) ? s.distinct : []),
-    ];
-  },
-  insert: (n) => {
-    const s = n.state;
-    const conflict = s.onConflict;
-    return [
-      ...valuesOf(s.rows),
-      s.fromSelect?.select,
-      ...(conflict?.set ? valuesOf([conflict.set]) : []),
-      conflict?.where,
-      ...s.returning,
-    ];
-  },
-  update: (n) => [...valuesOf([n.state.values]), n.state.where, ...n.state.returning],
-  delete: (n) => [n.state.where, ...n.state.returning],
-  table: () => [],
-  alias: (n) => (n.of.kind === 'subquery' ? [n.of.select] : []),
-  join: (n) => [n.left, n.right, n.on],
-};
+/**
+ * How deep an expression may nest. PostgreSQL parses expressions recursively and PGlite's build
+ * fails on about 300 nested NOTs (with an unrelated error), so a deeper tree is refused, with a
+ * message, before anything is sent; flat AND/OR lists and IN lists have no such limit.
+ */
+export const MAX_DEPTH = 200;
 
-const KINDS = new Set<string>(Object.keys(CHILDREN));
-
-/** Whether a value is a node of the SQL layer (a value given to `values()` need not be). */
-export function isNode(value: unknown): value is SqlNode {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { kind?: unknown }).kind === 'string' &&
-    KINDS.has((value as { kind: string }).kind)
+/** The error for an expression nested deeper than `MAX_DEPTH`. */
+export function tooDeep(): InvalidRequestError {
+  return new InvalidRequestError(
+    `an expression nested more than ${MAX_DEPTH} levels deep cannot be compiled (PostgreSQL parses expressions recursively, and PGlite fails on deeper ones); ` +
+      'build long AND/OR chains flat with db.and(a, b, ...) / db.or(...) or where(a, b, ...), and long value lists with in([...])',
   );
 }
-
-/** The children of any node. */
-export function childrenOf(node: SqlNode): Children {
-  return (CHILDREN[node.kind] as (n: SqlNode) => Children)(node);
-}
-
-/** Kinds that open a scope of their own: their FROM items and references are not the enclosing one's. */
-const STATEMENTS: ReadonlySet<NodeKind> = new Set<NodeKind>(['select', 'insert', 'update', 'delete']);
 
 /**
  * Append to `out` the tables and aliases whose columns `roots` name, in order of appearance, not
  * looking inside subqueries (a subquery names its own FROM items; what it shares with the
- * enclosing statement is decided by correlation when it is compiled). Iterative, so a deep tree
- * reaches the compiler's depth check instead of overflowing the stack here.
+ * enclosing statement is decided by correlation when it is compiled).
  */
 export function collectFrom(roots: readonly unknown[], out: FromItem[]): FromItem[] {
-  const stack: unknown[] = [];
-  for (let i = roots.length - 1; i >= 0; i--) stack.push(roots[i]);
-  while (stack.length) {
-    const node = stack.pop();
-    if (!isNode(node)) continue;
-    if (node.kind === 'column') {
-      const owner = node.table;
-      if (!out.includes(owner)) out.push(owner);
-      continue;
-    }
-    if (STATEMENTS.has(node.kind)) continue;
-    const children = childrenOf(node);
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  const outer = found;
+  found = out;
+  depth = 0;
+  try {
+    for (let i = 0; i < roots.length; i++) visitFrom(roots[i]);
+  } finally {
+    found = outer;
   }
   return out;
+}
+
+// The walk's state lives here rather than in a closure made per call: FROM inference runs on every compile.
+let found: FromItem[] = [];
+let depth = 0;
+
+function visitFrom(child: unknown): void {
+  // Only expressions are looked into: a statement is a scope of its own, and a plain value has no columns.
+  if (!(child instanceof Expr)) return;
+  const node = child as ExprNode;
+  if (node.kind === 'column') {
+    if (!found.includes(node.table)) found.push(node.table);
+    return;
+  }
+  // The walk counts fewer levels than the compiler does, so it only refuses what the compiler would.
+  if (++depth > MAX_DEPTH) throw tooDeep();
+  (CHILDREN[node.kind] as (n: SqlNode, visit: Visit) => void)(node, visitFrom);
+  depth--;
 }
 
 /** The tables a list of expressions reads when no FROM was given: those of its columns, in order. */

@@ -13,10 +13,15 @@ export interface ForUpdate {
   skipLocked?: boolean;
 }
 
+/** What `forUpdate()` takes: `of` may name models too. */
+export interface ForUpdateOptions extends Omit<Partial<ForUpdate>, 'of'> {
+  of?: readonly (Table | Alias | HasTable)[] | Table | Alias | HasTable;
+}
+
 const LOCK_MODES: ReadonlySet<string> = new Set(['UPDATE', 'NO KEY UPDATE', 'SHARE', 'KEY SHARE']);
 
 /** A lock clause checked field by field: its mode is one of PostgreSQL's four, never text of the caller's. */
-function checkForUpdate(options: Partial<ForUpdate>): ForUpdate {
+function checkForUpdate(options: ForUpdateOptions): ForUpdate {
   if (options === null || typeof options !== 'object') {
     throw new InvalidRequestError('forUpdate() takes { mode, of, nowait, skipLocked }');
   }
@@ -41,7 +46,8 @@ function checkForUpdate(options: Partial<ForUpdate>): ForUpdate {
     }
   }
   if (nowait && skipLocked) throw new InvalidRequestError('forUpdate(): nowait and skipLocked exclude each other');
-  const tables = of === undefined ? undefined : (Array.isArray(of) ? of : [of]).map((t) => asFromItem(t as never));
+  const list = (of === undefined ? [] : Array.isArray(of) ? of : [of]) as readonly (Table | Alias | HasTable)[];
+  const tables = of === undefined ? undefined : list.map((t) => asFromItem(t));
   if (tables?.some((t) => t.kind === 'join')) {
     throw new InvalidRequestError('forUpdate({ of }) takes tables, models or aliases, not joins');
   }
@@ -174,7 +180,7 @@ export class Select<R = Record<string, unknown>, S = unknown> {
     return this.with({ distinct: on.length ? on : true });
   }
   /** `FOR UPDATE` (or `mode: 'SHARE'` ...), with `nowait`, `skipLocked`, `of`. */
-  forUpdate(options: Partial<ForUpdate> = {}): Select<R, S> {
+  forUpdate(options: ForUpdateOptions = {}): Select<R, S> {
     return this.with({ forUpdate: checkForUpdate(options) });
   }
   /**
@@ -284,7 +290,7 @@ export function resultKeys(exprs: readonly Expr[]): string[] {
 
 /** `keys` with repeats told apart: first by `qualified(i)` where there is one, then by `_1`, `_2`, .... */
 export function distinctKeys(keys: string[], qualified: (i: number) => string | undefined = () => undefined): string[] {
-  if (new Set(keys).size === keys.length) return keys;
+  if (!hasRepeats(keys)) return keys;
   const count = new Map<string, number>();
   for (const k of keys) count.set(k, (count.get(k) ?? 0) + 1);
   // Keys that were never repeated stay as they are; the repeated ones are renamed around them.
@@ -298,6 +304,12 @@ export function distinctKeys(keys: string[], qualified: (i: number) => string | 
     taken.add(key);
     return key;
   });
+}
+
+function hasRepeats(keys: readonly string[]): boolean {
+  if (keys.length > 16) return new Set(keys).size !== keys.length;
+  for (let i = 1; i < keys.length; i++) for (let j = 0; j < i; j++) if (keys[i] === keys[j]) return true;
+  return false;
 }
 
 /** GINO's key of one result column: attribute key, label, `<func>_<n>`, else `anon_<n>`. */

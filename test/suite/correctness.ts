@@ -191,6 +191,11 @@ export function correctnessSuite(ctx: SuiteContext): void {
       const all = await Acct.query.where(Acct.bal.add(1).notIn([])).gino.all();
       expect(all).toHaveLength(3);
       expect(await db.select([db.literal(null).in([]).label('x')]).gino.scalar()).toBe(false);
+      // A lone scalar subquery in an IN list is one value: no row is NULL, not false.
+      const none = db.select([Acct.bal]).where(Acct.id.eq(-1)).asScalar();
+      expect(await db.select([db.literal(1).in([none]).label('x')]).gino.scalar()).toBe(null);
+      const one = db.select([Acct.bal]).where(Acct.id.eq(1)).asScalar();
+      expect(await db.select([db.literal(10).in([one]).label('x')]).gino.scalar()).toBe(true);
     });
 
     suiteTest(ctx, 'too deep an expression is a clear error before any I/O (bug 19)', async () => {
