@@ -4,6 +4,7 @@
  * and read as Dates, as strings and in arrays and JSON properties; strings with UTC offsets for a
  * column without a time zone. The server's own text (`stamp::text`) is the oracle.
  */
+import fc from 'fast-check';
 import { beforeAll, describe, expect } from 'vitest';
 import { InvalidRequestError } from '../../src/index.js';
 import { type SuiteContext, suiteTest } from './harness.js';
@@ -105,6 +106,35 @@ export function datetimesSuite(ctx: SuiteContext): void {
         expect(found).toBe(r.id);
       }
     });
+
+    suiteTest(
+      ctx,
+      'any instant from 4714 BC to the last Date round-trips as timestamp, timestamptz and date',
+      async () => {
+        // The oracle is the server's count of milliseconds (and days) since 1970, not its text.
+        const instant = fc.integer({ min: utcMs(-4713, 11, 24), max: 8.64e15 - 1 }).map((ms) => new Date(ms));
+        await fc.assert(
+          fc.asyncProperty(fc.array(instant, { minLength: 1, maxLength: 20 }), async (dates) => {
+            const rows = await Moment.insert()
+              .values(dates.map((d) => ({ stamp: d, stamptz: d, day: d as unknown as string })))
+              .returning()
+              .gino.all();
+            const held = await db.all<{ ms: string; mstz: string; days: number }>(
+              `SELECT (extract(epoch FROM stamp) * 1000)::text AS ms, (extract(epoch FROM stamptz) * 1000)::text AS mstz,
+               (day - DATE '1970-01-01') AS days FROM dt_moments WHERE id = ANY($1::int[]) ORDER BY id`,
+              [rows.map((r) => r.id)],
+            );
+            const ms = dates.map((d) => d.getTime());
+            expect(held.map((r) => Number(r.ms))).toEqual(ms);
+            expect(held.map((r) => Number(r.mstz))).toEqual(ms);
+            expect(held.map((r) => r.days)).toEqual(ms.map((t) => Math.floor(t / 86_400_000)));
+            expect(rows.map((r) => r.stamp?.getTime())).toEqual(ms);
+            expect(rows.map((r) => r.stamptz?.getTime())).toEqual(ms);
+          }),
+          { numRuns: 15 },
+        );
+      },
+    );
 
     suiteTest(
       ctx,
