@@ -163,6 +163,8 @@ function parseInput(text: string): Parsed | string {
  */
 export function timestampInput(text: string, timezone: boolean): { text: string } | { problem: string } {
   if (text === 'infinity' || text === '-infinity') return { text };
+  // `toISOString()`'s form is UTC already, and both timestamp types take it as it is.
+  if (isPlainIsoUtc(text)) return { text };
   const p = parseInput(text);
   if (typeof p === 'string') return { problem: p };
   if (p.days < FIRST_DAY || p.days > LAST_TIMESTAMP_DAY) {
@@ -173,9 +175,61 @@ export function timestampInput(text: string, timezone: boolean): { text: string 
   return { text: dayText(p.days, timeText(p.second, p.fraction, timezone ? '+00' : '')) };
 }
 
+/** Whether `text` is `YYYY-MM-DDTHH:MM:SS.sssZ` (years 1 to 9999) naming a real day and time. */
+function isPlainIsoUtc(text: string): boolean {
+  if (text.length !== 24 || text.charCodeAt(23) !== 90 /* Z */ || text.charCodeAt(10) !== 84 /* T */) return false;
+  for (const [at, code] of SEPARATORS) if (text.charCodeAt(at) !== code) return false;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const h = digits(text, 11, 13);
+  const m = digits(text, 14, 16);
+  const sec = digits(text, 17, 19);
+  return (
+    year > 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    h >= 0 &&
+    h <= 23 &&
+    m >= 0 &&
+    m <= 59 &&
+    sec >= 0 &&
+    sec <= 59 &&
+    digits(text, 20, 23) >= 0
+  );
+}
+
+const SEPARATORS: readonly (readonly [number, number])[] = [
+  [4, 45],
+  [7, 45],
+  [13, 58],
+  [16, 58],
+  [19, 46],
+];
+
+/** The number the decimal digits text[from..to) write, or -1 if one is not a digit. */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** A date string (`2020-01-01`, `10000-01-01`, `0044-03-15 BC`, `+010000-01-01`) as PostgreSQL's date text, or why not. */
 export function dateInput(text: string): { text: string } | { problem: string } {
   if (text === 'infinity' || text === '-infinity') return { text };
+  // The usual 'YYYY-MM-DD' is already PostgreSQL's text: check its day and send it as it is.
+  if (text.length === 10 && text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45) {
+    const year = digits(text, 0, 4);
+    const month = digits(text, 5, 7);
+    const day = digits(text, 8, 10);
+    if (year > 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)) return { text };
+  }
   const p = parseInput(text);
   if (typeof p === 'string') return { problem: p };
   if (p.time) return { problem: 'a date has no time of day' };

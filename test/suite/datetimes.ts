@@ -332,6 +332,50 @@ export function datetimesSuite(ctx: SuiteContext): void {
         expect(found).toBe(first);
       });
 
+      suiteTest(ctx, 'any local time with any offset is the instant the server reads in it (property)', async () => {
+        const DAY = 86_400_000;
+        const p = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
+        /** `d` as local time at `offset` minutes east, in one of the offset spellings. */
+        const spell = (d: Date, offset: number, form: number): string => {
+          const local = new Date(d.getTime() + offset * 60_000);
+          const year = local.getUTCFullYear();
+          const day = `${p(year <= 0 ? 1 - year : year, 4)}-${p(local.getUTCMonth() + 1)}-${p(local.getUTCDate())}`;
+          const time = `${p(local.getUTCHours())}:${p(local.getUTCMinutes())}:${p(local.getUTCSeconds())}.${p(local.getUTCMilliseconds(), 3)}`;
+          const sign = offset < 0 ? '-' : '+';
+          const [h, m] = [Math.floor(Math.abs(offset) / 60), Math.abs(offset) % 60];
+          const zone = [
+            `${sign}${p(h)}:${p(m)}`,
+            `${sign}${p(h)}${p(m)}`,
+            m === 0 ? `${sign}${p(h)}` : `${sign}${p(h)}:${p(m)}`,
+          ][form];
+          return `${day}${form === 1 ? 'T' : ' '}${time}${zone}${year <= 0 ? ' BC' : ''}`;
+        };
+        const sample = fc.record({
+          d: fc.integer({ min: utcMs(-4713, 11, 24) + DAY, max: 8.64e15 - DAY }).map((ms) => new Date(ms)),
+          offset: fc.integer({ min: -(15 * 60 + 59), max: 15 * 60 + 59 }),
+          form: fc.integer({ min: 0, max: 2 }),
+        });
+        await fc.assert(
+          fc.asyncProperty(fc.array(sample, { minLength: 1, maxLength: 10 }), async (samples) => {
+            const texts = samples.map(({ d, offset, form }) => spell(d, offset, form));
+            const rows = await Moment.insert()
+              .values(texts.map((t) => ({ stamp: t, stamptz: t }) as never))
+              .returning()
+              .gino.all();
+            expect(rows.map((r) => r.stamp?.getTime())).toEqual(samples.map(({ d }) => d.getTime()));
+            expect(rows.map((r) => r.stamptz?.getTime())).toEqual(samples.map(({ d }) => d.getTime()));
+            // The server's own reading of each string, sent untyped, is the oracle.
+            const agree = await db.all<{ ok: boolean }>(
+              `SELECT m.stamp = (u.t::timestamptz AT TIME ZONE 'UTC') AND m.stamptz = u.t::timestamptz AS ok
+               FROM dt_moments m JOIN unnest($1::int[], $2::text[]) AS u(id, t) ON u.id = m.id ORDER BY m.id`,
+              [rows.map((r) => r.id), texts],
+            );
+            expect(agree.map((r) => r.ok)).toEqual(texts.map(() => true));
+          }),
+          { numRuns: 15 },
+        );
+      });
+
       suiteTest(ctx, "timestamptz reads a string without an offset as UTC, whatever the session's zone", async () => {
         const [, rows] = (await db.batch([
           "SET LOCAL TIME ZONE 'Asia/Kolkata'",
