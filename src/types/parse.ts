@@ -53,12 +53,18 @@ function beyondDate(text: string): InvalidRequestError {
   );
 }
 
+function notIso(text: string): InvalidRequestError {
+  return new InvalidRequestError(
+    `the timestamp '${text}' is not in PostgreSQL's ISO form: gino-edge reads timestamps with DateStyle ISO (the default); run SET DateStyle = 'ISO'`,
+  );
+}
+
 function parseTimestampWith(text: string, forceUtc: boolean): Date {
   // PostgreSQL's ±infinity are the latest and earliest Dates JavaScript has (and are written back as such).
   if (text === 'infinity') return new Date(MAX_DATE_MS);
   if (text === '-infinity') return new Date(-MAX_DATE_MS);
   const m = TS.exec(text);
-  if (!m) return new Date(Number.NaN);
+  if (!m) throw notIso(text);
   let year = Number(m[1]);
   if (m[12]) year = 1 - year;
   // Whole seconds first, then the offset, then milliseconds: no step builds a Date out of range

@@ -194,6 +194,17 @@ export function arraysSuite(ctx: SuiteContext): void {
         expect(await server(same, byGino.id)).toBe(true);
         expect((await Grid.get(byGino.id))?.toDict()).toMatchObject(expected);
 
+        // Arrays whose lower bound is not 1 carry their bounds in the text ('[0:1]={...}').
+        await db.status(
+          "UPDATE ar_grids SET odd = '[0:1]={plain,NULL}', ints = '[-1:1]={1,2,3}', grid = '[0:0][2:3]={{a,NULL}}' WHERE id = $1",
+          [bySql.id],
+        );
+        expect((await Grid.get(bySql.id))?.toDict()).toMatchObject({
+          odd: ['plain', null],
+          ints: [1, 2, 3],
+          grid: [['a', null]],
+        });
+
         // Empty arrays of every kind.
         const empties = { texts: [], grid: [], blobs: [], odd: [], days: [], stamps: [], docs: [], matrix: [] };
         const empty = await Grid.create(empties);

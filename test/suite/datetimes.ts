@@ -260,6 +260,17 @@ export function datetimesSuite(ctx: SuiteContext): void {
         // The connection goes on working after the refused value.
         expect(await db.scalar(`SELECT '${text}'::timestamp::text`)).toBe(text);
       }
+      // The way out the message names.
+      const far = await Moment.create({ label: 'far' });
+      await db.status("UPDATE dt_moments SET stamp = '294276-12-31 23:59:59.999999' WHERE id = $1", [far.id]);
+      await expect(Moment.get(far.id)).rejects.toThrow(/JavaScript Date/);
+      expect(
+        await db
+          .select([db.cast(Moment.stamp, db.Text())])
+          .where(Moment.id.eq(far.id))
+          .gino.scalar(),
+      ).toBe('294276-12-31 23:59:59.999999');
+      await Moment.delete.where(Moment.id.eq(far.id)).gino.status();
       // 'infinity' keeps its Dates; PostgreSQL's first instant is the earliest Date that can be written.
       expect((await db.scalar<Date>("SELECT 'infinity'::timestamp"))?.getTime()).toBe(8.64e15);
       ctx.clearLog();
@@ -284,6 +295,16 @@ export function datetimesSuite(ctx: SuiteContext): void {
       expect(await serverText('stamp::text', [ends[0]?.id as number])).toEqual(['-infinity']);
       expect(await serverText('day::text', [ends[0]?.id as number])).toEqual(['infinity']);
       expect(ends.map((r) => r.day)).toEqual(['infinity', '4714-11-24 BC']);
+    });
+
+    suiteTest(ctx, 'a timestamp written in another DateStyle is a clear error, never an invalid Date', async () => {
+      const row = await Moment.create({ stamp: new Date(utcMs(2020, 1, 2)) });
+      const error = await db.batch(["SET LOCAL DateStyle = 'SQL, DMY'", Moment.query.where(Moment.id.eq(row.id))]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect((error as Error).message).toMatch(/DateStyle = 'ISO'/);
     });
 
     describe('strings with offsets', () => {
