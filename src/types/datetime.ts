@@ -94,9 +94,9 @@ export function instantText(value: Date): string {
 // ISO 8601 (with an expanded ±YYYYYY year) or PostgreSQL's ISO text: date, then optionally a time
 // and then optionally an offset (Z, ±hh, ±hhmm, ±hh:mm, with seconds as PostgreSQL writes them).
 const INPUT =
-  /^(?:([+-]\d{6})|(\d{4,}))-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?(?:([Zz])|([+-])(\d\d)(?::?(\d\d)(?::?(\d\d))?)?)?)?( BC)?$/;
+  /^(?:([+-]\d{6})|(\d{4,}))-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?(?:[Zz]|([+-])(\d\d)(?::?(\d\d)(?::?(\d\d))?)?)?)?( BC)?$/;
 
-/** A date/time string read field by field: its UTC wall-clock time, and whether it had an offset. */
+/** A date/time string read field by field: its UTC wall-clock time (the offset applied). */
 interface Parsed {
   /** Days since 1970-01-01 of the UTC wall-clock time. */
   days: number;
@@ -104,8 +104,6 @@ interface Parsed {
   second: number;
   /** The decimal fraction of the second as written (`.5`), or empty. */
   fraction: string;
-  /** Whether the string said its offset from UTC. */
-  offset: boolean;
   /** Whether the string had a time of day (a plain date has none). */
   time: boolean;
 }
@@ -114,7 +112,7 @@ interface Parsed {
 function parseInput(text: string): Parsed | string {
   const m = INPUT.exec(text);
   if (!m) return 'it is not ISO 8601 or PostgreSQL ISO text';
-  const [, expanded, plain, mo, d, hh, mi, ss, frac, z, sign, oh, om, os, bc] = m;
+  const [, expanded, plain, mo, d, hh, mi, ss, frac, sign, oh, om, os, bc] = m;
   if (expanded !== undefined && bc !== undefined) return "an expanded ±YYYYYY year takes no ' BC'";
   if (expanded === '-000000') return 'year -000000 does not exist (ISO 8601 writes 1 BC as +000000)';
   let year = Number(expanded ?? plain);
@@ -150,7 +148,6 @@ function parseInput(text: string): Parsed | string {
     days: daysFromCivil(year, month, day) + carry,
     second: second - carry * DAY_S,
     fraction: frac ?? '',
-    offset: z !== undefined || oh !== undefined,
     time: hh !== undefined,
   };
 }
