@@ -195,17 +195,61 @@ export function toLoader(value: unknown): Loader {
   );
 }
 
-/** A distinct key for a list of values (dates by time, objects by their JSON). */
+/**
+ * A distinct key for a list of values: equal keys exactly when the values are equal (Dates by
+ * time, arrays and objects by their contents). Every part is self-delimiting — a type letter,
+ * then a length or a terminator that its text cannot hold — so no value's text can pass for
+ * another's, nor for a separator. One value alone (the usual single key column) needs no
+ * delimiting: a primitive's key is one concatenation.
+ */
 function distinctKey(values: readonly unknown[]): string {
-  let key = '';
-  for (const v of values) {
-    if (v === null || v === undefined) key += '\u0000';
-    else if (v instanceof Date) key += `d${v.getTime()}`;
-    else if (typeof v === 'object') key += `o${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x))}`;
-    else key += `${(typeof v)[0]}${String(v)}`;
-    key += '\u0001';
+  if (values.length === 1) {
+    const v = values[0];
+    if (typeof v === 'string') return `s${v}`;
+    if (typeof v === 'number') return `n${v}`;
+    if (typeof v === 'bigint') return `i${v}`;
   }
+  let key = '';
+  for (const v of values) key = keyPart(key, v);
   return key;
+}
+
+/** `key` with one value's self-delimiting part appended. */
+function keyPart(key: string, v: unknown): string {
+  switch (typeof v) {
+    case 'undefined':
+      return `${key}z`;
+    case 'string':
+      return `${key}s${v.length}:${v}`;
+    // Neither a number's nor a bigint's text holds ';'.
+    case 'number':
+      return `${key}n${v};`;
+    case 'bigint':
+      return `${key}i${v};`;
+    case 'boolean':
+      return `${key}${v ? 't' : 'f'}`;
+    case 'object': {
+      if (v === null) return `${key}z`;
+      if (v instanceof Date) return `${key}d${v.getTime()};`;
+      if (v instanceof Uint8Array) {
+        let out = `${key}b${v.length}:`;
+        for (const byte of v) out += String.fromCharCode(byte);
+        return out;
+      }
+      if (Array.isArray(v)) {
+        let out = `${key}a${v.length}:`;
+        for (const item of v) out = keyPart(out, item);
+        return out;
+      }
+      const entries = Object.entries(v);
+      let out = `${key}o${entries.length}:`;
+      for (const [k, item] of entries) out = keyPart(`${out}${k.length}:${k}`, item);
+      return out;
+    }
+    case 'symbol':
+    case 'function':
+      throw new InvalidRequestError(`a distinct loader cannot key rows by a ${typeof v}`);
+  }
 }
 
 /** How a related value reaches an instance: a method named by the key is called, else it is assigned. */

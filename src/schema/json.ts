@@ -7,6 +7,7 @@
 import { InvalidRequestError, modelName } from '../errors.js';
 import { Binary, Bind, Case, Cast, type Expr, Func, isExpr } from '../sql/expr.js';
 import type { Column, Table } from '../sql/schema.js';
+import { instantOf, instantText } from '../types/datetime.js';
 import { type SqlType, TYPES } from '../types/sqltypes.js';
 
 export type JsonPropertyKind = 'string' | 'integer' | 'boolean' | 'datetime' | 'object' | 'array' | 'json';
@@ -24,7 +25,7 @@ const EXPECTED: Record<JsonPropertyKind, string> = {
   string: 'a string',
   integer: 'a whole number',
   boolean: 'a boolean',
-  datetime: 'a valid Date (or an ISO date string)',
+  datetime: "a valid Date (or an ISO 8601 string, '0044-03-15 12:00:00 BC' or 'infinity')",
   object: 'a plain object',
   array: 'an array',
   json: 'a JSON value',
@@ -49,7 +50,10 @@ export class JsonProperty<T = unknown, D extends boolean = boolean> {
     readonly options: JsonPropertyOptions<T> = {},
   ) {}
 
-  /** The value as stored in JSON (Dates as ISO strings); a clear error for a value of another type. */
+  /**
+   * The value as stored in JSON (Dates as ISO 8601 strings; outside years 1 to 9999, PostgreSQL's
+   * text, `0044-03-15 12:00:00.000+00 BC`); a clear error for a value of another type.
+   */
   encode(value: unknown, where: string): unknown {
     if (value === null) return null;
     const ok = (() => {
@@ -63,7 +67,7 @@ export class JsonProperty<T = unknown, D extends boolean = boolean> {
         case 'datetime':
           return (
             (value instanceof Date && !Number.isNaN(value.getTime())) ||
-            (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+            (typeof value === 'string' && instantOf(value) !== undefined)
           );
         case 'object':
           return isPlainObject(value);
@@ -79,14 +83,19 @@ export class JsonProperty<T = unknown, D extends boolean = boolean> {
         `${where} (${this.constructorName}) cannot take ${shown}: expected ${EXPECTED[this.type]}`,
       );
     }
-    if (this.type === 'datetime') return (value instanceof Date ? value : new Date(value as string)).toISOString();
+    // The server reads the text too (the class-level property casts it to timestamptz).
+    if (this.type === 'datetime') {
+      return instantText(value instanceof Date ? value : new Date(instantOf(value as string) as number));
+    }
     return value;
   }
 
-  /** The stored JSON value as JavaScript (ISO strings back to Dates). */
+  /** The stored JSON value as JavaScript (timestamp strings back to Dates; no offset means UTC). */
   decode(value: unknown): T {
     if (value === null || value === undefined) return null as T;
-    if (this.type === 'datetime' && typeof value === 'string') return new Date(value) as T;
+    if (this.type === 'datetime' && typeof value === 'string') {
+      return new Date(instantOf(value) ?? Date.parse(value)) as T;
+    }
     return value as T;
   }
 

@@ -1,3 +1,5 @@
+import { InvalidRequestError } from '../errors.js';
+import { daysFromCivil, MAX_DATE_MS } from './datetime.js';
 import { ARRAY_ELEMENT, OID } from './oids.js';
 
 /**
@@ -42,31 +44,49 @@ export function parseBytea(text: string): Uint8Array {
 
 const TS = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(\.\d+)?(?:([+-])(\d\d)(?::?(\d\d))?(?::(\d\d))?)?( BC)?$/;
 
-/** The largest time a JavaScript Date holds: `infinity` timestamps read as Dates at ± this. */
-export const MAX_DATE_MS = 8.64e15;
+/** The latest instant a timestamp can read as: 8.64e15 ms itself stands for 'infinity'. */
+const LATEST_MS = MAX_DATE_MS - 1;
+
+function beyondDate(text: string): InvalidRequestError {
+  return new InvalidRequestError(
+    `the timestamp '${text}' is beyond what a JavaScript Date holds (up to 275760-09-12 23:59:59.999 UTC; the Date at 8.64e15 ms stands for 'infinity'): select it as text, e.g. db.cast(column, db.Text())`,
+  );
+}
+
+function notIso(text: string): InvalidRequestError {
+  return new InvalidRequestError(
+    `the timestamp '${text}' is not in PostgreSQL's ISO form: gino-edge reads timestamps with DateStyle ISO (the default); run SET DateStyle = 'ISO'`,
+  );
+}
 
 function parseTimestampWith(text: string, forceUtc: boolean): Date {
   // PostgreSQL's ±infinity are the latest and earliest Dates JavaScript has (and are written back as such).
   if (text === 'infinity') return new Date(MAX_DATE_MS);
   if (text === '-infinity') return new Date(-MAX_DATE_MS);
   const m = TS.exec(text);
-  if (!m) return new Date(Number.NaN);
+  if (!m) throw notIso(text);
   let year = Number(m[1]);
   if (m[12]) year = 1 - year;
-  const ms = m[7] ? Math.floor(Number(m[7]) * 1000 + 1e-6) : 0;
-  const date = new Date(0);
-  date.setUTCFullYear(year, Number(m[2]) - 1, Number(m[3]));
-  date.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), ms);
+  // Whole seconds first, then the offset, then milliseconds: no step builds a Date out of range
+  // (the local time of an instant near the end can be past it).
+  let seconds =
+    daysFromCivil(year, Number(m[2]), Number(m[3])) * 86_400 + Number(m[4]) * 3600 + Number(m[5]) * 60 + Number(m[6]);
   if (m[8] && !forceUtc) {
-    const offset = (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0)) * 1000;
-    date.setTime(date.getTime() - (m[8] === '-' ? -offset : offset));
+    const offset = Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0);
+    seconds -= m[8] === '-' ? -offset : offset;
   }
-  return date;
+  const ms = seconds * 1000 + (m[7] ? Math.floor(Number(m[7]) * 1000 + 1e-6) : 0);
+  // PostgreSQL's first timestamp (4714 BC) is far inside the earliest Date; only the end is near.
+  if (ms > LATEST_MS) throw beyondDate(text);
+  return new Date(ms);
 }
 
 /** `timestamp without time zone`: the wall-clock value is read as UTC, whatever the process zone. */
 export const parseTimestamp: TextParser = (text) => parseTimestampWith(text, true);
-/** `timestamp with time zone`: an instant; the server's offset is applied. */
+/**
+ * `timestamp with time zone`: an instant; the server's offset is applied. A timestamp later than
+ * a Date holds (PostgreSQL's go to 294276 AD) is an `InvalidRequestError`, never an invalid Date.
+ */
 export const parseTimestamptz: TextParser = (text) => parseTimestampWith(text, false);
 
 /** Parse a PostgreSQL array literal (`{1,2,NULL}`, `{{"a","b"},{"c","d"}}`) with an element parser. */

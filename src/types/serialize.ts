@@ -3,7 +3,7 @@
  * Every parameter reaches a driver as a string or null, so all adapters send the same bytes.
  */
 import { InvalidRequestError } from '../errors.js';
-import { MAX_DATE_MS } from './parse.js';
+import { FIRST_TIMESTAMP_MS, instantText, MAX_DATE_MS } from './datetime.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -13,19 +13,30 @@ export function byteaHex(bytes: Uint8Array): string {
   return out;
 }
 
-export function dateToIso(value: Date): string {
+/**
+ * A Date as a timestamp parameter (see `instantText`); an invalid Date, or one before PostgreSQL's
+ * first timestamp, is refused.
+ */
+export function timestampText(value: Date): string {
   const t = value.getTime();
   if (Number.isNaN(t)) throw new InvalidRequestError('an invalid Date (NaN time) cannot be sent to PostgreSQL');
-  // The extreme Dates stand for PostgreSQL's infinite timestamps (see parse.ts).
-  if (Math.abs(t) === MAX_DATE_MS) return t > 0 ? 'infinity' : '-infinity';
-  return value.toISOString();
+  if (t < FIRST_TIMESTAMP_MS && t !== -MAX_DATE_MS) {
+    throw new InvalidRequestError(
+      `the Date ${value.toISOString()} is before PostgreSQL's first timestamp, 4714-11-24 00:00:00 BC (send new Date(-8.64e15) for -infinity)`,
+    );
+  }
+  return instantText(value);
 }
 
-function quoteArrayElement(text: string): string {
+/** A PostgreSQL array element's text: always quoted, so `NULL`, empty and spaced strings stay strings. */
+export function quoteArrayElement(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-/** A PostgreSQL array literal, each element serialised by `element`. */
+/**
+ * A PostgreSQL array literal of a value whose SQL type is unknown: nested JavaScript arrays are
+ * dimensions. (A column type's arrays follow its declared dimensions: `ArrayType`.)
+ */
 export function arrayLiteral(values: readonly unknown[], element: (v: unknown) => string | null): string {
   const parts = values.map((v) => {
     if (v === null || v === undefined) return 'NULL';
@@ -72,7 +83,7 @@ export function serializeValue(value: unknown): string | null {
       return null;
     case 'object':
       if (value === null) return null;
-      if (value instanceof Date) return dateToIso(value);
+      if (value instanceof Date) return timestampText(value);
       if (value instanceof Uint8Array) return byteaHex(value);
       if (Array.isArray(value)) return arrayLiteral(value, serializeValue);
       return jsonText(value);

@@ -3,8 +3,17 @@
  * value is finished (API.md's value table). Parsing from text lives in `src/types/parse.ts`.
  */
 import { InvalidRequestError } from '../errors.js';
+import { dateInput, dateText, FIRST_TIMESTAMP_MS, MAX_DATE_MS, timestampInput } from './datetime.js';
 import { parseArray } from './parse.js';
-import { arrayLiteral, byteaHex, dateToIso, jsonText, numberText, serializeValue, unsendable } from './serialize.js';
+import {
+  byteaHex,
+  jsonText,
+  numberText,
+  quoteArrayElement,
+  serializeValue,
+  timestampText,
+  unsendable,
+} from './serialize.js';
 
 export type Serializer = (value: unknown, where: string) => string | null;
 
@@ -29,7 +38,10 @@ export abstract class SqlType<T = unknown> {
 function describe(value: unknown): string {
   if (typeof value === 'string')
     return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (value instanceof Date) return 'an invalid Date';
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime()) ? 'an invalid Date' : `the Date ${value.toISOString()}`;
+  }
+  if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
   return `the ${typeof value} ${String(value)}`;
 }
@@ -204,7 +216,8 @@ export class StringType extends SqlType<string> {
   }
 }
 
-const YMD = /^\d{4,}-\d\d-\d\d( BC)?$|^-?infinity$/;
+const DATE_EXPECTED =
+  "a 'YYYY-MM-DD' string ('YYYY-MM-DD BC' before 1 AD, more digits after 9999, or 'infinity') or a Date (its UTC day), from 4714-11-24 BC to 5874897-12-31";
 
 export class DateType extends SqlType<string> {
   readonly kind = 'Date';
@@ -213,11 +226,20 @@ export class DateType extends SqlType<string> {
   }
   override serialize(value: unknown, where: string): string | null {
     if (value === null || value === undefined) return null;
-    if (typeof value === 'string' && YMD.test(value)) return value;
-    if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
-    return failValue(this, value, where, "a 'YYYY-MM-DD' string or a Date (its UTC day)");
+    if (typeof value === 'string') {
+      const input = dateInput(value);
+      if ('text' in input) return input.text;
+      return failValue(this, value, where, `${DATE_EXPECTED} (${input.problem})`);
+    }
+    if (value instanceof Date && !Number.isNaN(value.getTime())) {
+      return dateText(value) ?? failValue(this, value, where, DATE_EXPECTED);
+    }
+    return failValue(this, value, where, DATE_EXPECTED);
   }
 }
+
+const TIMESTAMP_EXPECTED =
+  "a Date from 4714-11-24 00:00:00 BC, or an ISO 8601 or PostgreSQL ISO string ('2020-01-01T00:00:00Z', '0044-03-15 12:00:00 BC', 'infinity')";
 
 export class DateTimeType extends SqlType<Date> {
   readonly kind = 'DateTime';
@@ -227,12 +249,24 @@ export class DateTimeType extends SqlType<Date> {
   ddl(): string {
     return this.timezone ? 'TIMESTAMP WITH TIME ZONE' : 'TIMESTAMP WITHOUT TIME ZONE';
   }
+  /**
+   * A Date is sent as its UTC time. A string is read field by field, never by `Date.parse`: with
+   * an offset it is converted to UTC; without one it is UTC wall-clock time (so a `timestamptz`
+   * reads `'2020-01-01 00:00'` as midnight UTC, whatever the session's or the process's zone).
+   */
   override serialize(value: unknown, where: string): string | null {
     if (value === null || value === undefined) return null;
-    if (value instanceof Date && !Number.isNaN(value.getTime())) return dateToIso(value);
-    if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return value;
-    if (typeof value === 'number' && Number.isFinite(value)) return dateToIso(new Date(value));
-    return failValue(this, value, where, 'a valid Date');
+    if (typeof value === 'string') {
+      const input = timestampInput(value, this.timezone);
+      if ('text' in input) return input.text;
+      return failValue(this, value, where, `${TIMESTAMP_EXPECTED} (${input.problem})`);
+    }
+    const date = typeof value === 'number' ? new Date(value) : value;
+    if (date instanceof Date) {
+      const t = date.getTime();
+      if (!Number.isNaN(t) && (t >= FIRST_TIMESTAMP_MS || t === -MAX_DATE_MS)) return timestampText(date);
+    }
+    return failValue(this, value, where, TIMESTAMP_EXPECTED);
   }
 }
 
@@ -268,16 +302,29 @@ export class LargeBinaryType extends SqlType<Uint8Array> {
   }
 }
 
+/**
+ * `t[]`. PostgreSQL arrays are rectangular, of any number of dimensions, of one base type:
+ * `ARRAY(ARRAY(Integer()))` is `INTEGER[][]` and takes `[[1, 2], [3, 4]]`. Values follow the
+ * declared dimensions, so an element of `ARRAY(JSONB())` that is a JavaScript array is one JSON
+ * value, and a ragged or too-shallow array is refused before it is sent.
+ */
 export class ArrayType<T> extends SqlType<T[]> {
   readonly kind = 'ARRAY';
+  /** How many array levels the type has: 1 for `ARRAY(t)`, 2 for `ARRAY(ARRAY(t))`. */
+  readonly dimensions: number;
+  /** The element type under every array level. */
+  readonly base: SqlType;
   constructor(readonly item: SqlType<T>) {
     super();
-    const itemResult = item.result;
+    this.dimensions = item instanceof ArrayType ? item.dimensions + 1 : 1;
+    this.base = item instanceof ArrayType ? item.base : item;
+    const baseResult = this.base.result;
+    const depth = this.dimensions;
     // Arrays of types the driver does not know (enums) arrive as text: parse them here.
     this.result = (value) => {
       let v = value;
-      if (typeof v === 'string' && v.startsWith('{')) v = parseArrayText(v);
-      if (itemResult && Array.isArray(v)) return mapDeep(v, itemResult);
+      if (typeof v === 'string' && (v.startsWith('{') || v.startsWith('['))) v = parseArrayText(v);
+      if (baseResult && Array.isArray(v)) return mapElements(v, depth, baseResult);
       return v;
     };
   }
@@ -287,12 +334,49 @@ export class ArrayType<T> extends SqlType<T[]> {
   override serialize(value: unknown, where: string): string | null {
     if (value === null || value === undefined) return null;
     if (!Array.isArray(value)) return failValue(this, value, where, 'an array');
-    return arrayLiteral(value, (v) => this.item.serialize(v, `${where}[]`));
+    if (value.length === 0) return '{}';
+    const elementWhere = `${where}${'[]'.repeat(this.dimensions)}`;
+    // The length of the first array met at each level: every other one there must match it.
+    const lengths: number[] = [];
+    const literal = (values: readonly unknown[], level: number, path: string): string => {
+      const expected = lengths[level];
+      if (values.length === 0) {
+        this.refuse(where, `an empty array at ${path}: PostgreSQL arrays have no empty sub-arrays (send [] for none)`);
+      }
+      if (expected === undefined) lengths[level] = values.length;
+      else if (values.length !== expected) {
+        this.refuse(
+          where,
+          `a ragged array: the arrays at one level must have the same length (${path} has ${values.length}, the first has ${expected})`,
+        );
+      }
+      const inner = level + 1 < this.dimensions;
+      let out = '{';
+      for (let i = 0; i < values.length; i++) {
+        if (i > 0) out += ',';
+        const v = values[i];
+        if (inner) {
+          if (!Array.isArray(v)) {
+            this.refuse(where, `${describe(v)} at ${path}[${i}]: expected an array (${this.dimensions} dimensions)`);
+          }
+          out += literal(v, level + 1, `${path}[${i}]`);
+        } else {
+          const text = v === null || v === undefined ? null : this.base.serialize(v, elementWhere);
+          out += text === null ? 'NULL' : quoteArrayElement(text);
+        }
+      }
+      return `${out}}`;
+    };
+    return literal(value, 0, '');
+  }
+  private refuse(where: string, what: string): never {
+    throw new InvalidRequestError(`${where} (${this.ddl()}) cannot take ${what}`);
   }
 }
 
-function mapDeep(values: unknown[], fn: (v: unknown) => unknown): unknown[] {
-  return values.map((v) => (Array.isArray(v) ? mapDeep(v, fn) : v === null ? null : fn(v)));
+/** `fn` over the elements at depth `depth` (nulls stay null); shallower non-arrays count as elements. */
+function mapElements(values: unknown[], depth: number, fn: (v: unknown) => unknown): unknown[] {
+  return values.map((v) => (v === null ? null : depth > 1 && Array.isArray(v) ? mapElements(v, depth - 1, fn) : fn(v)));
 }
 
 const parseArrayText = (text: string): unknown[] => parseArray(text, (s) => s);
@@ -347,9 +431,12 @@ export const typeFactories = {
   /** `VARCHAR(n)` (PostgreSQL strings are Unicode). */
   Unicode: (length?: number): StringType => new StringType('Unicode', length),
   Text: (): StringType => new StringType('Text'),
-  /** `DATE`; values are `'YYYY-MM-DD'` strings. */
+  /** `DATE`; values are PostgreSQL's date text: `'2020-01-01'`, `'10000-01-01'`, `'0044-03-15 BC'`. */
   Date: (): DateType => new DateType(),
-  /** `TIMESTAMP`; values are Dates, `timestamp` read as UTC. */
+  /**
+   * `TIMESTAMP`; values are Dates, `timestamp` holding UTC wall-clock time. Strings are taken too:
+   * one with an offset is converted to UTC, one without is UTC.
+   */
   DateTime: (options?: { timezone?: boolean }): DateTimeType => new DateTimeType(options?.timezone ?? false),
   Time: (): StringType => new StringType('Time'),
   Interval: (): StringType => new StringType('Interval'),
@@ -358,7 +445,7 @@ export const typeFactories = {
   UUID: (): StringType => new StringType('UUID'),
   /** `BYTEA`; values are Uint8Arrays. */
   LargeBinary: (): LargeBinaryType => new LargeBinaryType(),
-  /** `t[]`. */
+  /** `t[]`; `ARRAY(ARRAY(t))` is two-dimensional. */
   ARRAY: <T>(item: SqlType<T>): ArrayType<T> => new ArrayType<T>(item),
   /** A PostgreSQL enum type, created before the tables that use it. */
   Enum: <const V extends string>(name: string, values: readonly V[]): EnumType<V> => new EnumType<V>(name, values),

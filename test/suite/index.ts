@@ -1,11 +1,14 @@
 /** The shared behaviour suite: every file, on one adapter. */
 import { afterAll, beforeAll, describe } from 'vitest';
+import { arraysSuite } from './arrays.js';
 import { batchSuite } from './batch.js';
 import { connectionsSuite } from './connections.js';
 import { correctnessSuite } from './correctness.js';
 import { crudSuite } from './crud.js';
 import { cursorsSuite } from './cursors.js';
+import { datetimesSuite } from './datetimes.js';
 import { ddlSuite } from './ddl.js';
+import { distinctKeysSuite } from './distinctkeys.js';
 import { errorsSuite } from './errors.js';
 import { fidelitySuite } from './fidelity.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
@@ -35,6 +38,9 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   json: jsonSuite,
   modelApi: modelApiSuite,
   correctness: correctnessSuite,
+  datetimes: datetimesSuite,
+  arrays: arraysSuite,
+  distinctKeys: distinctKeysSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
