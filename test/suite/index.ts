@@ -5,6 +5,7 @@ import { connectionsSuite } from './connections.js';
 import { crudSuite } from './crud.js';
 import { cursorsSuite } from './cursors.js';
 import { ddlSuite } from './ddl.js';
+import { differentialSuite } from './differential.js';
 import { errorsSuite } from './errors.js';
 import { fidelitySuite } from './fidelity.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
@@ -33,6 +34,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   loaders: loadersSuite,
   json: jsonSuite,
   modelApi: modelApiSuite,
+  differential: differentialSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
