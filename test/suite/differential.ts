@@ -28,7 +28,7 @@ export function differentialSuite(ctx: SuiteContext): void {
     const tables = defineTables(db);
     const cases = Number(process.env.FUZZ_CASES ?? 1000);
     const seed = Number(process.env.FUZZ_SEED ?? DEFAULT_SEED);
-    const { features, off } = featuresFor(process.env.FUZZ_ENABLE);
+    const { features, off } = featuresFor(process.env.FUZZ_ENABLE, process.env.FUZZ_DISABLE);
     const gen = new Generator(features);
     const runner = new Differential(db, tables, seedData());
     // Shares of the case budget; batch statements compare BATCH cases per run.
@@ -64,9 +64,10 @@ export function differentialSuite(ctx: SuiteContext): void {
     });
 
     /** A property test, shown as skipped (with the open bug) while its switch is off. */
-    const statementTest = (feature: FeatureName, name: string, fn: () => Promise<void>) => {
-      if (features[feature]) suiteTest(ctx, name, fn);
-      else test.skip(`${name} — off for a known open bug: ${KNOWN_OPEN_BUGS[feature]}`, fn);
+    const statementTest = (feature: FeatureName | FeatureName[], name: string, fn: () => Promise<void>) => {
+      const names = Array.isArray(feature) ? feature : [feature];
+      if (names.some((n) => features[n])) suiteTest(ctx, name, fn);
+      else test.skip(`${name} — off for a known open bug: ${names.map((n) => KNOWN_OPEN_BUGS[n]).join('; ')}`, fn);
     };
 
     statementTest('predicates', 'random predicates: the value on every row matches raw SQL and the JS evaluator', () =>

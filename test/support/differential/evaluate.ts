@@ -23,6 +23,7 @@ import {
   type TableName,
   typeOf,
 } from './ast.js';
+import { sortRows } from './rows.js';
 import { bindColumn, type Frame, namedSources, subqueryFrom } from './scope.js';
 
 /** An evaluated value: integers as bigint, float8 as number. */
@@ -363,8 +364,6 @@ export function canonical(v: unknown): string {
 /** The outcome the three executions are compared on: rows of canonical values, or an error. */
 export type Outcome = { rows: string[][] } | { error: string };
 
-const compareRows = (a: string[], b: string[]) => (a.join('\u0000') < b.join('\u0000') ? -1 : 1);
-
 /** What a statement gives, by the JS oracle: rows of canonical values (`Undefined` if it would raise). */
 export function evaluateStatement(s: Statement, data: Data): string[][] {
   const ev = new Evaluator(data);
@@ -418,7 +417,7 @@ export function evaluateStatement(s: Statement, data: Data): string[][] {
         const value = ev.expr(s.value, chain, f);
         if (ok === true) out.push([canonical(value)]);
       }
-      return out.sort(compareRows);
+      return sortRows(out);
     }
     case 'delete':
     case 'update': {
@@ -428,7 +427,7 @@ export function evaluateStatement(s: Statement, data: Data): string[][] {
         const value = s.k === 'update' ? canonical(ev.expr(s.value, chain, frames)) : undefined;
         if (ok === true) out.push(value === undefined ? [canonical(id(frames))] : [canonical(id(frames)), value]);
       }
-      return out.sort((a, b) => compare(BigInt(a[0] as string), BigInt(b[0] as string), 'int4', 'int4'));
+      return sortRows(out);
     }
   }
 }

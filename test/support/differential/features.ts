@@ -29,6 +29,13 @@ export interface Features {
   // Literals.
   /** `db.literal(v)` where a plain value could stand, and as the receiver of a method. */
   wrappedLiterals: boolean;
+  /**
+   * Literals that gino-edge binds with no type: `db.literal(v)` receivers, function arguments,
+   * values compared with untyped expressions (text fragments, scalar subqueries, greatest()).
+   */
+  untypedLiterals: boolean;
+  /** Values compared with (or added to) a column that cannot store them: `int4col.lt(1.5)`. */
+  outOfTypeValues: boolean;
   /** Integers beyond int4 (int8 by the expected typing). */
   bigLiterals: boolean;
   fractionLiterals: boolean;
@@ -62,8 +69,8 @@ export interface Features {
   unanchored: boolean;
   deletes: boolean;
   updates: boolean;
-  /** Subqueries in UPDATE's SET. */
-  updateSubqueries: boolean;
+  /** Subqueries in DELETE and UPDATE (WHERE and SET), correlated to the target. */
+  dmlSubqueries: boolean;
   jsonProperties: boolean;
 }
 
@@ -87,6 +94,8 @@ const ALL_ON: Features = {
   concat: true,
   functions: true,
   wrappedLiterals: true,
+  untypedLiterals: true,
+  outOfTypeValues: true,
   bigLiterals: true,
   fractionLiterals: true,
   bigintLiterals: true,
@@ -111,7 +120,7 @@ const ALL_ON: Features = {
   unanchored: true,
   deletes: true,
   updates: true,
-  updateSubqueries: true,
+  dmlSubqueries: true,
   jsonProperties: true,
 };
 
@@ -121,13 +130,29 @@ const ALL_ON: Features = {
  */
 export const KNOWN_OPEN_BUGS: Readonly<Partial<Record<FeatureName, string>>> = {};
 
-/** The switches for this run: all on, less the known open bugs, less/plus what FUZZ_ENABLE says. */
-export function featuresFor(enable: string | undefined): { features: Features; off: [FeatureName, string][] } {
-  const wanted = new Set((enable ?? '').split(',').map((s) => s.trim()));
+const names = (list: string | undefined) => new Set((list ?? '').split(',').map((s) => s.trim()));
+
+/**
+ * The switches for this run: all on, less the known open bugs (unless FUZZ_ENABLE names them, or
+ * is `all`), less what FUZZ_DISABLE names (to isolate one class of mismatch while exploring).
+ */
+export function featuresFor(
+  enable: string | undefined,
+  disable?: string | undefined,
+): { features: Features; off: [FeatureName, string][] } {
+  const wanted = names(enable);
   const features = { ...ALL_ON };
   const off: [FeatureName, string][] = [];
+  for (const name of names(disable)) {
+    if (!(name in features)) {
+      if (name) throw new Error(`FUZZ_DISABLE: no switch '${name}' (switches: ${Object.keys(ALL_ON).join(', ')})`);
+      continue;
+    }
+    features[name as FeatureName] = false;
+    off.push([name as FeatureName, 'FUZZ_DISABLE']);
+  }
   for (const [name, reason] of Object.entries(KNOWN_OPEN_BUGS) as [FeatureName, string][]) {
-    if (wanted.has('all') || wanted.has(name)) continue;
+    if (wanted.has('all') || wanted.has(name) || !features[name]) continue;
     features[name] = false;
     off.push([name, reason]);
   }

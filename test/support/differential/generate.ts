@@ -16,6 +16,7 @@ import {
   type LikeOp,
   type OrderItem,
   type Source,
+  type SqlT,
   type Statement,
   type Sub,
   type SubOut,
@@ -70,8 +71,19 @@ export class Generator {
     return arb;
   }
 
-  private anyFamily(levels: Levels, depth: number): fc.Arbitrary<Expr> {
-    return fc.oneof(...FAMILIES.map((fam) => this.expr(levels, fam, depth)));
+  /** An expression of any family in a receiver position. */
+  private anyReceiver(levels: Levels, depth: number): fc.Arbitrary<Expr> {
+    const options = FAMILIES.map((fam) => this.receiver(levels, fam, depth)).filter(
+      (a): a is fc.Arbitrary<Expr> => a !== undefined,
+    );
+    return fc.oneof(...options);
+  }
+
+  /** A predicate in a receiver position (a WHERE clause, a select-list item). */
+  private predicate(levels: Levels, depth: number): fc.Arbitrary<Expr> {
+    const p = this.receiver(levels, 'bool', depth);
+    if (!p) throw new Error('no predicate can be generated in this scope');
+    return p;
   }
 
   private columns(levels: Levels, fam: Family, only?: 'int4'): Expr[] {
@@ -94,7 +106,8 @@ export class Generator {
   }
 
   private wrap(): fc.Arbitrary<boolean> {
-    return this.f.wrappedLiterals ? fc.boolean() : fc.constant(false);
+    // A wrapped literal is an untyped parameter, like a db.literal() receiver.
+    return this.f.wrappedLiterals && this.f.untypedLiterals ? fc.boolean() : fc.constant(false);
   }
 
   /** A literal of the family: numbers of every JavaScript kind, short strings, booleans, null. */
@@ -159,72 +172,160 @@ export class Generator {
     return this.literal('num').filter((e) => e.k === 'lit' && e.v !== null && e.v !== 0 && e.v !== 0n);
   }
 
+  /** An expression that is not a literal (undefined where only literals could stand). */
+  private nonLiteral(levels: Levels, fam: Family, depth: number): fc.Arbitrary<Expr> | undefined {
+    const key = `nonLiteral ${JSON.stringify([levels.map((l) => [l.src?.table, l.src?.alias, l.restricted, l.textOk]), fam, Math.max(depth, 0)])}`;
+    if (this.memo.has(key)) return this.memo.get(key);
+    const cols = this.columns(levels, fam);
+    const options: { arbitrary: fc.Arbitrary<Expr>; weight: number }[] = [];
+    if (cols.length) options.push(weighted(fc.constantFrom(...cols), 4));
+    if (depth > 0) for (const c of this.composites(levels, fam, depth)) options.push(weighted(c, 1));
+    const chain = chainOf(levels);
+    const arb = options.length ? fc.oneof(...options).filter((e) => familyOf(typeOf(e, chain)) === fam) : undefined;
+    if (arb) this.memo.set(key, arb);
+    return arb;
+  }
+
+  /** An expression in a receiver position (`x` of `x.lt(...)`): a literal there is `db.literal(v)`. */
+  private receiver(levels: Levels, fam: Family, depth: number): fc.Arbitrary<Expr> | undefined {
+    return this.f.untypedLiterals ? this.expr(levels, fam, depth) : this.nonLiteral(levels, fam, depth);
+  }
+
+  /** An argument that gino-edge binds without a type (function arguments). */
+  private untypedArg(levels: Levels, fam: Family, depth: number): fc.Arbitrary<Expr> | undefined {
+    return this.receiver(levels, fam, depth);
+  }
+
+  /**
+   * The literals that may stand as the argument of a method on `receiver`. gino-edge binds such a
+   * value with the receiver's type; switches off for open bugs keep to what works today.
+   */
+  private literalsFor(receiver: Expr, chain: Chain, fam: Family, nonZero = false): fc.Arbitrary<Expr> | undefined {
+    const base = nonZero ? this.nonZeroLiteral() : this.literal(fam);
+    if (this.f.untypedLiterals && this.f.outOfTypeValues) return base;
+    const t = ginoType(receiver, chain);
+    if (t === 'untyped') return this.f.untypedLiterals ? base : undefined;
+    if (this.f.outOfTypeValues) return base;
+    return base.filter((e) => e.k === 'lit' && storable(e.v, t));
+  }
+
+  /** The argument of a method on `receiver`: any expression, or a literal it can take. */
+  private argFor(receiver: Expr, levels: Levels, fam: Family, depth: number): fc.Arbitrary<Expr> {
+    if (this.f.untypedLiterals && this.f.outOfTypeValues) return this.expr(levels, fam, depth);
+    const options: { arbitrary: fc.Arbitrary<Expr>; weight: number }[] = [];
+    const lits = this.literalsFor(receiver, chainOf(levels), fam);
+    const rest = this.nonLiteral(levels, fam, depth);
+    if (lits) options.push(weighted(lits, 2));
+    if (rest) options.push(weighted(rest, 3));
+    // A receiver always exists in scope (it is one), so one of the two is there.
+    return fc.oneof(...options);
+  }
+
+  /** A receiver and what `make` builds from it (the arguments depend on the receiver's type). */
+  private withReceiver<T>(
+    levels: Levels,
+    fam: Family,
+    depth: number,
+    make: (receiver: Expr) => fc.Arbitrary<T>,
+  ): fc.Arbitrary<T> | undefined {
+    const recv = this.receiver(levels, fam, depth);
+    if (!recv) return undefined;
+    if (this.f.untypedLiterals && this.f.outOfTypeValues) {
+      // Arguments do not depend on the receiver: generated side by side, which shrinks better.
+      const probe: Expr = { k: 'lit', v: null, wrap: false };
+      return fc.tuple(recv, make(probe)).map(([r, built]) => rebind(built, probe, r));
+    }
+    return recv.chain(make);
+  }
+
   private composites(levels: Levels, fam: Family, depth: number): fc.Arbitrary<Expr>[] {
     const { f } = this;
     const d = depth - 1;
-    const sub = (fam2: Family) => this.expr(levels, fam2, d);
+    const chain = chainOf(levels);
     const out: fc.Arbitrary<Expr>[] = [];
+    const push = (a: fc.Arbitrary<Expr> | undefined) => {
+      if (a) out.push(a);
+    };
+    const recv = (fam2: Family) => this.receiver(levels, fam2, d);
     const operandFamilies: Family[] = f.booleanOperands ? ['num', 'text', 'bool'] : ['num', 'text'];
     if (fam === 'bool') {
       if (f.comparisons) {
         for (const of of operandFamilies) {
-          out.push(
-            fc.record({
-              k: fc.constant('cmp' as const),
-              op: fc.constantFrom<CmpOp>('=', '<>', '<', '<=', '>', '>='),
-              l: sub(of),
-              r: sub(of),
-            }),
+          push(
+            this.withReceiver(levels, of, d, (l) =>
+              fc.record({
+                k: fc.constant('cmp' as const),
+                op: fc.constantFrom<CmpOp>('=', '<>', '<', '<=', '>', '>='),
+                l: fc.constant(l),
+                r: this.argFor(l, levels, of, d),
+              }),
+            ),
           );
         }
       }
-      if (f.andOr) {
+      const bools = recv('bool');
+      if (f.andOr && bools) {
         out.push(
           fc.record({
             k: fc.constant('bool' as const),
             op: fc.constantFrom<'and' | 'or'>('and', 'or'),
-            args: fc.array(sub('bool'), { minLength: 2, maxLength: 3 }),
+            args: fc.array(bools, { minLength: 2, maxLength: 3 }),
           }),
         );
       }
-      if (f.not) out.push(fc.record({ k: fc.constant('not' as const), a: sub('bool') }));
+      if (f.not && bools) out.push(fc.record({ k: fc.constant('not' as const), a: bools }));
       if (f.isNull) {
-        out.push(
-          fc.record({
-            k: fc.constant('isnull' as const),
-            a: this.anyFamily(levels, d),
-            neg: fc.boolean(),
-            spelling: f.eqNull ? fc.constantFrom<'method' | 'eq'>('method', 'eq') : fc.constant('method' as const),
-          }),
-        );
+        const any = FAMILIES.map((x) => recv(x)).filter((a): a is fc.Arbitrary<Expr> => a !== undefined);
+        if (any.length) {
+          out.push(
+            fc.record({
+              k: fc.constant('isnull' as const),
+              a: fc.oneof(...any),
+              neg: fc.boolean(),
+              spelling: f.eqNull ? fc.constantFrom<'method' | 'eq'>('method', 'eq') : fc.constant('method' as const),
+            }),
+          );
+        }
       }
       if (f.inList) {
         for (const of of operandFamilies) {
-          out.push(
-            fc.record({
-              k: fc.constant('in' as const),
-              a: sub(of),
-              items: fc.array(this.expr(levels, of, d - 1), { minLength: f.emptyIn ? 0 : 1, maxLength: 4 }),
-              neg: fc.boolean(),
-            }),
+          push(
+            this.withReceiver(levels, of, d, (a) =>
+              fc.record({
+                k: fc.constant('in' as const),
+                a: fc.constant(a),
+                items: fc.array(this.argFor(a, levels, of, d - 1), { minLength: f.emptyIn ? 0 : 1, maxLength: 4 }),
+                neg: fc.boolean(),
+              }),
+            ),
           );
         }
       }
       if (f.between) {
         for (const of of operandFamilies) {
-          out.push(
-            fc.record({ k: fc.constant('between' as const), a: sub(of), lo: sub(of), hi: sub(of), neg: fc.boolean() }),
+          push(
+            this.withReceiver(levels, of, d, (a) =>
+              fc.record({
+                k: fc.constant('between' as const),
+                a: fc.constant(a),
+                lo: this.argFor(a, levels, of, d),
+                hi: this.argFor(a, levels, of, d),
+                neg: fc.boolean(),
+              }),
+            ),
           );
         }
       }
-      if (f.like) {
+      const texts = recv('text');
+      if (f.like && texts) {
         const ops: LikeOp[] = f.ilike ? ['LIKE', 'NOT LIKE', 'ILIKE', 'NOT ILIKE'] : ['LIKE', 'NOT LIKE'];
         out.push(
           fc.record({
             k: fc.constant('like' as const),
             op: fc.constantFrom(...ops),
-            a: sub('text'),
-            pat: fc.oneof(weighted(this.pattern(), 3), weighted(sub('text'), 1)),
+            a: texts,
+            // like() binds its pattern as text: any string literal is fine.
+            pat: fc.oneof(weighted(this.pattern(), 3), weighted(this.expr(levels, 'text', d), 1)),
           }),
         );
       }
@@ -241,91 +342,108 @@ export class Generator {
       if (f.inSubquery) {
         for (const of of operandFamilies) {
           const s = this.subquery(levels, { k: 'in', fam: of }, depth);
-          if (s) out.push(fc.record({ k: fc.constant('inSub' as const), a: sub(of), sub: s, neg: fc.boolean() }));
+          const a = recv(of);
+          if (s && a) out.push(fc.record({ k: fc.constant('inSub' as const), a, sub: s, neg: fc.boolean() }));
         }
       }
     }
     if (fam === 'num') {
       if (f.arithmetic) {
-        out.push(
-          fc.record({
-            k: fc.constant('arith' as const),
-            op: fc.constantFrom<ArithOp>('+', '-', '*'),
-            l: sub('num'),
-            r: sub('num'),
-          }),
-        );
-        if (f.division) {
-          out.push(
+        push(
+          this.withReceiver(levels, 'num', d, (l) =>
             fc.record({
               k: fc.constant('arith' as const),
-              op: fc.constant('/' as const),
-              l: sub('num'),
-              r: this.nonZeroLiteral(),
+              op: fc.constantFrom<ArithOp>('+', '-', '*'),
+              l: fc.constant(l),
+              r: this.argFor(l, levels, 'num', d),
+            }),
+          ),
+        );
+        if (f.division) {
+          push(
+            this.withReceiver(levels, 'num', d, (l) => {
+              const divisor = this.literalsFor(l, chain, 'num', true);
+              // Without a divisor gino-edge can take today, the receiver stands alone.
+              return divisor
+                ? fc.record({
+                    k: fc.constant('arith' as const),
+                    op: fc.constant('/' as const),
+                    l: fc.constant(l),
+                    r: divisor,
+                  })
+                : fc.constant(l);
             }),
           );
         }
       }
-      if (f.unaryMinus) out.push(fc.record({ k: fc.constant('neg' as const), a: sub('num') }));
+      const nums = recv('num');
+      if (f.unaryMinus && nums) out.push(fc.record({ k: fc.constant('neg' as const), a: nums }));
       if (f.functions) {
-        out.push(
-          fc.record({ k: fc.constant('fn' as const), name: fc.constant('abs' as const), args: fc.tuple(sub('num')) }),
-          fc.record({
-            k: fc.constant('fn' as const),
-            name: fc.constant('length' as const),
-            args: fc.tuple(sub('text')),
-          }),
-        );
+        const n = this.untypedArg(levels, 'num', d);
+        const t = this.untypedArg(levels, 'text', d);
+        if (n)
+          out.push(fc.record({ k: fc.constant('fn' as const), name: fc.constant('abs' as const), args: fc.tuple(n) }));
+        if (t) {
+          out.push(
+            fc.record({ k: fc.constant('fn' as const), name: fc.constant('length' as const), args: fc.tuple(t) }),
+          );
+        }
       }
     }
     if (fam === 'text') {
       if (f.concat) {
         const intCols = this.columns(levels, 'num', 'int4');
-        const part = intCols.length
-          ? fc.oneof(weighted(sub('text'), 4), weighted(fc.constantFrom(...intCols), 1))
-          : sub('text');
-        const textCols = this.columns(levels, 'text');
+        // concat() binds its parts as text: any string literal is fine there.
+        const free = this.expr(levels, 'text', d);
+        const part = intCols.length ? fc.oneof(weighted(free, 4), weighted(fc.constantFrom(...intCols), 1)) : free;
+        const head = this.receiver(levels, 'text', d);
+        const headPart =
+          head && intCols.length ? fc.oneof(weighted(head, 4), weighted(fc.constantFrom(...intCols), 1)) : head;
         out.push(
-          fc.record({
-            k: fc.constant('concat' as const),
-            l: part,
-            r: part,
-            spelling: fc.constantFrom<'method' | 'func'>('method', 'func'),
-          }),
+          fc.record({ k: fc.constant('concat' as const), l: part, r: part, spelling: fc.constant('func' as const) }),
         );
+        if (headPart) {
+          out.push(
+            fc.record({
+              k: fc.constant('concat' as const),
+              l: headPart,
+              r: part,
+              spelling: fc.constant('method' as const),
+            }),
+          );
+        }
+        const textCols = this.columns(levels, 'text');
         if (textCols.length) {
           out.push(
             fc.record({
               k: fc.constant('concat' as const),
               l: fc.constantFrom(...textCols),
-              r: sub('text'),
+              r: free,
               spelling: fc.constant('add' as const),
             }),
           );
         }
       }
-      if (f.functions) {
+      const t = this.untypedArg(levels, 'text', d);
+      if (f.functions && t) {
         out.push(
           fc.record({
             k: fc.constant('fn' as const),
             name: fc.constantFrom<'lower' | 'upper'>('lower', 'upper'),
-            args: fc.tuple(sub('text')),
+            args: fc.tuple(t),
           }),
         );
       }
     }
-    if (fam !== 'bool' && f.functions) {
+    const args = this.untypedArg(levels, fam, d);
+    if (fam !== 'bool' && f.functions && args) {
       out.push(
         fc.record({
           k: fc.constant('fn' as const),
           name: fc.constantFrom<'coalesce' | 'greatest' | 'least'>('coalesce', 'greatest', 'least'),
-          args: fc.array(sub(fam), { minLength: 2, maxLength: 3 }),
+          args: fc.array(args, { minLength: 2, maxLength: 3 }),
         }),
-        fc.record({
-          k: fc.constant('fn' as const),
-          name: fc.constant('nullif' as const),
-          args: fc.tuple(sub(fam), sub(fam)),
-        }),
+        fc.record({ k: fc.constant('fn' as const), name: fc.constant('nullif' as const), args: fc.tuple(args, args) }),
       );
     }
     const scalar = this.subquery(levels, { k: 'scalar', fam }, depth);
@@ -362,11 +480,12 @@ export class Generator {
       const outs = subOutputs(src.table, purpose);
       if (!outs.length) continue;
       const inner: Levels = [{ src, restricted, textOk: true }, ...levels];
+      const where = this.receiver(inner, 'bool', Math.min(depth - 1, 2));
       options.push(
         fc.record({
           src: fc.constant(src),
           out: fc.constantFrom(...outs),
-          where: fc.option(this.expr(inner, 'bool', Math.min(depth - 1, 2)), { nil: null, freq: 5 }),
+          where: where ? fc.option(where, { nil: null, freq: 5 }) : fc.constant(null),
         }),
       );
     }
@@ -379,6 +498,11 @@ export class Generator {
     return [{ src: { table, alias: null }, restricted: false, textOk }];
   }
 
+  /** The scope of a DELETE or UPDATE: without subqueries while dmlSubqueries is off. */
+  private dmlLevels(table: TableName): Levels {
+    return this.f.dmlSubqueries ? this.top(table) : [{ src: { table, alias: null }, restricted: true, textOk: true }];
+  }
+
   private perTable<T>(make: (table: TableName) => fc.Arbitrary<T>): fc.Arbitrary<T> {
     return fc.oneof(weighted(make('dt_a'), 3), weighted(make('dt_b'), 1));
   }
@@ -389,7 +513,7 @@ export class Generator {
       fc.record({
         k: fc.constant('predicates' as const),
         table: fc.constant(table),
-        preds: fc.array(this.expr(this.top(table), 'bool', 3), { minLength: 1, maxLength: count }),
+        preds: fc.array(this.predicate(this.top(table), 3), { minLength: count, maxLength: count }),
       }),
     );
   }
@@ -403,7 +527,7 @@ export class Generator {
         k: fc.constant('values' as const),
         table: fc.constant(table),
         items: fc
-          .array(fc.record({ e: this.anyFamily(this.top(table), 3), label }), { minLength: 1, maxLength: count })
+          .array(fc.record({ e: this.anyReceiver(this.top(table), 3), label }), { minLength: count, maxLength: count })
           .map((items) =>
             this.f.duplicateKeys ? items : items.map((it, i): ValueItem => ({ e: it.e, label: `v${i}` })),
           ),
@@ -415,12 +539,12 @@ export class Generator {
     const levels: Levels = [{ src: null, restricted: false, textOk: false }];
     return fc.record({
       k: fc.constant('const' as const),
-      items: fc.array(this.anyFamily(levels, 3), { minLength: 1, maxLength: count }),
+      items: fc.array(this.anyReceiver(levels, 3), { minLength: count, maxLength: count }),
     });
   }
 
   private orderItem(levels: Levels): fc.Arbitrary<OrderItem> {
-    const e = this.anyFamily(levels, 2);
+    const e = this.anyReceiver(levels, 2);
     const labelled = this.f.orderByLabels
       ? fc.tuple(e, fc.constantFrom('none', 'top', 'inner')).map(([x, where]) => labelIn(x, where))
       : e;
@@ -438,7 +562,7 @@ export class Generator {
         k: fc.constant('query' as const),
         table: fc.constant(table),
         shape: fc.constantFrom<'model' | 'select'>('model', 'select'),
-        where: fc.option(this.expr(this.top(table), 'bool', 3), { nil: null, freq: 8 }),
+        where: fc.option(this.predicate(this.top(table), 3), { nil: null, freq: 8 }),
         order: this.f.orderBy ? fc.array(this.orderItem(this.top(table)), { maxLength: 2 }) : fc.constant([]),
         limit: n,
         offset: n,
@@ -452,14 +576,14 @@ export class Generator {
       return fc.record({
         k: fc.constant('unanchored' as const),
         table: fc.constant(table),
-        value: this.anyFamily(levels, 2),
-        where: fc.option(this.expr(levels, 'bool', 3), { nil: null, freq: 8 }),
+        value: this.anyReceiver(levels, 2),
+        where: fc.option(this.predicate(levels, 3), { nil: null, freq: 8 }),
       });
     });
   }
 
   dml(): fc.Arbitrary<Statement> {
-    const where = (table: TableName) => fc.option(this.expr(this.top(table), 'bool', 3), { nil: null, freq: 10 });
+    const where = (table: TableName) => fc.option(this.predicate(this.dmlLevels(table), 3), { nil: null, freq: 10 });
     const options: { arbitrary: fc.Arbitrary<Statement>; weight: number }[] = [];
     if (this.f.deletes) {
       options.push(
@@ -472,13 +596,14 @@ export class Generator {
       );
     }
     if (this.f.updates) {
-      const valueLevels = (table: TableName): Levels =>
-        this.f.updateSubqueries ? this.top(table) : [{ ...this.top(table)[0], restricted: true } as Level];
       options.push(
         weighted(
           this.perTable((table) => {
             const chain = chainOf(this.top(table));
-            const intValue = this.expr(valueLevels(table), 'num', 2).filter((e) =>
+            const levels = this.dmlLevels(table);
+            // SET x = value: gino-edge binds a plain value with the column's type.
+            const column = (col: string): Expr => ({ k: 'col', up: 0, col });
+            const intValue = this.argFor(column('x'), levels, 'num', 2).filter((e) =>
               ['int4', 'null'].includes(typeOf(e, chain)),
             );
             return fc.oneof(
@@ -493,7 +618,7 @@ export class Generator {
                 k: fc.constant('update' as const),
                 table: fc.constant(table),
                 col: fc.constant('s' as const),
-                value: this.expr(valueLevels(table), 'text', 2),
+                value: this.argFor(column('s'), levels, 'text', 2),
                 where: where(table),
               }),
             );
@@ -504,6 +629,73 @@ export class Generator {
     }
     return fc.oneof(...options);
   }
+}
+
+/**
+ * The type gino-edge gives an expression (the type a value compared with it is bound as):
+ * a column's own, an operator's left operand's, `first` for abs/coalesce; untyped elsewhere.
+ */
+function ginoType(e: Expr, chain: Chain): SqlT | 'untyped' {
+  switch (e.k) {
+    case 'col':
+      return typeOf(e, chain);
+    case 'arith':
+      return ginoType(e.l, chain);
+    case 'neg':
+    case 'label':
+      return ginoType(e.a, chain);
+    case 'concat':
+      return 'text';
+    case 'fn':
+      if (e.name === 'lower' || e.name === 'upper') return 'text';
+      if (e.name === 'length') return 'int4';
+      if (e.name === 'abs' || e.name === 'coalesce') return e.args[0] ? ginoType(e.args[0], chain) : 'untyped';
+      return 'untyped';
+    case 'cmp':
+    case 'bool':
+    case 'not':
+    case 'isnull':
+    case 'in':
+    case 'inSub':
+    case 'between':
+    case 'like':
+    case 'exists':
+      return 'bool';
+    case 'lit':
+    case 'text':
+    case 'scalar':
+      return 'untyped';
+  }
+}
+
+/** Whether gino-edge's type `t` takes the value as it is today. */
+function storable(v: unknown, t: SqlT): boolean {
+  if (v === null) return true;
+  switch (t) {
+    case 'int4':
+      return (
+        (typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647) ||
+        (typeof v === 'bigint' && v >= -2147483648n && v <= 2147483647n)
+      );
+    case 'float8':
+      return typeof v === 'number';
+    case 'text':
+      return typeof v === 'string';
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'int8':
+    case 'null':
+      return false;
+  }
+}
+
+/** `built` with each property that is `probe` replaced by `value`. */
+function rebind<T>(built: T, probe: Expr, value: Expr): T {
+  if (built === (probe as unknown)) return value as unknown as T;
+  if (built === null || typeof built !== 'object') return built;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(built)) out[k] = v === probe ? value : v;
+  return out as T;
 }
 
 /** Outputs a subquery may select for a purpose, over a table. */

@@ -9,6 +9,7 @@ import type { Statement } from './ast.js';
 import { Builder, type BuiltStatement } from './build.js';
 import { canonical, type Data, evaluateStatement, Undefined } from './evaluate.js';
 import { renderStatement } from './oracle-sql.js';
+import { sortRows } from './rows.js';
 import { RESTORE, type Tables } from './schema.js';
 
 type Rows = string[][];
@@ -30,7 +31,6 @@ function describeError(e: unknown): string {
 
 const isDml = (s: Statement) => s.k === 'delete' || s.k === 'update';
 const unordered = (s: Statement) => s.k === 'unanchored' || isDml(s);
-const sortRows = (rows: Rows) => [...rows].sort((a, b) => (a.join('\u0000') < b.join('\u0000') ? -1 : 1));
 
 /** The raw oracle's result columns, in order. */
 function rawColumns(s: Statement): string[] {
