@@ -142,203 +142,296 @@ function textOf(v: V): string {
   return typeof v === 'bigint' ? v.toString() : String(v);
 }
 
+/** The rows in scope: for each enclosing FROM list (innermost first), one row per item. */
+type Env = readonly (readonly Row[])[];
+type Fn = (env: Env) => V;
+
+/**
+ * One statement's evaluation. Each AST node stands in one scope, so its type, a column's binding
+ * and a subquery's FROM list are worked out once, when the node is compiled to a closure.
+ */
 class Evaluator {
+  private readonly compiled = new Map<Expr, Fn>();
+  private readonly products = new Map<string, Row[][]>();
   constructor(private readonly data: Data) {}
 
   rowsOf(items: readonly Source[]): Row[][] {
+    const key = items.map((i) => `${i.table}:${i.alias}`).join(',');
+    const known = this.products.get(key);
+    if (known) return known;
     let out: Row[][] = [[]];
     for (const item of items) {
       const rows = this.data[item.table];
       out = out.flatMap((prefix) => rows.map((row) => [...prefix, row]));
     }
+    this.products.set(key, out);
     return out;
   }
 
-  column(chain: Chain, frames: readonly EvalFrame[], up: number, col: string): V {
-    const src = chain[up];
-    if (!src) throw new Error(`scope ${up} has no source`);
-    const at = bindColumn(src, frames);
-    const row = (frames[at.frame] as EvalFrame).rows[at.item] as Row;
-    return row[col] ?? null;
+  /** Evaluate `e` (compiled once) on the rows of `frames`. */
+  expr(e: Expr, chain: Chain, frames: readonly EvalFrame[]): V {
+    let fn = this.compiled.get(e);
+    if (!fn) {
+      fn = this.compile(e, chain, frames);
+      this.compiled.set(e, fn);
+    }
+    return fn(frames.map((f) => f.rows));
   }
 
-  expr(e: Expr, chain: Chain, frames: readonly EvalFrame[]): V {
-    const ev = (x: Expr) => this.expr(x, chain, frames);
+  column(chain: Chain, frames: readonly Frame[], up: number, col: string): Fn {
+    const src = chain[up];
+    if (!src) throw new Error(`scope ${up} has no source`);
+    const { frame, item } = bindColumn(src, frames);
+    return (env) => (env[frame] as readonly Row[])[item]?.[col] ?? null;
+  }
+
+  compile(e: Expr, chain: Chain, frames: readonly Frame[]): Fn {
+    const c = (x: Expr) => this.compile(x, chain, frames);
     const ty = (x: Expr) => typeOf(x, chain);
     switch (e.k) {
-      case 'lit':
-        return literalValue(e.v);
+      case 'lit': {
+        const v = literalValue(e.v);
+        return () => v;
+      }
       case 'col':
         return this.column(chain, frames, e.up, e.col);
       case 'cmp': {
-        const l = ev(e.l);
-        const r = ev(e.r);
-        if (l === null || r === null) return null;
-        const c = compare(l, r, ty(e.l), ty(e.r));
-        switch (e.op) {
-          case '=':
-            return c === 0;
-          case '<>':
-            return c !== 0;
-          case '<':
-            return c < 0;
-          case '<=':
-            return c <= 0;
-          case '>':
-            return c > 0;
-          case '>=':
-            return c >= 0;
-        }
-        break;
+        const [l, r, lt, rt, op] = [c(e.l), c(e.r), ty(e.l), ty(e.r), e.op];
+        return (env) => {
+          const a = l(env);
+          const b = r(env);
+          if (a === null || b === null) return null;
+          const k = compare(a, b, lt, rt);
+          switch (op) {
+            case '=':
+              return k === 0;
+            case '<>':
+              return k !== 0;
+            case '<':
+              return k < 0;
+            case '<=':
+              return k <= 0;
+            case '>':
+              return k > 0;
+            case '>=':
+              return k >= 0;
+          }
+        };
       }
       case 'bool': {
-        const values = e.args.map(ev);
-        return e.op === 'and' ? and3(values) : or3(values);
+        const args = e.args.map(c);
+        const combine = e.op === 'and' ? and3 : or3;
+        return (env) => combine(args.map((a) => a(env)));
       }
-      case 'not':
-        return not3(ev(e.a));
+      case 'not': {
+        const a = c(e.a);
+        return (env) => not3(a(env));
+      }
       case 'isnull': {
-        const isNull = ev(e.a) === null;
-        return e.neg ? !isNull : isNull;
+        const [a, neg] = [c(e.a), e.neg];
+        return (env) => (a(env) === null) !== neg;
       }
       case 'in': {
-        const a = ev(e.a);
-        const items = e.items.map((i) => ({ v: ev(i), t: ty(i) }));
-        const v = in3(a, ty(e.a), items);
-        return e.neg ? not3(v) : v;
+        const [a, at, neg] = [c(e.a), ty(e.a), e.neg];
+        const items = e.items.map((i) => ({ fn: c(i), t: ty(i) }));
+        return (env) => {
+          const v = in3(
+            a(env),
+            at,
+            items.map((i) => ({ v: i.fn(env), t: i.t })),
+          );
+          return neg ? not3(v) : v;
+        };
       }
       case 'inSub': {
-        const a = ev(e.a);
+        const [a, at, neg] = [c(e.a), ty(e.a), e.neg];
         const t = subOutType(e.sub, chain);
-        const values = this.subValues(e.sub, chain, frames).map((v) => ({ v, t }));
-        const v = in3(a, ty(e.a), values);
-        return e.neg ? not3(v) : v;
+        const sub = this.sub(e.sub, chain, frames);
+        return (env) => {
+          const v = in3(
+            a(env),
+            at,
+            sub.passing(env).map((inner) => ({ v: sub.out(inner), t })),
+          );
+          return neg ? not3(v) : v;
+        };
       }
       case 'between': {
-        const a = ev(e.a);
-        const lo = ev(e.lo);
-        const hi = ev(e.hi);
-        const ge = a === null || lo === null ? null : compare(a, lo, ty(e.a), ty(e.lo)) >= 0;
-        const le = a === null || hi === null ? null : compare(a, hi, ty(e.a), ty(e.hi)) <= 0;
-        const v = and3([ge, le]);
-        return e.neg ? not3(v) : v;
+        const [a, lo, hi, at, lt, ht, neg] = [c(e.a), c(e.lo), c(e.hi), ty(e.a), ty(e.lo), ty(e.hi), e.neg];
+        return (env) => {
+          const x = a(env);
+          const l = lo(env);
+          const h = hi(env);
+          const ge = x === null || l === null ? null : compare(x, l, at, lt) >= 0;
+          const le = x === null || h === null ? null : compare(x, h, at, ht) <= 0;
+          const v = and3([ge, le]);
+          return neg ? not3(v) : v;
+        };
       }
       case 'like': {
-        const a = ev(e.a);
-        const p = ev(e.pat);
-        if (a === null || p === null) return null;
-        const matches = likeRegex(String(p), e.op.includes('ILIKE')).test(String(a));
-        return e.op.startsWith('NOT') ? !matches : matches;
+        const [a, pat] = [c(e.a), c(e.pat)];
+        const insensitive = e.op.includes('ILIKE');
+        const negated = e.op.startsWith('NOT');
+        return (env) => {
+          const x = a(env);
+          const p = pat(env);
+          if (x === null || p === null) return null;
+          return likeRegex(String(p), insensitive).test(String(x)) !== negated;
+        };
       }
       case 'arith': {
         const t = ty(e);
-        const l = as(ev(e.l), t);
-        const r = as(ev(e.r), t);
-        if (l === null || r === null) return null;
-        if (t === 'float8') return floatResult(e.op, l as number, r as number);
-        return intResult(e.op, l as bigint, r as bigint, t);
+        const [l, r, op] = [c(e.l), c(e.r), e.op];
+        return (env) => {
+          const a = as(l(env), t);
+          const b = as(r(env), t);
+          if (a === null || b === null) return null;
+          if (t === 'float8') return floatResult(op, a as number, b as number);
+          return intResult(op, a as bigint, b as bigint, t);
+        };
       }
       case 'neg': {
-        const v = ev(e.a);
-        if (v === null) return null;
-        return typeof v === 'bigint' ? checked(-v, ty(e)) : -(v as number);
+        const [a, t] = [c(e.a), ty(e)];
+        return (env) => {
+          const v = a(env);
+          if (v === null) return null;
+          return typeof v === 'bigint' ? checked(-v, t) : -(v as number);
+        };
       }
       case 'concat': {
-        const l = ev(e.l);
-        const r = ev(e.r);
-        return l === null || r === null ? null : textOf(l) + textOf(r);
+        const [l, r] = [c(e.l), c(e.r)];
+        return (env) => {
+          const a = l(env);
+          const b = r(env);
+          return a === null || b === null ? null : textOf(a) + textOf(b);
+        };
       }
       case 'fn':
         return this.fn(e, chain, frames);
       case 'text':
-        return ev(e.inner);
-      case 'exists':
-        return this.passing(e.sub, chain, frames).length > 0;
+        return c(e.inner);
+      case 'exists': {
+        const sub = this.sub(e.sub, chain, frames);
+        return (env) => sub.passing(env).length > 0;
+      }
       case 'scalar':
         return this.scalar(e.sub, chain, frames);
       case 'label':
-        return ev(e.a);
+        return c(e.a);
     }
   }
 
-  fn(e: Extract<Expr, { k: 'fn' }>, chain: Chain, frames: readonly EvalFrame[]): V {
-    const args = e.args.map((a) => this.expr(a, chain, frames));
+  fn(e: Extract<Expr, { k: 'fn' }>, chain: Chain, frames: readonly Frame[]): Fn {
+    const args = e.args.map((a) => this.compile(a, chain, frames));
     const types = e.args.map((a) => typeOf(a, chain));
     const t = fnType(e.name, types);
-    const [a = null, b = null] = args;
+    const [a = () => null, b = () => null] = args;
     switch (e.name) {
       case 'abs':
-        if (a === null) return null;
-        return typeof a === 'bigint' ? checked(a < 0n ? -a : a, t) : Math.abs(a as number);
+        return (env) => {
+          const v = a(env);
+          if (v === null) return null;
+          return typeof v === 'bigint' ? checked(v < 0n ? -v : v, t) : Math.abs(v as number);
+        };
       case 'length':
-        return a === null ? null : BigInt([...String(a)].length);
+        return (env) => {
+          const v = a(env);
+          return v === null ? null : BigInt([...String(v)].length);
+        };
       case 'lower':
-        return a === null ? null : String(a).toLowerCase();
-      case 'upper':
-        return a === null ? null : String(a).toUpperCase();
+      case 'upper': {
+        const upper = e.name === 'upper';
+        return (env) => {
+          const v = a(env);
+          if (v === null) return null;
+          return upper ? String(v).toUpperCase() : String(v).toLowerCase();
+        };
+      }
       case 'coalesce':
-        return as(args.find((v) => v !== null) ?? null, t);
+        return (env) => {
+          const values = args.map((f) => f(env));
+          return as(values.find((v) => v !== null) ?? null, t);
+        };
       case 'greatest':
       case 'least': {
-        let best: V = null;
-        for (const v of args.map((x) => as(x, t))) {
-          if (v === null) continue;
-          const c = best === null ? 0 : compare(v, best, t, t);
-          if (best === null || (e.name === 'greatest' ? c > 0 : c < 0)) best = v;
-        }
-        return best;
+        const greatest = e.name === 'greatest';
+        return (env) => {
+          let best: V = null;
+          for (const v of args.map((f) => as(f(env), t))) {
+            if (v === null) continue;
+            const k = best === null ? 0 : compare(v, best, t, t);
+            if (best === null || (greatest ? k > 0 : k < 0)) best = v;
+          }
+          return best;
+        };
       }
       case 'nullif': {
-        if (a === null) return null;
-        if (b !== null && compare(a, b, types[0] as SqlT, types[1] as SqlT) === 0) return null;
-        return as(a, t);
+        const [at, bt] = [types[0] as SqlT, types[1] as SqlT];
+        return (env) => {
+          const x = a(env);
+          const y = b(env);
+          if (x === null) return null;
+          if (y !== null && compare(x, y, at, bt) === 0) return null;
+          return as(x, t);
+        };
       }
     }
   }
 
-  /** The subquery's FROM rows (one row per FROM item) whose WHERE is true, in the order they came. */
-  passing(sub: Sub, chain: Chain, frames: readonly EvalFrame[]): { frames: EvalFrame[] }[] {
+  /**
+   * A subquery compiled: `passing(env)` gives the environments of its FROM rows whose WHERE is
+   * true (the output is evaluated on every row, so an error it could raise is always seen).
+   */
+  sub(sub: Sub, chain: Chain, frames: readonly Frame[]): { passing: (env: Env) => Env[]; out: Fn; id: Fn } {
     const items = subqueryFrom(sub, chain, frames);
     const inner = enter(chain, sub);
-    const out: { frames: EvalFrame[] }[] = [];
-    for (const rows of this.rowsOf(items)) {
-      const all = [{ items, rows }, ...frames];
-      const ok = sub.where ? this.expr(sub.where, inner, all) : true;
-      // The output is evaluated for every row, so that an error it could raise is always seen.
-      this.column(inner, all, 0, sub.out.col);
-      if (ok === true) out.push({ frames: all });
+    const all: Frame[] = [{ items }, ...frames];
+    const where = sub.where ? this.compile(sub.where, inner, all) : () => true;
+    const out = this.column(inner, all, 0, sub.out.col);
+    const id = this.column(inner, all, 0, 'id');
+    const product = this.rowsOf(items);
+    return {
+      passing: (env) => {
+        const kept: Env[] = [];
+        for (const rows of product) {
+          const innerEnv = [rows, ...env];
+          const ok = where(innerEnv);
+          out(innerEnv);
+          if (ok === true) kept.push(innerEnv);
+        }
+        return kept;
+      },
+      out,
+      id,
+    };
+  }
+
+  scalar(sub: Sub, chain: Chain, frames: readonly Frame[]): Fn {
+    const s = this.sub(sub, chain, frames);
+    const spec = sub.out;
+    if (spec.k === 'agg') {
+      if (spec.fn === 'count') return (env) => BigInt(s.passing(env).filter((r) => s.out(r) !== null).length);
+      const t = COLUMNS[sub.src.table][spec.col] as SqlT;
+      const max = spec.fn === 'max';
+      return (env) => {
+        let best: V = null;
+        for (const r of s.passing(env)) {
+          const v = s.out(r);
+          if (v === null) continue;
+          const k = best === null ? 0 : compare(v, best, t, t);
+          if (best === null || (max ? k > 0 : k < 0)) best = v;
+        }
+        return best;
+      };
     }
-    return out;
-  }
-
-  subValues(sub: Sub, chain: Chain, frames: readonly EvalFrame[]): V[] {
-    const inner = enter(chain, sub);
-    return this.passing(sub, chain, frames).map((p) => this.column(inner, p.frames, 0, sub.out.col));
-  }
-
-  scalar(sub: Sub, chain: Chain, frames: readonly EvalFrame[]): V {
-    const inner = enter(chain, sub);
-    const rows = this.passing(sub, chain, frames);
-    const value = (p: { frames: EvalFrame[] }, col: string) => this.column(inner, p.frames, 0, col);
-    const out = sub.out;
-    if (out.k === 'agg') {
-      if (out.fn === 'count') return BigInt(rows.filter((p) => value(p, out.col) !== null).length);
-      const t = COLUMNS[sub.src.table][out.col] as SqlT;
-      let best: V = null;
-      for (const p of rows) {
-        const v = value(p, out.col);
-        if (v === null) continue;
-        const c = best === null ? 0 : compare(v, best, t, t);
-        if (best === null || (out.fn === 'max' ? c > 0 : c < 0)) best = v;
+    if (!spec.limit1) throw new Error('a scalar subquery selects an aggregate or one row');
+    return (env) => {
+      let first: Env | undefined;
+      for (const r of s.passing(env)) {
+        if (!first || (s.id(r) as bigint) < (s.id(first) as bigint)) first = r;
       }
-      return best;
-    }
-    if (!out.limit1) throw new Error('a scalar subquery selects an aggregate or one row');
-    let first: { frames: EvalFrame[] } | undefined;
-    for (const p of rows) {
-      if (!first || (value(p, 'id') as bigint) < (value(first, 'id') as bigint)) first = p;
-    }
-    return first ? value(first, out.col) : null;
+      return first ? s.out(first) : null;
+    };
   }
 }
 
@@ -374,7 +467,7 @@ export function evaluateStatement(s: Statement, data: Data): string[][] {
   const T: Source = { table: s.table, alias: null };
   const chain: Chain = [T];
   const rowsOf = (items: Source[]) => ev.rowsOf(items).map((rows): EvalFrame[] => [{ items, rows }]);
-  const id = (frames: EvalFrame[]) => ev.column(chain, frames, 0, 'id');
+  const id = (frames: EvalFrame[]) => frames[0]?.rows[0]?.id ?? null;
   switch (s.k) {
     case 'predicates':
     case 'values': {

@@ -217,8 +217,8 @@ export class Generator {
     const rest = this.nonLiteral(levels, fam, depth);
     if (lits) options.push(weighted(lits, 2));
     if (rest) options.push(weighted(rest, 3));
-    // A receiver always exists in scope (it is one), so one of the two is there.
-    return fc.oneof(...options);
+    // Where neither can stand (an untyped receiver in a scope with no columns), compare it with itself.
+    return options.length ? fc.oneof(...options) : fc.constant(receiver);
   }
 
   /** A receiver and what `make` builds from it (the arguments depend on the receiver's type). */
@@ -399,15 +399,16 @@ export class Generator {
         const head = this.receiver(levels, 'text', d);
         const headPart =
           head && intCols.length ? fc.oneof(weighted(head, 4), weighted(fc.constantFrom(...intCols), 1)) : head;
+        // An integer column may be one side of ||, not both (integer || integer has no operator).
         out.push(
-          fc.record({ k: fc.constant('concat' as const), l: part, r: part, spelling: fc.constant('func' as const) }),
+          fc.record({ k: fc.constant('concat' as const), l: part, r: free, spelling: fc.constant('func' as const) }),
         );
         if (headPart) {
           out.push(
             fc.record({
               k: fc.constant('concat' as const),
               l: headPart,
-              r: part,
+              r: free,
               spelling: fc.constant('method' as const),
             }),
           );
@@ -459,7 +460,17 @@ export class Generator {
     const top = levels[0];
     if (f.textFragments && top?.src && top.textOk) {
       const inner: Levels = [{ src: top.src, restricted: true, textOk: false }];
-      out.push(fc.record({ k: fc.constant('text' as const), inner: this.expr(inner, fam, d) }));
+      // Mostly an operator at the top of the fragment: what its enclosing expression must parenthesise.
+      const ops = d > 0 ? this.composites(inner, fam, d) : [];
+      const body = ops.length
+        ? fc.oneof(weighted(fc.oneof(...ops), 3), weighted(this.expr(inner, fam, d), 1))
+        : this.expr(inner, fam, d);
+      out.push(
+        fc.record({
+          k: fc.constant('text' as const),
+          inner: body.filter((e) => familyOf(typeOf(e, chainOf(inner))) === fam || e.k === 'lit'),
+        }),
+      );
     }
     return out;
   }
