@@ -25,6 +25,24 @@ export interface BuiltStatement {
   readonly width: number;
   /** Rows are model instances: read `id` from each. */
   readonly instances: boolean;
+  /**
+   * Two result columns get the same key by GINO's naming (attribute key, label, `<func>_<n>`,
+   * `anon_<n>`): gino-edge may keep both under new keys, or refuse the statement before any I/O.
+   */
+  readonly repeatsKeys: boolean;
+}
+
+/** The result keys GINO gives a select list: a column its attribute key, a label its name, else numbered. */
+function resultKeys(items: readonly Expr[]): string[] {
+  const counters = new Map<string, number>();
+  return items.map((e) => {
+    if (e.k === 'col') return e.col;
+    if (e.k === 'label') return e.name;
+    const base = e.k === 'fn' ? e.name : 'anon';
+    const n = (counters.get(base) ?? 0) + 1;
+    counters.set(base, n);
+    return `${base}_${n}`;
+  });
 }
 
 const METHOD: Record<CmpOp, 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'> = {
@@ -35,6 +53,11 @@ const METHOD: Record<CmpOp, 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'> = {
   '>': 'gt',
   '>=': 'ge',
 };
+
+/** A value item as gino-edge sees it: labelled, or the bare expression. */
+function labelled(it: { e: Expr; label: string | null }): Expr {
+  return it.label ? { k: 'label', a: it.e, name: it.label } : it.e;
+}
 
 export function literalCode(v: LitValue): string {
   if (typeof v === 'bigint') return `${v}n`;
@@ -227,6 +250,10 @@ export class Builder {
       code: [...this.declarations, piece.code].join('\n'),
       width,
       instances: s.k === 'query' && s.shape === 'model',
+      repeatsKeys:
+        s.k === 'values' &&
+        new Set(resultKeys([{ k: 'col', up: 0, col: 'id' }, ...s.items.map((it) => labelled(it))])).size !==
+          s.items.length + 1,
     };
   }
 

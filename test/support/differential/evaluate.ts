@@ -449,13 +449,10 @@ export function canonical(v: unknown): string {
       return Number.isInteger(v) ? BigInt(v).toString() : String(v);
     case 'string':
       return JSON.stringify(v);
-    default:
-      return `unexpected ${typeof v}: ${JSON.stringify(v)}`;
   }
+  // Objects and the like: never equal to a canonical value, so such a result is reported as a mismatch.
+  return `unexpected ${typeof v}: ${String(v)}`;
 }
-
-/** The outcome the three executions are compared on: rows of canonical values, or an error. */
-export type Outcome = { rows: string[][] } | { error: string };
 
 /** What a statement gives, by the JS oracle: rows of canonical values (`Undefined` if it would raise). */
 export function evaluateStatement(s: Statement, data: Data): string[][] {

@@ -16,6 +16,8 @@ export interface Features {
   inList: boolean;
   /** `x.in([])`, `x.notIn([])`. */
   emptyIn: boolean;
+  /** `x.in([sub.asScalar()])`: a list of one scalar subquery (not a subquery's rows). */
+  singleScalarIn: boolean;
   between: boolean;
   like: boolean;
   ilike: boolean;
@@ -84,6 +86,7 @@ const ALL_ON: Features = {
   eqNull: true,
   inList: true,
   emptyIn: true,
+  singleScalarIn: true,
   between: true,
   like: true,
   ilike: true,
@@ -134,6 +137,7 @@ export const KNOWN_OPEN_BUGS: Readonly<Partial<Record<FeatureName, string>>> = {
   booleanOperands: 'F3 a predicate used as an operand is not parenthesised (a = b IN (...))',
   textFragments: 'F4 a db.text() operand is not parenthesised',
   emptyIn: "F5 x.in([]) drops x but sends x's parameters (protocol error)",
+  singleScalarIn: 'F11 x.in([scalar subquery]) renders IN ((SELECT ...)), which PostgreSQL reads as IN (subquery)',
   unanchored: 'F6 FROM not inferred from in(), between() and other operands of the select list and WHERE',
   dmlSubqueries: 'F7 subqueries in UPDATE/DELETE are not correlated to the target',
   orderByLabels: 'F8 a label in an ORDER BY expression renders as its bare name',

@@ -294,7 +294,9 @@ export class Generator {
               fc.record({
                 k: fc.constant('in' as const),
                 a: fc.constant(a),
-                items: fc.array(this.argFor(a, levels, of, d - 1), { minLength: f.emptyIn ? 0 : 1, maxLength: 4 }),
+                items: fc
+                  .array(this.argFor(a, levels, of, d - 1), { minLength: f.emptyIn ? 0 : 1, maxLength: 4 })
+                  .filter((items) => f.singleScalarIn || items.length !== 1 || items[0]?.k !== 'scalar'),
                 neg: fc.boolean(),
               }),
             ),
@@ -726,18 +728,12 @@ function subOutputs(table: TableName, purpose: Purpose): SubOut[] {
 function labelIn(e: Expr, where: string): Expr {
   if (where === 'top') return { k: 'label', a: e, name: 'o_top' };
   if (where !== 'inner') return e;
-  switch (e.k) {
-    case 'arith':
-    case 'cmp':
-    case 'concat':
-      return { ...e, l: { k: 'label', a: e.l, name: 'o_in' } };
-    case 'fn':
-      return e.args.length
-        ? { ...e, args: [{ k: 'label', a: e.args[0] as Expr, name: 'o_in' }, ...e.args.slice(1)] }
-        : e;
-    default:
-      return e;
+  if (e.k === 'arith' || e.k === 'cmp' || e.k === 'concat') return { ...e, l: { k: 'label', a: e.l, name: 'o_in' } };
+  if (e.k === 'fn' && e.args[0]) {
+    return { ...e, args: [{ k: 'label', a: e.args[0], name: 'o_in' }, ...e.args.slice(1)] };
   }
+  // Leaves and the other operators stay unlabelled: 'top' covers them.
+  return e;
 }
 
 /**

@@ -79,6 +79,11 @@ class Renderer {
       case 'in':
         // The expected semantics: x IN () is false and x NOT IN () true, for every x.
         if (e.items.length === 0) return e.neg ? 'TRUE' : 'FALSE';
+        // `x IN ((SELECT ...))` is an IN over the subquery's rows: one item is written as `=` instead.
+        if (e.items.length === 1) {
+          const eq = `(${r(e.a)} = ${r(e.items[0] as Expr)})`;
+          return e.neg ? `(NOT ${eq})` : eq;
+        }
         return `(${r(e.a)} ${e.neg ? 'NOT IN' : 'IN'} (${e.items.map(r).join(', ')}))`;
       case 'inSub':
         return `(${r(e.a)} ${e.neg ? 'NOT IN' : 'IN'} (${this.sub(e.sub, chain, frames)}))`;
