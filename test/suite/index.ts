@@ -9,6 +9,7 @@ import { cursorsSuite } from './cursors.js';
 import { datetimesSuite } from './datetimes.js';
 import { ddlSuite } from './ddl.js';
 import { distinctKeysSuite } from './distinctkeys.js';
+import { differentialSuite } from './differential.js';
 import { errorsSuite } from './errors.js';
 import { fidelitySuite } from './fidelity.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
@@ -41,6 +42,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   datetimes: datetimesSuite,
   arrays: arraysSuite,
   distinctKeys: distinctKeysSuite,
+  differential: differentialSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
