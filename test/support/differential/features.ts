@@ -131,19 +131,7 @@ const ALL_ON: Features = {
  * Switches that are off ONLY because the tester finds an open bug with them on (see FINDINGS.md).
  * The lead deletes an entry once the fix is merged; nothing else is ever turned off.
  */
-export const KNOWN_OPEN_BUGS: Readonly<Partial<Record<FeatureName, string>>> = {
-  untypedLiterals: 'F1 untyped parameters typed by PostgreSQL from context, or as text',
-  outOfTypeValues: 'F2 a value the column cannot store is refused instead of compared with its own type',
-  booleanOperands: 'F3 a predicate used as an operand is not parenthesised (a = b IN (...))',
-  textFragments: 'F4 a db.text() operand is not parenthesised',
-  emptyIn: "F5 x.in([]) drops x but sends x's parameters (protocol error)",
-  singleScalarIn: 'F11 x.in([scalar subquery]) renders IN ((SELECT ...)), which PostgreSQL reads as IN (subquery)',
-  unanchored: 'F6 FROM not inferred from in(), between() and other operands of the select list and WHERE',
-  dmlSubqueries: 'F7 subqueries in UPDATE/DELETE are not correlated to the target',
-  orderByLabels: 'F8 a label in an ORDER BY expression renders as its bare name',
-  duplicateKeys: 'F9 result columns with the same key overwrite each other',
-  jsonProperties: 'F10 a JSON property update of a JSON null makes an array',
-};
+export const KNOWN_OPEN_BUGS: Readonly<Partial<Record<FeatureName, string>>> = {};
 
 const names = (list: string | undefined) => new Set((list ?? '').split(',').map((s) => s.trim()));
 

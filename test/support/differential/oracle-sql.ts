@@ -124,6 +124,9 @@ class Renderer {
 
   order(item: OrderItem, chain: Chain, frames: readonly NamedFrame[]): string {
     let sql = this.expr(item.e, chain, frames);
+    // A bare constant is a "non-integer constant in ORDER BY" (42601): the same constant, cast, is an expression.
+    if (sql === 'NULL') sql = 'NULL::text';
+    else if (sql === 'TRUE' || sql === 'FALSE') sql = `${sql}::boolean`;
     if (item.dir) sql += ` ${item.dir.toUpperCase()}`;
     if (item.nulls) sql += ` NULLS ${item.nulls.toUpperCase()}`;
     return sql;
@@ -193,8 +196,9 @@ export function fragmentSql(inner: Expr, source: { table: string; alias: string 
   const r = new Renderer();
   const name = source.alias ?? source.table;
   const frames: NamedFrame[] = [{ items: [{ table: source.table as 'dt_a', alias: source.alias }], names: [name] }];
-  const sql = r.expr(inner, [{ table: source.table as 'dt_a', alias: source.alias }], frames);
-  return { sql: unwrap(sql), params: r.params };
+  const sql = unwrap(r.expr(inner, [{ table: source.table as 'dt_a', alias: source.alias }], frames));
+  // A bare TRUE/FALSE fragment would be a "non-integer constant" where it is an ORDER BY item: cast, it is an expression.
+  return { sql: sql === 'TRUE' || sql === 'FALSE' ? `${sql}::boolean` : sql, params: r.params };
 }
 
 /** `(a OR b)` → `a OR b`: only when the outer parentheses enclose the whole text. */
