@@ -514,6 +514,9 @@ export class Compiler {
 
   /** A bind parameter, with the cast its standing needs (see `Standing`). */
   bind(node: Bind, standing: Standing): string {
+    // An untyped NULL is PostgreSQL's own NULL: typed where it stands, each use on its own. As a
+    // parameter, one $n used in two places must have one type ("inconsistent types deduced").
+    if (node.value === null && node.type === NULLTYPE) return 'NULL';
     const sql = this.param(node.value, node.type, this.label);
     if (node.type === NULLTYPE) return sql + inferredCast(node.value, standing);
     return standing === 'context' ? sql : `${sql}::${castName(node.type)}`;
@@ -679,7 +682,8 @@ export class Compiler {
     if (!nested) this.selectColumns = head.columns;
     let sql = 'SELECT ';
     if (s.distinct === true) sql += 'DISTINCT ';
-    else if (Array.isArray(s.distinct)) sql += `DISTINCT ON (${s.distinct.map((d: Expr) => this.expr(d)).join(', ')}) `;
+    else if (Array.isArray(s.distinct))
+      sql += `DISTINCT ON (${s.distinct.map((d: Expr) => this.sortKey(d)).join(', ')}) `;
     sql += head.list || '*';
     if (froms.length) {
       // A derived table in FROM cannot see the other FROM items of its own level: render it outside it.
@@ -688,7 +692,7 @@ export class Compiler {
       this.scopes.push(froms);
     }
     if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
-    if (s.groupBy.length) sql += ` GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`;
+    if (s.groupBy.length) sql += ` GROUP BY ${s.groupBy.map((g) => this.sortKey(g)).join(', ')}`;
     if (s.having) sql += ` HAVING ${this.expr(s.having)}`;
     if (s.orderBy.length) sql += ` ORDER BY ${s.orderBy.map((o) => this.orderItem(o, s.columns)).join(', ')}`;
     if (s.limit) sql += ` LIMIT ${this.expr(s.limit)}`;
@@ -715,7 +719,17 @@ export class Compiler {
       return `${this.orderItem((e as Unary).operand, selected)} ${(e as Unary).operator}`;
     }
     if (e.kind === 'label' && selected.includes(e)) return quoteIdentifier((e as Label).name);
-    return this.expr(e);
+    return this.sortKey(e);
+  }
+
+  /**
+   * An ORDER BY, GROUP BY or DISTINCT ON expression. A bare constant there is refused ("non-integer
+   * constant", 42601) or, an integer, read as a column position: a constant is cast, so it is an
+   * expression like any other.
+   */
+  private sortKey(e: Expr): string {
+    const sql = this.expr(e);
+    return sql === 'NULL' ? 'NULL::text' : sql === 'TRUE' || sql === 'FALSE' ? `${sql}::boolean` : sql;
   }
 
   /** The FROM list: explicit items, then tables the statement names and nothing already covers. */

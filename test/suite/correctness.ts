@@ -140,6 +140,39 @@ export function correctnessSuite(ctx: SuiteContext): void {
       expect(row).toEqual({ lt: true, g: 10, n: false, f: 3.5, t: true, big: true, bi: 11n, sub: 'ell' });
     });
 
+    suiteTest(
+      ctx,
+      'an untyped NULL is typed where it stands, in each place on its own (found by the differential tester)',
+      async () => {
+        // As one parameter, a NULL compared with int8 and int4 at once was "inconsistent types deduced" (42P08).
+        const v = await db
+          .select([db.literal(null).in([3000000000n, Acct.id]).label('x')])
+          .orderBy(Acct.id)
+          .gino.first();
+        expect(v).toEqual({ x: null });
+        const between = await Acct.select('id').where(db.literal(null).between(null, Acct.id).isNull()).gino.all();
+        expect(between).toHaveLength(3);
+        expect(await db.select([db.literal(null).isNull().label('n')]).gino.scalar()).toBe(true);
+      },
+    );
+
+    suiteTest(
+      ctx,
+      'a constant in ORDER BY or GROUP BY stays an expression, never a bare constant or a position',
+      async () => {
+        const rows = await Acct.select('id')
+          .orderBy(db.literal(null), db.literal(true), db.literal(1), Acct.id.desc())
+          .gino.all();
+        expect(rows.map((r) => r.id)).toEqual([3, 2, 1]);
+        const grouped = await db
+          .select([db.func.count().label('n')])
+          .selectFrom(Acct.__table__)
+          .groupBy(db.literal(null))
+          .gino.all();
+        expect(grouped).toEqual([{ n: 3 }]);
+      },
+    );
+
     suiteTest(ctx, 'operators nest by PostgreSQL precedence (bug 9)', async () => {
       const q = (e: Parameters<typeof Flag.query.where>[0]) =>
         Flag.select('id')
