@@ -146,7 +146,7 @@ export function correctnessSuite(ctx: SuiteContext): void {
       async () => {
         // As one parameter, a NULL compared with int8 and int4 at once was "inconsistent types deduced" (42P08).
         const v = await db
-          .select([db.literal(null).in([3000000000n, Acct.id]).label('x')])
+          .select([db.literal<unknown>(null).in([3000000000n, Acct.id]).label('x')])
           .orderBy(Acct.id)
           .gino.first();
         expect(v).toEqual({ x: null });
