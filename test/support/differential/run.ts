@@ -134,7 +134,9 @@ export class Differential {
       gino = { error: `while building: ${describeError(error)}` };
     }
     const same = (r: Result) => 'rows' in r && show(r.rows) === show(expected);
-    if (same(raw) && (same(gino) || 'refused' in gino)) return undefined;
+    // Parameter collection, checked apart from the rows: the SQL names exactly $1..$n for n parameters.
+    const placeholders = built ? placeholderProblem(this.db, built.statement) : undefined;
+    if (same(raw) && (same(gino) || 'refused' in gino) && !placeholders) return undefined;
     let compiled = '(not compiled)';
     if (built) {
       try {
@@ -144,9 +146,11 @@ export class Differential {
         compiled = `(compile failed: ${describeError(error)})`;
       }
     }
-    const headline = same(raw)
-      ? 'gino-edge disagrees with both oracles'
-      : 'the raw SQL oracle disagrees with the JS evaluator (a tester bug, or PostgreSQL semantics the evaluator lacks)';
+    const headline = placeholders
+      ? `gino-edge's parameters do not match its SQL: ${placeholders}`
+      : same(raw)
+        ? 'gino-edge disagrees with both oracles'
+        : 'the raw SQL oracle disagrees with the JS evaluator (a tester bug, or PostgreSQL semantics the evaluator lacks)';
     return [
       `differential mismatch (${s.k}): ${headline}`,
       `gino-edge code:\n  ${(built?.code ?? '(not built)').replace(/\n/g, '\n  ')}`,
@@ -202,6 +206,21 @@ export class Differential {
       return { error: describeError(error) };
     }
   }
+}
+
+/** What is wrong with a compiled statement's placeholders ($n never named, or named beyond the parameters), if anything. */
+function placeholderProblem(db: Gino, statement: unknown): string | undefined {
+  let c: { sql: string; params: unknown[] };
+  try {
+    c = db.compile(statement as object);
+  } catch {
+    return undefined;
+  }
+  const named = new Set([...c.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  const missing = c.params.map((_, i) => i + 1).filter((n) => !named.has(n));
+  const beyond = [...named].filter((n) => n < 1 || n > c.params.length);
+  if (!missing.length && !beyond.length) return undefined;
+  return `${c.params.length} parameters; never named: ${missing.map((n) => `$${n}`).join(', ') || 'none'}; named beyond them: ${beyond.map((n) => `$${n}`).join(', ') || 'none'}`;
 }
 
 function sortIf(s: Statement, rows: Rows): Rows {
