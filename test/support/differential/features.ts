@@ -128,7 +128,7 @@ const ALL_ON: Features = {
 };
 
 /**
- * Switches that are off ONLY because the tester finds an open bug with them on (see FINDINGS.md).
+ * Switches that are off ONLY because the tester finds an open bug with them on (see test/support/differential/FINDINGS.md).
  * The lead deletes an entry once the fix is merged; nothing else is ever turned off.
  */
 export const KNOWN_OPEN_BUGS: Readonly<Partial<Record<FeatureName, string>>> = {};
