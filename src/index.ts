@@ -48,6 +48,7 @@ export {
   NoResultFound,
   NoSuchRowError,
   QueryTimeoutError,
+  TransactionRolledBackError,
   UninitializedError,
   UnsupportedError,
 } from './errors.js';

@@ -15,6 +15,7 @@ import { querySuite } from './query.js';
 import { sessionsSuite } from './sessions.js';
 import { transactionsSuite } from './transactions.js';
 import { tutorialSuite } from './tutorial.js';
+import { txSafetySuite } from './txsafety.js';
 import { valuesSuite } from './values.js';
 
 const SUITES: Record<string, (ctx: SuiteContext) => void> = {
@@ -33,6 +34,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   loaders: loadersSuite,
   json: jsonSuite,
   modelApi: modelApiSuite,
+  txSafety: txSafetySuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
