@@ -53,7 +53,8 @@ export async function* iterateCursor(
       // The transaction begun by hand on this connection, or one of its own, begun by hand too:
       // until the loop ends, the connection's statements (the loop body's) run in it.
       const level = await connection.settled();
-      runner = level ?? (own = await connection.begin());
+      if (level) runner = level;
+      else runner = own = await connection.begin();
     }
     if (timeoutMs !== undefined) {
       if (!own) {
