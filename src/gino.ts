@@ -18,7 +18,9 @@ import { ContextSlot } from './engine/context.js';
 import { iterateCursor } from './engine/cursor.js';
 import {
   Connection,
+  type ContextRunner,
   Engine,
+  levelWithin,
   QueryRunner,
   runAll,
   Transaction,
@@ -453,14 +455,17 @@ export class Gino implements ModelHost {
     return new Engine(adapter, { logger: this.options.logger });
   }
 
-  private wrap = async <R>(target: QueryRunner, fn: () => Promise<R>): Promise<R> => {
-    if (!this.context.available) return fn();
-    const store = this.store();
-    return this.context.run(
-      { stack: store?.stack ?? this.globalStack, target, parent: store?.parent, inherited: false },
-      fn,
-    );
-  };
+  private wrap: ContextRunner = Object.assign(
+    async <R>(target: QueryRunner, fn: () => Promise<R>): Promise<R> => {
+      if (!this.context.available) return fn();
+      const store = this.store();
+      return this.context.run(
+        { stack: store?.stack ?? this.globalStack, target, parent: store?.parent, inherited: false },
+        fn,
+      );
+    },
+    { current: () => this.store()?.target },
+  );
 
   /**
    * A transaction: committed when `fn` resolves, rolled back when it throws; nested calls are
@@ -735,18 +740,6 @@ export class Gino implements ModelHost {
     }
     await this.runDdl(runner, statements);
   }
-}
-
-/**
- * `bind`, or `current` (the level of the caller's context) when `bind` is a level `current` runs
- * inside on the same connection.
- */
-function levelWithin(bind: QueryRunner, current: QueryRunner | undefined): QueryRunner {
-  if (!(current instanceof Transaction) || current.done || bind === current) return bind;
-  if (bind === current.connection) return current;
-  if (!(bind instanceof Transaction) || bind.connection !== current.connection) return bind;
-  for (let t = current.parent; t; t = t.parent) if (t === bind) return current;
-  return bind;
 }
 
 /** `fn()`, then `cleanup()` whatever happened; `fn`'s error wins over a failing cleanup. */

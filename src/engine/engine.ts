@@ -42,10 +42,29 @@ export interface TypedScalar<S> {
   readonly gino: GinoExtension<unknown, S>;
 }
 
-/** Wraps calls that must run inside a context (set by Gino for implicit binding). */
-export type ContextRunner = <R>(target: QueryRunner, fn: () => Promise<R>) => Promise<R>;
+/**
+ * Wraps calls that must run inside a context (set by Gino for implicit binding). `current` tells
+ * the level the caller's context runs on, so that a level called from inside a deeper one of its
+ * own (which it waits for) runs the statement there instead of waiting for itself.
+ */
+export type ContextRunner = (<R>(target: QueryRunner, fn: () => Promise<R>) => Promise<R>) & {
+  readonly current?: () => QueryRunner | undefined;
+};
 
 const direct: ContextRunner = (_t, fn) => fn();
+
+/**
+ * `level`, or `current` (the level of the caller's context) when `level` is the connection or a
+ * transaction level that `current` runs inside: a statement sent on `level` itself would wait for
+ * `current` to end, and PostgreSQL runs it in `current` anyway.
+ */
+export function levelWithin(level: QueryRunner, current: QueryRunner | undefined): QueryRunner {
+  if (!(current instanceof Transaction) || current.done || level === current) return level;
+  if (level === current.connection) return current;
+  if (!(level instanceof Transaction) || level.connection !== current.connection) return level;
+  for (let t = current.parent; t; t = t.parent) if (t === level) return current;
+  return level;
+}
 
 /** Running methods shared by Engine, Connection and Transaction. */
 export abstract class QueryRunner implements Target {
@@ -56,6 +75,11 @@ export abstract class QueryRunner implements Target {
     return this.engine.options.logger;
   }
 
+  /** The level a statement called on this one runs on (see `levelWithin`). */
+  protected within(): QueryRunner {
+    return this;
+  }
+
   /** Run a query and shape the answer (`mode`), with an optional loader and timeout. */
   async run(
     query: Query,
@@ -64,6 +88,8 @@ export abstract class QueryRunner implements Target {
     loader?: unknown,
     timeout?: number,
   ): Promise<unknown> {
+    const level = this.within();
+    if (level !== this) return level.run(query, params, mode, loader, timeout);
     const compiled = toCompiled(query, params);
     if (timeout !== undefined) checkTimeout(this.engine, timeout);
     const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
@@ -211,6 +237,7 @@ export class Engine extends QueryRunner {
   async acquire<R>(fn: (conn: Connection) => Promise<R>, wrap: ContextRunner = direct): Promise<R> {
     requireCapability(this, 'sessions', 'hold a connection');
     const conn = await this.connect();
+    conn.context = wrap.current;
     let failure: unknown;
     try {
       return await wrap(conn, () => fn(conn));
@@ -379,6 +406,8 @@ export class Connection extends QueryRunner {
   private failure: Failure | undefined;
   /** Where BEGIN/SAVEPOINT/RELEASE/COMMIT/ROLLBACK go: straight to the session, logged. */
   readonly control: Target;
+  /** The level of the caller's context, from the Gino that holds this connection (see `levelWithin`). */
+  context: (() => QueryRunner | undefined) | undefined;
 
   constructor(
     readonly engine: Engine,
@@ -386,6 +415,10 @@ export class Connection extends QueryRunner {
   ) {
     super();
     this.control = { logger: engine.options.logger, send: (q) => this.sendNow(q, false) };
+  }
+
+  protected override within(): QueryRunner {
+    return this.context ? levelWithin(this, this.context()) : this;
   }
 
   send(q: DriverQuery): Promise<DriverResult> {
@@ -519,6 +552,8 @@ export class Connection extends QueryRunner {
     const leave = await (from ?? this).turnstile.enter();
     try {
       const tx = await this.open(from, options, { exclusive: true });
+      tx.context = wrap.current;
+      this.context ??= wrap.current;
       try {
         const value = await wrap(tx, () => fn(tx));
         if (!tx.done) await tx.commit();
@@ -610,6 +645,8 @@ export class Transaction extends QueryRunner {
   /** Resolves once this level has ended (committed, rolled back, or ended with an enclosing one). */
   readonly ended: Promise<void>;
   private settle!: () => void;
+  /** The level of the caller's context, from the Gino that opened this level (see `levelWithin`). */
+  context: (() => QueryRunner | undefined) | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -627,6 +664,11 @@ export class Transaction extends QueryRunner {
 
   get engine(): Engine {
     return this.connection.engine;
+  }
+
+  protected override within(): QueryRunner {
+    const context = this.context ?? this.connection.context;
+    return context ? levelWithin(this, context()) : this;
   }
 
   send(q: DriverQuery): Promise<DriverResult> {

@@ -339,10 +339,18 @@ export function txSafetySuite(ctx: SuiteContext): void {
         await db.acquire(async (conn) => {
           await db.transaction(async (tx) => {
             await Acct.create({ id: 3, owner: 2, bal: 5 }, { bind: conn });
+            // Methods of the enclosing level itself, called from inside, too.
+            expect(await conn.scalar('SELECT count(*)::int FROM txs_acct')).toBe(2);
             tx.raiseRollback();
           });
         });
-        expect(await ids()).toEqual([2]);
+        await db.transaction(async (outer) => {
+          await db.transaction(async () => {
+            await outer.status('INSERT INTO txs_acct (id) VALUES (5)');
+            expect(await outer.scalar('SELECT count(*)::int FROM txs_acct')).toBe(2);
+          });
+        });
+        expect(await ids()).toEqual([2, 5]);
       },
       anyTransaction,
     );
