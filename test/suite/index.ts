@@ -15,6 +15,7 @@ import { querySuite } from './query.js';
 import { sessionsSuite } from './sessions.js';
 import { transactionsSuite } from './transactions.js';
 import { tutorialSuite } from './tutorial.js';
+import { txPropertiesSuite } from './txproperties.js';
 import { txSafetySuite } from './txsafety.js';
 import { valuesSuite } from './values.js';
 
@@ -35,6 +36,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   json: jsonSuite,
   modelApi: modelApiSuite,
   txSafety: txSafetySuite,
+  txProperties: txPropertiesSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */

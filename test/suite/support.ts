@@ -27,6 +27,61 @@ export function statementDone(ctx: SuiteContext, match: RegExp): Promise<QueryEv
   });
 }
 
+/**
+ * Counts the statements logged from now on. `at(n)` resolves right after the n-th (like
+ * `statementDone`), so work chained on it starts at that exact point of the statement stream; a
+ * stream gone quiet (nothing logged for a few ticks while someone waits) lets the next waiter go,
+ * so a program never waits for a statement that will not come.
+ */
+export function statementClock(ctx: SuiteContext): { at(n: number): Promise<void>; stop(): void } {
+  const log = ctx.log;
+  let count = 0;
+  const waiters: { n: number; go: () => void }[] = [];
+  const release = (upTo: number) => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i] as (typeof waiters)[number];
+      if (w.n <= upTo) {
+        waiters.splice(i, 1);
+        w.go();
+      }
+    }
+  };
+  Object.defineProperty(log, 'push', {
+    value: (...events: QueryEvent[]) => {
+      const n = Array.prototype.push.apply(log, events);
+      count += events.length;
+      release(count);
+      return n;
+    },
+    configurable: true,
+  });
+  let seen = -1;
+  let quiet = 0;
+  const watchdog = setInterval(() => {
+    if (count !== seen || waiters.length === 0) {
+      seen = count;
+      quiet = 0;
+      return;
+    }
+    if (++quiet < 2) return;
+    quiet = 0;
+    release(Math.min(...waiters.map((w) => w.n)));
+  }, 5);
+  return {
+    at: (n) =>
+      n <= count
+        ? Promise.resolve()
+        : new Promise<void>((go) => {
+            waiters.push({ n, go });
+          }),
+    stop: () => {
+      clearInterval(watchdog);
+      Reflect.deleteProperty(log, 'push');
+      release(Number.POSITIVE_INFINITY);
+    },
+  };
+}
+
 /** What PostgreSQL itself recorded for a transaction id: 'committed', 'aborted' or 'in progress'. */
 export async function txidStatus(ctx: SuiteContext, txid: string): Promise<string | null> {
   return ctx.db.scalar<string>('SELECT txid_status($1::bigint)', [txid], { bind: ctx.engine() });
