@@ -5,6 +5,7 @@ import { connectionsSuite } from './connections.js';
 import { crudSuite } from './crud.js';
 import { cursorsSuite } from './cursors.js';
 import { ddlSuite } from './ddl.js';
+import { ddlChunksSuite } from './ddlchunks.js';
 import { errorsSuite } from './errors.js';
 import { fidelitySuite } from './fidelity.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
@@ -37,6 +38,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   modelApi: modelApiSuite,
   txSafety: txSafetySuite,
   txProperties: txPropertiesSuite,
+  ddlChunks: ddlChunksSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
