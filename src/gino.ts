@@ -16,6 +16,7 @@ import { quoteQualified } from './compiler/quote.js';
 import type { Adapter, BatchOptions } from './engine/adapter.js';
 import { ContextSlot } from './engine/context.js';
 import { iterateCursor } from './engine/cursor.js';
+import { chunked, type DdlGroup, ENUM_LOCKS, runChunks, tableLocks } from './engine/ddl.js';
 import {
   Connection,
   type ContextRunner,
@@ -164,7 +165,15 @@ export class Gino implements ModelHost {
   /** SQL `NULL` (for JSON columns, where a JavaScript `null` is written as JSON null). */
   readonly null = expr.NULL;
 
-  /** DDL: `await db.gino.createAll()` / `dropAll()`. */
+  /**
+   * DDL: `await db.gino.createAll()` / `dropAll()` (`checkfirst`, true by default, skips what
+   * exists / is missing). They run in chunks — enums first, then each table with its indexes and
+   * comments, never split — each chunk its own transaction (a native batch on neon-http), small
+   * enough for PostgreSQL's default lock table, so hundreds of models work. Each chunk is atomic,
+   * the whole run is not: after a failure the chunks before it stay, and running `createAll()`
+   * (or `dropAll()`) again with checkfirst completes it. Inside a transaction they run in it,
+   * atomic as a whole, and its locks are held until it ends.
+   */
   readonly gino: {
     createAll(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
     dropAll(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
@@ -668,24 +677,6 @@ export class Gino implements ModelHost {
     };
   }
 
-  private async runDdl(runner: QueryRunner, statements: string[]): Promise<void> {
-    if (statements.length === 0) return;
-    if (runner instanceof Engine) {
-      const caps = runner.capabilities;
-      if (caps.transactions) {
-        await runner.transaction(async (tx) => {
-          for (const sql of statements) await tx.status(sql);
-        });
-        return;
-      }
-      if (caps.nativeBatch) {
-        await runner.batch(statements);
-        return;
-      }
-    }
-    for (const sql of statements) await runner.status(sql);
-  }
-
   private async createTables(
     tables: readonly Table[],
     options: { checkfirst?: boolean; bind?: unknown },
@@ -696,7 +687,7 @@ export class Gino implements ModelHost {
     const have = checkfirst
       ? await this.existing(runner, ordered)
       : { tables: new Set<Table>(), types: new Set<string>() };
-    const statements: string[] = [];
+    const groups: DdlGroup[] = [];
     const madeTypes = new Set<string>();
     for (const table of ordered) {
       if (have.tables.has(table)) continue;
@@ -704,14 +695,17 @@ export class Gino implements ModelHost {
         const q = quoteQualified(table.schema, e.name);
         if (have.types.has(q) || madeTypes.has(q)) continue;
         madeTypes.add(q);
-        statements.push(createEnumSql(e, table.schema));
+        groups.push({ statements: [createEnumSql(e, table.schema)], locks: ENUM_LOCKS });
       }
     }
     for (const table of ordered) {
       if (have.tables.has(table)) continue;
-      statements.push(createTableSql(table), ...createIndexSqls(table), ...commentSqls(table));
+      groups.push({
+        statements: [createTableSql(table), ...createIndexSqls(table), ...commentSqls(table)],
+        locks: tableLocks(table),
+      });
     }
-    await this.runDdl(runner, statements);
+    await runChunks(runner, chunked(groups));
   }
 
   private async dropTables(tables: readonly Table[], options: { checkfirst?: boolean; bind?: unknown }): Promise<void> {
@@ -719,11 +713,11 @@ export class Gino implements ModelHost {
     const ordered = sortByDependency(tables).reverse();
     const checkfirst = options.checkfirst ?? true;
     const have = checkfirst ? await this.existing(runner, ordered) : undefined;
-    const statements: string[] = [];
+    const groups: DdlGroup[] = [];
     const dropped = new Set<string>();
     for (const table of ordered) {
       if (have && !have.tables.has(table)) continue;
-      statements.push(dropTableSql(table));
+      groups.push({ statements: [dropTableSql(table)], locks: tableLocks(table) });
     }
     for (const table of ordered) {
       for (const e of enumsOf(table)) {
@@ -735,10 +729,10 @@ export class Gino implements ModelHost {
         );
         if (stillUsed) continue;
         dropped.add(q);
-        statements.push(dropEnumSql(e, table.schema));
+        groups.push({ statements: [dropEnumSql(e, table.schema)], locks: ENUM_LOCKS });
       }
     }
-    await this.runDdl(runner, statements);
+    await runChunks(runner, chunked(groups));
   }
 }
 
