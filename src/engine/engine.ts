@@ -700,7 +700,9 @@ export class Transaction extends QueryRunner {
     const failed = this.connection.failedStatement(true);
     this.done = true;
     await this.end();
-    if (result.command === 'ROLLBACK') throw rolledBack('transaction', failed);
+    // The tag says what happened; an adapter that reports none falls back on the failure seen.
+    const tag = result.command.split(' ')[0];
+    if (tag === 'ROLLBACK' || (tag !== 'COMMIT' && failed)) throw rolledBack('transaction', failed);
   }
 
   private async release(savepoint: string): Promise<void> {

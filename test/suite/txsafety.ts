@@ -96,6 +96,28 @@ export function txSafetySuite(ctx: SuiteContext): void {
 
     capabilityTest(
       ctx,
+      'the adapter reports the tag PostgreSQL answers COMMIT with: ROLLBACK after a failed statement',
+      'transactions',
+      async () => {
+        const tags = await db.acquire(async (conn) => {
+          const out: string[] = [];
+          for (const sql of ['BEGIN', 'SELECT 1/0', 'COMMIT', 'BEGIN', 'SELECT 1', 'COMMIT']) {
+            out.push(
+              await conn.status(sql).then(
+                (r) => r.status,
+                (e: DatabaseError) => `error ${e.code}`,
+              ),
+            );
+          }
+          return out;
+        });
+        expect(tags).toEqual(['BEGIN', 'error 22012', 'ROLLBACK', 'BEGIN', 'SELECT 1', 'COMMIT']);
+      },
+      anyTransaction,
+    );
+
+    capabilityTest(
+      ctx,
       'db.begin() … tx.commit() rejects after a handled error, ends the transaction and gives its connection back',
       'transactions',
       async () => {
