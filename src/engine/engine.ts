@@ -437,19 +437,19 @@ export class Connection extends QueryRunner {
     if (this.released) return Promise.reject(releasedError());
     const run = () => this.session.query(q);
     const next = this.queue.then(run, run);
-    this.queue = next.catch(() => undefined);
-    if (!track) return next;
-    return next.then(
-      (result) => {
-        this.failure = undefined;
-        return result;
-      },
-      (error: unknown) => {
-        const e = toGinoError(error, q.sql);
-        if (this.current && e instanceof DatabaseError) this.failure ??= { sql: q.sql, error: e };
-        throw e;
-      },
-    );
+    // The queue's tail notes the outcome; registered first, it runs before the sender goes on.
+    this.queue = track
+      ? next.then(
+          () => {
+            this.failure = undefined;
+          },
+          (error: unknown) => {
+            const e = toGinoError(error, q.sql);
+            if (this.current && e instanceof DatabaseError) this.failure ??= { sql: q.sql, error: e };
+          },
+        )
+      : next.catch(() => undefined);
+    return next;
   }
 
   /** The failed statement that keeps the transaction aborted, if any; `clear` forgets it. */
