@@ -364,7 +364,11 @@ interface Failure {
 }
 
 /** What ending a level with a failed statement inside it rejects with. */
-function rolledBack(level: 'transaction' | 'savepoint', failed: Failure | undefined, refusal?: unknown) {
+function rolledBack(
+  level: 'transaction' | 'savepoint',
+  failed: Failure | undefined,
+  refusal?: unknown,
+): TransactionRolledBackError {
   const because = failed
     ? `an earlier statement failed: ${failed.sql} (${failed.error.message})`
     : 'an earlier statement in it failed';
@@ -686,7 +690,7 @@ export class Transaction extends QueryRunner {
    */
   async commit(): Promise<void> {
     if (this.done) throw new GinoError('this transaction has already ended');
-    if (this.savepoint) return this.release(this.savepoint);
+    if (this.savepoint) return this.releaseSavepoint(this.savepoint);
     let result: DriverResult;
     try {
       result = await execute(this.connection.control, rawCompiled('COMMIT'));
@@ -705,7 +709,7 @@ export class Transaction extends QueryRunner {
     if (tag === 'ROLLBACK' || (tag !== 'COMMIT' && failed)) throw rolledBack('transaction', failed);
   }
 
-  private async release(savepoint: string): Promise<void> {
+  private async releaseSavepoint(savepoint: string): Promise<void> {
     try {
       await execute(this.connection.control, rawCompiled(`RELEASE SAVEPOINT ${savepoint}`));
     } catch (error) {
