@@ -48,6 +48,28 @@ export class QueryTimeoutError extends GinoError {
   override name = 'QueryTimeoutError';
 }
 
+/**
+ * A transaction (or a savepoint) did not commit because a statement inside it failed earlier: the
+ * caller handled that error and went on, PostgreSQL kept the transaction aborted, and answered
+ * COMMIT with ROLLBACK (a savepoint's RELEASE with an error). `sql` is the first statement that
+ * failed and `cause` its `DatabaseError`.
+ *
+ * @example
+ * await db.transaction(async () => {
+ *   await db.status('SELECT 1/0').catch(() => {}); // handled, but the transaction is aborted
+ * }); // rejects with TransactionRolledBackError (sql: 'SELECT 1/0')
+ * // To go on after a failing statement, run it in a nested db.transaction() (a savepoint).
+ */
+export class TransactionRolledBackError extends GinoError {
+  override name = 'TransactionRolledBackError';
+  /** The SQL of the first statement that failed in the transaction, when known. */
+  readonly sql: string | undefined;
+  constructor(message: string, sql: string | undefined, options?: { cause?: unknown }) {
+    super(message, options);
+    this.sql = sql;
+  }
+}
+
 /** The fields PostgreSQL reports with an error (its ErrorResponse message). */
 export interface PgErrorFields {
   code?: string | undefined;

@@ -16,9 +16,12 @@ import { quoteQualified } from './compiler/quote.js';
 import type { Adapter, BatchOptions } from './engine/adapter.js';
 import { ContextSlot } from './engine/context.js';
 import { iterateCursor } from './engine/cursor.js';
+import { chunked, type DdlGroup, ENUM_LOCKS, runChunks, tableLocks } from './engine/ddl.js';
 import {
   Connection,
+  type ContextRunner,
   Engine,
+  levelWithin,
   QueryRunner,
   runAll,
   Transaction,
@@ -64,9 +67,12 @@ export type Bindable = string | Adapter | Engine;
 
 interface Store {
   readonly stack: Engine[];
+  /** The transaction or held connection queries run on, unless this scope bound another engine. */
   readonly target: QueryRunner | undefined;
   /** The enclosing scope: its bindings serve where this one has none. */
   readonly parent: Store | undefined;
+  /** A scope opened inside the target's callback: it keeps that target unless it binds another engine. */
+  readonly inherited: boolean;
 }
 
 type NameOpts = { name?: string };
@@ -161,7 +167,15 @@ export class Gino implements ModelHost {
   /** SQL `NULL` (for JSON columns, where a JavaScript `null` is written as JSON null). */
   readonly null = expr.NULL;
 
-  /** DDL: `await db.gino.createAll()` / `dropAll()`. */
+  /**
+   * DDL: `await db.gino.createAll()` / `dropAll()` (`checkfirst`, true by default, skips what
+   * exists / is missing). They run in chunks — enums first, then each table with its indexes and
+   * comments, never split — each chunk its own transaction (a native batch on neon-http), small
+   * enough for PostgreSQL's default lock table, so hundreds of models work. Each chunk is atomic,
+   * the whole run is not: after a failure the chunks before it stay, and running `createAll()`
+   * (or `dropAll()`) again with checkfirst completes it. Inside a transaction they run in it,
+   * atomic as a whole, and its locks are held until it ends.
+   */
   readonly gino: {
     createAll(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
     dropAll(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
@@ -328,18 +342,33 @@ export class Gino implements ModelHost {
     return this.globalStack.length > 0;
   }
 
-  /** Where a query runs: an explicit bind, the current transaction or connection, else `db.bind`. */
+  /**
+   * Where a query runs: an explicit bind, the current transaction or connection, else `db.bind`.
+   * Inside a scope opened within a transaction, the transaction, unless that scope bound another
+   * engine. An explicit bind of a level that the current one runs inside (the enclosing
+   * transaction, or the held connection, from within a nested callback) means the current level:
+   * the enclosing one waits for it to end, and PostgreSQL runs the statement in it anyway.
+   */
   runnerFor(bind?: unknown): QueryRunner {
+    const store = this.store();
     if (bind !== undefined && bind !== null) {
-      if (bind instanceof QueryRunner) return bind;
+      if (bind instanceof QueryRunner) return levelWithin(bind, store?.target);
       throw new InvalidRequestError('bind must be an Engine, a Connection or a Transaction');
     }
-    return this.store()?.target ?? this.bind;
+    if (!store) return this.bind;
+    for (let s: Store | undefined = store; s?.inherited; s = s.parent) {
+      const top = s.stack[s.stack.length - 1];
+      if (top) return top === store.target?.engine ? store.target : top;
+    }
+    return store.target ?? this.bind;
   }
 
   /**
    * Run `fn` with its own binding stack (per request on Workers): bindings made inside are
    * invisible outside and to concurrent scopes; an empty scope sees its enclosing scope's binding.
+   * Inside a transaction (or `db.acquire()`), queries in the scope stay in that transaction: also
+   * after a `setBind()` of the engine the transaction runs on; binding another engine or a URL
+   * in the scope runs its queries there instead.
    *
    * @example
    * await db.scope(async () => {
@@ -349,14 +378,18 @@ export class Gino implements ModelHost {
    */
   async scope<R>(fn: () => Promise<R> | R): Promise<R> {
     await this.context.ready();
+    const parent = this.store();
+    const target = parent?.target;
     // Throws a clear UnsupportedError where the runtime has no AsyncLocalStorage.
-    return this.context.run({ stack: [], target: undefined, parent: this.store() }, async () => await fn());
+    return this.context.run({ stack: [], target, parent, inherited: target !== undefined }, async () => await fn());
   }
 
   /**
    * Scope, bind, run `fn(engine)`, and close the binding even when `fn` throws (`fn`'s error wins
    * over a failing close). An Engine you pass is used as is and not closed. Where the runtime has
    * no AsyncLocalStorage (browsers) nothing is bound: `fn` gets the engine for explicit `{ bind }`.
+   * Inside a transaction, the engine the transaction runs on keeps `fn`'s queries in it; another
+   * engine, or a URL (a new engine), is explicit: `fn`'s queries run there, outside the transaction.
    *
    * @example
    * const n = await db.withBind(env.DATABASE_URL, () => db.func.count(User.id).gino.scalar());
@@ -433,17 +466,32 @@ export class Gino implements ModelHost {
     return new Engine(adapter, { logger: this.options.logger });
   }
 
-  private wrap = async <R>(target: QueryRunner, fn: () => Promise<R>): Promise<R> => {
-    if (!this.context.available) return fn();
-    const store = this.store();
-    return this.context.run({ stack: store?.stack ?? this.globalStack, target, parent: store?.parent }, fn);
-  };
+  private wrap: ContextRunner = Object.assign(
+    async <R>(target: QueryRunner, fn: () => Promise<R>): Promise<R> => {
+      if (!this.context.available) return fn();
+      const store = this.store();
+      return this.context.run(
+        { stack: store?.stack ?? this.globalStack, target, parent: store?.parent, inherited: false },
+        fn,
+      );
+    },
+    { current: () => this.store()?.target },
+  );
 
   /**
    * A transaction: committed when `fn` resolves, rolled back when it throws; nested calls are
    * savepoints. Inside, queries run on its connection without passing `tx` (where the runtime has
    * AsyncLocalStorage); `{ bind: tx }` works everywhere. Resolves to `fn`'s value, or undefined
-   * when `tx.raiseCommit()` / `tx.raiseRollback()` ended it early.
+   * when `tx.raiseCommit()` / `tx.raiseRollback()` ended it early. Rejects with
+   * `TransactionRolledBackError` when a statement inside failed (even one whose error `fn`
+   * handled): PostgreSQL then rolls back instead of committing.
+   *
+   * While a nested transaction is open, statements sent on the enclosing level (by code running
+   * concurrently outside the nested callback) wait until it has ended, so its rollback never
+   * undoes them; the same holds for a transaction opened inside `db.acquire()` and statements sent
+   * on the connection. Without AsyncLocalStorage, code inside a nested callback must use the
+   * nested `tx` it is given: a statement it sends with `{ bind: outerTx }` waits for the nested
+   * transaction, that is for itself.
    *
    * @example
    * await db.transaction(async (tx) => {
@@ -458,27 +506,18 @@ export class Gino implements ModelHost {
     await this.context.ready();
     const { bind, ...txOptions } = options;
     const current = this.runnerFor(bind);
-    if (current instanceof Transaction)
-      return current.connection.transaction(fn, txOptions, this.wrap, this.parentFor(current));
+    if (current instanceof Transaction) return current.connection.transaction(fn, txOptions, this.wrap, current);
     if (current instanceof Connection) return current.transaction(fn, txOptions, this.wrap);
     return (current as Engine).transaction(fn, txOptions, this.wrap);
   }
 
   /**
-   * The level a nested transaction goes under: the one asked for, unless the caller runs inside a
-   * deeper level of it (then that one — waiting for the deeper level to end would never finish).
-   */
-  private parentFor(asked: Transaction): Transaction {
-    const scoped = this.store()?.target;
-    if (!(scoped instanceof Transaction) || scoped === asked || scoped.connection !== asked.connection) return asked;
-    for (let t = scoped.parent; t; t = t.parent) if (t === asked) return scoped;
-    return asked;
-  }
-
-  /**
    * A transaction ended by hand (GINO's manual control): run queries with `{ bind: tx }` or
    * `tx.all(...)`, then `await tx.commit()` or `await tx.rollback()`, which also gives its
-   * connection back. Inside a transaction it is a savepoint.
+   * connection back. Inside a transaction it is a savepoint. Until it ends, statements sent on
+   * the level it was begun from (the enclosing transaction, or the connection of `db.acquire()`)
+   * run in it, as they do in PostgreSQL. `commit()` rejects with `TransactionRolledBackError` when
+   * a statement inside failed.
    */
   async begin(options: TransactionOptions & { bind?: unknown } = {}): Promise<Transaction> {
     const { bind, ...txOptions } = options;
@@ -640,24 +679,6 @@ export class Gino implements ModelHost {
     };
   }
 
-  private async runDdl(runner: QueryRunner, statements: string[]): Promise<void> {
-    if (statements.length === 0) return;
-    if (runner instanceof Engine) {
-      const caps = runner.capabilities;
-      if (caps.transactions) {
-        await runner.transaction(async (tx) => {
-          for (const sql of statements) await tx.status(sql);
-        });
-        return;
-      }
-      if (caps.nativeBatch) {
-        await runner.batch(statements);
-        return;
-      }
-    }
-    for (const sql of statements) await runner.status(sql);
-  }
-
   private async createTables(
     tables: readonly Table[],
     options: { checkfirst?: boolean; bind?: unknown },
@@ -668,7 +689,7 @@ export class Gino implements ModelHost {
     const have = checkfirst
       ? await this.existing(runner, ordered)
       : { tables: new Set<Table>(), types: new Set<string>() };
-    const statements: string[] = [];
+    const groups: DdlGroup[] = [];
     const madeTypes = new Set<string>();
     for (const table of ordered) {
       if (have.tables.has(table)) continue;
@@ -676,14 +697,17 @@ export class Gino implements ModelHost {
         const q = quoteQualified(table.schema, e.name);
         if (have.types.has(q) || madeTypes.has(q)) continue;
         madeTypes.add(q);
-        statements.push(createEnumSql(e, table.schema));
+        groups.push({ statements: [createEnumSql(e, table.schema)], locks: ENUM_LOCKS });
       }
     }
     for (const table of ordered) {
       if (have.tables.has(table)) continue;
-      statements.push(createTableSql(table), ...createIndexSqls(table), ...commentSqls(table));
+      groups.push({
+        statements: [createTableSql(table), ...createIndexSqls(table), ...commentSqls(table)],
+        locks: tableLocks(table),
+      });
     }
-    await this.runDdl(runner, statements);
+    await runChunks(runner, chunked(groups));
   }
 
   private async dropTables(tables: readonly Table[], options: { checkfirst?: boolean; bind?: unknown }): Promise<void> {
@@ -691,11 +715,11 @@ export class Gino implements ModelHost {
     const ordered = sortByDependency(tables).reverse();
     const checkfirst = options.checkfirst ?? true;
     const have = checkfirst ? await this.existing(runner, ordered) : undefined;
-    const statements: string[] = [];
+    const groups: DdlGroup[] = [];
     const dropped = new Set<string>();
     for (const table of ordered) {
       if (have && !have.tables.has(table)) continue;
-      statements.push(dropTableSql(table));
+      groups.push({ statements: [dropTableSql(table)], locks: tableLocks(table) });
     }
     for (const table of ordered) {
       for (const e of enumsOf(table)) {
@@ -707,10 +731,10 @@ export class Gino implements ModelHost {
         );
         if (stillUsed) continue;
         dropped.add(q);
-        statements.push(dropEnumSql(e, table.schema));
+        groups.push({ statements: [dropEnumSql(e, table.schema)], locks: ENUM_LOCKS });
       }
     }
-    await this.runDdl(runner, statements);
+    await runChunks(runner, chunked(groups));
   }
 }
 

@@ -49,6 +49,7 @@ export {
   NoResultFound,
   NoSuchRowError,
   QueryTimeoutError,
+  TransactionRolledBackError,
   UninitializedError,
   UnsupportedError,
 } from './errors.js';

@@ -50,8 +50,10 @@ export async function* iterateCursor(
     }
     if (!(runner instanceof Transaction)) {
       const connection = runner as Connection;
-      // A transaction of its own, or the one already open on this connection.
-      if (connection.current) runner = connection.current;
+      // The transaction begun by hand on this connection, or one of its own, begun by hand too:
+      // until the loop ends, the connection's statements (the loop body's) run in it.
+      const level = await connection.settled();
+      if (level) runner = level;
       else runner = own = await connection.begin();
     }
     if (timeoutMs !== undefined) {

@@ -4,7 +4,15 @@
  * Transaction is a level of BEGIN/SAVEPOINT on a Connection.
  */
 import type { CompiledQuery } from '../compiler/compiler.js';
-import { GinoError, InvalidRequestError, QueryTimeoutError, toGinoError, UnsupportedError } from '../errors.js';
+import {
+  DatabaseError,
+  GinoError,
+  InvalidRequestError,
+  QueryTimeoutError,
+  TransactionRolledBackError,
+  toGinoError,
+  UnsupportedError,
+} from '../errors.js';
 import type { GinoExtension, StatusResult } from '../sql/runner.js';
 import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult, Session } from './adapter.js';
 import { Turnstile } from './adapter-kit.js';
@@ -20,6 +28,7 @@ import {
   type Target,
   toCompiled,
 } from './execute.js';
+import { Lane } from './lane.js';
 
 export interface TransactionOptions extends BatchOptions {}
 
@@ -33,10 +42,29 @@ export interface TypedScalar<S> {
   readonly gino: GinoExtension<unknown, S>;
 }
 
-/** Wraps calls that must run inside a context (set by Gino for implicit binding). */
-export type ContextRunner = <R>(target: QueryRunner, fn: () => Promise<R>) => Promise<R>;
+/**
+ * Wraps calls that must run inside a context (set by Gino for implicit binding). `current` tells
+ * the level the caller's context runs on, so that a level called from inside a deeper one of its
+ * own (which it waits for) runs the statement there instead of waiting for itself.
+ */
+export type ContextRunner = (<R>(target: QueryRunner, fn: () => Promise<R>) => Promise<R>) & {
+  readonly current?: () => QueryRunner | undefined;
+};
 
 const direct: ContextRunner = (_t, fn) => fn();
+
+/**
+ * `level`, or `current` (the level of the caller's context) when `level` is the connection or a
+ * transaction level that `current` runs inside: a statement sent on `level` itself would wait for
+ * `current` to end, and PostgreSQL runs it in `current` anyway.
+ */
+export function levelWithin(level: QueryRunner, current: QueryRunner | undefined): QueryRunner {
+  if (!(current instanceof Transaction) || current.done || level === current) return level;
+  if (level === current.connection) return current;
+  if (!(level instanceof Transaction) || level.connection !== current.connection) return level;
+  for (let t = current.parent; t; t = t.parent) if (t === level) return current;
+  return level;
+}
 
 /** Running methods shared by Engine, Connection and Transaction. */
 export abstract class QueryRunner implements Target {
@@ -47,6 +75,11 @@ export abstract class QueryRunner implements Target {
     return this.engine.options.logger;
   }
 
+  /** The level a statement called on this one runs on (see `levelWithin`). */
+  protected within(): QueryRunner {
+    return this;
+  }
+
   /** Run a query and shape the answer (`mode`), with an optional loader and timeout. */
   async run(
     query: Query,
@@ -55,6 +88,8 @@ export abstract class QueryRunner implements Target {
     loader?: unknown,
     timeout?: number,
   ): Promise<unknown> {
+    const level = this.within();
+    if (level !== this) return level.run(query, params, mode, loader, timeout);
     const compiled = toCompiled(query, params);
     if (timeout !== undefined) checkTimeout(this.engine, timeout);
     const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
@@ -202,6 +237,7 @@ export class Engine extends QueryRunner {
   async acquire<R>(fn: (conn: Connection) => Promise<R>, wrap: ContextRunner = direct): Promise<R> {
     requireCapability(this, 'sessions', 'hold a connection');
     const conn = await this.connect();
+    conn.context = wrap.current;
     let failure: unknown;
     try {
       return await wrap(conn, () => fn(conn));
@@ -321,10 +357,39 @@ export function isBroken(error: unknown): unknown {
   return error instanceof GinoError && error.name === 'ConnectionError' ? error : undefined;
 }
 
+/** A statement that failed inside a transaction: the first one since the transaction was last sound. */
+interface Failure {
+  readonly sql: string;
+  readonly error: GinoError;
+}
+
+/** What ending a level with a failed statement inside it rejects with. */
+function rolledBack(
+  level: 'transaction' | 'savepoint',
+  failed: Failure | undefined,
+  refusal?: unknown,
+): TransactionRolledBackError {
+  const because = failed
+    ? `an earlier statement failed: ${failed.sql} (${failed.error.message})`
+    : 'an earlier statement in it failed';
+  const what =
+    level === 'transaction'
+      ? 'the transaction was rolled back, not committed: PostgreSQL answered COMMIT with ROLLBACK because'
+      : 'the savepoint was rolled back, not released: PostgreSQL refused RELEASE SAVEPOINT because';
+  return new TransactionRolledBackError(
+    `${what} ${because}. A statement that may fail and be handled belongs in a nested db.transaction() ` +
+      '(a savepoint), so that only it is undone and the transaction goes on',
+    failed?.sql,
+    { cause: failed?.error ?? refusal },
+  );
+}
+
 /**
  * One held connection. Statements on it run one at a time in call order, so concurrent code
- * sharing a connection never collides ("another operation is in progress"); transactions opened
- * concurrently on it take turns instead of interleaving.
+ * sharing a connection never collides ("another operation is in progress"). While a transaction
+ * opened with `transaction(fn)` is open on it, statements sent on the connection itself wait for
+ * that transaction to end (they would otherwise run inside it and be undone with it); a
+ * transaction begun by hand (`begin()`) is where they go until it ends.
  */
 export class Connection extends QueryRunner {
   private queue: Promise<unknown> = Promise.resolve();
@@ -336,22 +401,84 @@ export class Connection extends QueryRunner {
   private savepoints = 0;
   /** Top-level transactions opened with `transaction(fn)` on this connection take turns. */
   readonly turnstile = new Turnstile();
+  /** Statements sent on the connection itself, in call order. */
+  readonly lane = new Lane();
+  /**
+   * The first statement that failed since the transaction was last known sound: PostgreSQL keeps
+   * the transaction aborted from then on, until it is rolled back (to a savepoint or entirely).
+   */
+  private failure: Failure | undefined;
+  /** Where BEGIN/SAVEPOINT/RELEASE/COMMIT/ROLLBACK go: straight to the session, logged. */
+  readonly control: Target;
+  /** The level of the caller's context, from the Gino that holds this connection (see `levelWithin`). */
+  context: (() => QueryRunner | undefined) | undefined;
 
   constructor(
     readonly engine: Engine,
     private readonly session: Session,
   ) {
     super();
+    this.control = { logger: engine.options.logger, send: (q) => this.sendNow(q, false) };
+  }
+
+  protected override within(): QueryRunner {
+    return this.context ? levelWithin(this, this.context()) : this;
   }
 
   send(q: DriverQuery): Promise<DriverResult> {
-    if (this.released) return Promise.reject(new GinoError('this connection was released; acquire a new one'));
-    const next = this.queue.then(
-      () => this.session.query(q),
-      () => this.session.query(q),
+    if (this.released) return Promise.reject(releasedError());
+    return this.lane.run(
+      () => this.blockerInside(undefined),
+      () => this.sendNow(q, true),
     );
-    this.queue = next.catch(() => undefined);
+  }
+
+  /**
+   * Queue a statement on the session now. `track`: whether its outcome tells the transaction's
+   * state (a failure aborts it, a success shows it is sound); level statements keep that themselves.
+   */
+  sendNow(q: DriverQuery, track: boolean): Promise<DriverResult> {
+    if (this.released) return Promise.reject(releasedError());
+    const run = () => this.session.query(q);
+    const next = this.queue.then(run, run);
+    // The queue's tail notes the outcome; registered first, it runs before the sender goes on.
+    this.queue = track
+      ? next.then(
+          () => {
+            this.failure = undefined;
+          },
+          (error: unknown) => {
+            const e = toGinoError(error, q.sql);
+            if (this.current && e instanceof DatabaseError) this.failure ??= { sql: q.sql, error: e };
+          },
+        )
+      : next.catch(() => undefined);
     return next;
+  }
+
+  /** The failed statement that keeps the transaction aborted, if any; `clear` forgets it. */
+  failedStatement(clear = false): Failure | undefined {
+    const failed = this.failure;
+    if (clear) this.failure = undefined;
+    return failed;
+  }
+
+  /**
+   * What a statement sent on `level` (the connection itself when undefined) waits for: the end of
+   * the outermost transaction opened with a callback inside it, or undefined when it may go.
+   */
+  blockerInside(level: Transaction | undefined): Promise<void> | undefined {
+    let found: Transaction | undefined;
+    for (let t = this.current; t && t !== level; t = t.parent) if (t.exclusive) found = t;
+    return found?.ended;
+  }
+
+  /** Where a statement sent on the connection runs now: a transaction begun by hand, or none. */
+  settled(): Promise<Transaction | undefined> {
+    return this.lane.run(
+      () => this.blockerInside(undefined),
+      async () => this.current,
+    );
   }
 
   /** A fresh savepoint name on this connection. */
@@ -360,42 +487,77 @@ export class Connection extends QueryRunner {
   }
 
   /**
-   * Open a transaction level now — `BEGIN`, or a `SAVEPOINT` under `parent` — and end it with
-   * `commit()` / `rollback()`. `onEnd` runs once it has ended (it releases a connection taken for it).
+   * Open a level as a statement sent on `from` (the connection when undefined): in its turn, BEGIN,
+   * or a SAVEPOINT inside the level `from`'s statements run in. It is the connection's current
+   * level from the moment its statement is queued, so nothing sent after lands outside it.
+   * `exclusive`: statements sent on the levels outside it wait until it ends.
    */
-  async begin(
-    options: TransactionOptions = {},
-    parent: Transaction | undefined = this.current,
-    onEnd?: (error?: unknown) => Promise<void>,
+  open(
+    from: Transaction | undefined,
+    options: TransactionOptions,
+    how: { exclusive: boolean; prefix?: string; onEnd?: ((error?: unknown) => Promise<void>) | undefined },
   ): Promise<Transaction> {
-    if (parent) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
-    else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
-    checkOptions(options, parent !== undefined);
-    if (parent?.done) throw new GinoError('the enclosing transaction has ended; a nested one cannot start in it');
-    const name = parent ? this.savepointName() : undefined;
-    const tx = new Transaction(this, parent, name, onEnd);
-    await execute(this, rawCompiled(name ? `SAVEPOINT ${name}` : beginSql(options)));
-    this.current = tx;
-    return tx;
+    const lane = from ? from.lane : this.lane;
+    return lane.run(
+      () => (from?.done ? undefined : this.blockerInside(from)),
+      async () => {
+        if (from?.done) throw new GinoError('the enclosing transaction has ended; a nested one cannot start in it');
+        const parent = this.current;
+        if (parent) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
+        else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
+        checkOptions(options, parent !== undefined);
+        const name = parent ? this.savepointName(how.prefix) : undefined;
+        const tx = new Transaction(this, parent, name, how.exclusive, how.onEnd);
+        this.current = tx;
+        try {
+          await execute(this.control, rawCompiled(name ? `SAVEPOINT ${name}` : beginSql(options)));
+        } catch (error) {
+          await tx.abandon();
+          throw error;
+        }
+        if (!parent) this.failure = undefined;
+        return tx;
+      },
+    );
   }
 
   /**
-   * A transaction (a savepoint under `parent`, by default the open one) around `fn`: committed when
-   * it resolves, rolled back when it throws. `raiseCommit()` / `raiseRollback()` end one level early.
+   * Open a transaction level now — `BEGIN`, or a `SAVEPOINT` under `from` (or under a level begun
+   * by hand on this connection) — and end it with `commit()` / `rollback()`. Until it ends, the
+   * statements sent on the level it was opened from run in it. `onEnd` runs once it has ended (it
+   * releases a connection taken for it).
+   */
+  async begin(
+    options: TransactionOptions = {},
+    from?: Transaction,
+    onEnd?: (error?: unknown) => Promise<void>,
+  ): Promise<Transaction> {
+    if (from) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
+    else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
+    checkOptions(options, from !== undefined);
+    return this.open(from, options, { exclusive: false, onEnd });
+  }
+
+  /**
+   * A transaction (a savepoint under `from`) around `fn`: committed when it resolves, rolled back
+   * when it throws. `raiseCommit()` / `raiseRollback()` end one level early. While it is open,
+   * statements sent on the level it was opened from wait for it to end.
    */
   async transaction<R>(
     fn: (tx: Transaction) => Promise<R>,
     options: TransactionOptions = {},
     wrap: ContextRunner = direct,
-    parent: Transaction | undefined = this.current,
+    from?: Transaction,
   ): Promise<R | undefined> {
-    if (parent) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
+    if (from) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
     else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
-    checkOptions(options, parent !== undefined);
+    checkOptions(options, from !== undefined);
     // Siblings started concurrently would interleave their SAVEPOINT/RELEASE: one at a time.
-    const leave = await (parent ?? this).turnstile.enter();
+    const leave = await (from ?? this).turnstile.enter();
     try {
-      const tx = await this.begin(options, parent ?? this.current);
+      const tx = await this.open(from, options, { exclusive: true });
+      tx.context = wrap.current;
+      this.context ??= wrap.current;
       try {
         const value = await wrap(tx, () => fn(tx));
         if (!tx.done) await tx.commit();
@@ -425,7 +587,8 @@ export class Connection extends QueryRunner {
   }
 
   protected async runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
-    if (this.current) return this.current.runTimed(compiled, ms, 'nested');
+    const level = await this.settled();
+    if (level) return level.runTimed(compiled, ms, 'nested');
     const out = await this.transaction((tx) => tx.runTimed(compiled, ms, 'own'));
     return out as DriverResult;
   }
@@ -450,6 +613,10 @@ export class Connection extends QueryRunner {
   }
 }
 
+function releasedError(): GinoError {
+  return new GinoError('this connection was released; acquire a new one');
+}
+
 export function rawCompiled(sql: string): CompiledQuery {
   return { sql, params: [], paramTypes: [], paramLabels: [], columns: [] };
 }
@@ -470,59 +637,108 @@ export class TransactionSignal extends Error {
 
 /**
  * One transaction level. Queries with `{ bind: tx }`, or inside `db.transaction(fn)` where the
- * runtime has AsyncLocalStorage, run on its connection.
+ * runtime has AsyncLocalStorage, run on its connection. While a nested transaction (or a
+ * `timeout(ms)` savepoint) is open inside it, statements sent on this level wait for it to end.
  */
 export class Transaction extends QueryRunner {
   done = false;
   /** Nested transactions of this level take turns. */
   readonly turnstile = new Turnstile();
+  /** Statements sent on this level, in call order. */
+  readonly lane = new Lane();
+  /** Resolves once this level has ended (committed, rolled back, or ended with an enclosing one). */
+  readonly ended: Promise<void>;
+  private settle!: () => void;
+  /** The level of the caller's context, from the Gino that opened this level (see `levelWithin`). */
+  context: (() => QueryRunner | undefined) | undefined;
+
   constructor(
     readonly connection: Connection,
     readonly parent: Transaction | undefined,
     readonly savepoint: string | undefined,
+    /** Opened around a callback: statements sent on the levels outside it wait until it ends. */
+    readonly exclusive: boolean,
     private readonly onEnd?: (error?: unknown) => Promise<void>,
   ) {
     super();
+    this.ended = new Promise<void>((resolve) => {
+      this.settle = resolve;
+    });
   }
 
   get engine(): Engine {
     return this.connection.engine;
   }
 
-  send(q: DriverQuery): Promise<DriverResult> {
-    if (this.done) {
-      return Promise.reject(new GinoError('this transaction has ended; start a new one with db.transaction()'));
-    }
-    return this.connection.send(q);
+  protected override within(): QueryRunner {
+    const context = this.context ?? this.connection.context;
+    return context ? levelWithin(this, context()) : this;
   }
 
-  /** Commit this level now (RELEASE SAVEPOINT when nested). */
+  send(q: DriverQuery): Promise<DriverResult> {
+    if (this.done) return Promise.reject(endedError());
+    return this.lane.run(
+      () => (this.done ? undefined : this.connection.blockerInside(this)),
+      () => (this.done ? Promise.reject(endedError()) : this.connection.sendNow(q, true)),
+    );
+  }
+
+  /**
+   * Commit this level now (RELEASE SAVEPOINT when nested). When a statement inside it failed,
+   * PostgreSQL does not commit: this rejects with `TransactionRolledBackError` naming it, and the
+   * level is rolled back.
+   */
   async commit(): Promise<void> {
     if (this.done) throw new GinoError('this transaction has already ended');
+    if (this.savepoint) return this.releaseSavepoint(this.savepoint);
+    let result: DriverResult;
     try {
-      await execute(this, rawCompiled(this.savepoint ? `RELEASE SAVEPOINT ${this.savepoint}` : 'COMMIT'));
+      result = await execute(this.connection.control, rawCompiled('COMMIT'));
     } catch (error) {
       // A failed COMMIT ends the transaction on the server (it is rolled back).
-      if (!this.savepoint) {
-        this.done = true;
-        await this.end(isBroken(error));
-      }
+      this.connection.failedStatement(true);
+      this.done = true;
+      await this.end(isBroken(error));
       throw error;
     }
+    const failed = this.connection.failedStatement(true);
+    this.done = true;
+    await this.end();
+    // The tag says what happened; an adapter that reports none falls back on the failure seen.
+    const tag = result.command.split(' ')[0];
+    if (tag === 'ROLLBACK' || (tag !== 'COMMIT' && failed)) throw rolledBack('transaction', failed);
+  }
+
+  private async releaseSavepoint(savepoint: string): Promise<void> {
+    try {
+      await execute(this.connection.control, rawCompiled(`RELEASE SAVEPOINT ${savepoint}`));
+    } catch (error) {
+      // 25P02: the transaction is aborted by a failed statement; the level is rolled back instead.
+      if ((error as { code?: unknown }).code !== '25P02') throw error;
+      const failed = this.connection.failedStatement();
+      await this.rollback();
+      throw rolledBack('savepoint', failed, error);
+    }
+    this.connection.failedStatement(true);
     this.done = true;
     await this.end();
   }
 
   /** Roll this level back now (ROLLBACK TO SAVEPOINT when nested). */
   async rollback(): Promise<void> {
+    await this.rollbackLevel(false);
+  }
+
+  /** `release`: also release the savepoint once rolled back to, so that it is gone from the server. */
+  private async rollbackLevel(release: boolean): Promise<void> {
     if (this.done) throw new GinoError('this transaction has already ended');
     this.done = true;
     let failure: unknown;
     try {
-      await execute(
-        this.connection,
-        rawCompiled(this.savepoint ? `ROLLBACK TO SAVEPOINT ${this.savepoint}` : 'ROLLBACK'),
-      );
+      const control = this.connection.control;
+      await execute(control, rawCompiled(this.savepoint ? `ROLLBACK TO SAVEPOINT ${this.savepoint}` : 'ROLLBACK'));
+      this.connection.failedStatement(true);
+      if (release && this.savepoint) await execute(control, rawCompiled(`RELEASE SAVEPOINT ${this.savepoint}`));
     } catch (error) {
       failure = error;
       throw error;
@@ -531,14 +747,28 @@ export class Transaction extends QueryRunner {
     }
   }
 
+  /**
+   * End this level without a statement: its BEGIN or SAVEPOINT failed, or a failed statement left
+   * it aborted, and ending the enclosing level deals with what is left on the server.
+   */
+  async abandon(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.end();
+  }
+
   /** Ending a level ends every level opened inside it (their savepoints went with it). */
   private async end(error?: unknown): Promise<void> {
     let level = this.connection.current;
+    const inner: Transaction[] = [];
     while (level && level !== this && level.isInside(this)) {
       level.done = true;
+      inner.push(level);
       level = level.parent;
     }
     if (level === this) this.connection.current = this.parent;
+    for (const t of inner) t.settle();
+    this.settle();
     if (this.onEnd) await this.onEnd(error);
   }
 
@@ -559,8 +789,9 @@ export class Transaction extends QueryRunner {
 
   /**
    * Run `compiled` under `SET LOCAL statement_timeout`. In a transaction of our own (`'own'`) that
-   * is all; in the caller's (`'nested'`) the previous limit is restored afterwards, and, where
-   * savepoints exist, a cancelled statement is rolled back to a savepoint so the transaction goes on.
+   * is all; in the caller's (`'nested'`) it runs in a savepoint of its own, where savepoints exist
+   * (statements sent on this level meanwhile wait for it): a cancelled statement is rolled back to
+   * it so the transaction goes on, and the previous limit is restored afterwards.
    */
   async runTimed(compiled: CompiledQuery, ms: number, mode: 'own' | 'nested'): Promise<DriverResult> {
     const sql = timeoutSql(ms);
@@ -572,29 +803,50 @@ export class Transaction extends QueryRunner {
         throw timeoutError(error, ms);
       }
     }
-    const savepoint = this.engine.capabilities.savepoints ? this.connection.savepointName('gino_timeout') : undefined;
-    if (savepoint) await execute(this, rawCompiled(`SAVEPOINT ${savepoint}`));
+    if (!this.engine.capabilities.savepoints) return this.timedInPlace(compiled, ms);
+    const level = await this.connection.open(this, {}, { exclusive: true, prefix: 'gino_timeout' });
+    try {
+      const before = await execute(level, rawCompiled("SELECT current_setting('statement_timeout')"));
+      await execute(level, rawCompiled(sql));
+      let result: DriverResult;
+      try {
+        result = await execute(level, compiled);
+      } catch (error) {
+        const mapped = timeoutError(error, ms);
+        // Rolling back to the savepoint also undoes the SET LOCAL.
+        if (mapped instanceof QueryTimeoutError) await level.rollbackLevel(true);
+        throw mapped;
+      }
+      const previous = String(before.rows[0]?.[0] ?? '0');
+      await execute(level, { ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"), params: [previous] });
+      await level.commit();
+      return result;
+    } finally {
+      // A statement that failed otherwise left the transaction aborted, as any failed statement does.
+      await level.abandon();
+    }
+  }
+
+  /** Without savepoints: the limit is set on this level and restored; a cancellation aborts it. */
+  private async timedInPlace(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
     const before = await execute(this, rawCompiled("SELECT current_setting('statement_timeout')"));
-    await execute(this, rawCompiled(sql));
+    await execute(this, rawCompiled(timeoutSql(ms)));
     let result: DriverResult;
     try {
       result = await execute(this, compiled);
     } catch (error) {
-      const mapped = timeoutError(error, ms);
-      if (savepoint && mapped instanceof QueryTimeoutError) {
-        // Rolling back to the savepoint also undoes the SET LOCAL.
-        await execute(this, rawCompiled(`ROLLBACK TO SAVEPOINT ${savepoint}`));
-        await execute(this, rawCompiled(`RELEASE SAVEPOINT ${savepoint}`));
-      }
-      throw mapped;
+      throw timeoutError(error, ms);
     }
     const previous = String(before.rows[0]?.[0] ?? '0');
     await execute(this, { ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"), params: [previous] });
-    if (savepoint) await execute(this, rawCompiled(`RELEASE SAVEPOINT ${savepoint}`));
     return result;
   }
 
   protected runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
     return this.runTimed(compiled, ms, 'nested');
   }
+}
+
+function endedError(): GinoError {
+  return new GinoError('this transaction has ended; start a new one with db.transaction()');
 }

@@ -8,6 +8,7 @@ import { crudSuite } from './crud.js';
 import { cursorsSuite } from './cursors.js';
 import { datetimesSuite } from './datetimes.js';
 import { ddlSuite } from './ddl.js';
+import { ddlChunksSuite } from './ddlchunks.js';
 import { differentialSuite } from './differential.js';
 import { distinctKeysSuite } from './distinctkeys.js';
 import { errorsSuite } from './errors.js';
@@ -20,6 +21,8 @@ import { querySuite } from './query.js';
 import { sessionsSuite } from './sessions.js';
 import { transactionsSuite } from './transactions.js';
 import { tutorialSuite } from './tutorial.js';
+import { txPropertiesSuite } from './txproperties.js';
+import { txSafetySuite } from './txsafety.js';
 import { valuesSuite } from './values.js';
 
 const SUITES: Record<string, (ctx: SuiteContext) => void> = {
@@ -43,6 +46,9 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   arrays: arraysSuite,
   distinctKeys: distinctKeysSuite,
   differential: differentialSuite,
+  txSafety: txSafetySuite,
+  txProperties: txPropertiesSuite,
+  ddlChunks: ddlChunksSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */

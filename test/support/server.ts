@@ -80,4 +80,6 @@ export const TIMEOUT_TESTS = [
   'timeout inside a transaction: the statement alone is undone, the earlier limit restored',
   'timeout inside acquire(): same connection before and after, no limit left behind',
   'timeout(ms) applies to a cursor: iterate() is cancelled by the limit',
+  'a timeout(ms) savepoint inside a transaction does not take a concurrent write with it',
+  'concurrent writes, nested transactions and timeouts in one transaction: every resolved write outside a rolled-back savepoint survives',
 ] as const;
