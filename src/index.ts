@@ -8,6 +8,7 @@
  * await db.setBind('pglite://memory');
  */
 
+export { splitStatements } from './compiler/sqltext.js';
 export { UpdateRequest } from './crud/crud.js';
 export type {
   Adapter,

@@ -1,62 +1,201 @@
+/**
+ * PostgreSQL's lexical rules for raw SQL text (`db.text`, SQL strings): what is code, and what is
+ * a string literal (`'…'`, `E'…'`), a quoted identifier, a dollar-quoted body or a comment (`--`,
+ * and nested block comments), whose content is never code. One scanner serves `:name` filling
+ * (`mapSqlCode`) and statement splitting (`splitStatements`), so both read text the way the
+ * server does. It assumes `standard_conforming_strings = on` (PostgreSQL's default since 9.1):
+ * a backslash escapes only inside `E'…'`.
+ */
+import { InvalidRequestError } from '../errors.js';
+
+/** What a span of SQL text is. */
+export type SqlSpanKind = 'code' | 'string' | 'identifier' | 'dollar' | 'comment';
+
+/** A character that continues an identifier or keyword (PostgreSQL's `ident_cont`). */
+const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uFFFF]/;
+/** A character that starts an identifier or keyword (PostgreSQL's `ident_start`). */
+const IDENT_START = /[A-Za-z_\u0080-\uFFFF]/;
 /** A dollar-quote tag (`$$`, `$body$`) where the scan stands (sticky: no copy of the rest). */
-const DOLLAR_TAG = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/y;
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uFFFF][A-Za-z0-9_\u0080-\uFFFF]*)?\$/y;
+
+const identChar = (ch: string | undefined): boolean => ch !== undefined && IDENT_CHAR.test(ch);
+
+/** The end of a quoted string or identifier opened at `i`: doubled quotes stay inside, as do `\` escapes in `E'…'`. */
+function endOfQuoted(sql: string, i: number, quote: string, escapes: boolean): number {
+  let j = i + 1;
+  while (j < sql.length) {
+    const ch = sql[j];
+    if (escapes && ch === '\\') j += 2;
+    else if (ch === quote && sql[j + 1] === quote) j += 2;
+    else if (ch === quote) return j + 1;
+    else j++;
+  }
+  return sql.length;
+}
+
+/** The end of a block comment opened at `i`; block comments nest in PostgreSQL. */
+function endOfBlockComment(sql: string, i: number): number {
+  let depth = 1;
+  let j = i + 2;
+  while (j < sql.length) {
+    if (sql[j] === '/' && sql[j + 1] === '*') {
+      depth++;
+      j += 2;
+    } else if (sql[j] === '*' && sql[j + 1] === '/') {
+      depth--;
+      j += 2;
+      if (depth === 0) return j;
+    } else j++;
+  }
+  return sql.length;
+}
+
+/** The end of a `--` comment: the end of its line (the newline is not part of it). */
+function endOfLineComment(sql: string, i: number): number {
+  for (let j = i + 2; j < sql.length; j++) if (sql[j] === '\n' || sql[j] === '\r') return j;
+  return sql.length;
+}
 
 /**
- * Raw SQL text (`db.text`) is scanned once: string literals (`'…'`, `E'…'`), quoted identifiers,
- * dollar-quoted bodies and comments are kept as they are; only the code between them is handed to
- * `code` (to fill `:name` or renumber `$n` placeholders).
+ * Walk SQL text once, handing each span to `span` in order: code, and the spans whose content is
+ * not code. Unterminated literals and comments run to the end of the text (the server will report
+ * them).
  */
-export function mapSqlCode(sql: string, code: (chunk: string) => string): string {
-  let out = '';
-  let start = 0;
+export function scanSql(sql: string, span: (kind: SqlSpanKind, start: number, end: number) => void): void {
+  let codeStart = 0;
   let i = 0;
-  const flush = (end: number) => {
-    if (end > start) out += code(sql.slice(start, end));
-  };
-  const keep = (from: number, to: number) => {
-    out += sql.slice(from, to);
-    start = to;
-    i = to;
+  const other = (kind: SqlSpanKind, end: number) => {
+    if (i > codeStart) span('code', codeStart, i);
+    span(kind, i, end);
+    codeStart = end;
+    i = end;
   };
   while (i < sql.length) {
     const ch = sql[i] as string;
-    if (ch === "'" || ch === '"') {
-      const escapes = ch === "'" && i > 0 && /[eE]/.test(sql[i - 1] as string) && !/\w/.test(sql[i - 2] ?? '');
-      let j = i + 1;
-      while (j < sql.length) {
-        if (escapes && sql[j] === '\\') j += 2;
-        else if (sql[j] === ch && sql[j + 1] === ch) j += 2;
-        else if (sql[j] === ch) break;
-        else j++;
-      }
-      flush(i);
-      keep(i, Math.min(j + 1, sql.length));
-      continue;
+    const next = sql[i + 1];
+    if (ch === "'") {
+      // E'…' takes backslash escapes; the E must start a token (not end an identifier).
+      const escapes = (sql[i - 1] === 'e' || sql[i - 1] === 'E') && !identChar(sql[i - 2]);
+      other('string', endOfQuoted(sql, i, "'", escapes));
+    } else if (ch === '"') {
+      other('identifier', endOfQuoted(sql, i, '"', false));
+    } else if (ch === '-' && next === '-') {
+      other('comment', endOfLineComment(sql, i));
+    } else if (ch === '/' && next === '*') {
+      other('comment', endOfBlockComment(sql, i));
+    } else if (ch === '$' && !identChar(sql[i - 1]) && dollarTagAt(sql, i)) {
+      const tag = dollarTagAt(sql, i) as string;
+      const close = sql.indexOf(tag, i + tag.length);
+      other('dollar', close === -1 ? sql.length : close + tag.length);
+    } else {
+      i++;
     }
-    if (ch === '-' && sql[i + 1] === '-') {
-      const end = sql.indexOf('\n', i);
-      flush(i);
-      keep(i, end === -1 ? sql.length : end);
-      continue;
+  }
+  if (sql.length > codeStart) span('code', codeStart, sql.length);
+}
+
+function dollarTagAt(sql: string, i: number): string | undefined {
+  DOLLAR_TAG.lastIndex = i;
+  return DOLLAR_TAG.exec(sql)?.[0];
+}
+
+/**
+ * Raw SQL text (`db.text`) with only its code handed to `code` (to fill `:name` or renumber `$n`
+ * placeholders); literals, quoted identifiers, dollar-quoted bodies and comments are kept as they are.
+ */
+export function mapSqlCode(sql: string, code: (chunk: string) => string): string {
+  let out = '';
+  scanSql(sql, (kind, start, end) => {
+    out += kind === 'code' ? code(sql.slice(start, end)) : sql.slice(start, end);
+  });
+  return out;
+}
+
+/** `CREATE [OR REPLACE] FUNCTION|PROCEDURE`: a statement whose `BEGIN ATOMIC … END` body holds `;`. */
+function startsRoutine(words: readonly string[]): boolean {
+  const routine = (w: string | undefined) => w === 'function' || w === 'procedure';
+  return (
+    words[0] === 'create' && (routine(words[1]) || (words[1] === 'or' && words[2] === 'replace' && routine(words[3])))
+  );
+}
+
+/**
+ * The statements of a SQL script, each without its terminating `;`, trimmed; empty statements
+ * (nothing but whitespace and comments) are left out. A `;` ends a statement only in code, outside
+ * parentheses (`CREATE RULE … DO (…; …)`) and outside the `BEGIN ATOMIC … END` body of a
+ * `CREATE FUNCTION` / `CREATE PROCEDURE` (the heuristic psql uses).
+ *
+ * @example
+ * splitStatements("INSERT INTO t VALUES ('a;b'); -- done\nSELECT 1;") // ["INSERT INTO t VALUES ('a;b')", '-- done\nSELECT 1']
+ * for (const statement of splitStatements(script)) await db.status(statement);
+ */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let content = false;
+  let parens = 0;
+  let blocks = 0;
+  let words: string[] = [];
+  let routine = false;
+  const end = (at: number) => {
+    if (content) out.push(sql.slice(start, at).trim());
+    start = at + 1;
+    content = false;
+    parens = 0;
+    blocks = 0;
+    words = [];
+    routine = false;
+  };
+  const word = (w: string) => {
+    if (words.length < 4) {
+      words.push(w);
+      routine = startsRoutine(words);
     }
-    if (ch === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      flush(i);
-      keep(i, end === -1 ? sql.length : end + 2);
-      continue;
+    if (!routine || parens > 0) return;
+    if (w === 'begin') blocks++;
+    else if (w === 'case' && blocks > 0) blocks++;
+    else if (w === 'end' && blocks > 0) blocks--;
+  };
+  scanSql(sql, (kind, from, to) => {
+    if (kind === 'comment') return;
+    if (kind !== 'code') {
+      content = true;
+      return;
     }
-    if (ch === '$') {
-      DOLLAR_TAG.lastIndex = i;
-      const tag = DOLLAR_TAG.exec(sql);
-      if (tag) {
-        const end = sql.indexOf(tag[0], i + tag[0].length);
-        flush(i);
-        keep(i, end === -1 ? sql.length : end + tag[0].length);
+    let i = from;
+    while (i < to) {
+      const ch = sql[i] as string;
+      if (identChar(ch)) {
+        let j = i + 1;
+        while (j < to && identChar(sql[j])) j++;
+        if (IDENT_START.test(ch)) word(sql.slice(i, j).toLowerCase());
+        content = true;
+        i = j;
         continue;
       }
+      if (ch === ';' && parens === 0 && blocks === 0) end(i);
+      else if (ch === '(') parens++;
+      else if (ch === ')') parens = Math.max(0, parens - 1);
+      if (ch !== ';' && ch.trim() !== '') content = true;
+      i++;
     }
-    i++;
-  }
-  flush(sql.length);
+  });
+  end(sql.length);
   return out;
+}
+
+/**
+ * Refuse SQL text holding more than one statement, before any I/O: every adapter sends one
+ * statement at a time (PostgreSQL's extended protocol), so a script would fail at the server on
+ * some adapters and, on others, run part of the way. `what` names the text in the message.
+ */
+export function checkOneStatement(sql: string, what = 'this SQL string'): void {
+  // Most statements have no `;` at all: no scan needed.
+  if (!sql.includes(';')) return;
+  const count = splitStatements(sql).length;
+  if (count <= 1) return;
+  throw new InvalidRequestError(
+    `${what} holds ${count} statements; gino-edge sends one statement at a time: run them one by one ` +
+      "(splitStatements(sql) from 'gino-edge' splits a script), or atomically with db.batch([...])",
+  );
 }

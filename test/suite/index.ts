@@ -11,6 +11,7 @@ import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unb
 import { jsonSuite } from './json.js';
 import { loadersSuite } from './loaders.js';
 import { modelApiSuite } from './modelapi.js';
+import { protocolSuite } from './protocol.js';
 import { querySuite } from './query.js';
 import { sessionsSuite } from './sessions.js';
 import { transactionsSuite } from './transactions.js';
@@ -33,6 +34,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   loaders: loadersSuite,
   json: jsonSuite,
   modelApi: modelApiSuite,
+  protocol: protocolSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
