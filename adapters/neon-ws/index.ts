@@ -17,12 +17,11 @@
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  type ExtendedQuery,
+  extendedQuery,
   heldSession,
   NEON_HTTP_SETTINGS,
   NEON_WS_SETTINGS,
-  type PgLikeQueryConfig,
-  type PgLikeResult,
-  pgLikeConfig,
   pgLikeResult,
   SERVER_SESSION_CAPABILITIES,
 } from '../../src/engine/adapter-kit.js';
@@ -41,14 +40,15 @@ export interface NeonClientLike {
   readonly neonConfig: Record<string, unknown>;
   password?: unknown;
   connect(): Promise<unknown>;
-  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
+  /** A submittable (node-postgres's `client.query(submittable)`): every statement goes as `ExtendedQuery`. */
+  query(submittable: ExtendedQuery): unknown;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
 }
 
 /** The slice of a client checked out of the driver's `Pool`. */
 export interface NeonPoolClientLike {
-  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
+  query(submittable: ExtendedQuery): unknown;
   release(error?: Error | boolean): void;
 }
 
@@ -325,7 +325,7 @@ class NeonWsAdapter implements Adapter {
     const opening = this.sharedClient();
     const client = await opening;
     try {
-      return pgLikeResult(await client.query(pgLikeConfig(q)));
+      return pgLikeResult(await extendedQuery(client, q));
     } catch (error) {
       // A terminated backend (57P01) reports a SQLSTATE too, but its connection is gone.
       if (!leavesConnectionUsable(error)) this.dropShared(opening);
@@ -371,7 +371,7 @@ function sessionOver(
 ): Session {
   return heldSession(async (q) => {
     try {
-      return pgLikeResult(await client.query(pgLikeConfig(q)));
+      return pgLikeResult(await extendedQuery(client, q));
     } catch (error) {
       throw driverError(error);
     }

@@ -184,18 +184,59 @@ export function splitStatements(sql: string): string[] {
   return out;
 }
 
+/** The words of a statement's code outside parentheses, lower-cased, in order. */
+function topLevelWords(sql: string): string[] {
+  const words: string[] = [];
+  let parens = 0;
+  scanSql(sql, (kind, from, to) => {
+    if (kind !== 'code') return;
+    let i = from;
+    while (i < to) {
+      const ch = sql[i] as string;
+      if (identChar(ch)) {
+        let j = i + 1;
+        while (j < to && identChar(sql[j])) j++;
+        if (parens === 0 && IDENT_START.test(ch)) words.push(sql.slice(i, j).toLowerCase());
+        i = j;
+        continue;
+      }
+      if (ch === '(') parens++;
+      else if (ch === ')') parens = Math.max(0, parens - 1);
+      i++;
+    }
+  });
+  return words;
+}
+
+/** `COPY … FROM STDIN`: the statement waits for data the client streams to it. */
+function copiesFromStdin(statement: string): boolean {
+  const words = topLevelWords(statement);
+  return words[0] === 'copy' && words.some((w, i) => w === 'from' && words[i + 1] === 'stdin');
+}
+
 /**
- * Refuse SQL text holding more than one statement, before any I/O: every adapter sends one
- * statement at a time (PostgreSQL's extended protocol), so a script would fail at the server on
- * some adapters and, on others, run part of the way. `what` names the text in the message.
+ * Refuse, before any I/O, raw SQL text gino-edge cannot run as one statement: text holding more
+ * than one statement (every adapter sends one statement at a time, over PostgreSQL's extended
+ * protocol, so a script would fail at the server on some adapters and, on others, run part of the
+ * way), and `COPY … FROM STDIN`, which waits for a data stream no adapter has (PGlite would wait
+ * forever). `what` names the text in the message.
  */
-export function checkOneStatement(sql: string, what = 'this SQL string'): void {
-  // Most statements have no `;` at all: no scan needed.
-  if (!sql.includes(';')) return;
-  const count = splitStatements(sql).length;
-  if (count <= 1) return;
-  throw new InvalidRequestError(
-    `${what} holds ${count} statements; gino-edge sends one statement at a time: run them one by one ` +
-      "(splitStatements(sql) from 'gino-edge' splits a script), or atomically with db.batch([...])",
-  );
+export function checkRawStatement(sql: string, what = 'this SQL string'): void {
+  // Most statements have no `;` and no STDIN at all: no scan needed.
+  const several = sql.includes(';');
+  const copy = /stdin/i.test(sql);
+  if (!several && !copy) return;
+  const statements = several ? splitStatements(sql) : [sql];
+  if (statements.length > 1) {
+    throw new InvalidRequestError(
+      `${what} holds ${statements.length} statements; gino-edge sends one statement at a time: run them one by one ` +
+        "(splitStatements(sql) from 'gino-edge' splits a script), or atomically with db.batch([...])",
+    );
+  }
+  if (copy && statements[0] !== undefined && copiesFromStdin(statements[0])) {
+    throw new InvalidRequestError(
+      `${what} is a COPY ... FROM STDIN, which streams data from the client, and gino-edge has no stream to give it: ` +
+        'insert the rows with Model.insert().values([...]) (a few thousand at a time), or COPY from a file or PROGRAM on the server',
+    );
+  }
 }

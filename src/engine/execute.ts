@@ -3,7 +3,7 @@
  * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
  */
 import { bake, type CompiledQuery, compile, isShared, type ResultColumn } from '../compiler/compiler.js';
-import { checkOneStatement } from '../compiler/sqltext.js';
+import { checkRawStatement } from '../compiler/sqltext.js';
 import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
 import { Func, TextClause } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
@@ -50,12 +50,12 @@ export function toCompiled(given: Query, params?: readonly unknown[]): CompiledQ
     );
   }
   if (typeof query === 'string') {
-    checkOneStatement(query);
+    checkRawStatement(query);
     const list = params ? [...params] : [];
     return checkParameterCount({ sql: query, params: list, paramTypes: [], paramLabels: [], columns: [] });
   }
   if (query instanceof Func) return compileCall(query);
-  if (query instanceof TextClause) checkOneStatement(query.sql, 'this db.text() statement');
+  if (query instanceof TextClause) checkRawStatement(query.sql, 'this db.text() statement');
   return checkParameterCount(compile(query));
 }
 

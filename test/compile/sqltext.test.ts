@@ -73,6 +73,21 @@ describe('raw SQL given to run methods', () => {
     expect(() => db.compile(db.text('SELECT 1; SELECT 2; SELECT 3'))).toThrow(/3 statements.*one by one.*db\.batch/);
     expect(db.compile(db.text("SELECT ';' AS v;")).sql).toBe("SELECT ';' AS v;");
   });
+
+  test('COPY ... FROM STDIN is refused (no stream to give it); other COPYs and other stdins are not', () => {
+    for (const sql of ['COPY t FROM STDIN', 'copy t (a, b) from stdin with (format csv);', 'COPY s.t FROM  stdin']) {
+      expect(() => db.compile(db.text(sql))).toThrow(/COPY \.\.\. FROM STDIN.*insert\(\)\.values/);
+    }
+    for (const sql of [
+      "COPY t FROM '/tmp/stdin'",
+      'COPY (SELECT a FROM stdin) TO STDOUT',
+      "SELECT 'copy t from stdin'",
+      'SELECT 1 AS stdin',
+      'COPY t TO STDOUT',
+    ]) {
+      expect(db.compile(db.text(sql)).sql).toBe(sql);
+    }
+  });
 });
 
 describe('db.text placeholders', () => {

@@ -176,6 +176,28 @@ export function protocolSuite(ctx: SuiteContext): void {
       expect(await db.scalar('SELECT 4')).toBe(4);
     });
 
+    suiteTest(
+      ctx,
+      'COPY ... FROM STDIN is refused before any I/O (no data stream to give it); COPY TO STDOUT runs',
+      async () => {
+        for (const sql of [
+          'COPY proto_acct FROM STDIN',
+          'copy proto_acct (id, bal) from stdin with (format csv);',
+          db.text('COPY proto_acct FROM STDIN'),
+        ]) {
+          ctx.clearLog();
+          const error = await db.status(sql as string).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(InvalidRequestError);
+          expect((error as Error).message).toMatch(/FROM STDIN.*insert\(\)\.values/);
+          expect(ctx.log).toEqual([]);
+        }
+        // A table or literal named stdin is no COPY FROM STDIN.
+        expect((await db.status("COPY (SELECT 'from stdin' AS stdin) TO STDOUT")).status).toMatch(/^COPY/);
+        expect(await db.scalar('SELECT 1')).toBe(1);
+        expect(await balances()).toEqual(START);
+      },
+    );
+
     suiteTest(ctx, 'more parameters than the protocol can carry are refused before any I/O', async () => {
       const rows = Array.from({ length: 22_000 }, (_, i) => ({ id: 100 + i, owner: 9, bal: i }));
       // Compiling already refuses it: it is no statement PostgreSQL could take.
