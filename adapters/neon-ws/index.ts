@@ -50,6 +50,8 @@ export interface NeonClientLike {
 export interface NeonPoolClientLike {
   query(submittable: ExtendedQuery): unknown;
   release(error?: Error | boolean): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The slice of the driver's `Pool` this adapter uses. */
@@ -342,8 +344,18 @@ class NeonWsAdapter implements Adapter {
       } catch (error) {
         throw this.connectError(error);
       }
+      // The pool listens for 'error' only while a client is idle: a checked-out client whose
+      // backend dies (even with no statement running) would otherwise emit it unheard, an uncaught
+      // exception. The session's next statement reports the loss; release() then drops the client.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost ??= error;
+      };
+      client.on('error', onError);
       return sessionOver(client, async (error) => {
-        client.release(error === undefined ? undefined : error instanceof Error ? error : true);
+        client.removeListener('error', onError);
+        const reason = error ?? lost;
+        client.release(reason === undefined ? undefined : reason instanceof Error ? reason : true);
       });
     }
     const client = await this.openClient();
