@@ -24,6 +24,7 @@ import {
   NEON_WS_SETTINGS,
   pgLikeResult,
   SERVER_SESSION_CAPABILITIES,
+  settleSession,
 } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import {
@@ -278,6 +279,13 @@ class NeonWsAdapter implements Adapter {
       void endClient(client);
       throw this.connectError(error);
     }
+    try {
+      await settleSession(client, (setup) => extendedQuery(client, setup));
+    } catch (error) {
+      this.open.delete(client);
+      void endClient(client);
+      throw driverError(error);
+    }
     return client;
   }
 
@@ -352,6 +360,16 @@ class NeonWsAdapter implements Adapter {
         lost ??= error;
       };
       client.on('error', onError);
+      const settling = settleSession(client, (setup) => extendedQuery(client, setup));
+      if (settling) {
+        try {
+          await settling;
+        } catch (error) {
+          client.removeListener('error', onError);
+          client.release(leavesConnectionUsable(error) ? undefined : error instanceof Error ? error : true);
+          throw driverError(error);
+        }
+      }
       return sessionOver(client, async (error) => {
         client.removeListener('error', onError);
         const reason = error ?? lost;

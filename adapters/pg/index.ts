@@ -18,6 +18,7 @@ import {
   pgLikeResult,
   SERVER_SESSION_CAPABILITIES,
   SHARED_TYPES,
+  settleSession,
 } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
@@ -33,7 +34,6 @@ export interface PgClientLike {
 
 /** The slice of `pg.Pool` this adapter uses. */
 export interface PgPoolLike {
-  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
   connect(): Promise<PgClientLike>;
   end(): Promise<void>;
   on?(event: 'error', listener: (error: Error) => void): unknown;
@@ -149,6 +149,12 @@ function directRunner(mod: unknown): ClientRunner {
 
 const ignore = (): void => undefined;
 
+/** What to hand `release()` after a failed statement: nothing (keep the client) for a plain server error. */
+function releaseReason(error: unknown): Error | true | undefined {
+  if (leavesConnectionUsable(error)) return undefined;
+  return error instanceof Error ? error : true;
+}
+
 /** The direct path when the 'pg' package can be loaded, else `client.query(config)`. */
 async function loadRunner(): Promise<ClientRunner> {
   try {
@@ -203,19 +209,21 @@ class PgAdapter implements Adapter {
   async query(q: DriverQuery): Promise<DriverResult> {
     const pool = this.pool ?? (await this.getPool());
     const run = this.run;
-    if (run === configRunner) return pgLikeResult(await pool.query(pgLikeConfig(q)));
-    // What pool.query() does, on the direct path: check out, run, release; a client whose
-    // statement failed other than by a plain server error is dropped. A checked-out client whose
-    // connection dies also emits 'error' (the pool listens only while it is idle); unheard, that
-    // event would crash the process: the failed query reports it.
+    // What pool.query() does: check out, run, release; a client whose statement failed other than
+    // by a plain server error is dropped. Checking out here (not pool.query()) lets a new client's
+    // session settings go first. A checked-out client whose connection dies also emits 'error'
+    // (the pool listens only while it is idle); unheard, that event would crash the process: the
+    // failed query reports it.
     const client = await pool.connect();
     client.on?.('error', ignore);
     let result: PgLikeResult;
     try {
+      const settling = settleSession(client, (setup) => run(client, setup));
+      if (settling) await settling;
       result = await run(client, q);
     } catch (error) {
       client.removeListener?.('error', ignore);
-      client.release(leavesConnectionUsable(error) ? undefined : error instanceof Error ? error : true);
+      client.release(releaseReason(error));
       throw error;
     }
     client.removeListener?.('error', ignore);
@@ -234,6 +242,16 @@ class PgAdapter implements Adapter {
       lost = error;
     };
     client.on?.('error', onError);
+    const settling = settleSession(client, (setup) => run(client, setup));
+    if (settling) {
+      try {
+        await settling;
+      } catch (error) {
+        client.removeListener?.('error', onError);
+        client.release(releaseReason(error));
+        throw error;
+      }
+    }
     return heldSession(
       async (q) => pgLikeResult(await run(client, q)),
       (error?: unknown) => {

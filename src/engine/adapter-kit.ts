@@ -163,6 +163,89 @@ export function extendedQuery(
   });
 }
 
+/**
+ * The output settings the shared parsers read values in, whatever a database, role or URL's
+ * `options` set: ISO dates and timestamps (DateStyle `ISO`; the day/month order, which only
+ * governs how ambiguous input such as `03/04/2020` is read, stays the database's), intervals in
+ * PostgreSQL's own style, and floats that read back exactly (`extra_float_digits` 3: the shortest
+ * exact form from PostgreSQL 12 on, 17 significant digits before).
+ */
+export const SESSION_SETTINGS: Readonly<Record<'DateStyle' | 'IntervalStyle' | 'extra_float_digits', string>> =
+  Object.freeze({ DateStyle: 'ISO', IntervalStyle: 'postgres', extra_float_digits: '3' });
+
+const setAll = (local: boolean) =>
+  `SELECT ${Object.entries(SESSION_SETTINGS)
+    .map(([name, value]) => `set_config('${name}', '${value}', ${local})`)
+    .join(', ')}`;
+
+/** Sets `SESSION_SETTINGS` for the session (one statement, as the extended protocol takes it). */
+export const SESSION_SETUP: DriverQuery = Object.freeze({ sql: setAll(false), params: [] });
+
+/**
+ * Sets `SESSION_SETTINGS` until the end of the current transaction, one `SET LOCAL` each. SET
+ * takes no snapshot, so a `SET TRANSACTION ISOLATION LEVEL` after these still works.
+ */
+export const SESSION_SETUP_LOCAL: readonly DriverQuery[] = Object.freeze(
+  Object.entries(SESSION_SETTINGS).map(([name, value]) =>
+    Object.freeze({ sql: `SET LOCAL ${name} = '${value}'`, params: [] }),
+  ),
+);
+
+/** The names `SESSION_PROBE` asks for, in order: the settings, then the server's version. */
+const PROBED = [...Object.keys(SESSION_SETTINGS), 'server_version_num'];
+
+/**
+ * The session's own values of the settings and the server's version, one `SHOW` each (SHOW, like
+ * SET, takes no snapshot): their single values, in order, are what `sessionSettingsFit` reads.
+ */
+export const SESSION_PROBE: readonly DriverQuery[] = Object.freeze(
+  PROBED.map((name) => Object.freeze({ sql: `SHOW ${name}`, params: [] })),
+);
+
+/** Whether a session whose `SESSION_PROBE` values are `values` already outputs what the shared parsers read. */
+export function sessionSettingsFit(values: readonly unknown[]): boolean {
+  const [dateStyle, intervalStyle, floatDigits, version] = values.map(String);
+  const digits = Number(floatDigits);
+  // Any positive extra_float_digits selects the shortest exact output from PostgreSQL 12 on.
+  const exact = digits >= 3 || (digits >= 1 && Number(version) >= 120000);
+  return /^ISO\b/i.test(dateStyle ?? '') && intervalStyle === 'postgres' && exact;
+}
+
+/** Physical connections (driver clients, PGlite instances) whose session settings are being set. */
+const settling = new WeakMap<object, Promise<void>>();
+/** Physical connections whose session settings are in place. */
+const settled = new WeakSet<object>();
+
+/**
+ * Run `SESSION_SETUP` on a connection before its first statement, once per physical connection
+ * (a pool's clients are told apart by identity, whoever made the pool). Undefined once it is done,
+ * so a statement on a settled connection waits for nothing. A SET statement rather than a startup
+ * option: PgBouncer in transaction mode replays DateStyle and IntervalStyle set this way on each
+ * server connection it hands the client, but may refuse a startup `options` parameter. If the
+ * setup fails, the next statement on the connection tries again.
+ */
+export function settleSession(
+  connection: object,
+  run: (q: DriverQuery) => Promise<unknown>,
+): Promise<void> | undefined {
+  if (settled.has(connection)) return undefined;
+  let pending = settling.get(connection);
+  if (!pending) {
+    pending = run(SESSION_SETUP).then(
+      () => {
+        settled.add(connection);
+        settling.delete(connection);
+      },
+      (error: unknown) => {
+        settling.delete(connection);
+        throw error;
+      },
+    );
+    settling.set(connection, pending);
+  }
+  return pending;
+}
+
 /** The full command tag (`INSERT 0 1`, `UPDATE 3`) from a command word and a row count. */
 export function commandTag(command: string, rowCount: number | null | undefined): string {
   if (rowCount === null || rowCount === undefined) return command;
