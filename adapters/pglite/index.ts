@@ -1,7 +1,9 @@
 /**
  * PGlite adapter (`pglite://memory`, `pglite://<dir>`): PostgreSQL in WebAssembly, embedded. One
  * connection, so a held session (transaction, cursor) has it to itself until released; other
- * statements wait their turn.
+ * statements wait their turn. Before its first statement the instance's session gets the output
+ * settings the shared parsers read (`SESSION_SETTINGS`: ISO dates, ...), once per instance, also on
+ * an instance handed in: its own later queries see them too.
  *
  * @example
  * import { PGlite } from '@electric-sql/pglite';
