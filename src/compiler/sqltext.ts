@@ -119,6 +119,38 @@ function startsRoutine(words: readonly string[]): boolean {
   );
 }
 
+/** What `walkCode` hands on, in order: each word of the code, each other character, each non-code span. */
+interface CodeVisitor {
+  /** An identifier or keyword, lower-cased (quoted identifiers are spans, not words). */
+  word(word: string): void;
+  /** A character of code outside words (numbers and `$n` parameters included), at `index`. */
+  char(ch: string, index: number): void;
+  span(kind: Exclude<SqlSpanKind, 'code'>): void;
+}
+
+/** Walk SQL text token by token: its code as words and characters, the rest as spans. */
+function walkCode(sql: string, visit: CodeVisitor): void {
+  scanSql(sql, (kind, from, to) => {
+    if (kind !== 'code') {
+      visit.span(kind);
+      return;
+    }
+    let i = from;
+    while (i < to) {
+      const ch = sql[i] as string;
+      if (IDENT_START.test(ch)) {
+        let j = i + 1;
+        while (j < to && identChar(sql[j])) j++;
+        visit.word(sql.slice(i, j).toLowerCase());
+        i = j;
+      } else {
+        visit.char(ch, i);
+        i++;
+      }
+    }
+  });
+}
+
 /**
  * The statements of a SQL script, each without its terminating `;`, trimmed; empty statements
  * (nothing but whitespace and comments) are left out. A `;` ends a statement only in code, outside
@@ -146,64 +178,45 @@ export function splitStatements(sql: string): string[] {
     words = [];
     routine = false;
   };
-  const word = (w: string) => {
-    if (words.length < 4) {
-      words.push(w);
-      routine = startsRoutine(words);
-    }
-    if (!routine || parens > 0) return;
-    if (w === 'begin') blocks++;
-    else if (w === 'case' && blocks > 0) blocks++;
-    else if (w === 'end' && blocks > 0) blocks--;
-  };
-  scanSql(sql, (kind, from, to) => {
-    if (kind === 'comment') return;
-    if (kind !== 'code') {
+  walkCode(sql, {
+    word: (w) => {
       content = true;
-      return;
-    }
-    let i = from;
-    while (i < to) {
-      const ch = sql[i] as string;
-      if (identChar(ch)) {
-        let j = i + 1;
-        while (j < to && identChar(sql[j])) j++;
-        if (IDENT_START.test(ch)) word(sql.slice(i, j).toLowerCase());
-        content = true;
-        i = j;
-        continue;
+      if (words.length < 4) {
+        words.push(w);
+        routine = startsRoutine(words);
       }
-      if (ch === ';' && parens === 0 && blocks === 0) end(i);
+      if (!routine || parens > 0) return;
+      if (w === 'begin') blocks++;
+      else if (w === 'case' && blocks > 0) blocks++;
+      else if (w === 'end' && blocks > 0) blocks--;
+    },
+    char: (ch, index) => {
+      if (ch === ';' && parens === 0 && blocks === 0) end(index);
       else if (ch === '(') parens++;
       else if (ch === ')') parens = Math.max(0, parens - 1);
       if (ch !== ';' && ch.trim() !== '') content = true;
-      i++;
-    }
+    },
+    span: (kind) => {
+      if (kind !== 'comment') content = true;
+    },
   });
   end(sql.length);
   return out;
 }
 
-/** The words of a statement's code outside parentheses, lower-cased, in order. */
+/** The words of a statement's code outside parentheses, in order. */
 function topLevelWords(sql: string): string[] {
   const words: string[] = [];
   let parens = 0;
-  scanSql(sql, (kind, from, to) => {
-    if (kind !== 'code') return;
-    let i = from;
-    while (i < to) {
-      const ch = sql[i] as string;
-      if (identChar(ch)) {
-        let j = i + 1;
-        while (j < to && identChar(sql[j])) j++;
-        if (parens === 0 && IDENT_START.test(ch)) words.push(sql.slice(i, j).toLowerCase());
-        i = j;
-        continue;
-      }
+  walkCode(sql, {
+    word: (w) => {
+      if (parens === 0) words.push(w);
+    },
+    char: (ch) => {
       if (ch === '(') parens++;
       else if (ch === ')') parens = Math.max(0, parens - 1);
-      i++;
-    }
+    },
+    span: () => undefined,
   });
   return words;
 }
