@@ -220,9 +220,11 @@ const settled = new WeakSet<object>();
  * Run `SESSION_SETUP` on a connection before its first statement, once per physical connection
  * (a pool's clients are told apart by identity, whoever made the pool). Undefined once it is done,
  * so a statement on a settled connection waits for nothing. A SET statement rather than a startup
- * option: PgBouncer in transaction mode replays DateStyle and IntervalStyle set this way on each
- * server connection it hands the client, but may refuse a startup `options` parameter. If the
- * setup fails, the next statement on the connection tries again.
+ * option: PgBouncer in transaction mode replays the parameters the server reports (DateStyle
+ * always, IntervalStyle where configured) on each server connection it hands the client, and may
+ * refuse a startup `options` parameter. extra_float_digits is not reported, so behind such a
+ * pooler it holds only where the database's own default allows exact floats (PostgreSQL 12's
+ * default does). If the setup fails, the next statement on the connection tries again.
  */
 export function settleSession(
   connection: object,
