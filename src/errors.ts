@@ -183,14 +183,24 @@ export function toGinoError(error: unknown, sql?: string): GinoError {
   const fields = pgErrorFields(error);
   const message = error instanceof Error ? error.message : String(error);
   if (fields) {
-    // Class 08 is connection exception; 57P01-57P03 are admin shutdown / crash / cannot connect now.
-    if (fields.code?.startsWith('08') || /^57P0[123]$/.test(fields.code ?? '')) {
-      return new ConnectionError(`connection lost: ${message}`, { cause: error });
-    }
+    if (endsConnection(fields)) return new ConnectionError(`connection lost: ${message}`, { cause: error });
     return new DatabaseError(message, { ...fields, ...(sql === undefined ? {} : { sql }) }, { cause: error });
   }
   if (isConnectionFailure(error)) return new ConnectionError(connectionMessage(message), { cause: error });
   return new GinoError(message, { cause: error });
+}
+
+/**
+ * Whether a server error ended the connection. Class 08 is connection exception and 57P01-57P03
+ * are admin shutdown / crash shutdown / cannot connect now; but a protocol violation (08P01) the
+ * server reports at severity ERROR (a malformed Bind message, say) fails only that statement: the
+ * server goes on reading the connection, which stays usable. A FATAL one ends it, and so, to be
+ * safe, does one whose severity is unknown or localised (`lc_messages`).
+ */
+function endsConnection(fields: PgErrorFields): boolean {
+  const code = fields.code ?? '';
+  if (code === '08P01') return fields.severity !== 'ERROR';
+  return code.startsWith('08') || /^57P0[123]$/.test(code);
 }
 
 /** Whether a statement's failure left its connection usable: only a plain server error does. */

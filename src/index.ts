@@ -9,6 +9,7 @@
  */
 
 export { ClientDefault } from './compiler/compiler.js';
+export { splitStatements } from './compiler/sqltext.js';
 export { UpdateRequest } from './crud/crud.js';
 export type {
   Adapter,

@@ -16,9 +16,16 @@
  */
 import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult } from '../../src/engine/adapter.js';
 // WebSocket settings (e.g. from a spread proxy.neonOptions) mean nothing over HTTP and are ignored.
-import { NEON_HTTP_SETTINGS, NEON_WS_SETTINGS, pgLikeResult } from '../../src/engine/adapter-kit.js';
+import {
+  NEON_HTTP_SETTINGS,
+  NEON_WS_SETTINGS,
+  pgLikeResult,
+  SESSION_PROBE,
+  SESSION_SETUP_LOCAL,
+  sessionSettingsFit,
+} from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
-import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
+import { ConnectionError, InvalidRequestError, pgErrorFields } from '../../src/errors.js';
 import { parserFor } from '../../src/types/parse.js';
 
 /** The `fetch` this adapter calls: the runtime's, or one given in the options. */
@@ -197,6 +204,15 @@ class NeonHttpAdapter implements Adapter {
   readonly capabilities = CAPABILITIES;
   private readonly endpoint: string;
   private closed = false;
+  /**
+   * Whether the role's session defaults (DateStyle, IntervalStyle, extra_float_digits) output
+   * what the shared parsers read. There is no session to set them on: Neon runs each request on
+   * a pooled connection, as the role and database configure it, and a plain SET would outlive the
+   * request on that connection. So until the first reply says, every statement goes as a batch
+   * led by the probe and SET LOCAL (one request still); when they fit (the usual case) statements
+   * go alone from then on, and when they do not, each request keeps its SET LOCAL lead.
+   */
+  private settings: 'unknown' | 'fit' | 'unfit' = 'unknown';
 
   constructor(
     private readonly connectionString: string,
@@ -293,7 +309,39 @@ class NeonHttpAdapter implements Adapter {
     throw new ConnectionError(`${this.endpoint} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
   }
 
+  /**
+   * Statements that go first in a request while the role's session defaults are not known to
+   * output what the shared parsers read: the probe (on the first requests only) and SET LOCAL.
+   */
+  private lead(): readonly DriverQuery[] {
+    if (this.settings === 'fit') return [];
+    return this.settings === 'unknown' ? [...SESSION_PROBE, ...SESSION_SETUP_LOCAL] : SESSION_SETUP_LOCAL;
+  }
+
+  /** Read the probe's answers, when the request carried it. */
+  private learn(lead: readonly DriverQuery[], results: readonly DriverResult[]): void {
+    if (lead[0] !== SESSION_PROBE[0] || this.settings !== 'unknown') return;
+    const values = results.slice(0, SESSION_PROBE.length).map((r) => r.rows[0]?.[0]);
+    this.settings = sessionSettingsFit(values) ? 'fit' : 'unfit';
+  }
+
   async query(q: DriverQuery): Promise<DriverResult> {
+    const lead = this.lead();
+    if (lead.length === 0) return this.single(q);
+    let results: DriverResult[];
+    try {
+      results = await this.send([...lead, q], {});
+    } catch (error) {
+      // 25001: the statement cannot run inside a transaction block (VACUUM, CREATE DATABASE, ...).
+      // It did not run; alone it can, and such statements return no values to read.
+      if (pgErrorFields(error)?.code === '25001') return this.single(q);
+      throw error;
+    }
+    this.learn(lead, results);
+    return results[results.length - 1] as DriverResult;
+  }
+
+  private async single(q: DriverQuery): Promise<DriverResult> {
     const reply = await this.post({ query: q.sql, params: q.params }, await this.headers());
     if (!isHttpResult(reply)) throw new ConnectionError(`${this.endpoint} sent an unexpected reply`);
     return toResult(reply);
@@ -301,6 +349,14 @@ class NeonHttpAdapter implements Adapter {
 
   async batch(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]> {
     if (queries.length === 0) return [];
+    const lead = this.lead();
+    const results = await this.send([...lead, ...queries], options);
+    this.learn(lead, results);
+    return results.slice(lead.length);
+  }
+
+  /** One request running `queries` in one transaction (Neon's batch). */
+  private async send(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]> {
     const headers = await this.headers();
     if (options.isolation !== undefined) headers['Neon-Batch-Isolation-Level'] = ISOLATION[options.isolation];
     if (options.readOnly !== undefined) headers['Neon-Batch-Read-Only'] = String(options.readOnly);

@@ -17,14 +17,14 @@
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  type ExtendedQuery,
+  extendedQuery,
   heldSession,
   NEON_HTTP_SETTINGS,
   NEON_WS_SETTINGS,
-  type PgLikeQueryConfig,
-  type PgLikeResult,
-  pgLikeConfig,
   pgLikeResult,
   SERVER_SESSION_CAPABILITIES,
+  settleSession,
 } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import {
@@ -41,15 +41,18 @@ export interface NeonClientLike {
   readonly neonConfig: Record<string, unknown>;
   password?: unknown;
   connect(): Promise<unknown>;
-  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
+  /** A submittable (node-postgres's `client.query(submittable)`): every statement goes as `ExtendedQuery`. */
+  query(submittable: ExtendedQuery): unknown;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
 }
 
 /** The slice of a client checked out of the driver's `Pool`. */
 export interface NeonPoolClientLike {
-  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
+  query(submittable: ExtendedQuery): unknown;
   release(error?: Error | boolean): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The slice of the driver's `Pool` this adapter uses. */
@@ -276,6 +279,13 @@ class NeonWsAdapter implements Adapter {
       void endClient(client);
       throw this.connectError(error);
     }
+    try {
+      await settleSession(client, (setup) => extendedQuery(client, setup));
+    } catch (error) {
+      this.open.delete(client);
+      void endClient(client);
+      throw driverError(error);
+    }
     return client;
   }
 
@@ -325,7 +335,7 @@ class NeonWsAdapter implements Adapter {
     const opening = this.sharedClient();
     const client = await opening;
     try {
-      return pgLikeResult(await client.query(pgLikeConfig(q)));
+      return pgLikeResult(await extendedQuery(client, q));
     } catch (error) {
       // A terminated backend (57P01) reports a SQLSTATE too, but its connection is gone.
       if (!leavesConnectionUsable(error)) this.dropShared(opening);
@@ -342,8 +352,28 @@ class NeonWsAdapter implements Adapter {
       } catch (error) {
         throw this.connectError(error);
       }
+      // The pool listens for 'error' only while a client is idle: a checked-out client whose
+      // backend dies (even with no statement running) would otherwise emit it unheard, an uncaught
+      // exception. The session's next statement reports the loss; release() then drops the client.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost ??= error;
+      };
+      client.on('error', onError);
+      const settling = settleSession(client, (setup) => extendedQuery(client, setup));
+      if (settling) {
+        try {
+          await settling;
+        } catch (error) {
+          client.removeListener('error', onError);
+          client.release(leavesConnectionUsable(error) ? undefined : error instanceof Error ? error : true);
+          throw driverError(error);
+        }
+      }
       return sessionOver(client, async (error) => {
-        client.release(error === undefined ? undefined : error instanceof Error ? error : true);
+        client.removeListener('error', onError);
+        const reason = error ?? lost;
+        client.release(reason === undefined ? undefined : reason instanceof Error ? reason : true);
       });
     }
     const client = await this.openClient();
@@ -371,7 +401,7 @@ function sessionOver(
 ): Session {
   return heldSession(async (q) => {
     try {
-      return pgLikeResult(await client.query(pgLikeConfig(q)));
+      return pgLikeResult(await extendedQuery(client, q));
     } catch (error) {
       throw driverError(error);
     }

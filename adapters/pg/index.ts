@@ -9,6 +9,8 @@
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  type ExtendedQuery,
+  extendedQuery,
   heldSession,
   type PgLikeQueryConfig,
   type PgLikeResult,
@@ -16,6 +18,7 @@ import {
   pgLikeResult,
   SERVER_SESSION_CAPABILITIES,
   SHARED_TYPES,
+  settleSession,
 } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
@@ -23,7 +26,7 @@ import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '..
 /** The slice of `pg.PoolClient` this adapter uses. */
 export interface PgClientLike {
   query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
-  query(submittable: PgQueryLike): unknown;
+  query(submittable: PgQueryLike | ExtendedQuery): unknown;
   release(error?: Error | boolean): void;
   on?(event: 'error', listener: (error: Error) => void): unknown;
   removeListener?(event: 'error', listener: (error: Error) => void): unknown;
@@ -31,7 +34,6 @@ export interface PgClientLike {
 
 /** The slice of `pg.Pool` this adapter uses. */
 export interface PgPoolLike {
-  query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
   connect(): Promise<PgClientLike>;
   end(): Promise<void>;
   on?(event: 'error', listener: (error: Error) => void): unknown;
@@ -81,6 +83,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS };
 /** pg's `Query`, as far as the direct path below uses it. */
 interface PgQueryLike {
   submit(connection: unknown): unknown;
+  queryMode?: unknown;
   _rowMode?: unknown;
   _result?: unknown;
   _results?: unknown;
@@ -103,9 +106,12 @@ const configRunner: ClientRunner = (client, q) => client.query(pgLikeConfig(q));
  * The direct path: pg copies every query config object it is given, property descriptor by
  * property descriptor (about 3 µs a query, the largest single cost of a round trip measured in
  * gino-edge's profile), but not a `Query` it is handed ready-made. So this builds pg's own `Query`
- * from the text and values (pg's cheap string form) and sets array rows and gino-edge's parsers on
- * it. Those are pg internals (`_rowMode`, `_result`): they are checked on a probe first, and any
- * other pg takes the config path.
+ * from the text and values (pg's cheap string form) and sets array rows, gino-edge's parsers and
+ * the extended protocol (`queryMode`) on it. Array rows and parsers are pg internals (`_rowMode`,
+ * `_result`): they are checked on a probe first, and any other pg takes the config path. A pg
+ * older than 8.12 has no `queryMode`, and its `Query` would send a statement without parameters
+ * over the simple protocol (which runs every statement a string holds): its clients get gino-edge's
+ * own extended-protocol submittable instead.
  */
 function directRunner(mod: unknown): ClientRunner {
   type Exports = { Query?: unknown; Result?: unknown; Client?: unknown };
@@ -114,8 +120,9 @@ function directRunner(mod: unknown): ClientRunner {
   const Result = (m.Result ?? m.default?.Result) as PgResultClass | undefined;
   const Client = (m.Client ?? m.default?.Client) as (abstract new (...args: never[]) => unknown) | undefined;
   if (typeof Query !== 'function' || typeof Result !== 'function' || typeof Client !== 'function') return configRunner;
+  let probe: PgQueryLike;
   try {
-    const probe = new Query('SELECT 1', [], () => undefined);
+    probe = new Query('SELECT 1', [], () => undefined);
     const fields = ['_rowMode', '_result', '_results', 'types'] as const;
     if (typeof probe.submit !== 'function' || !fields.every((f) => f in probe)) return configRunner;
     if (!('rowAsArray' in (new Result('array', undefined) as object))) return configRunner;
@@ -123,10 +130,14 @@ function directRunner(mod: unknown): ClientRunner {
     return configRunner;
   }
   // Only pg's own Client takes a ready-made Query; any other client (a wrapper, a double) gets a config.
+  if (!('queryMode' in probe)) {
+    return (client, q) => (client instanceof Client ? extendedQuery(client, q) : client.query(pgLikeConfig(q)));
+  }
   return (client, q) => {
     if (!(client instanceof Client)) return client.query(pgLikeConfig(q));
     return new Promise<PgLikeResult>((resolve, reject) => {
       const query = new Query(q.sql, q.params, (error, result) => (error ? reject(error) : resolve(result)));
+      query.queryMode = 'extended';
       query._rowMode = 'array';
       query.types = SHARED_TYPES;
       query._result = new Result('array', SHARED_TYPES);
@@ -137,6 +148,12 @@ function directRunner(mod: unknown): ClientRunner {
 }
 
 const ignore = (): void => undefined;
+
+/** What to hand `release()` after a failed statement: nothing (keep the client) for a plain server error. */
+function releaseReason(error: unknown): Error | true | undefined {
+  if (leavesConnectionUsable(error)) return undefined;
+  return error instanceof Error ? error : true;
+}
 
 /** The direct path when the 'pg' package can be loaded, else `client.query(config)`. */
 async function loadRunner(): Promise<ClientRunner> {
@@ -192,19 +209,21 @@ class PgAdapter implements Adapter {
   async query(q: DriverQuery): Promise<DriverResult> {
     const pool = this.pool ?? (await this.getPool());
     const run = this.run;
-    if (run === configRunner) return pgLikeResult(await pool.query(pgLikeConfig(q)));
-    // What pool.query() does, on the direct path: check out, run, release; a client whose
-    // statement failed other than by a plain server error is dropped. A checked-out client whose
-    // connection dies also emits 'error' (the pool listens only while it is idle); unheard, that
-    // event would crash the process: the failed query reports it.
+    // What pool.query() does: check out, run, release; a client whose statement failed other than
+    // by a plain server error is dropped. Checking out here (not pool.query()) lets a new client's
+    // session settings go first. A checked-out client whose connection dies also emits 'error'
+    // (the pool listens only while it is idle); unheard, that event would crash the process: the
+    // failed query reports it.
     const client = await pool.connect();
     client.on?.('error', ignore);
     let result: PgLikeResult;
     try {
+      const settling = settleSession(client, (setup) => run(client, setup));
+      if (settling) await settling;
       result = await run(client, q);
     } catch (error) {
       client.removeListener?.('error', ignore);
-      client.release(leavesConnectionUsable(error) ? undefined : error instanceof Error ? error : true);
+      client.release(releaseReason(error));
       throw error;
     }
     client.removeListener?.('error', ignore);
@@ -223,6 +242,16 @@ class PgAdapter implements Adapter {
       lost = error;
     };
     client.on?.('error', onError);
+    const settling = settleSession(client, (setup) => run(client, setup));
+    if (settling) {
+      try {
+        await settling;
+      } catch (error) {
+        client.removeListener?.('error', onError);
+        client.release(releaseReason(error));
+        throw error;
+      }
+    }
     return heldSession(
       async (q) => pgLikeResult(await run(client, q)),
       (error?: unknown) => {

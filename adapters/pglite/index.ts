@@ -1,7 +1,9 @@
 /**
  * PGlite adapter (`pglite://memory`, `pglite://<dir>`): PostgreSQL in WebAssembly, embedded. One
  * connection, so a held session (transaction, cursor) has it to itself until released; other
- * statements wait their turn.
+ * statements wait their turn. Before its first statement the instance's session gets the output
+ * settings the shared parsers read (`SESSION_SETTINGS`: ISO dates, ...), once per instance, also on
+ * an instance handed in: its own later queries see them too.
  *
  * @example
  * import { PGlite } from '@electric-sql/pglite';
@@ -9,7 +11,7 @@
  * await db.setBind(pglite(new PGlite()));
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
-import { commandTag, heldSession, Turnstile } from '../../src/engine/adapter-kit.js';
+import { commandTag, heldSession, settleSession, Turnstile } from '../../src/engine/adapter-kit.js';
 import { registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
 import { KNOWN_OIDS, parserFor } from '../../src/types/parse.js';
@@ -92,6 +94,9 @@ class PGliteAdapter implements Adapter {
     if (this.instance) return this.instance;
     this.opening ??= Promise.resolve(this.make()).then(async (i) => {
       await i.waitReady;
+      // The instance's one session outputs what the shared parsers read, whatever was SET on it
+      // before (once per instance, also when several adapters share it).
+      await settleSession(i, (setup) => i.query(setup.sql));
       if (this.owns && i.parsers) {
         // Our own instance: install the shared parsers on it once, instead of on every query.
         Object.assign(i.parsers, parsersFor(i));

@@ -587,10 +587,11 @@ export class Compiler {
         : mapSqlCode(sql, (code) => code.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + base}`));
     }
     const named = params as Readonly<Record<string, unknown>>;
-    // `:name` outside literals and comments, but not the `::` of a cast.
+    // `:name` outside literals and comments, but not the `::` of a cast; `\:name` is a literal `:name`.
     return mapSqlCode(sql, (code) =>
-      code.replace(/(::)|:([A-Za-z_]\w*)/g, (match, cast: string | undefined, name: string) => {
+      code.replace(/(::)|\\(:)|:([A-Za-z_]\w*)/g, (match, cast?: string, escaped?: string, name = '') => {
         if (cast) return match;
+        if (escaped) return escaped;
         if (!(name in named)) {
           throw new InvalidRequestError(
             `text(): no value given for :${name} (given: ${Object.keys(named).join(', ') || 'none'})`,

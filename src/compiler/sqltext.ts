@@ -1,62 +1,255 @@
+/**
+ * PostgreSQL's lexical rules for raw SQL text (`db.text`, SQL strings): what is code, and what is
+ * a string literal (`'…'`, `E'…'`), a quoted identifier, a dollar-quoted body or a comment (`--`,
+ * and nested block comments), whose content is never code. One scanner serves `:name` filling
+ * (`mapSqlCode`) and statement splitting (`splitStatements`), so both read text the way the
+ * server does. It assumes `standard_conforming_strings = on` (PostgreSQL's default since 9.1):
+ * a backslash escapes only inside `E'…'`.
+ */
+import { InvalidRequestError } from '../errors.js';
+
+/** What a span of SQL text is. */
+export type SqlSpanKind = 'code' | 'string' | 'identifier' | 'dollar' | 'comment';
+
+/** A character that continues an identifier or keyword (PostgreSQL's `ident_cont`). */
+const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uFFFF]/;
+/** A character that starts an identifier or keyword (PostgreSQL's `ident_start`). */
+const IDENT_START = /[A-Za-z_\u0080-\uFFFF]/;
 /** A dollar-quote tag (`$$`, `$body$`) where the scan stands (sticky: no copy of the rest). */
-const DOLLAR_TAG = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/y;
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uFFFF][A-Za-z0-9_\u0080-\uFFFF]*)?\$/y;
+
+const identChar = (ch: string | undefined): boolean => ch !== undefined && IDENT_CHAR.test(ch);
+
+/** The end of a quoted string or identifier opened at `i`: doubled quotes stay inside, as do `\` escapes in `E'…'`. */
+function endOfQuoted(sql: string, i: number, quote: string, escapes: boolean): number {
+  let j = i + 1;
+  while (j < sql.length) {
+    const ch = sql[j];
+    if (escapes && ch === '\\') j += 2;
+    else if (ch === quote && sql[j + 1] === quote) j += 2;
+    else if (ch === quote) return j + 1;
+    else j++;
+  }
+  return sql.length;
+}
+
+/** The end of a block comment opened at `i`; block comments nest in PostgreSQL. */
+function endOfBlockComment(sql: string, i: number): number {
+  let depth = 1;
+  let j = i + 2;
+  while (j < sql.length) {
+    if (sql[j] === '/' && sql[j + 1] === '*') {
+      depth++;
+      j += 2;
+    } else if (sql[j] === '*' && sql[j + 1] === '/') {
+      depth--;
+      j += 2;
+      if (depth === 0) return j;
+    } else j++;
+  }
+  return sql.length;
+}
+
+/** The end of a `--` comment: the end of its line (the newline is not part of it). */
+function endOfLineComment(sql: string, i: number): number {
+  for (let j = i + 2; j < sql.length; j++) if (sql[j] === '\n' || sql[j] === '\r') return j;
+  return sql.length;
+}
 
 /**
- * Raw SQL text (`db.text`) is scanned once: string literals (`'…'`, `E'…'`), quoted identifiers,
- * dollar-quoted bodies and comments are kept as they are; only the code between them is handed to
- * `code` (to fill `:name` or renumber `$n` placeholders).
+ * Walk SQL text once, handing each span to `span` in order: code, and the spans whose content is
+ * not code. Unterminated literals and comments run to the end of the text (the server will report
+ * them).
  */
-export function mapSqlCode(sql: string, code: (chunk: string) => string): string {
-  let out = '';
-  let start = 0;
+export function scanSql(sql: string, span: (kind: SqlSpanKind, start: number, end: number) => void): void {
+  let codeStart = 0;
   let i = 0;
-  const flush = (end: number) => {
-    if (end > start) out += code(sql.slice(start, end));
-  };
-  const keep = (from: number, to: number) => {
-    out += sql.slice(from, to);
-    start = to;
-    i = to;
+  const other = (kind: SqlSpanKind, end: number) => {
+    if (i > codeStart) span('code', codeStart, i);
+    span(kind, i, end);
+    codeStart = end;
+    i = end;
   };
   while (i < sql.length) {
     const ch = sql[i] as string;
-    if (ch === "'" || ch === '"') {
-      const escapes = ch === "'" && i > 0 && /[eE]/.test(sql[i - 1] as string) && !/\w/.test(sql[i - 2] ?? '');
-      let j = i + 1;
-      while (j < sql.length) {
-        if (escapes && sql[j] === '\\') j += 2;
-        else if (sql[j] === ch && sql[j + 1] === ch) j += 2;
-        else if (sql[j] === ch) break;
-        else j++;
-      }
-      flush(i);
-      keep(i, Math.min(j + 1, sql.length));
-      continue;
+    const next = sql[i + 1];
+    if (ch === "'") {
+      // E'…' takes backslash escapes; the E must start a token (not end an identifier).
+      const escapes = (sql[i - 1] === 'e' || sql[i - 1] === 'E') && !identChar(sql[i - 2]);
+      other('string', endOfQuoted(sql, i, "'", escapes));
+    } else if (ch === '"') {
+      other('identifier', endOfQuoted(sql, i, '"', false));
+    } else if (ch === '-' && next === '-') {
+      other('comment', endOfLineComment(sql, i));
+    } else if (ch === '/' && next === '*') {
+      other('comment', endOfBlockComment(sql, i));
+    } else if (ch === '$' && !identChar(sql[i - 1]) && dollarTagAt(sql, i)) {
+      const tag = dollarTagAt(sql, i) as string;
+      const close = sql.indexOf(tag, i + tag.length);
+      other('dollar', close === -1 ? sql.length : close + tag.length);
+    } else {
+      i++;
     }
-    if (ch === '-' && sql[i + 1] === '-') {
-      const end = sql.indexOf('\n', i);
-      flush(i);
-      keep(i, end === -1 ? sql.length : end);
-      continue;
-    }
-    if (ch === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      flush(i);
-      keep(i, end === -1 ? sql.length : end + 2);
-      continue;
-    }
-    if (ch === '$') {
-      DOLLAR_TAG.lastIndex = i;
-      const tag = DOLLAR_TAG.exec(sql);
-      if (tag) {
-        const end = sql.indexOf(tag[0], i + tag[0].length);
-        flush(i);
-        keep(i, end === -1 ? sql.length : end + tag[0].length);
-        continue;
-      }
-    }
-    i++;
   }
-  flush(sql.length);
+  if (sql.length > codeStart) span('code', codeStart, sql.length);
+}
+
+function dollarTagAt(sql: string, i: number): string | undefined {
+  DOLLAR_TAG.lastIndex = i;
+  return DOLLAR_TAG.exec(sql)?.[0];
+}
+
+/**
+ * Raw SQL text (`db.text`) with only its code handed to `code` (to fill `:name` or renumber `$n`
+ * placeholders); literals, quoted identifiers, dollar-quoted bodies and comments are kept as they are.
+ */
+export function mapSqlCode(sql: string, code: (chunk: string) => string): string {
+  let out = '';
+  scanSql(sql, (kind, start, end) => {
+    out += kind === 'code' ? code(sql.slice(start, end)) : sql.slice(start, end);
+  });
   return out;
+}
+
+/** `CREATE [OR REPLACE] FUNCTION|PROCEDURE`: a statement whose `BEGIN ATOMIC … END` body holds `;`. */
+function startsRoutine(words: readonly string[]): boolean {
+  const routine = (w: string | undefined) => w === 'function' || w === 'procedure';
+  return (
+    words[0] === 'create' && (routine(words[1]) || (words[1] === 'or' && words[2] === 'replace' && routine(words[3])))
+  );
+}
+
+/** What `walkCode` hands on, in order: each word of the code, each other character, each non-code span. */
+interface CodeVisitor {
+  /** An identifier or keyword, lower-cased (quoted identifiers are spans, not words). */
+  word(word: string): void;
+  /** A character of code outside words (numbers and `$n` parameters included), at `index`. */
+  char(ch: string, index: number): void;
+  span(kind: Exclude<SqlSpanKind, 'code'>): void;
+}
+
+/** Walk SQL text token by token: its code as words and characters, the rest as spans. */
+function walkCode(sql: string, visit: CodeVisitor): void {
+  scanSql(sql, (kind, from, to) => {
+    if (kind !== 'code') {
+      visit.span(kind);
+      return;
+    }
+    let i = from;
+    while (i < to) {
+      const ch = sql[i] as string;
+      if (IDENT_START.test(ch)) {
+        let j = i + 1;
+        while (j < to && identChar(sql[j])) j++;
+        visit.word(sql.slice(i, j).toLowerCase());
+        i = j;
+      } else {
+        visit.char(ch, i);
+        i++;
+      }
+    }
+  });
+}
+
+/**
+ * The statements of a SQL script, each without its terminating `;`, trimmed; empty statements
+ * (nothing but whitespace and comments) are left out. A `;` ends a statement only in code, outside
+ * parentheses (`CREATE RULE … DO (…; …)`) and outside the `BEGIN ATOMIC … END` body of a
+ * `CREATE FUNCTION` / `CREATE PROCEDURE` (the heuristic psql uses).
+ *
+ * @example
+ * splitStatements("INSERT INTO t VALUES ('a;b'); -- done\nSELECT 1;") // ["INSERT INTO t VALUES ('a;b')", '-- done\nSELECT 1']
+ * for (const statement of splitStatements(script)) await db.status(statement);
+ */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let content = false;
+  let parens = 0;
+  let blocks = 0;
+  let words: string[] = [];
+  let routine = false;
+  const end = (at: number) => {
+    if (content) out.push(sql.slice(start, at).trim());
+    start = at + 1;
+    content = false;
+    parens = 0;
+    blocks = 0;
+    words = [];
+    routine = false;
+  };
+  walkCode(sql, {
+    word: (w) => {
+      content = true;
+      if (words.length < 4) {
+        words.push(w);
+        routine = startsRoutine(words);
+      }
+      if (!routine || parens > 0) return;
+      if (w === 'begin') blocks++;
+      else if (w === 'case' && blocks > 0) blocks++;
+      else if (w === 'end' && blocks > 0) blocks--;
+    },
+    char: (ch, index) => {
+      if (ch === ';' && parens === 0 && blocks === 0) end(index);
+      else if (ch === '(') parens++;
+      else if (ch === ')') parens = Math.max(0, parens - 1);
+      if (ch !== ';' && ch.trim() !== '') content = true;
+    },
+    span: (kind) => {
+      if (kind !== 'comment') content = true;
+    },
+  });
+  end(sql.length);
+  return out;
+}
+
+/** The words of a statement's code outside parentheses, in order. */
+function topLevelWords(sql: string): string[] {
+  const words: string[] = [];
+  let parens = 0;
+  walkCode(sql, {
+    word: (w) => {
+      if (parens === 0) words.push(w);
+    },
+    char: (ch) => {
+      if (ch === '(') parens++;
+      else if (ch === ')') parens = Math.max(0, parens - 1);
+    },
+    span: () => undefined,
+  });
+  return words;
+}
+
+/** `COPY … FROM STDIN`: the statement waits for data the client streams to it. */
+function copiesFromStdin(statement: string): boolean {
+  const words = topLevelWords(statement);
+  return words[0] === 'copy' && words.some((w, i) => w === 'from' && words[i + 1] === 'stdin');
+}
+
+/**
+ * Refuse, before any I/O, raw SQL text gino-edge cannot run as one statement: text holding more
+ * than one statement (every adapter sends one statement at a time, over PostgreSQL's extended
+ * protocol, so a script would fail at the server on some adapters and, on others, run part of the
+ * way), and `COPY … FROM STDIN`, which waits for a data stream no adapter has (PGlite would wait
+ * forever). `what` names the text in the message.
+ */
+export function checkRawStatement(sql: string, what = 'this SQL string'): void {
+  // Most statements have no `;` and no STDIN at all: no scan needed.
+  const several = sql.includes(';');
+  const copy = /stdin/i.test(sql);
+  if (!several && !copy) return;
+  const statements = several ? splitStatements(sql) : [sql];
+  if (statements.length > 1) {
+    throw new InvalidRequestError(
+      `${what} holds ${statements.length} statements; gino-edge sends one statement at a time: run them one by one ` +
+        "(splitStatements(sql) from 'gino-edge' splits a script), or atomically with db.batch([...])",
+    );
+  }
+  if (copy && statements[0] !== undefined && copiesFromStdin(statements[0])) {
+    throw new InvalidRequestError(
+      `${what} is a COPY ... FROM STDIN, which streams data from the client, and gino-edge has no stream to give it: ` +
+        'insert the rows with Model.insert().values([...]) (a few thousand at a time), or COPY from a file or PROGRAM on the server',
+    );
+  }
 }

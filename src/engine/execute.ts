@@ -3,8 +3,9 @@
  * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
  */
 import { bake, type CompiledQuery, compile, isShared, type ResultColumn, resolveParams } from '../compiler/compiler.js';
+import { checkRawStatement } from '../compiler/sqltext.js';
 import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
-import { Func } from '../sql/expr.js';
+import { Func, TextClause } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
 import { Column } from '../sql/schema.js';
 import { Select } from '../sql/select.js';
@@ -49,11 +50,13 @@ export function toCompiled(given: Query, params?: readonly unknown[]): CompiledQ
     );
   }
   if (typeof query === 'string') {
+    checkRawStatement(query);
     const list = params ? [...params] : [];
-    return { sql: query, params: list, paramTypes: [], paramLabels: [], columns: [] };
+    return checkParameterCount({ sql: query, params: list, paramTypes: [], paramLabels: [], columns: [] });
   }
   if (query instanceof Func) return compileCall(query);
-  return compile(query);
+  if (query instanceof TextClause) checkRawStatement(query.sql, 'this db.text() statement');
+  return checkParameterCount(compile(query));
 }
 
 type CallCache = Map<string, { type: unknown; compiled: CompiledQuery }>;
@@ -111,6 +114,22 @@ function defaultSerialize(value: unknown, i: number): string | null {
   }
 }
 
+/** PostgreSQL's protocol counts a statement's parameters in 16 bits. */
+const MAX_PARAMETERS = 65535;
+
+/**
+ * Refuse a statement with more parameters than the protocol can carry: checked where queries are
+ * compiled (before a batch or transaction starts) and again where they are sent (baked statements).
+ */
+function checkParameterCount(compiled: CompiledQuery): CompiledQuery {
+  const count = compiled.params.length;
+  if (count <= MAX_PARAMETERS) return compiled;
+  throw new InvalidRequestError(
+    `this statement has ${count} parameters; PostgreSQL takes at most ${MAX_PARAMETERS} in one statement: ` +
+      'chunk the work (insert the rows a few thousand at a time, inside db.transaction() or db.batch([...]) to keep it atomic)',
+  );
+}
+
 /** Something a query can run on: an Engine (any pooled connection) or a held connection. */
 export interface Target {
   readonly logger: Logger | undefined;
@@ -121,6 +140,7 @@ const clock = (): number => (typeof performance !== 'undefined' ? performance.no
 
 /** Run a compiled query on a target: serialise, send, log, map errors. */
 export async function execute(target: Target, compiled: CompiledQuery): Promise<DriverResult> {
+  checkParameterCount(compiled);
   const params = resolveParams(compiled.params);
   const q: DriverQuery = { sql: compiled.sql, params: serializeParams(compiled, params) };
   const logger = target.logger;
@@ -143,6 +163,7 @@ export async function executeBatch(
   compiled: readonly CompiledQuery[],
   options: BatchOptions,
 ): Promise<DriverResult[]> {
+  for (const c of compiled) checkParameterCount(c);
   const params = compiled.map((c) => resolveParams(c.params));
   const queries = compiled.map((c, i) => ({ sql: c.sql, params: serializeParams(c, params[i]) }));
   const logger = target.logger;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { type FetchLike, neonHttp } from '../../adapters/neon-http/index.js';
 import { neonWs } from '../../adapters/neon-ws/index.js';
 import { type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
+import { SESSION_PROBE, SESSION_SETUP_LOCAL } from '../../src/engine/adapter-kit.js';
 import {
   ConnectionError,
   DatabaseError,
@@ -150,8 +151,9 @@ describe('round trips per model operation', () => {
           } else {
             expect({ name, http: cost.http }).toEqual({ name, http: 0 });
             // One message per statement on the binding's open connection; a batch is a
-            // transaction on a fresh connection: start-up, BEGIN, 3 statements, COMMIT, Terminate.
-            expect({ name, wsIn: cost.wsIn }).toEqual({ name, wsIn: name === 'db.batch of 3' ? 7 : 1 });
+            // transaction on a fresh connection: start-up, the session's output settings, BEGIN,
+            // 3 statements, COMMIT, Terminate.
+            expect({ name, wsIn: cost.wsIn }).toEqual({ name, wsIn: name === 'db.batch of 3' ? 8 : 1 });
           }
         }
         await db.gino.dropAll();
@@ -359,7 +361,14 @@ describe('neon-http requests', () => {
         'Neon-Array-Mode': 'true',
         Authorization: 'Bearer token-1',
       });
-      expect(seen[0]?.body).toEqual({ query: 'SELECT $1::int + 1', params: ['41'] });
+      // The first request also asks for the role's output settings (and sets them for itself).
+      expect(seen[0]?.body).toEqual({
+        queries: [
+          ...SESSION_PROBE.map((q) => ({ query: q.sql, params: [] })),
+          ...SESSION_SETUP_LOCAL.map((q) => ({ query: q.sql, params: [] })),
+          { query: 'SELECT $1::int + 1', params: ['41'] },
+        ],
+      });
       expect(seen[1]?.headers).toMatchObject({
         'Neon-Batch-Isolation-Level': 'RepeatableRead',
         'Neon-Batch-Read-Only': 'true',

@@ -17,6 +17,7 @@ import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unb
 import { jsonSuite } from './json.js';
 import { loadersSuite } from './loaders.js';
 import { modelApiSuite } from './modelapi.js';
+import { protocolSuite } from './protocol.js';
 import { querySuite } from './query.js';
 import { sessionsSuite } from './sessions.js';
 import { transactionsSuite } from './transactions.js';
@@ -49,6 +50,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   txSafety: txSafetySuite,
   txProperties: txPropertiesSuite,
   ddlChunks: ddlChunksSuite,
+  protocol: protocolSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
