@@ -242,6 +242,16 @@ function castName(type: SqlType): string {
   }
 }
 
+/** A type as a cast names it: its DDL, with a user-defined (enum) type's name quoted like any identifier. */
+function typeSql(type: SqlType): string {
+  if (type.enumName !== undefined) return quoteIdentifier(type.enumName);
+  if (type.kind === 'ARRAY') {
+    const item = (type as unknown as { item: SqlType }).item;
+    if (item.enumName !== undefined) return `${quoteIdentifier(item.enumName)}[]`;
+  }
+  return type.ddl();
+}
+
 /** Functions whose parameters are `"any"`: nothing types a value given to them. */
 const ANY_ARGUMENT_FUNCS = new Set([
   'concat',
@@ -413,7 +423,7 @@ const VISIT: Visitor = {
     );
     return `${name}(${args})`;
   },
-  cast: (c, node: Cast, ctx) => `CAST(${c.operand(node.expr, RAW, 'only', ctx, 'context')} AS ${node.type.ddl()})`,
+  cast: (c, node: Cast, ctx) => `CAST(${c.operand(node.expr, RAW, 'only', ctx, 'context')} AS ${typeSql(node.type)})`,
   label: (c, node: Label, ctx) => c.expr(node.expr, ctx),
   text: (c, node: TextClause) => c.text(node),
   grouping: (c, node: Grouping, ctx) => `(${c.operand(node.expr, RAW, 'only', ctx, 'context')})`,

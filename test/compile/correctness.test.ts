@@ -238,6 +238,16 @@ describe('bad input (bugs 19, 23)', () => {
       expect(() => Acct.id.op(bad, 1)).toThrow(InvalidRequestError);
   });
 
+  test('a cast to an enum type quotes its name like any identifier', () => {
+    const mood = db.Enum('Mood; DROP TABLE acct; --', ['a'] as const);
+    expect(sqlOf(db.select([db.cast(Acct.c.name, mood).label('m')]))).toBe(
+      'SELECT CAST(acct.name AS "Mood; DROP TABLE acct; --") AS m FROM acct',
+    );
+    expect(sqlOf(db.select([db.cast(Acct.c.name, db.ARRAY(db.Enum('mood', ['a'] as const))).label('m')]))).toBe(
+      'SELECT CAST(acct.name AS mood[]) AS m FROM acct',
+    );
+  });
+
   test('lock clauses take only their four modes and boolean flags', () => {
     expect(sqlOf(Acct.query.forUpdate({ mode: 'KEY SHARE', of: [Acct], skipLocked: true }))).toMatch(
       / FOR KEY SHARE OF acct SKIP LOCKED$/,
