@@ -199,6 +199,14 @@ function defaultEndpoint(host: string, _port: string, options: { jwtAuth: boolea
   return `https://${host.replace(/^[^.]+\./, options.jwtAuth ? 'apiauth.' : 'api.')}/sql`;
 }
 
+/**
+ * Whether the session defaults of a connection string (its role, database and options) at an
+ * endpoint fit the shared parsers, as the first request of an adapter found out; kept for the
+ * process (a Worker's isolate). Defaults changed later (ALTER ROLE ... SET DateStyle) are seen by
+ * new processes.
+ */
+const learnt = new Map<string, 'fit' | 'unfit'>();
+
 class NeonHttpAdapter implements Adapter {
   readonly name = 'neon-http';
   readonly capabilities = CAPABILITIES;
@@ -212,7 +220,7 @@ class NeonHttpAdapter implements Adapter {
    * led by the probe and SET LOCAL (one request still); when they fit (the usual case) statements
    * go alone from then on, and when they do not, each request keeps its SET LOCAL lead.
    */
-  private settings: 'unknown' | 'fit' | 'unfit' = 'unknown';
+  private settings: 'unknown' | 'fit' | 'unfit';
 
   constructor(
     private readonly connectionString: string,
@@ -223,6 +231,13 @@ class NeonHttpAdapter implements Adapter {
     const jwtAuth = options.authToken !== undefined;
     const fetchEndpoint = options.fetchEndpoint ?? defaultEndpoint;
     this.endpoint = typeof fetchEndpoint === 'function' ? fetchEndpoint(host, port, { jwtAuth }) : fetchEndpoint;
+    // What an earlier adapter of the same endpoint and connection string learnt (read again until
+    // known): engines made per request (Workers) probe once per isolate, not on every request.
+    this.settings = learnt.get(this.learntKey) ?? 'unknown';
+  }
+
+  private get learntKey(): string {
+    return `${this.endpoint}\u0000${this.connectionString}`;
   }
 
   private async headers(): Promise<Record<string, string>> {
@@ -314,6 +329,7 @@ class NeonHttpAdapter implements Adapter {
    * output what the shared parsers read: the probe (on the first requests only) and SET LOCAL.
    */
   private lead(): readonly DriverQuery[] {
+    if (this.settings === 'unknown') this.settings = learnt.get(this.learntKey) ?? 'unknown';
     if (this.settings === 'fit') return [];
     return this.settings === 'unknown' ? [...SESSION_PROBE, ...SESSION_SETUP_LOCAL] : SESSION_SETUP_LOCAL;
   }
@@ -323,6 +339,7 @@ class NeonHttpAdapter implements Adapter {
     if (lead[0] !== SESSION_PROBE[0] || this.settings !== 'unknown') return;
     const values = results.slice(0, SESSION_PROBE.length).map((r) => r.rows[0]?.[0]);
     this.settings = sessionSettingsFit(values) ? 'fit' : 'unfit';
+    if (learnt.size < 64) learnt.set(this.learntKey, this.settings);
   }
 
   async query(q: DriverQuery): Promise<DriverResult> {

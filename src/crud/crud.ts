@@ -282,10 +282,13 @@ export class UpdateRequest<T extends object = object> {
     }
     const changed = keys.map((k) => table.c[k] as Column);
     const extra = (options.returning ?? []).filter((c) => !changed.includes(c));
-    const update = new Update({ table, runner: table.runner as never })
+    const update = new Update({
+      table,
+      runner: table.runner as never,
+      returning: returningList(table, [...changed, ...extra]),
+    })
       .values(values)
-      .where(this.where)
-      .returning(...changed, ...extra);
+      .where(this.where);
     const result = (await runnerOf(table, options.bind).run(update, undefined, 'status', null)) as {
       rowCount: number;
       rows: Record<string, unknown>[];
@@ -298,6 +301,25 @@ export class UpdateRequest<T extends object = object> {
     assignRow(this.instance, result.rows[0] ?? null);
     return this.instance;
   }
+}
+
+/** RETURNING lists of `apply()`, one frozen list per set of columns and table: shared lists are compiled and shaped once. */
+const returningLists = new WeakMap<Table, Map<string, readonly Column[]>>();
+
+function returningList(table: Table, columns: readonly Column[]): readonly Column[] {
+  let lists = returningLists.get(table);
+  if (!lists) {
+    lists = new Map();
+    returningLists.set(table, lists);
+  }
+  const key = columns.map((c) => String(c)).join('\u0000');
+  let list = lists.get(key);
+  if (!list) {
+    list = Object.freeze([...columns]);
+    // Bounded: a table has few combinations of changed columns in practice.
+    if (lists.size < 256) lists.set(key, list);
+  }
+  return list;
 }
 
 /** `DELETE FROM ... WHERE <key>` → the status, e.g. `'DELETE 1'`. The instance keeps its values. */

@@ -100,8 +100,20 @@ function rowMaker(
   };
 }
 
+/**
+ * Row prototypes by what they read (column name → key): statements whose result lists are built
+ * per call (RETURNING, `db.select([...])`) share one prototype, so their rows keep one shape.
+ */
+const prototypes = new Map<string, object | undefined>();
+
 /** A prototype whose getters read a selected column's value by the column (`row[User.id]`), or none. */
 function columnAccessors(keys: readonly string[], columns: readonly ResultColumn[]): object | undefined {
+  let signature = '';
+  for (let i = 0; i < columns.length; i++) {
+    const e = (columns[i] as ResultColumn).expr;
+    signature += `${e instanceof Column ? String(e) : ''}\u0001${keys[i]}\u0000`;
+  }
+  if (prototypes.has(signature)) return prototypes.get(signature);
   let proto: object | undefined;
   columns.forEach((c, i) => {
     if (!(c.expr instanceof Column)) return;
@@ -116,6 +128,8 @@ function columnAccessors(keys: readonly string[], columns: readonly ResultColumn
       enumerable: false,
     });
   });
+  // Bounded: a program making endless distinct result lists gets fresh prototypes past this.
+  if (prototypes.size < 2000) prototypes.set(signature, proto);
   return proto;
 }
 

@@ -87,9 +87,14 @@ export class Column<T = unknown, K extends string = string> extends ExprBase<T> 
    * `row[User.id]`, as GINO rows are read by column.
    */
   override toString(): string {
-    const owner = this.table;
-    return `${owner.kind === 'table' ? owner.fullName : owner.uid}.${this.key}`;
+    if (this.ref === undefined) {
+      const owner = this.table;
+      this.ref = `${owner.kind === 'table' ? owner.fullName : owner.uid}.${this.key}`;
+    }
+    return this.ref;
   }
+  /** `toString()`'s text, made once. */
+  private ref: string | undefined;
   /** The same column, owned by another table or alias. */
   rebind(owner: Table | Alias): Column<T, K> {
     return new Column(owner, this.key, this.name, this.type, this.options);

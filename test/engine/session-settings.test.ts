@@ -168,6 +168,31 @@ describe.skipIf(NO_SERVER)('neon-http on a role whose defaults are ISO already',
   });
 });
 
+describe.skipIf(NO_SERVER)('neon-http engines made per request', () => {
+  beforeAll(async () => {
+    proxy = await startNeonProxy({ target: serverUrl });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  test('probe once per process and endpoint: the next engine for the same URL sends plain requests', async () => {
+    const first = new Gino();
+    const firstBodies = await recordedNeonHttp(first, serverUrl);
+    const second = new Gino();
+    const secondBodies = await recordedNeonHttp(second, serverUrl);
+    try {
+      expect(await first.first(RAW_SELECT)).toEqual(EXPECTED);
+      expect(await second.first(RAW_SELECT)).toEqual(EXPECTED);
+      expect(firstBodies.map(sqlOf)[0]).toHaveLength(8);
+      expect(secondBodies.map(sqlOf)).toEqual([RAW_SELECT]);
+    } finally {
+      await first.popBind().close();
+      await second.popBind().close();
+    }
+  });
+});
+
 describe.skipIf(NO_SERVER)('server output settings other than ISO', () => {
   let admin: pg.Client;
   let database: string;
