@@ -26,7 +26,7 @@ import type {
   Unary,
 } from '../sql/expr.js';
 import { isExpr, Keyword } from '../sql/expr.js';
-import { collectFrom, covers, inferFrom, MAX_DEPTH, tooDeep } from '../sql/nodes.js';
+import { collectFrom, covers, fromsBeyond, inferFrom, MAX_DEPTH, tooDeep } from '../sql/nodes.js';
 import type { Alias, Column, FromItem, Join, Table } from '../sql/schema.js';
 import { resultKeys, type Select } from '../sql/select.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
@@ -148,6 +148,8 @@ const PRECEDENCE: { readonly [K in ExprKind]: (node: never) => number } = {
 };
 
 function precedenceOf(e: Expr): number {
+  // The common atoms first: a property read instead of a call.
+  if (e.kind === 'column' || e.kind === 'bind') return ATOM;
   return (PRECEDENCE[e.kind] as (n: Expr) => number)(e);
 }
 
@@ -354,9 +356,11 @@ const VISIT: Visitor = {
     // Two values side by side type each other only as text: typed ones say their type.
     const values = isValue(node.left) && isValue(node.right);
     const left = c.operand(node.left, prec, 'left', ctx, values ? 'typed' : 'context');
-    // A value compared with a column is named after it in errors.
-    const label = node.left.kind === 'column' ? columnLabel(node.left as Column) : c.label;
-    const right = c.labelled(label, () => c.operand(node.right, prec, 'right', ctx, values ? 'typed' : 'context'));
+    // A value compared with a column is named after it in errors (saved and restored by hand: no closure per node).
+    const outer = c.label;
+    if (node.left.kind === 'column') c.label = columnLabel(node.left as Column);
+    const right = c.operand(node.right, prec, 'right', ctx, values ? 'typed' : 'context');
+    c.label = outer;
     return `${left} ${node.operator} ${right}`;
   },
   unary: (c, node: Unary, ctx) => {
@@ -744,13 +748,14 @@ export class Compiler {
   }
 
   /** The FROM list: explicit items, then tables the statement names and nothing already covers. */
-  private fromList(s: Select<unknown, unknown>['state'], nested: boolean, listed: readonly FromItem[]): FromItem[] {
+  private fromList(
+    s: Select<unknown, unknown>['state'],
+    nested: boolean,
+    listed: readonly FromItem[],
+  ): readonly FromItem[] {
     const explicit = s.from;
-    const found = collectFrom(
-      [s.where, ...s.groupBy, s.having, ...s.orderBy, ...(Array.isArray(s.distinct) ? s.distinct : [])],
-      [...listed],
-    );
-    let inferred: FromItem[] = found.length === listed.length ? (listed as FromItem[]) : found;
+    // The shared list itself when WHERE, GROUP BY, HAVING, ORDER BY and DISTINCT ON name nothing more.
+    let inferred = fromsBeyond(listed, s.where, s.groupBy, s.having, s.orderBy, s.distinct);
     if (explicit.length) inferred = inferred.filter((f) => !explicit.some((e) => covers(e, f)));
     if (nested && this.scopes.length && inferred.length) inferred = this.correlated(s.correlate, inferred, explicit);
     return explicit.length ? [...explicit, ...inferred] : inferred;
@@ -759,9 +764,9 @@ export class Compiler {
   /** The inferred FROM items a subquery keeps once correlated to its enclosing statements. */
   private correlated(
     correlation: Select<unknown, unknown>['state']['correlate'],
-    inferred: FromItem[],
+    inferred: readonly FromItem[],
     explicit: readonly FromItem[],
-  ): FromItem[] {
+  ): readonly FromItem[] {
     const enclosing = (f: FromItem) => this.scopes.some((froms) => froms.some((e) => covers(e, f)));
     switch (correlation.mode) {
       case 'none':

@@ -195,28 +195,73 @@ export function tooDeep(): InvalidRequestError {
  */
 export function collectFrom(roots: readonly unknown[], out: FromItem[]): FromItem[] {
   const outer = found;
+  const outerBase = base;
   found = out;
+  base = undefined;
   depth = 0;
   try {
     for (let i = 0; i < roots.length; i++) visitFrom(roots[i]);
   } finally {
     found = outer;
+    base = outerBase;
   }
   return out;
 }
 
+/**
+ * `listed` and the FROM items the roots `a` ... `e` (expressions or lists of them) name besides:
+ * `listed` itself, unchanged, when they name nothing new, else a new list. For every SELECT the
+ * compiler renders: in the common case no array is made.
+ */
+export function fromsBeyond(
+  listed: readonly FromItem[],
+  a: unknown,
+  b?: unknown,
+  c?: unknown,
+  d?: unknown,
+  e?: unknown,
+): readonly FromItem[] {
+  const outer = found;
+  const outerBase = base;
+  found = listed as FromItem[];
+  base = listed;
+  depth = 0;
+  try {
+    visitFrom(a);
+    visitFrom(b);
+    visitFrom(c);
+    visitFrom(d);
+    visitFrom(e);
+    return found;
+  } finally {
+    found = outer;
+    base = outerBase;
+  }
+}
+
 // The walk's state lives here rather than in a closure made per call: FROM inference runs on every compile.
 let found: FromItem[] = [];
+/** The list `found` started as when it must not change: copied on the first new item. */
+let base: readonly FromItem[] | undefined;
 let depth = 0;
 
 function visitFrom(child: unknown): void {
+  // Lists of expressions (GROUP BY, ORDER BY) are walked item by item.
+  if (Array.isArray(child)) {
+    for (let i = 0; i < child.length; i++) visitFrom(child[i]);
+    return;
+  }
   // Only expressions are looked into: a statement is a scope of its own, and a plain value has no columns.
   if (!(child instanceof Expr)) return;
   const node = child as ExprNode;
   if (node.kind === 'column') {
-    if (!found.includes(node.table)) found.push(node.table);
+    if (found.includes(node.table)) return;
+    if (found === base) found = [...base];
+    found.push(node.table);
     return;
   }
+  // Values have no children: the commonest leaf, answered without a call.
+  if (node.kind === 'bind') return;
   // The walk counts fewer levels than the compiler does, so it only refuses what the compiler would.
   if (++depth > MAX_DEPTH) throw tooDeep();
   (CHILDREN[node.kind] as (n: SqlNode, visit: Visit) => void)(node, visitFrom);
