@@ -26,7 +26,7 @@ import type {
   Unary,
 } from '../sql/expr.js';
 import { isExpr, Keyword } from '../sql/expr.js';
-import { collectFrom, covers, fromsBeyond, inferFrom, MAX_DEPTH, tooDeep } from '../sql/nodes.js';
+import { covers, fromsBeyond, inferFrom, MAX_DEPTH, tooDeep } from '../sql/nodes.js';
 import type { Alias, Column, FromItem, Join, Table } from '../sql/schema.js';
 import { resultKeys, type Select } from '../sql/select.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
@@ -702,9 +702,10 @@ export class Compiler {
     sql += head.list || '*';
     if (froms.length) {
       // A derived table in FROM cannot see the other FROM items of its own level: render it outside it.
-      this.scopes.pop();
+      const plain = froms.length === 1 && froms[0]?.kind === 'table';
+      if (!plain) this.scopes.pop();
       sql += ` FROM ${this.fromSql(froms, shared)}`;
-      this.scopes.push(froms);
+      if (!plain) this.scopes.push(froms);
     }
     if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
     if (s.groupBy.length) sql += ` GROUP BY ${s.groupBy.map((g) => this.sortKey(g)).join(', ')}`;
@@ -819,7 +820,7 @@ export class Compiler {
   }
 
   private tail(table: Table, s: Insert<unknown>['state']): string {
-    this.scopes.push([table]);
+    this.scopes.push(alone(table));
     const sql = (s.onConflict ? this.onConflict(table, s.onConflict) : '') + this.returning(s.returning);
     this.scopes.pop();
     return sql;
@@ -848,16 +849,15 @@ export class Compiler {
     const table = s.table;
     const keys = Object.keys(s.values);
     if (keys.length === 0) throw new InvalidRequestError(`update of '${table.fullName}' has no values to SET`);
-    const roots: unknown[] = keys.map((k) => s.values[k]);
-    if (s.where) roots.push(s.where);
+    const values = keys.map((k) => s.values[k]);
     // The updated table, then the tables SET and WHERE name besides it (UPDATE ... FROM).
-    const scope = collectFrom(roots, [table]);
+    const scope = fromsBeyond(alone(table), values, s.where);
     // Subqueries in SET, WHERE and RETURNING correlate to the updated table (and its FROM tables).
     this.scopes.push(scope);
     let sql = `UPDATE ${namedOwner(table)} SET `;
     for (let i = 0; i < keys.length; i++) {
       const col = table.column(keys[i] as string);
-      sql += `${i ? ', ' : ''}${quoteIdentifier(col.name)}=${this.assigned(col, roots[i])}`;
+      sql += `${i ? ', ' : ''}${quoteIdentifier(col.name)}=${this.assigned(col, values[i])}`;
     }
     if (scope.length > 1) {
       // FROM items are rendered outside the statement's own scope, as a SELECT's are.
@@ -879,7 +879,7 @@ export class Compiler {
     const table = s.table;
     let sql = `DELETE FROM ${namedOwner(table)}`;
     // The table rows are deleted from, then the tables WHERE names besides it (DELETE ... USING).
-    const scope = s.where ? collectFrom([s.where], [table]) : [table];
+    const scope = fromsBeyond(alone(table), s.where);
     if (scope.length > 1) {
       sql += ` USING ${scope
         .slice(1)
@@ -912,6 +912,18 @@ export class Compiler {
     this.resultColumns = head.columns;
     return ` RETURNING ${head.list}`;
   }
+}
+
+/** `[table]`, one frozen list per table: the scope of its UPDATE or DELETE when nothing else is named. */
+const alones = new WeakMap<Table, readonly FromItem[]>();
+
+function alone(table: Table): readonly FromItem[] {
+  let list = alones.get(table);
+  if (!list) {
+    list = Object.freeze([table]);
+    alones.set(table, list);
+  }
+  return list;
 }
 
 /** The columns an INSERT names: every key given in any row, plus columns with client-side defaults. */

@@ -194,17 +194,10 @@ export function tooDeep(): InvalidRequestError {
  * enclosing statement is decided by correlation when it is compiled).
  */
 export function collectFrom(roots: readonly unknown[], out: FromItem[]): FromItem[] {
-  const outer = found;
-  const outerBase = base;
   found = out;
   base = undefined;
   depth = 0;
-  try {
-    for (let i = 0; i < roots.length; i++) visitFrom(roots[i]);
-  } finally {
-    found = outer;
-    base = outerBase;
-  }
+  for (let i = 0; i < roots.length; i++) visitFrom(roots[i]);
   return out;
 }
 
@@ -221,25 +214,19 @@ export function fromsBeyond(
   d?: unknown,
   e?: unknown,
 ): readonly FromItem[] {
-  const outer = found;
-  const outerBase = base;
   found = listed as FromItem[];
   base = listed;
   depth = 0;
-  try {
-    visitFrom(a);
-    visitFrom(b);
-    visitFrom(c);
-    visitFrom(d);
-    visitFrom(e);
-    return found;
-  } finally {
-    found = outer;
-    base = outerBase;
-  }
+  visitFrom(a);
+  visitFrom(b);
+  visitFrom(c);
+  visitFrom(d);
+  visitFrom(e);
+  return found;
 }
 
-// The walk's state lives here rather than in a closure made per call: FROM inference runs on every compile.
+// The walk's state lives here rather than in a closure made per call: FROM inference runs on every
+// compile. A walk never starts another (it calls no code of the caller's), so one set of state serves.
 let found: FromItem[] = [];
 /** The list `found` started as when it must not change: copied on the first new item. */
 let base: readonly FromItem[] | undefined;
