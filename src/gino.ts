@@ -292,7 +292,7 @@ export class Gino implements ModelHost {
   }
 
   /**
-   * Bind a database: a URL (API.md §3), an adapter from a factory, or an Engine. Pushes it on the
+   * Bind a database: a URL (one of the README's adapter URLs), an adapter from a factory, or an Engine. Pushes it on the
    * current stack (the scope's own inside `db.scope()`) and returns the Engine.
    *
    * @example

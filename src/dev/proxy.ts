@@ -1,5 +1,5 @@
 /**
- * The local Neon-compatible proxy (API.md §5): one loopback HTTP server answering Neon's two
+ * The local Neon-compatible proxy: one loopback HTTP server answering Neon's two
  * protocols in front of any PostgreSQL (or PGlite served over pglite-socket):
  *
  * - WebSocket at `/v1` (and `/v2`, Neon's default path): binary frames piped to the target's TCP

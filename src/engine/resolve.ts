@@ -1,5 +1,5 @@
 /**
- * URL → adapter (API.md §3). Adapter modules register their schemes when imported; an adapter not
+ * URL → adapter (the README's table of URLs). Adapter modules register their schemes when imported; an adapter not
  * yet imported is loaded on demand where the runtime can import modules (Node, Deno). Bundled
  * code (Workers, browsers) imports the adapter modules it uses once, at module scope.
  */

@@ -14,7 +14,7 @@ export interface WorkerContext {
 /** What `db.worker()` takes. */
 export interface WorkerOptions<Env, Ctx extends WorkerContext = WorkerContext> {
   /**
-   * This request's database: a URL (its scheme picks the adapter, API.md §3), an adapter, or an
+   * This request's database: a URL (its scheme picks the adapter, as the README's table of URLs says), an adapter, or an
    * Engine you own (used as is and never closed). Called once per request. On Workers return a URL
    * or a new adapter: a connection opened in one request cannot do I/O in another.
    */

@@ -1,7 +1,7 @@
 /**
  * Values read the same whatever the server's output settings: a database, a role or a URL's
  * `options` may set DateStyle (German: `02.01.2020`), IntervalStyle (ISO 8601: `P1DT2H3M4S`) and
- * extra_float_digits (0: `0.3` for 0.1 + 0.2), and every adapter still returns the values of API.md's
+ * extra_float_digits (0: `0.3` for 0.1 + 0.2), and every adapter still returns the values of the README's
  * table. pg and neon-ws set ISO output per connection, PGlite once per instance, and neon-http, which
  * has no session, checks the role's defaults on its first request and, if they differ, leads each
  * request with SET LOCAL in one transaction.

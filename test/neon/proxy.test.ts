@@ -1,5 +1,5 @@
 /**
- * The local Neon proxy (API.md §5) at the protocol level: Neon's SQL-over-HTTP requests and
+ * The local Neon proxy at the protocol level: Neon's SQL-over-HTTP requests and
  * replies, batches, errors, the loopback and origin guards, WebSocket piping, a PGlite target,
  * the counters, and the `gino-edge neon-proxy` command.
  */

@@ -1,5 +1,5 @@
 /**
- * Per-request binding in Node (API.md §4): `db.scope`, `db.withBind`, `db.worker`, on the run's
+ * Per-request binding in Node: `db.scope`, `db.withBind`, `db.worker`, on the run's
  * PostgreSQL through pg. Each binding names itself with `application_name`, so the server says
  * which binding a query really used and which connections are still open.
  */

@@ -1,4 +1,4 @@
-/** The tutorial's model (API.md §1): one `db` per Worker, shared by every request. */
+/** The tutorial's model (as the README shows it): one `db` per Worker, shared by every request. */
 import { Gino } from 'gino-edge';
 
 export const db = new Gino();

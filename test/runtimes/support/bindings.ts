@@ -30,7 +30,7 @@ import { type NeonProxy, startNeonProxy } from '../../../src/dev/index.js';
 import { neonUrl } from '../../support/neon.js';
 
 /**
- * A Neon adapter through the local Neon-compatible proxy (API.md §5) in front of the server.
+ * A Neon adapter through the local Neon-compatible proxy in front of the server.
  * `allowOrigins` lets a web page reach it (the proxy refuses browser origins by default).
  */
 export function neonBinding(
