@@ -9,7 +9,7 @@ import { type SuiteContext, suiteTest, withCapability } from './harness.js';
 export const SAMPLE_BYTES = new Uint8Array([0, 1, 2, 127, 128, 255]);
 
 export function valuesSuite(ctx: SuiteContext): void {
-  describe('values of every type (the README's table)', () => {
+  describe('values of every type (the README value table)', () => {
     const { db } = ctx;
     class Sample extends db.Model({
       __tablename__: 'value_samples',
