@@ -17,7 +17,6 @@ import {
   pgLikeConfig,
   pgLikeResult,
   SERVER_SESSION_CAPABILITIES,
-  SHARED_TYPES,
   settleSession,
 } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
@@ -26,7 +25,7 @@ import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '..
 /** The slice of `pg.PoolClient` this adapter uses. */
 export interface PgClientLike {
   query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
-  query(submittable: PgQueryLike | ExtendedQuery): unknown;
+  query(submittable: ExtendedQuery): unknown;
   release(error?: Error | boolean): void;
   on?(event: 'error', listener: (error: Error) => void): unknown;
   removeListener?(event: 'error', listener: (error: Error) => void): unknown;
@@ -80,71 +79,25 @@ function checkUrl(url: string, connectionString: string): void {
 
 export { DEFAULT_CONNECT_TIMEOUT_MS };
 
-/** pg's `Query`, as far as the direct path below uses it. */
-interface PgQueryLike {
-  submit(connection: unknown): unknown;
-  queryMode?: unknown;
-  _rowMode?: unknown;
-  _result?: unknown;
-  _results?: unknown;
-  types?: unknown;
-}
-
-type PgQueryClass = new (
-  text: string,
-  values: readonly (string | null)[],
-  callback: (error: Error | null, result: PgLikeResult) => void,
-) => PgQueryLike;
-type PgResultClass = new (rowMode: string, types: unknown) => unknown;
-
-/** Runs one query on a checked-out client: `client.query(config)`, or the direct path. */
+/** Runs one query on a checked-out client: gino-edge's submittable, or `client.query(config)`. */
 type ClientRunner = (client: PgClientLike, q: DriverQuery) => Promise<PgLikeResult>;
 
 const configRunner: ClientRunner = (client, q) => client.query(pgLikeConfig(q));
 
 /**
- * The direct path: pg copies every query config object it is given, property descriptor by
- * property descriptor (about 3 µs a query, the largest single cost of a round trip measured in
- * gino-edge's profile), but not a `Query` it is handed ready-made. So this builds pg's own `Query`
- * from the text and values (pg's cheap string form) and sets array rows, gino-edge's parsers and
- * the extended protocol (`queryMode`) on it. Array rows and parsers are pg internals (`_rowMode`,
- * `_result`): they are checked on a probe first, and any other pg takes the config path. A pg
- * older than 8.12 has no `queryMode`, and its `Query` would send a statement without parameters
- * over the simple protocol (which runs every statement a string holds): its clients get gino-edge's
- * own extended-protocol submittable instead.
+ * pg's own `Client` gets `ExtendedQuery`, the extended-protocol submittable neon-ws uses too
+ * (node-postgres's documented `client.query(submittable)`): pg copies every query config object it
+ * is given, property descriptor by property descriptor (about 3 µs a query, the largest single
+ * cost of a round trip in gino-edge's profile), and a submittable skips that copy, builds rows as
+ * arrays with the shared parsers, and parses every statement as one whatever the pg version. Any
+ * other client (a wrapper, a double) gets a query config with `queryMode: 'extended'`.
  */
-function directRunner(mod: unknown): ClientRunner {
-  type Exports = { Query?: unknown; Result?: unknown; Client?: unknown };
+function clientRunner(mod: unknown): ClientRunner {
+  type Exports = { Client?: unknown };
   const m = mod as Exports & { default?: Exports };
-  const Query = (m.Query ?? m.default?.Query) as PgQueryClass | undefined;
-  const Result = (m.Result ?? m.default?.Result) as PgResultClass | undefined;
   const Client = (m.Client ?? m.default?.Client) as (abstract new (...args: never[]) => unknown) | undefined;
-  if (typeof Query !== 'function' || typeof Result !== 'function' || typeof Client !== 'function') return configRunner;
-  let probe: PgQueryLike;
-  try {
-    probe = new Query('SELECT 1', [], () => undefined);
-    const fields = ['_rowMode', '_result', '_results', 'types'] as const;
-    if (typeof probe.submit !== 'function' || !fields.every((f) => f in probe)) return configRunner;
-    if (!('rowAsArray' in (new Result('array', undefined) as object))) return configRunner;
-  } catch {
-    return configRunner;
-  }
-  // Only pg's own Client takes a ready-made Query; any other client (a wrapper, a double) gets a config.
-  if (!('queryMode' in probe)) {
-    return (client, q) => (client instanceof Client ? extendedQuery(client, q) : client.query(pgLikeConfig(q)));
-  }
-  return (client, q) => {
-    if (!(client instanceof Client)) return client.query(pgLikeConfig(q));
-    return new Promise<PgLikeResult>((resolve, reject) => {
-      const query = new Query(q.sql, q.params, (error, result) => (error ? reject(error) : resolve(result)));
-      query.queryMode = 'extended';
-      query._rowMode = 'array';
-      query.types = SHARED_TYPES;
-      query._result = new Result('array', SHARED_TYPES);
-      query._results = query._result;
-      client.query(query);
-    });
-  };
+  if (typeof Client !== 'function') return configRunner;
+  return (client, q) => (client instanceof Client ? extendedQuery(client, q) : client.query(pgLikeConfig(q)));
 }
 
 const ignore = (): void => undefined;
@@ -155,10 +108,10 @@ function releaseReason(error: unknown): Error | true | undefined {
   return error instanceof Error ? error : true;
 }
 
-/** The direct path when the 'pg' package can be loaded, else `client.query(config)`. */
+/** The submittable for pg's own clients when the 'pg' package can be loaded, else `client.query(config)`. */
 async function loadRunner(): Promise<ClientRunner> {
   try {
-    return directRunner(await import('pg'));
+    return clientRunner(await import('pg'));
   } catch {
     return configRunner;
   }
