@@ -64,8 +64,6 @@ export function resolveParams(params: readonly unknown[]): readonly unknown[] {
   return params.map((p) => (p instanceof ClientDefault ? p.make() : p));
 }
 
-export { MAX_DEPTH };
-
 // ---- precedence -----------------------------------------------------------------------------
 
 /**
@@ -745,7 +743,19 @@ export class Compiler {
    */
   private sortKey(e: Expr): string {
     const sql = this.expr(e);
-    return sql === 'NULL' ? 'NULL::text' : sql === 'TRUE' || sql === 'FALSE' ? `${sql}::boolean` : sql;
+    // A label renders its expression, and parentheses keep a constant a constant: look through both.
+    let inner = e;
+    while (inner.kind === 'label' || inner.kind === 'grouping') inner = (inner as Label | Grouping).expr;
+    if (inner.kind === 'keyword') {
+      const word = (inner as Keyword).sql;
+      if (word === 'TRUE' || word === 'FALSE') return `${sql}::boolean`;
+      if (word === 'NULL') return `${sql}::text`;
+    }
+    // An untyped null value renders as the keyword NULL (see `bind`).
+    if (inner.kind === 'bind' && (inner as Bind).value === null && (inner as Bind).type === NULLTYPE) {
+      return `${sql}::text`;
+    }
+    return sql;
   }
 
   /** The FROM list: explicit items, then tables the statement names and nothing already covers. */

@@ -140,39 +140,6 @@ export const CHILDREN: { readonly [K in NodeKind]: (node: NodeOf<K>, visit: Visi
   },
 };
 
-/** Kinds that are not expressions, and what each such node always has. */
-const NON_EXPRESSIONS: Readonly<Record<string, string>> = {
-  select: 'state',
-  insert: 'state',
-  update: 'state',
-  delete: 'state',
-  table: 'columns',
-  alias: 'of',
-  join: 'on',
-};
-
-/** Whether a value is a node of the SQL layer (a plain value given to `values()`, even one with a `kind`, is not). */
-export function isNode(value: unknown): value is SqlNode {
-  if (value instanceof Expr) return true;
-  if (value === null || typeof value !== 'object') return false;
-  const has = NON_EXPRESSIONS[(value as { kind?: string }).kind ?? ''];
-  return has !== undefined && has in value;
-}
-
-/** Call `visit` with each child of any node. */
-export function forEachChild(node: SqlNode, visit: Visit): void {
-  (CHILDREN[node.kind] as (n: SqlNode, visit: Visit) => void)(node, visit);
-}
-
-/** The children of any node that are nodes, as a list. */
-export function childrenOf(node: SqlNode): SqlNode[] {
-  const out: SqlNode[] = [];
-  forEachChild(node, (c) => {
-    if (isNode(c)) out.push(c);
-  });
-  return out;
-}
-
 /**
  * How deep an expression may nest. PostgreSQL parses expressions recursively and PGlite's build
  * fails on about 300 nested NOTs (with an unrelated error), so a deeper tree is refused, with a

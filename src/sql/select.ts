@@ -2,7 +2,7 @@
 import { InvalidRequestError } from '../errors.js';
 import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
 import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
-import { collectFrom, inferFrom } from './nodes.js';
+import { inferFrom } from './nodes.js';
 import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
 import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './schema.js';
 
@@ -255,8 +255,6 @@ function fromItems(method: string, items: readonly (FromItem | HasTable | null)[
     return asFromItem(item);
   });
 }
-
-export { collectFrom, inferFrom };
 
 /** The result columns of a SELECT, named as rows will key them. */
 export function outputColumns(select: Select<unknown, unknown>): { key: string; name: string; type: SqlType }[] {

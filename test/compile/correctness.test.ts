@@ -266,6 +266,14 @@ describe('labels in ORDER BY (bug 24), pure compiles (bug 25), distinct keys (bu
     expect(sqlOf(db.select([Acct.id]).orderBy(n))).toBe('SELECT acct.id FROM acct ORDER BY -acct.bal');
   });
 
+  test('a constant sort key stays an expression, labelled or parenthesised too', () => {
+    const q = Acct.select('id').orderBy(db.literal(null).label('n'), db.literal(true), db.text('a.x'), Acct.id.desc());
+    expect(sqlOf(q)).toBe('SELECT acct.id FROM acct ORDER BY NULL::text, $1::boolean, a.x, acct.id DESC');
+    expect(sqlOf(Acct.select('id').groupBy(db.null, Acct.id))).toBe(
+      'SELECT acct.id FROM acct GROUP BY NULL::text, acct.id',
+    );
+  });
+
   test('anonymous aliases are named per compile, in order of appearance', () => {
     const x = Acct.alias();
     const y = Acct.alias();
