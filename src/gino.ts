@@ -34,12 +34,13 @@ import { StatementExtension } from './engine/extension.js';
 import { resolveAdapter } from './engine/resolve.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 import { GinoError, InvalidRequestError, UninitializedError } from './errors.js';
-import { propertyFactory } from './schema/json.js';
-import { defineModel, type ModelHost } from './schema/model.js';
-import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './schema/typing.js';
+import { propertyFactory } from './orm/json.js';
+import { defineModel, type ModelHost } from './orm/model.js';
+import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './orm/typing.js';
 import * as expr from './sql/expr.js';
 import { type FuncNamespace, funcNamespace } from './sql/func.js';
 import type { GinoExtension, StatusResult } from './sql/runner.js';
+import { Select } from './sql/select.js';
 import {
   Alias,
   CheckConstraint,
@@ -53,8 +54,7 @@ import {
   type ReferentialAction,
   type Table,
   UniqueConstraint,
-} from './sql/schema.js';
-import { Select } from './sql/select.js';
+} from './sql/table.js';
 import { type SqlType, typeFactories } from './types/sqltypes.js';
 
 export interface GinoOptions {

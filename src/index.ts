@@ -10,7 +10,6 @@
 
 export { ClientDefault } from './compiler/compiler.js';
 export { splitStatements } from './compiler/sqltext.js';
-export { UpdateRequest } from './crud/crud.js';
 export type {
   Adapter,
   BatchOptions,
@@ -31,15 +30,8 @@ export {
   type TypedScalar,
 } from './engine/engine.js';
 export type { Logger, Query, QueryEvent } from './engine/execute.js';
-export {
-  type Loader,
-  type LoaderContext,
-  ModelAlias,
-  ModelLoader,
-  type PreparedLoader,
-  type WithRelated,
-} from './engine/loader.js';
 export { type AdapterFactory, registerAdapter } from './engine/resolve.js';
+export type { Loader, LoaderContext, PreparedLoader } from './engine/shape.js';
 export type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 export {
   ConnectionError,
@@ -55,8 +47,10 @@ export {
   UnsupportedError,
 } from './errors.js';
 export { type Bindable, Gino, type GinoOptions, type RowsOf } from './gino.js';
-export { JsonProperty, type JsonPropertyKind, type JsonPropertyOptions } from './schema/json.js';
-export { ModelBase } from './schema/model.js';
+export { UpdateRequest } from './orm/crud.js';
+export { JsonProperty, type JsonPropertyKind, type JsonPropertyOptions } from './orm/json.js';
+export { ModelAlias, ModelLoader, type WithRelated } from './orm/loader.js';
+export { ModelBase } from './orm/model.js';
 export type {
   ColumnKeys,
   ColumnRef,
@@ -71,12 +65,12 @@ export type {
   ModelValues,
   PropertyKeys,
   PropertyValue,
-} from './schema/typing.js';
+} from './orm/typing.js';
 export { Delete, Insert, Update } from './sql/dml.js';
 export { Case, Expr, type Operand } from './sql/expr.js';
 export type { NodeKind, SqlNode } from './sql/nodes.js';
 export type { GinoExtension, LoadedBy, RunOptions, StatusResult } from './sql/runner.js';
-export { Alias, Column, type ColumnOptions, Join, Table } from './sql/schema.js';
 export { type Correlation, Select } from './sql/select.js';
+export { Alias, Column, type ColumnOptions, Join, Table } from './sql/table.js';
 export { parserFor, parseText } from './types/parse.js';
 export { SqlType } from './types/sqltypes.js';

@@ -27,8 +27,8 @@ import type {
 } from '../sql/expr.js';
 import { isExpr, Keyword } from '../sql/expr.js';
 import { covers, fromsBeyond, inferFrom, MAX_DEPTH, tooDeep } from '../sql/nodes.js';
-import type { Alias, Column, FromItem, Join, Table } from '../sql/schema.js';
 import { resultKeys, type Select } from '../sql/select.js';
+import type { Alias, Column, FromItem, Join, Table } from '../sql/table.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
 import { quoteIdentifier, quoteQualified, renderLiteral } from './quote.js';
 import { mapSqlCode } from './sqltext.js';

@@ -1,7 +1,7 @@
 /** DDL: CREATE/DROP TABLE, INDEX, TYPE (enums) and COMMENT, for `db.gino.createAll()` and friends. */
 import { InvalidRequestError } from '../errors.js';
 import { isExpr } from '../sql/expr.js';
-import type { Column, Index, Table } from '../sql/schema.js';
+import type { Column, Index, Table } from '../sql/table.js';
 import type { EnumType } from '../types/sqltypes.js';
 import { Compiler } from './compiler.js';
 import { quoteIdentifier, quoteQualified, quoteString, renderLiteral } from './quote.js';

@@ -6,7 +6,7 @@
  * within that default.
  */
 import { enumsOf } from '../compiler/ddl.js';
-import type { Table } from '../sql/schema.js';
+import type { Table } from '../sql/table.js';
 import { Connection, Engine, type QueryRunner } from './engine.js';
 
 /** Statements that belong together (a table with its indexes and comments), and the locks they take. */

@@ -7,11 +7,11 @@ import { checkRawStatement } from '../compiler/sqltext.js';
 import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
 import { Func, TextClause } from '../sql/expr.js';
 import type { StatusResult } from '../sql/runner.js';
-import { Column } from '../sql/schema.js';
 import { Select } from '../sql/select.js';
+import { Column } from '../sql/table.js';
 import { serializeValue } from '../types/serialize.js';
 import type { BatchOptions, DriverQuery, DriverResult } from './adapter.js';
-import { type LoaderContext, ModelLoader, type PreparedLoader, toLoader } from './loader.js';
+import { type LoaderContext, type PreparedLoader, toLoader } from './shape.js';
 
 /** A statement, a function call, `db.text(...)`, or a SQL string. */
 export type Query = object | string;
@@ -27,9 +27,21 @@ export interface QueryEvent {
 
 export type Logger = (event: QueryEvent) => void;
 
-/** A model loader stands for the query it builds (GINO's loaders delegate to `.query`). */
+/**
+ * The method by which an object stands for a statement it builds: a model loader runs as its
+ * `.query` (GINO's loaders delegate to it).
+ */
+export const toStatementOf: unique symbol = Symbol('gino-edge.toStatement');
+
+/** Something that runs as the statement it builds. */
+export interface StatementSource {
+  [toStatementOf](): object;
+}
+
 function statementOf(query: Query): Query {
-  return query instanceof ModelLoader ? query.query : query;
+  return typeof query === 'object' && (query as Partial<StatementSource>)[toStatementOf] !== undefined
+    ? (query as StatementSource)[toStatementOf]()
+    : query;
 }
 
 /**

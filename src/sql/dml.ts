@@ -2,8 +2,8 @@
 import { InvalidRequestError } from '../errors.js';
 import { andWhere, type Expr } from './expr.js';
 import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
-import type { Table } from './schema.js';
 import type { Select } from './select.js';
+import type { Table } from './table.js';
 
 export interface OnConflict {
   /** Conflict target: columns (by key) or a constraint name. */

@@ -24,8 +24,8 @@ import {
   type TextClause,
   type Unary,
 } from './expr.js';
-import type { Alias, Column, FromItem, Join, Table } from './schema.js';
 import type { Select } from './select.js';
+import type { Alias, Column, FromItem, Join, Table } from './table.js';
 
 export type ExprNode =
   | Column

@@ -4,7 +4,7 @@ import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
 import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
 import { inferFrom } from './nodes.js';
 import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
-import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './schema.js';
+import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './table.js';
 
 export interface ForUpdate {
   mode: 'UPDATE' | 'NO KEY UPDATE' | 'SHARE' | 'KEY SHARE';

@@ -6,7 +6,7 @@
  */
 import { InvalidRequestError, modelName } from '../errors.js';
 import { Binary, Bind, Case, Cast, type Expr, Func, isExpr } from '../sql/expr.js';
-import type { Column, Table } from '../sql/schema.js';
+import type { Column, Table } from '../sql/table.js';
 import { instantOf, instantText } from '../types/datetime.js';
 import { type SqlType, TYPES } from '../types/sqltypes.js';
 

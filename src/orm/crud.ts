@@ -6,11 +6,11 @@ import { bake, type CompiledQuery, compile } from '../compiler/compiler.js';
 import type { QueryRunner } from '../engine/engine.js';
 import { Precompiled } from '../engine/execute.js';
 import { InvalidRequestError, modelName, NoSuchRowError } from '../errors.js';
-import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from '../schema/json.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
 import { and, Bind, type Expr, isExpr } from '../sql/expr.js';
-import type { Column, Table } from '../sql/schema.js';
 import { Select } from '../sql/select.js';
+import type { Column, Table } from '../sql/table.js';
+import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from './json.js';
 
 export interface BindOption {
   bind?: unknown;

@@ -2,14 +2,15 @@
  * The types of models: the instance type comes from the columns (`user.id` is `number`), creation
  * and update values accept only known keys, and statics carry typed column expressions.
  */
-import type { BindOption, GetOptions, UpdateRequest } from '../crud/crud.js';
-import type { ModelAlias, ModelLoader, WithRelated } from '../engine/loader.js';
+
 import type { Delete, Insert, Update } from '../sql/dml.js';
 import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor } from '../sql/runner.js';
-import type { Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/schema.js';
 import type { Select } from '../sql/select.js';
+import type { Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/table.js';
+import type { BindOption, GetOptions, UpdateRequest } from './crud.js';
 import type { JsonProperty } from './json.js';
+import type { ModelAlias, ModelLoader, WithRelated } from './loader.js';
 
 /** The definition object given to `db.Model({...})`. */
 export interface ModelDefinition {

@@ -2,22 +2,13 @@
  * `db.Model({...})`: a class per table, built from one definition object holding the table name,
  * columns, constraints, indexes and table args — GINO's class body as an object.
  */
-import {
-  type BindOption,
-  createInstance,
-  deleteInstance,
-  type GetOptions,
-  getInstance,
-  instanceWhere,
-  tableOf,
-  UpdateRequest,
-  valuesOf,
-} from '../crud/crud.js';
-import { ModelAlias, ModelLoader } from '../engine/loader.js';
+
+import { toLoaderOf } from '../engine/shape.js';
 import { InvalidRequestError, modelName } from '../errors.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
 import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor, Runner } from '../sql/runner.js';
+import { Select } from '../sql/select.js';
 import {
   asFromItem,
   type Column,
@@ -28,9 +19,20 @@ import {
   Index,
   type Join,
   Table,
-} from '../sql/schema.js';
-import { Select } from '../sql/select.js';
+} from '../sql/table.js';
+import {
+  type BindOption,
+  createInstance,
+  deleteInstance,
+  type GetOptions,
+  getInstance,
+  instanceWhere,
+  tableOf,
+  UpdateRequest,
+  valuesOf,
+} from './crud.js';
 import { bindProperties, installAccessors, JsonProperty, propertiesOf } from './json.js';
+import { ModelAlias, ModelLoader } from './loader.js';
 import type { ModelDefinition } from './typing.js';
 
 /** What a model needs of its Gino instance. */
@@ -205,6 +207,17 @@ export class ModelBase {
    * A loader of this model (GINO's `Model.load`): only the named columns, and/or related loaders
    * set on each instance (`User.load({ team: Team })`) — also a query builder (`.query`, `.gino`).
    */
+  /** As a loader, a model class loads its instances: `.gino.load(User)`, `Team.load({ owner: User })`. */
+  static [toLoaderOf](): ModelLoader<unknown> {
+    const table = (this as { __table__?: Table }).__table__;
+    if (table === undefined) {
+      throw new InvalidRequestError(
+        `${this.name || 'this class'} has no table (an abstract model?): it cannot load rows`,
+      );
+    }
+    return new ModelLoader<unknown>(this as never, table);
+  }
+
   static load(...args: (string | Column | Readonly<Record<string, unknown>>)[]): ModelLoader<unknown> {
     const loader = new ModelLoader<unknown>(this as never, tableOf(this as never));
     return args.length ? (loader.load as (...a: unknown[]) => ModelLoader<unknown>)(...args) : loader;
