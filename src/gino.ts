@@ -1,39 +1,26 @@
 /**
- * `Gino`: the `db` object. It holds the models' tables, makes columns, types and expressions, and
- * runs queries on the current binding — a process-wide stack, or a per-request one inside
- * `db.scope()`.
+ * `Gino`: the `db` object, a facade. It holds the models' tables and makes columns, types,
+ * expressions and models; where queries run is the binder's (`engine/binder.ts`: binding stacks,
+ * scopes, per-request bindings), DDL the DDL runner's (`engine/ddl.ts`), models the model
+ * factory's (`orm/model.ts`).
  */
-import {
-  commentSqls,
-  createEnumSql,
-  createIndexSqls,
-  createTableSql,
-  dropEnumSql,
-  dropTableSql,
-  enumsOf,
-} from './compiler/ddl.js';
-import { quoteQualified } from './compiler/quote.js';
 import type { Adapter, BatchOptions } from './engine/adapter.js';
-import { ContextSlot } from './engine/context.js';
+import { type Bindable, Binder } from './engine/binder.js';
 import { iterateCursor } from './engine/cursor.js';
-import { chunked, type DdlGroup, ENUM_LOCKS, runChunks, tableLocks } from './engine/ddl.js';
-import {
+import { type DdlOptions, DdlRunner } from './engine/ddl.js';
+import type {
   Connection,
-  type ContextRunner,
   Engine,
-  levelWithin,
   QueryRunner,
-  runAll,
   Transaction,
-  type TransactionOptions,
-  type Typed,
-  type TypedScalar,
+  TransactionOptions,
+  Typed,
+  TypedScalar,
 } from './engine/engine.js';
 import { type Logger, loaderOf, type Mode, type Query, toCompiled } from './engine/execute.js';
 import { StatementExtension } from './engine/extension.js';
-import { resolveAdapter } from './engine/resolve.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
-import { GinoError, InvalidRequestError, UninitializedError } from './errors.js';
+import { GinoError, InvalidRequestError } from './errors.js';
 import { propertyFactory } from './orm/json.js';
 import { defineModel, type ModelHost } from './orm/model.js';
 import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './orm/typing.js';
@@ -57,22 +44,11 @@ import {
 } from './sql/table.js';
 import { type SqlType, typeFactories } from './types/sqltypes.js';
 
+export type { Bindable };
+
 export interface GinoOptions {
   /** Called after every statement with its SQL, parameters and duration (never the URL). */
   logger?: Logger;
-}
-
-/** What `setBind` accepts: a URL, an adapter (from a factory such as `pglite(instance)`), or an Engine. */
-export type Bindable = string | Adapter | Engine;
-
-interface Store {
-  readonly stack: Engine[];
-  /** The transaction or held connection queries run on, unless this scope bound another engine. */
-  readonly target: QueryRunner | undefined;
-  /** The enclosing scope: its bindings serve where this one has none. */
-  readonly parent: Store | undefined;
-  /** A scope opened inside the target's callback: it keeps that target unless it binds another engine. */
-  readonly inherited: boolean;
 }
 
 type NameOpts = { name?: string };
@@ -89,15 +65,6 @@ function splitOptions<O extends object>(args: readonly (string | O)[]): [string[
   return [args as string[], undefined];
 }
 
-function isAdapter(value: unknown): value is Adapter {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Adapter).query === 'function' &&
-    typeof (value as Adapter).capabilities === 'object'
-  );
-}
-
 /**
  * The `db` object of GINO.
  *
@@ -108,8 +75,10 @@ function isAdapter(value: unknown): value is Adapter {
  */
 export class Gino implements ModelHost {
   readonly options: GinoOptions;
-  private readonly globalStack: Engine[] = [];
-  private readonly context = new ContextSlot<Store>();
+  /** Where queries run: binding stacks, scopes, per-request bindings. */
+  private readonly binder: Binder;
+  /** Creates and drops the models' tables. */
+  private readonly ddl: DdlRunner;
   /** Every model's table, in definition order. */
   readonly tables: Table[] = [];
 
@@ -183,10 +152,15 @@ export class Gino implements ModelHost {
 
   constructor(options: GinoOptions = {}) {
     this.options = options;
+    this.binder = new Binder(options.logger);
+    this.ddl = new DdlRunner(
+      (bind) => this.binder.runnerFor(bind),
+      () => this.tables,
+    );
     this.func = funcNamespace(this);
     this.gino = {
-      createAll: (o = {}) => this.createTables(this.tables, o),
-      dropAll: (o = {}) => this.dropTables(this.tables, o),
+      createAll: (o = {}) => this.ddl.create(this.tables, o),
+      dropAll: (o = {}) => this.ddl.drop(this.tables, o),
     };
   }
 
@@ -283,13 +257,7 @@ export class Gino implements ModelHost {
 
   // ---- binding ------------------------------------------------------------------------------
 
-  private store(): Store | undefined {
-    return this.context.get();
-  }
-
-  private stack(): Engine[] {
-    return this.store()?.stack ?? this.globalStack;
-  }
+  // ---- binding: where queries run (the binder) ------------------------------------------
 
   /**
    * Bind a database: a URL (one of the README's adapter URLs), an adapter from a factory, or an Engine. Pushes it on the
@@ -299,15 +267,8 @@ export class Gino implements ModelHost {
    * await db.setBind('postgresql://localhost/gino', { max: 10 });
    * await db.setBind('postgresql+neon-http://user:pw@ep-x.neon.tech/db');
    */
-  async setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
-    if (typeof bind !== 'string' && Object.keys(options).length) {
-      throw new InvalidRequestError(
-        'setBind(): options go with a URL; an adapter or Engine was already made with its own (e.g. pg(url, { max }))',
-      );
-    }
-    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
-    this.stack().push(engine);
-    return engine;
+  setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
+    return this.binder.setBind(bind, options);
   }
 
   /**
@@ -317,50 +278,22 @@ export class Gino implements ModelHost {
    * await db.popBind().close();
    */
   popBind(): Engine {
-    const stack = this.stack();
-    const engine = stack.pop();
-    if (!engine) throw new UninitializedError('popBind(): nothing is bound here; setBind() first');
-    return engine;
+    return this.binder.popBind();
   }
 
   /** The current Engine; `UninitializedError` when nothing is bound. */
   get bind(): Engine {
-    let engine: Engine | undefined;
-    for (let store = this.store(); store && !engine; store = store.parent) engine = store.stack[store.stack.length - 1];
-    engine ??= this.globalStack[this.globalStack.length - 1];
-    if (!engine) {
-      throw new UninitializedError(
-        'gino engine is not initialized: call await db.setBind(url) first (or pass { bind } to this call)',
-      );
-    }
-    return engine;
+    return this.binder.bind;
   }
 
   /** Whether anything is bound in the current scope. */
   get isBound(): boolean {
-    for (let store = this.store(); store; store = store.parent) if (store.stack.length > 0) return true;
-    return this.globalStack.length > 0;
+    return this.binder.isBound;
   }
 
-  /**
-   * Where a query runs: an explicit bind, the current transaction or connection, else `db.bind`.
-   * Inside a scope opened within a transaction, the transaction, unless that scope bound another
-   * engine. An explicit bind of a level that the current one runs inside (the enclosing
-   * transaction, or the held connection, from within a nested callback) means the current level:
-   * the enclosing one waits for it to end, and PostgreSQL runs the statement in it anyway.
-   */
+  /** Where a query with this `bind` option runs (an Engine, a connection or a transaction). */
   runnerFor(bind?: unknown): QueryRunner {
-    const store = this.store();
-    if (bind !== undefined && bind !== null) {
-      if (bind instanceof QueryRunner) return levelWithin(bind, store?.target);
-      throw new InvalidRequestError('bind must be an Engine, a Connection or a Transaction');
-    }
-    if (!store) return this.bind;
-    for (let s: Store | undefined = store; s?.inherited; s = s.parent) {
-      const top = s.stack[s.stack.length - 1];
-      if (top) return top === store.target?.engine ? store.target : top;
-    }
-    return store.target ?? this.bind;
+    return this.binder.runnerFor(bind);
   }
 
   /**
@@ -376,12 +309,8 @@ export class Gino implements ModelHost {
    *   try { return await User.query.gino.all(); } finally { await db.popBind().close(); }
    * });
    */
-  async scope<R>(fn: () => Promise<R> | R): Promise<R> {
-    await this.context.ready();
-    const parent = this.store();
-    const target = parent?.target;
-    // Throws a clear UnsupportedError where the runtime has no AsyncLocalStorage.
-    return this.context.run({ stack: [], target, parent, inherited: target !== undefined }, async () => await fn());
+  scope<R>(fn: () => Promise<R> | R): Promise<R> {
+    return this.binder.scope(fn);
   }
 
   /**
@@ -394,18 +323,12 @@ export class Gino implements ModelHost {
    * @example
    * const n = await db.withBind(env.DATABASE_URL, () => db.func.count(User.id).gino.scalar());
    */
-  async withBind<R>(
+  withBind<R>(
     bind: Bindable,
     fn: (engine: Engine) => Promise<R> | R,
     options: Record<string, unknown> = {},
   ): Promise<R> {
-    if (await this.context.ready()) return this.scope(() => this.bound(bind, options, fn, (engine) => engine.close()));
-    // Without AsyncLocalStorage there is no private stack: hand the engine over explicitly.
-    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
-    return settle(
-      () => fn(engine),
-      () => (engine === bind ? undefined : engine.close()),
-    );
+    return this.binder.withBind(bind, fn, options);
   }
 
   /**
@@ -423,60 +346,13 @@ export class Gino implements ModelHost {
    * });
    */
   worker<Env, Ctx extends WorkerContext = WorkerContext>(handler: WorkerOptions<Env, Ctx>): WorkerHandler<Env, Ctx> {
-    return {
-      fetch: (request, env, ctx) =>
-        this.scope(async () => {
-          const bind = await handler.bind(env, request);
-          const options = handler.options?.(env, request) ?? {};
-          return this.bound(
-            bind,
-            options,
-            (engine) => handler.fetch(request, env, ctx, engine),
-            (engine) => ctx.waitUntil(engine.close()),
-          );
-        }),
-    };
-  }
-
-  /** Inside a scope: bind, run `fn`, unbind, and `close` the engine unless the caller owns it. */
-  private async bound<R>(
-    bind: Bindable,
-    options: Record<string, unknown>,
-    fn: (engine: Engine) => Promise<R> | R,
-    close: (engine: Engine) => Promise<void> | void,
-  ): Promise<R> {
-    const engine = await this.setBind(bind, options);
-    return settle(
-      () => fn(engine),
-      () => {
-        const stack = this.stack();
-        const i = stack.lastIndexOf(engine);
-        if (i !== -1) stack.splice(i, 1);
-        return engine === bind ? undefined : close(engine);
-      },
-    );
+    return this.binder.worker(handler);
   }
 
   /** An Engine for a URL or adapter, not bound. */
-  async createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
-    if (typeof bind !== 'string' && !isAdapter(bind)) {
-      throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
-    }
-    const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
-    return new Engine(adapter, { logger: this.options.logger });
+  createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+    return this.binder.createEngine(bind, options);
   }
-
-  private wrap: ContextRunner = Object.assign(
-    async <R>(target: QueryRunner, fn: () => Promise<R>): Promise<R> => {
-      if (!this.context.available) return fn();
-      const store = this.store();
-      return this.context.run(
-        { stack: store?.stack ?? this.globalStack, target, parent: store?.parent, inherited: false },
-        fn,
-      );
-    },
-    { current: () => this.store()?.target },
-  );
 
   /**
    * A transaction: committed when `fn` resolves, rolled back when it throws; nested calls are
@@ -503,12 +379,9 @@ export class Gino implements ModelHost {
     fn: (tx: Transaction) => Promise<R>,
     options: TransactionOptions & { bind?: unknown } = {},
   ): Promise<R | undefined> {
-    await this.context.ready();
+    await this.binder.ready();
     const { bind, ...txOptions } = options;
-    const current = this.runnerFor(bind);
-    if (current instanceof Transaction) return current.connection.transaction(fn, txOptions, this.wrap, current);
-    if (current instanceof Connection) return current.transaction(fn, txOptions, this.wrap);
-    return (current as Engine).transaction(fn, txOptions, this.wrap);
+    return this.runnerFor(bind).transaction(fn, txOptions, this.binder.wrap);
   }
 
   /**
@@ -521,19 +394,13 @@ export class Gino implements ModelHost {
    */
   async begin(options: TransactionOptions & { bind?: unknown } = {}): Promise<Transaction> {
     const { bind, ...txOptions } = options;
-    const current = this.runnerFor(bind);
-    if (current instanceof Transaction) return current.connection.begin(txOptions, current);
-    if (current instanceof Connection) return current.begin(txOptions);
-    return (current as Engine).begin(txOptions);
+    return this.runnerFor(bind).begin(txOptions);
   }
 
   /** A dedicated connection for `fn` (queries inside use it), released afterwards. */
   async acquire<R>(fn: (conn: Connection) => Promise<R>, options: { bind?: unknown } = {}): Promise<R> {
-    await this.context.ready();
-    const current = this.runnerFor(options.bind);
-    if (current instanceof Connection || current instanceof Transaction)
-      return fn(current instanceof Transaction ? current.connection : current);
-    return (current as Engine).acquire(fn, this.wrap);
+    await this.binder.ready();
+    return this.runnerFor(options.bind).acquire(fn, this.binder.wrap);
   }
 
   /**
@@ -549,10 +416,8 @@ export class Gino implements ModelHost {
   ): Promise<{ -readonly [I in keyof Q]: RowsOf<Q[I]> }> {
     type Out = { -readonly [I in keyof Q]: RowsOf<Q[I]> };
     const { bind, ...batchOptions } = options;
-    const current = this.runnerFor(bind);
-    if (current instanceof Engine) return (await current.batch(queries, batchOptions)) as Out;
-    const out = await this.transaction((tx) => runAll(tx, queries), { ...batchOptions, bind: current });
-    return (out ?? []) as Out;
+    await this.binder.ready();
+    return (await this.runnerFor(bind).batch(queries, batchOptions, this.binder.wrap)) as Out;
   }
 
   // ---- running ------------------------------------------------------------------------------
@@ -652,128 +517,14 @@ export class Gino implements ModelHost {
   // ---- DDL ----------------------------------------------------------------------------------
 
   /** @internal `Model.gino.create()`. */
-  async createTable(table: Table, options: { checkfirst?: boolean; bind?: unknown } = {}): Promise<void> {
-    await this.createTables([table], options);
+  createTable(table: Table, options: DdlOptions = {}): Promise<void> {
+    return this.ddl.create([table], options);
   }
 
   /** @internal `Model.gino.drop()`. */
-  async dropTable(table: Table, options: { checkfirst?: boolean; bind?: unknown } = {}): Promise<void> {
-    await this.dropTables([table], options);
+  dropTable(table: Table, options: DdlOptions = {}): Promise<void> {
+    return this.ddl.drop([table], options);
   }
-
-  private async existing(
-    runner: QueryRunner,
-    tables: readonly Table[],
-  ): Promise<{ tables: Set<Table>; types: Set<string> }> {
-    const names = tables.map((t) => quoteQualified(t.schema, t.name));
-    const enumNames = tables.flatMap((t) => enumsOf(t).map((e) => quoteQualified(t.schema, e.name)));
-    const rows = await runner.all<{ kind: string; name: string }>(
-      `SELECT 't' AS kind, n AS name FROM unnest($1::text[]) AS n WHERE to_regclass(n) IS NOT NULL
-       UNION ALL SELECT 'e', n FROM unnest($2::text[]) AS n WHERE to_regtype(n) IS NOT NULL`,
-      [names, enumNames],
-    );
-    const found = new Set(rows.filter((r) => r.kind === 't').map((r) => r.name));
-    return {
-      tables: new Set(tables.filter((_t, i) => found.has(names[i] as string))),
-      types: new Set(rows.filter((r) => r.kind === 'e').map((r) => r.name)),
-    };
-  }
-
-  private async createTables(
-    tables: readonly Table[],
-    options: { checkfirst?: boolean; bind?: unknown },
-  ): Promise<void> {
-    const runner = this.runnerFor(options.bind);
-    const ordered = sortByDependency(tables);
-    const checkfirst = options.checkfirst ?? true;
-    const have = checkfirst
-      ? await this.existing(runner, ordered)
-      : { tables: new Set<Table>(), types: new Set<string>() };
-    const groups: DdlGroup[] = [];
-    const madeTypes = new Set<string>();
-    for (const table of ordered) {
-      if (have.tables.has(table)) continue;
-      for (const e of enumsOf(table)) {
-        const q = quoteQualified(table.schema, e.name);
-        if (have.types.has(q) || madeTypes.has(q)) continue;
-        madeTypes.add(q);
-        groups.push({ statements: [createEnumSql(e, table.schema)], locks: ENUM_LOCKS });
-      }
-    }
-    for (const table of ordered) {
-      if (have.tables.has(table)) continue;
-      groups.push({
-        statements: [createTableSql(table), ...createIndexSqls(table), ...commentSqls(table)],
-        locks: tableLocks(table),
-      });
-    }
-    await runChunks(runner, chunked(groups));
-  }
-
-  private async dropTables(tables: readonly Table[], options: { checkfirst?: boolean; bind?: unknown }): Promise<void> {
-    const runner = this.runnerFor(options.bind);
-    const ordered = sortByDependency(tables).reverse();
-    const checkfirst = options.checkfirst ?? true;
-    const have = checkfirst ? await this.existing(runner, ordered) : undefined;
-    const groups: DdlGroup[] = [];
-    const dropped = new Set<string>();
-    for (const table of ordered) {
-      if (have && !have.tables.has(table)) continue;
-      groups.push({ statements: [dropTableSql(table)], locks: tableLocks(table) });
-    }
-    for (const table of ordered) {
-      for (const e of enumsOf(table)) {
-        const q = quoteQualified(table.schema, e.name);
-        if (dropped.has(q) || (have && !have.types.has(q))) continue;
-        // Keep a type another (not dropped) table still uses.
-        const stillUsed = this.tables.some(
-          (t) => !tables.includes(t) && enumsOf(t).some((x) => x.name === e.name && t.schema === table.schema),
-        );
-        if (stillUsed) continue;
-        dropped.add(q);
-        groups.push({ statements: [dropEnumSql(e, table.schema)], locks: ENUM_LOCKS });
-      }
-    }
-    await runChunks(runner, chunked(groups));
-  }
-}
-
-/** `fn()`, then `cleanup()` whatever happened; `fn`'s error wins over a failing cleanup. */
-async function settle<R>(fn: () => Promise<R> | R, cleanup: () => Promise<void> | void): Promise<R> {
-  let result: R;
-  try {
-    result = await fn();
-  } catch (error) {
-    try {
-      await cleanup();
-    } catch {
-      // the caller's error says more than a failed close
-    }
-    throw error;
-  }
-  await cleanup();
-  return result;
-}
-
-/** Tables ordered so each comes after the tables its foreign keys reference. */
-function sortByDependency(tables: readonly Table[]): Table[] {
-  const out: Table[] = [];
-  const state = new Map<Table, 'visiting' | 'done'>();
-  const byName = (name: string, schema: string | undefined) =>
-    tables.find((t) => t.name === name && (schema === undefined || t.schema === schema));
-  const visit = (t: Table): void => {
-    const s = state.get(t);
-    if (s === 'done' || s === 'visiting') return;
-    state.set(t, 'visiting');
-    for (const fk of t.foreignKeys) {
-      const target = byName(fk.target.table, fk.target.schema ?? t.schema);
-      if (target && target !== t) visit(target);
-    }
-    state.set(t, 'done');
-    out.push(t);
-  };
-  for (const t of tables) visit(t);
-  return out;
 }
 
 export { GinoError };

@@ -3,11 +3,20 @@
  * lock table shared by the whole server and sized for max_locks_per_transaction (64 by default)
  * locks per connection: creating or dropping hundreds of tables in one transaction runs it out
  * ("out of shared memory"). `createAll()` / `dropAll()` therefore commit in chunks that each stay
- * within that default.
+ * within that default. The `DdlRunner` orders, checks and runs a set of tables' DDL.
  */
-import { enumsOf } from '../compiler/ddl.js';
+import {
+  commentSqls,
+  createEnumSql,
+  createIndexSqls,
+  createTableSql,
+  dropEnumSql,
+  dropTableSql,
+  enumsOf,
+} from '../compiler/ddl.js';
+import { quoteQualified } from '../compiler/quote.js';
 import type { Table } from '../sql/table.js';
-import { Connection, Engine, type QueryRunner } from './engine.js';
+import type { QueryRunner } from './engine.js';
 
 /** Statements that belong together (a table with its indexes and comments), and the locks they take. */
 export interface DdlGroup {
@@ -68,7 +77,7 @@ export function chunked(groups: readonly DdlGroup[], budget = CHUNK_LOCKS): stri
  */
 export async function runChunks(runner: QueryRunner, chunks: readonly (readonly string[])[]): Promise<void> {
   const capabilities = runner.engine.capabilities;
-  if ((runner instanceof Engine || runner instanceof Connection) && capabilities.transactions) {
+  if (!runner.inTransaction && capabilities.transactions) {
     for (const chunk of chunks) {
       await runner.transaction(async (tx) => {
         for (const sql of chunk) await tx.status(sql);
@@ -76,9 +85,125 @@ export async function runChunks(runner: QueryRunner, chunks: readonly (readonly 
     }
     return;
   }
-  if (runner instanceof Engine && capabilities.nativeBatch) {
+  if (!runner.inTransaction && capabilities.nativeBatch) {
     for (const chunk of chunks) await runner.batch(chunk);
     return;
   }
   for (const chunk of chunks) for (const sql of chunk) await runner.status(sql);
+}
+
+/** What create and drop take: `checkfirst` (default true) skips what exists / is missing. */
+export interface DdlOptions {
+  checkfirst?: boolean;
+  bind?: unknown;
+}
+
+/**
+ * Creates, drops and checks tables with their enum types: `db.gino.createAll()` / `dropAll()`,
+ * `Model.gino.create()` / `drop()`. It finds where to run through `runnerFor` (the binder) and
+ * the tables that exist besides the ones it is given through `registry` (a type another table
+ * still uses is not dropped).
+ */
+export class DdlRunner {
+  constructor(
+    private readonly runnerFor: (bind?: unknown) => QueryRunner,
+    private readonly registry: () => readonly Table[],
+  ) {}
+
+  /** Which of `tables` (and of their enum types) exist on the database `runner` reaches. */
+  async existing(runner: QueryRunner, tables: readonly Table[]): Promise<{ tables: Set<Table>; types: Set<string> }> {
+    const names = tables.map((t) => quoteQualified(t.schema, t.name));
+    const enumNames = tables.flatMap((t) => enumsOf(t).map((e) => quoteQualified(t.schema, e.name)));
+    const rows = await runner.all<{ kind: string; name: string }>(
+      `SELECT 't' AS kind, n AS name FROM unnest($1::text[]) AS n WHERE to_regclass(n) IS NOT NULL
+       UNION ALL SELECT 'e', n FROM unnest($2::text[]) AS n WHERE to_regtype(n) IS NOT NULL`,
+      [names, enumNames],
+    );
+    const found = new Set(rows.filter((r) => r.kind === 't').map((r) => r.name));
+    return {
+      tables: new Set(tables.filter((_t, i) => found.has(names[i] as string))),
+      types: new Set(rows.filter((r) => r.kind === 'e').map((r) => r.name)),
+    };
+  }
+
+  /** Create `tables` (and their enum types) in dependency order, skipping what exists unless `checkfirst: false`. */
+  async create(tables: readonly Table[], options: DdlOptions = {}): Promise<void> {
+    const runner = this.runnerFor(options.bind);
+    const ordered = sortByDependency(tables);
+    const checkfirst = options.checkfirst ?? true;
+    const have = checkfirst
+      ? await this.existing(runner, ordered)
+      : { tables: new Set<Table>(), types: new Set<string>() };
+    const groups: DdlGroup[] = [];
+    const madeTypes = new Set<string>();
+    for (const table of ordered) {
+      if (have.tables.has(table)) continue;
+      for (const e of enumsOf(table)) {
+        const q = quoteQualified(table.schema, e.name);
+        if (have.types.has(q) || madeTypes.has(q)) continue;
+        madeTypes.add(q);
+        groups.push({ statements: [createEnumSql(e, table.schema)], locks: ENUM_LOCKS });
+      }
+    }
+    for (const table of ordered) {
+      if (have.tables.has(table)) continue;
+      groups.push({
+        statements: [createTableSql(table), ...createIndexSqls(table), ...commentSqls(table)],
+        locks: tableLocks(table),
+      });
+    }
+    await runChunks(runner, chunked(groups));
+  }
+
+  /**
+   * Drop `tables` in reverse dependency order, then the enum types no other registered table
+   * uses; skips what is missing unless `checkfirst: false`.
+   */
+  async drop(tables: readonly Table[], options: DdlOptions = {}): Promise<void> {
+    const runner = this.runnerFor(options.bind);
+    const ordered = sortByDependency(tables).reverse();
+    const checkfirst = options.checkfirst ?? true;
+    const have = checkfirst ? await this.existing(runner, ordered) : undefined;
+    const groups: DdlGroup[] = [];
+    const dropped = new Set<string>();
+    for (const table of ordered) {
+      if (have && !have.tables.has(table)) continue;
+      groups.push({ statements: [dropTableSql(table)], locks: tableLocks(table) });
+    }
+    for (const table of ordered) {
+      for (const e of enumsOf(table)) {
+        const q = quoteQualified(table.schema, e.name);
+        if (dropped.has(q) || (have && !have.types.has(q))) continue;
+        // Keep a type another (not dropped) table still uses.
+        const stillUsed = this.registry().some(
+          (t) => !tables.includes(t) && enumsOf(t).some((x) => x.name === e.name && t.schema === table.schema),
+        );
+        if (stillUsed) continue;
+        dropped.add(q);
+        groups.push({ statements: [dropEnumSql(e, table.schema)], locks: ENUM_LOCKS });
+      }
+    }
+    await runChunks(runner, chunked(groups));
+  }
+}
+
+/** Tables ordered so each comes after the tables its foreign keys reference. */
+function sortByDependency(tables: readonly Table[]): Table[] {
+  const out: Table[] = [];
+  const state = new Map<Table, 'visiting' | 'done'>();
+  const byName = (name: string, schema: string | undefined) =>
+    tables.find((t) => t.name === name && (schema === undefined || t.schema === schema));
+  const visit = (t: Table): void => {
+    const s = state.get(t);
+    if (s === 'done' || s === 'visiting') return;
+    state.set(t, 'visiting');
+    for (const fk of t.foreignKeys) {
+      const target = byName(fk.target.table, fk.target.schema ?? t.schema);
+      if (target && target !== t) visit(target);
+    }
+    state.set(t, 'done');
+    out.push(t);
+  };
+  for (const t of tables) visit(t);
+  return out;
 }

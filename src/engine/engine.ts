@@ -75,6 +75,11 @@ export abstract class QueryRunner implements Target {
     return this.engine.options.logger;
   }
 
+  /** Whether this level is a transaction (statements sent on it run in that transaction). */
+  get inTransaction(): boolean {
+    return false;
+  }
+
   /** The level a statement called on this one runs on (see `levelWithin`). */
   protected within(): QueryRunner {
     return this;
@@ -129,6 +134,27 @@ export abstract class QueryRunner implements Target {
   }
 
   /** A statement with a server-side time limit; `QueryTimeoutError` when it is cancelled. */
+  /**
+   * A transaction on this level around `fn`: on an engine, a new one on a fresh connection; on a
+   * connection, a transaction on it; on a transaction, a savepoint in it.
+   */
+  abstract transaction<R>(
+    fn: (tx: Transaction) => Promise<R>,
+    options?: TransactionOptions,
+    wrap?: ContextRunner,
+  ): Promise<R | undefined>;
+
+  /** A transaction on this level, ended by hand (a savepoint when this level is a transaction). */
+  abstract begin(options?: TransactionOptions): Promise<Transaction>;
+
+  /** A dedicated connection for `fn`: a fresh one from an engine, else the one this level runs on. */
+  abstract acquire<R>(fn: (conn: Connection) => Promise<R>, wrap?: ContextRunner): Promise<R>;
+
+  /** Statements run atomically, their rows in order: in a transaction of this level (a savepoint in one). */
+  async batch(queries: readonly Query[], options: TransactionOptions = {}, wrap?: ContextRunner): Promise<unknown[][]> {
+    return (await this.transaction((tx) => runAll(tx, queries), options, wrap)) ?? [];
+  }
+
   protected abstract runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult>;
 }
 
@@ -300,7 +326,7 @@ export class Engine extends QueryRunner {
   }
 
   /** Statements run atomically, their rows in order: one request where the adapter batches natively. */
-  async batch(queries: readonly Query[], options: TransactionOptions = {}): Promise<unknown[][]> {
+  override async batch(queries: readonly Query[], options: TransactionOptions = {}): Promise<unknown[][]> {
     checkOptions(options);
     const compiled = queries.map((q) => toCompiled(q));
     if (this.capabilities.nativeBatch && this.adapter.batch) {
@@ -538,6 +564,11 @@ export class Connection extends QueryRunner {
     return this.open(from, options, { exclusive: false, onEnd });
   }
 
+  /** `fn` on this connection (it is already held). */
+  acquire<R>(fn: (conn: Connection) => Promise<R>): Promise<R> {
+    return fn(this);
+  }
+
   /**
    * A transaction (a savepoint under `from`) around `fn`: committed when it resolves, rolled back
    * when it throws. `raiseCommit()` / `raiseRollback()` end one level early. While it is open,
@@ -668,6 +699,29 @@ export class Transaction extends QueryRunner {
 
   get engine(): Engine {
     return this.connection.engine;
+  }
+
+  override get inTransaction(): boolean {
+    return true;
+  }
+
+  /** A savepoint in this transaction around `fn`. */
+  transaction<R>(
+    fn: (tx: Transaction) => Promise<R>,
+    options: TransactionOptions = {},
+    wrap: ContextRunner = direct,
+  ): Promise<R | undefined> {
+    return this.connection.transaction(fn, options, wrap, this);
+  }
+
+  /** A savepoint in this transaction, ended by hand. */
+  begin(options: TransactionOptions = {}): Promise<Transaction> {
+    return this.connection.begin(options, this);
+  }
+
+  /** `fn` on this transaction's connection. */
+  acquire<R>(fn: (conn: Connection) => Promise<R>): Promise<R> {
+    return fn(this.connection);
   }
 
   protected override within(): QueryRunner {

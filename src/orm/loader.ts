@@ -14,7 +14,6 @@ import { toStatementOf } from '../engine/execute.js';
 import {
   indexOf,
   type Loader,
-  type LoaderContext,
   type PreparedLoader,
   toLoader,
   toLoaderOf,

@@ -1,0 +1,216 @@
+/**
+ * The binder: where a query runs. It keeps the binding stacks (a process-wide one, and one per
+ * `scope()` where the runtime has AsyncLocalStorage), the transaction or held connection a scope
+ * runs in, and the per-request binding of `worker()` handlers. `Gino` delegates to it.
+ */
+
+import { InvalidRequestError, UninitializedError } from '../errors.js';
+import type { Adapter } from './adapter.js';
+import { ContextSlot } from './context.js';
+import { type ContextRunner, Engine, levelWithin, QueryRunner } from './engine.js';
+import type { Logger } from './execute.js';
+import { resolveAdapter } from './resolve.js';
+import type { WorkerContext, WorkerHandler, WorkerOptions } from './worker.js';
+
+/** What `setBind` accepts: a URL, an adapter (from a factory such as `pglite(instance)`), or an Engine. */
+export type Bindable = string | Adapter | Engine;
+
+interface Store {
+  readonly stack: Engine[];
+  /** The transaction or held connection queries run on, unless this scope bound another engine. */
+  readonly target: QueryRunner | undefined;
+  /** The enclosing scope: its bindings serve where this one has none. */
+  readonly parent: Store | undefined;
+  /** A scope opened inside the target's callback: it keeps that target unless it binds another engine. */
+  readonly inherited: boolean;
+}
+
+function isAdapter(value: unknown): value is Adapter {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Adapter).query === 'function' &&
+    typeof (value as Adapter).capabilities === 'object'
+  );
+}
+
+export class Binder {
+  private readonly globalStack: Engine[] = [];
+  private readonly context = new ContextSlot<Store>();
+
+  constructor(private readonly logger: Logger | undefined) {}
+
+  /** Resolves once the runtime's AsyncLocalStorage is known; true when it has one. */
+  ready(): Promise<boolean> {
+    return this.context.ready();
+  }
+
+  /** The current scope's store, if any. */
+  store(): Store | undefined {
+    return this.context.get();
+  }
+
+  /** The binding stack of the current scope (the process-wide one outside scopes). */
+  stack(): Engine[] {
+    return this.store()?.stack ?? this.globalStack;
+  }
+
+  /** Push an engine for `bind` on the current stack. */
+  async setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
+    if (typeof bind !== 'string' && Object.keys(options).length) {
+      throw new InvalidRequestError(
+        'setBind(): options go with a URL; an adapter or Engine was already made with its own (e.g. pg(url, { max }))',
+      );
+    }
+    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
+    this.stack().push(engine);
+    return engine;
+  }
+
+  /** Pop the current stack's most recent engine. */
+  popBind(): Engine {
+    const stack = this.stack();
+    const engine = stack.pop();
+    if (!engine) throw new UninitializedError('popBind(): nothing is bound here; setBind() first');
+    return engine;
+  }
+
+  /** The current engine; `UninitializedError` when nothing is bound. */
+  get bind(): Engine {
+    let engine: Engine | undefined;
+    for (let store = this.store(); store && !engine; store = store.parent) engine = store.stack[store.stack.length - 1];
+    engine ??= this.globalStack[this.globalStack.length - 1];
+    if (!engine) {
+      throw new UninitializedError(
+        'gino engine is not initialized: call await db.setBind(url) first (or pass { bind } to this call)',
+      );
+    }
+    return engine;
+  }
+
+  /** Whether anything is bound in the current scope or outside it. */
+  get isBound(): boolean {
+    for (let store = this.store(); store; store = store.parent) if (store.stack.length > 0) return true;
+    return this.globalStack.length > 0;
+  }
+
+  /**
+   * Where a query runs: an explicit bind, the current transaction or connection, else the bound
+   * engine. Inside a scope opened within a transaction, the transaction, unless that scope bound
+   * another engine. An explicit bind of a level that the current one runs inside (the enclosing
+   * transaction, or the held connection, from within a nested callback) means the current level:
+   * the enclosing one waits for it to end, and PostgreSQL runs the statement in it anyway.
+   */
+  runnerFor(bind?: unknown): QueryRunner {
+    const store = this.store();
+    if (bind !== undefined && bind !== null) {
+      if (bind instanceof QueryRunner) return levelWithin(bind, store?.target);
+      throw new InvalidRequestError('bind must be an Engine, a Connection or a Transaction');
+    }
+    if (!store) return this.bind;
+    for (let s: Store | undefined = store; s?.inherited; s = s.parent) {
+      const top = s.stack[s.stack.length - 1];
+      if (top) return top === store.target?.engine ? store.target : top;
+    }
+    return store.target ?? this.bind;
+  }
+
+  /** Run `fn` with its own binding stack; it inherits the enclosing transaction or connection. */
+  async scope<R>(fn: () => Promise<R> | R): Promise<R> {
+    await this.context.ready();
+    const parent = this.store();
+    const target = parent?.target;
+    // Throws a clear UnsupportedError where the runtime has no AsyncLocalStorage.
+    return this.context.run({ stack: [], target, parent, inherited: target !== undefined }, async () => await fn());
+  }
+
+  /** Scope, bind, run `fn(engine)`, close what it opened (see `Gino.withBind`). */
+  async withBind<R>(
+    bind: Bindable,
+    fn: (engine: Engine) => Promise<R> | R,
+    options: Record<string, unknown> = {},
+  ): Promise<R> {
+    if (await this.context.ready()) return this.scope(() => this.bound(bind, options, fn, (engine) => engine.close()));
+    // Without AsyncLocalStorage there is no private stack: hand the engine over explicitly.
+    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
+    return settle(
+      () => fn(engine),
+      () => (engine === bind ? undefined : engine.close()),
+    );
+  }
+
+  /** A Workers module handler binding each request in its own scope (see `Gino.worker`). */
+  worker<Env, Ctx extends WorkerContext = WorkerContext>(handler: WorkerOptions<Env, Ctx>): WorkerHandler<Env, Ctx> {
+    return {
+      fetch: (request, env, ctx) =>
+        this.scope(async () => {
+          const bind = await handler.bind(env, request);
+          const options = handler.options?.(env, request) ?? {};
+          return this.bound(
+            bind,
+            options,
+            (engine) => handler.fetch(request, env, ctx, engine),
+            (engine) => ctx.waitUntil(engine.close()),
+          );
+        }),
+    };
+  }
+
+  /** Inside a scope: bind, run `fn`, unbind, and `close` the engine unless the caller owns it. */
+  private async bound<R>(
+    bind: Bindable,
+    options: Record<string, unknown>,
+    fn: (engine: Engine) => Promise<R> | R,
+    close: (engine: Engine) => Promise<void> | void,
+  ): Promise<R> {
+    const engine = await this.setBind(bind, options);
+    return settle(
+      () => fn(engine),
+      () => {
+        const stack = this.stack();
+        const i = stack.lastIndexOf(engine);
+        if (i !== -1) stack.splice(i, 1);
+        return engine === bind ? undefined : close(engine);
+      },
+    );
+  }
+
+  /** An Engine for a URL or adapter, not bound. */
+  async createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+    if (typeof bind !== 'string' && !isAdapter(bind)) {
+      throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
+    }
+    const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
+    return new Engine(adapter, { logger: this.logger });
+  }
+
+  /** Runs a level's callback with that level as the context's target (implicit binding). */
+  readonly wrap: ContextRunner = Object.assign(
+    async <R>(target: QueryRunner, fn: () => Promise<R>): Promise<R> => {
+      if (!this.context.available) return fn();
+      const store = this.store();
+      return this.context.run(
+        { stack: store?.stack ?? this.globalStack, target, parent: store?.parent, inherited: false },
+        fn,
+      );
+    },
+    { current: () => this.store()?.target },
+  );
+}
+
+/** `fn()`, then `cleanup()` whatever happened; `fn`'s error wins over a failing cleanup. */
+export async function settle<R>(fn: () => Promise<R> | R, cleanup: () => Promise<void> | void): Promise<R> {
+  let result: R;
+  try {
+    result = await fn();
+  } catch (error) {
+    try {
+      await cleanup();
+    } catch {
+      // the caller's error says more than a failed close
+    }
+    throw error;
+  }
+  await cleanup();
+  return result;
+}
