@@ -8,14 +8,14 @@ import { InvalidRequestError } from '../errors.js';
 import {
   type Connection,
   checkTimeout,
-  Engine,
   isBroken,
   type QueryRunner,
   rawCompiled as raw,
   requireCapability,
-  Transaction,
+  restoreTimeout,
+  setLocalTimeout,
+  type Transaction,
   timeoutError,
-  timeoutSql,
 } from './engine.js';
 import { execute, shaper } from './execute.js';
 
@@ -44,25 +44,16 @@ export async function* iterateCursor(
   let previousTimeout: string | undefined;
   const name = `gino_cursor_${++cursorCounter}`;
   try {
-    if (target instanceof Engine) {
-      conn = await target.connect();
-      runner = conn;
-    }
-    if (!(runner instanceof Transaction)) {
-      const connection = runner as Connection;
+    if (!target.inTransaction) {
+      // An engine's cursor takes a connection of its own; a held connection's runs on it.
+      const connection = target.held() ?? (conn = await target.engine.connect());
       // The transaction begun by hand on this connection, or one of its own, begun by hand too:
       // until the loop ends, the connection's statements (the loop body's) run in it.
       const level = await connection.settled();
       if (level) runner = level;
       else runner = own = await connection.begin();
     }
-    if (timeoutMs !== undefined) {
-      if (!own) {
-        const before = await execute(runner, raw("SELECT current_setting('statement_timeout')"));
-        previousTimeout = String(before.rows[0]?.[0] ?? '0');
-      }
-      await execute(runner, raw(timeoutSql(timeoutMs)));
-    }
+    if (timeoutMs !== undefined) previousTimeout = await setLocalTimeout(runner, timeoutMs, !own);
     try {
       await execute(runner, { ...compiled, sql: `DECLARE ${name} NO SCROLL CURSOR FOR ${compiled.sql}` });
     } catch (error) {
@@ -114,12 +105,7 @@ async function closeCursor(c: {
       // In the caller's transaction: a cursor left early would stay declared there, and the
       // limit it had comes back, however the loop ended.
       if (c.open) await execute(c.runner, raw(`CLOSE ${c.name}`));
-      if (c.previousTimeout !== undefined) {
-        await execute(c.runner, {
-          ...raw("SELECT set_config('statement_timeout', $1, true)"),
-          params: [c.previousTimeout],
-        });
-      }
+      if (c.previousTimeout !== undefined) await restoreTimeout(c.runner, c.previousTimeout);
     }
   } catch (error) {
     cleanup = error;

@@ -80,6 +80,11 @@ export abstract class QueryRunner implements Target {
     return false;
   }
 
+  /** The connection this level holds (a connection itself, a transaction's), or none (an engine). */
+  held(): Connection | undefined {
+    return undefined;
+  }
+
   /** The level a statement called on this one runs on (see `levelWithin`). */
   protected within(): QueryRunner {
     return this;
@@ -168,6 +173,26 @@ export function timeoutSql(ms: number): string {
   if (!Number.isInteger(ms) || ms <= 0)
     throw new InvalidRequestError(`timeout(ms) takes a positive whole number of milliseconds, got ${ms}`);
   return `SET LOCAL statement_timeout = ${ms}`;
+}
+
+/**
+ * `SET LOCAL statement_timeout` on `target`; with `remember`, first reads the limit it replaces
+ * and returns it, for `restoreTimeout` (a level that stays open after the statement).
+ */
+export async function setLocalTimeout(target: Target, ms: number, remember: boolean): Promise<string | undefined> {
+  const sql = timeoutSql(ms);
+  let previous: string | undefined;
+  if (remember) {
+    const before = await execute(target, rawCompiled("SELECT current_setting('statement_timeout')"));
+    previous = String(before.rows[0]?.[0] ?? '0');
+  }
+  await execute(target, rawCompiled(sql));
+  return previous;
+}
+
+/** Put back the limit `setLocalTimeout` replaced, for the rest of the transaction. */
+export async function restoreTimeout(target: Target, previous: string): Promise<void> {
+  await execute(target, { ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"), params: [previous] });
 }
 
 export function timeoutError(error: unknown, ms: number): unknown {
@@ -564,6 +589,10 @@ export class Connection extends QueryRunner {
     return this.open(from, options, { exclusive: false, onEnd });
   }
 
+  override held(): Connection {
+    return this;
+  }
+
   /** `fn` on this connection (it is already held). */
   acquire<R>(fn: (conn: Connection) => Promise<R>): Promise<R> {
     return fn(this);
@@ -703,6 +732,10 @@ export class Transaction extends QueryRunner {
 
   override get inTransaction(): boolean {
     return true;
+  }
+
+  override held(): Connection {
+    return this.connection;
   }
 
   /** A savepoint in this transaction around `fn`. */
@@ -848,9 +881,8 @@ export class Transaction extends QueryRunner {
    * it so the transaction goes on, and the previous limit is restored afterwards.
    */
   async runTimed(compiled: CompiledQuery, ms: number, mode: 'own' | 'nested'): Promise<DriverResult> {
-    const sql = timeoutSql(ms);
     if (mode === 'own') {
-      await execute(this, rawCompiled(sql));
+      await setLocalTimeout(this, ms, false);
       try {
         return await execute(this, compiled);
       } catch (error) {
@@ -860,8 +892,7 @@ export class Transaction extends QueryRunner {
     if (!this.engine.capabilities.savepoints) return this.timedInPlace(compiled, ms);
     const level = await this.connection.open(this, {}, { exclusive: true, prefix: 'gino_timeout' });
     try {
-      const before = await execute(level, rawCompiled("SELECT current_setting('statement_timeout')"));
-      await execute(level, rawCompiled(sql));
+      const previous = (await setLocalTimeout(level, ms, true)) as string;
       let result: DriverResult;
       try {
         result = await execute(level, compiled);
@@ -871,8 +902,7 @@ export class Transaction extends QueryRunner {
         if (mapped instanceof QueryTimeoutError) await level.rollbackLevel(true);
         throw mapped;
       }
-      const previous = String(before.rows[0]?.[0] ?? '0');
-      await execute(level, { ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"), params: [previous] });
+      await restoreTimeout(level, previous);
       await level.commit();
       return result;
     } finally {
@@ -883,16 +913,14 @@ export class Transaction extends QueryRunner {
 
   /** Without savepoints: the limit is set on this level and restored; a cancellation aborts it. */
   private async timedInPlace(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
-    const before = await execute(this, rawCompiled("SELECT current_setting('statement_timeout')"));
-    await execute(this, rawCompiled(timeoutSql(ms)));
+    const previous = (await setLocalTimeout(this, ms, true)) as string;
     let result: DriverResult;
     try {
       result = await execute(this, compiled);
     } catch (error) {
       throw timeoutError(error, ms);
     }
-    const previous = String(before.rows[0]?.[0] ?? '0');
-    await execute(this, { ...rawCompiled("SELECT set_config('statement_timeout', $1, true)"), params: [previous] });
+    await restoreTimeout(this, previous);
     return result;
   }
 
