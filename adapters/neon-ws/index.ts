@@ -284,7 +284,9 @@ class NeonWsAdapter implements Adapter {
     } catch (error) {
       this.open.delete(client);
       void endClient(client);
-      throw driverError(error);
+      // With Neon's pipelined start-up, connect() resolves before the server has answered the
+      // log-in: a failed log-in (a broken SCRAM exchange, say) surfaces on this first statement.
+      throw this.connectError(error);
     }
     return client;
   }
