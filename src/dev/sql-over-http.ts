@@ -414,7 +414,6 @@ class RequestConnection {
   }
 
   async release(): Promise<void> {
-    this.client.removeListener('error', this.onError);
     // A cancel request may still be on its way: the connection is not reused.
     if (this.broken === undefined && !this.cancelled) {
       try {
@@ -423,6 +422,8 @@ class RequestConnection {
         this.broken = error as Error;
       }
     }
+    // Still listening until here: the backend may die during the reset too.
+    this.client.removeListener('error', this.onError);
     this.client.release(this.broken ?? (this.cancelled ? true : undefined));
   }
 }
