@@ -276,7 +276,7 @@ describe('the local Neon proxy', () => {
   test('the gino-edge neon-proxy command starts the proxy and says where it listens', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/dev/cli.ts', 'neon-proxy', '--target', databaseUrl],
+      ['--import', 'tsx', 'src/dev/cli.ts', 'neon-proxy', '--target', databaseUrl, '--max-request-bytes', '200'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -299,6 +299,12 @@ describe('the local Neon proxy', () => {
         body: JSON.stringify({ query: 'SELECT 7 AS n', params: [] }),
       });
       expect(((await res.json()) as { rows: unknown }).rows).toEqual([['7']]);
+      const tooLarge = await fetch(`http://127.0.0.1:${port}/sql`, {
+        method: 'POST',
+        headers: NEON_HEADERS,
+        body: JSON.stringify({ query: 'SELECT $1::text', params: ['x'.repeat(300)] }),
+      });
+      expect(tooLarge.status).toBe(413);
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
