@@ -288,6 +288,7 @@ async function migrateInSession<DB extends MigrationHost>(
         report({ kind: 'waiting' });
         await conn.status(`SELECT pg_advisory_lock(${LOCK_KEY})`);
       }
+      let failure: unknown;
       try {
         if (!options.dryRun) await conn.status(CREATE_LEDGER);
         const steps = await plan(migrations, await readLedgerOn(conn), options.to);
@@ -304,8 +305,15 @@ async function migrateInSession<DB extends MigrationHost>(
           report({ kind: step.direction === 'up' ? 'applied' : 'reverted', id, ms: Date.now() - started });
         }
         return result;
+      } catch (error) {
+        failure = error;
+        throw error;
       } finally {
-        await conn.status(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
+        // A session lock ends with its session too: when the run failed (the connection may be
+        // gone), a failing unlock must not hide why.
+        await conn.status(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch((error: unknown) => {
+          if (failure === undefined) throw error;
+        });
       }
     },
     { bind: options.bind },
