@@ -135,36 +135,12 @@ export function pgErrorFields(error: unknown): PgErrorFields | undefined {
   return fields;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-const NETWORK_MESSAGE =
-  /connection|terminated|socket|websocket|network|fetch failed|ECONN|EPIPE|closed|timeout|timed out|reset|refused|unexpected end/i;
-
-/** Whether a driver error means the connection failed (as opposed to a server error or a bug). */
-export function isConnectionFailure(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown };
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
-  if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
-  if (typeof e.message === 'string' && NETWORK_MESSAGE.test(e.message)) return true;
-  return e.cause !== undefined && e.cause !== error && isConnectionFailure(e.cause);
-}
-
 /**
- * Turn whatever a driver threw into a gino-edge error: server errors become `DatabaseError`,
- * network failures `ConnectionError`, anything else a `GinoError` carrying the original as cause.
+ * Turn whatever an adapter threw into a gino-edge error, by SQLSTATE: a server error becomes
+ * `DatabaseError` (`ConnectionError` when it ended the connection), a gino-edge error stays as it
+ * is, anything else becomes a `GinoError` carrying the original as cause. A connection that failed
+ * without a server error is the adapter's to report: it knows its driver, and throws
+ * `ConnectionError` itself.
  */
 export function toGinoError(error: unknown, sql?: string): GinoError {
   if (error instanceof GinoError) return error;
@@ -174,7 +150,6 @@ export function toGinoError(error: unknown, sql?: string): GinoError {
     if (endsConnection(fields)) return new ConnectionError(`connection lost: ${message}`, { cause: error });
     return new DatabaseError(message, { ...fields, ...(sql === undefined ? {} : { sql }) }, { cause: error });
   }
-  if (isConnectionFailure(error)) return new ConnectionError(connectionMessage(message), { cause: error });
   return new GinoError(message, { cause: error });
 }
 
@@ -194,13 +169,6 @@ function endsConnection(fields: PgErrorFields): boolean {
 /** Whether a statement's failure left its connection usable: only a plain server error does. */
 export function leavesConnectionUsable(error: unknown): boolean {
   return toGinoError(error) instanceof DatabaseError;
-}
-
-function connectionMessage(message: string): string {
-  if (/ECONNREFUSED/.test(message)) {
-    return `${message}: is the database server running, and are the URL's host and port right?`;
-  }
-  return message;
 }
 
 /** A model class's name for messages ('User'), whatever it is given (a class or an instance). */
