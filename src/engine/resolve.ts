@@ -72,13 +72,31 @@ export function registeredAdapters(): readonly RegisteredAdapter[] {
   return [...declared.values()];
 }
 
-let catalogue: Promise<unknown> | undefined;
+let catalogue: Promise<boolean> | undefined;
 
-/** The catalogue of shipped adapters, loaded once where the runtime can (never in a bundle). */
-function loadCatalogue(): Promise<unknown> {
-  catalogue ??= import(/* @vite-ignore */ CATALOGUE_PATH).catch(() => undefined);
+/** The catalogue of shipped adapters, loaded once where the runtime can; false where it cannot (a bundle). */
+function loadCatalogue(): Promise<boolean> {
+  catalogue ??= import(/* @vite-ignore */ CATALOGUE_PATH).then(
+    () => true,
+    () => false,
+  );
   return catalogue;
 }
+
+/**
+ * The adapter module a scheme names where no catalogue can be read (a bundle that imported no
+ * adapter module): `postgresql+<name>` names `<name>`, a plain `postgresql://` or `postgres://`
+ * the default PostgreSQL adapter (the README's table of URLs), any other scheme the module of its
+ * own name. Only used to say which import is missing.
+ */
+function moduleNamed(scheme: string): string {
+  const plus = scheme.indexOf('+');
+  if (plus !== -1) return scheme.slice(plus + 1);
+  return scheme === 'postgresql' || scheme === 'postgres' ? DEFAULT_POSTGRES_ADAPTER : scheme;
+}
+
+/** The adapter a plain `postgresql://` URL names. */
+const DEFAULT_POSTGRES_ADAPTER = 'pg';
 
 /** The known URL schemes, for messages. */
 function knownSchemes(): string {
@@ -118,16 +136,21 @@ export function redact(url: string): string {
   return out.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
+function unknownScheme(scheme: string): InvalidRequestError {
+  return new InvalidRequestError(`unknown database URL scheme '${scheme}://'; gino-edge knows ${knownSchemes()}`);
+}
+
 /** Build the adapter a URL names, loading its module when needed. */
 export async function resolveAdapter(url: string, options: Record<string, unknown> = {}): Promise<Adapter> {
   const scheme = schemeOf(url);
-  if (!schemes.has(scheme)) await loadCatalogue();
-  const name = schemes.get(scheme);
+  let name = schemes.get(scheme);
   if (name === undefined) {
-    throw new InvalidRequestError(`unknown database URL scheme '${scheme}://'; gino-edge knows ${knownSchemes()}`);
+    // The catalogue knows every shipped scheme; without it (a bundle), the scheme's own words.
+    if (await loadCatalogue()) name = schemes.get(scheme);
+    else name = moduleNamed(scheme);
+    if (name === undefined) throw unknownScheme(scheme);
   }
-  let factory = factories.get(name);
-  if (!factory) {
+  if (!factories.has(name)) {
     try {
       await import(/* @vite-ignore */ MODULE_PATH(name));
     } catch (error) {
@@ -138,8 +161,10 @@ export async function resolveAdapter(url: string, options: Record<string, unknow
         { cause: error },
       );
     }
-    factory = factories.get(name);
-    if (!factory) throw new InvalidRequestError(`the ${name} adapter module did not register itself`);
+    if (!factories.has(name)) throw new InvalidRequestError(`the ${name} adapter module did not register itself`);
+    // A module found by the scheme's own words serves it only if it says so.
+    name = schemes.get(scheme);
+    if (name === undefined) throw unknownScheme(scheme);
   }
-  return factory(url, options);
+  return (factories.get(name) as AdapterFactory)(url, options);
 }
