@@ -13,7 +13,7 @@ import {
   toGinoError,
   UnsupportedError,
 } from '../errors.js';
-import type { GinoExtension, StatusResult } from '../sql/runner.js';
+import type { GinoExtension, StatusResult } from '../sql/executor.js';
 import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult, Session } from './adapter.js';
 import { Turnstile } from './adapter-kit.js';
 import {

@@ -5,8 +5,8 @@
 import { bake, type CompiledQuery, compile, isShared, type ResultColumn, resolveParams } from '../compiler/compiler.js';
 import { checkRawStatement } from '../compiler/sqltext.js';
 import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
+import type { StatusResult } from '../sql/executor.js';
 import { Func, TextClause } from '../sql/expr.js';
-import type { StatusResult } from '../sql/runner.js';
 import { Select } from '../sql/select.js';
 import { Column } from '../sql/table.js';
 import { serializeValue } from '../types/serialize.js';

@@ -9,23 +9,20 @@ import { InvalidRequestError, modelName, NoSuchRowError } from '../errors.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
 import { and, Bind, type Expr, isExpr } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
-import type { Column, Table } from '../sql/table.js';
+import { type Column, noSuchColumn, type Table } from '../sql/table.js';
+import { hostOf, type ModelHost } from './host.js';
 import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from './json.js';
 
 export interface BindOption {
   bind?: unknown;
 }
 
-/** What CRUD needs of a model class. */
+/** What CRUD needs of a model class: its constructor, its table and the Gino instance it belongs to. */
 export interface ModelRuntime {
   new (values?: Record<string, unknown>): object;
   readonly __table__: Table;
   readonly name: unknown;
-}
-
-/** What CRUD needs of the Gino instance. */
-export interface CrudRunner {
-  runnerFor(bind?: unknown): QueryRunner;
+  readonly [hostOf]: ModelHost;
 }
 
 export function tableOf(model: ModelRuntime): Table {
@@ -38,8 +35,9 @@ export function tableOf(model: ModelRuntime): Table {
   return table;
 }
 
-function runnerOf(table: Table, bind: unknown): QueryRunner {
-  return (table.runner as CrudRunner).runnerFor(bind);
+/** Where the model's statement runs: `bind`, else the current binding of the model's Gino instance. */
+function runnerOf(model: ModelRuntime, bind: unknown): QueryRunner {
+  return model[hostOf].runnerFor(bind);
 }
 
 /** The instance's column values, by attribute key, skipping unset ones. */
@@ -65,8 +63,8 @@ export async function createInstance<T extends object>(
 ): Promise<T> {
   const table = tableOf(model);
   applyDefaults(instance, propertiesOf(table));
-  const insert = new Insert({ table, runner: table.runner as never }).values(valuesOf(instance, table)).returning();
-  const row = (await runnerOf(table, options.bind).run(insert, undefined, 'first', null)) as Record<
+  const insert = new Insert({ table }).values(valuesOf(instance, table)).returning();
+  const row = (await runnerOf(model, options.bind).run(insert, undefined, 'first', null)) as Record<
     string,
     unknown
   > | null;
@@ -143,7 +141,7 @@ export interface GetOptions extends BindOption {
 /** `SELECT ... WHERE pk = $1`: an instance, or null. */
 export async function getInstance(model: ModelRuntime, ident: unknown, options: GetOptions = {}): Promise<unknown> {
   const table = tableOf(model);
-  const runner = runnerOf(table, options.bind);
+  const runner = runnerOf(model, options.bind);
   const values = identValues(model, ident);
   if (!options.forUpdate && values.every(isPlainValue)) {
     let baked = bakedGets.get(table);
@@ -155,9 +153,7 @@ export async function getInstance(model: ModelRuntime, ident: unknown, options: 
     }
     return runner.run(new Precompiled({ ...baked, params: values }), undefined, 'first', model);
   }
-  let query = new Select({ columns: table.columns, runner: table.runner as never, loader: model }).where(
-    pkWhere(table, values),
-  );
+  let query = new Select({ columns: table.columns, loader: model }).where(pkWhere(table, values));
   if (options.forUpdate) query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
   return runner.run(query, undefined, 'first', model);
 }
@@ -222,10 +218,7 @@ export class UpdateRequest<T extends object = object> {
     const props = propertiesOf(table);
     for (const key of Object.keys(values)) {
       if (!table.c[key] && !props.some((p) => p.key === key)) {
-        const names = props.length ? `; JSON properties: ${props.map((p) => p.key).join(', ')}` : '';
-        throw new InvalidRequestError(
-          `${modelName(this.model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')}${names})`,
-        );
+        throw noSuchColumn(modelName(this.model), key, table.columns, { properties: props });
       }
     }
   }
@@ -282,14 +275,10 @@ export class UpdateRequest<T extends object = object> {
     }
     const changed = keys.map((k) => table.c[k] as Column);
     const extra = (options.returning ?? []).filter((c) => !changed.includes(c));
-    const update = new Update({
-      table,
-      runner: table.runner as never,
-      returning: returningList(table, [...changed, ...extra]),
-    })
+    const update = new Update({ table, returning: returningList(table, [...changed, ...extra]) })
       .values(values)
       .where(this.where);
-    const result = (await runnerOf(table, options.bind).run(update, undefined, 'status', null)) as {
+    const result = (await runnerOf(this.model, options.bind).run(update, undefined, 'status', null)) as {
       rowCount: number;
       rows: Record<string, unknown>[];
     };
@@ -325,7 +314,7 @@ function returningList(table: Table, columns: readonly Column[]): readonly Colum
 /** `DELETE FROM ... WHERE <key>` → the status, e.g. `'DELETE 1'`. The instance keeps its values. */
 export async function deleteInstance(model: ModelRuntime, where: Expr, options: BindOption = {}): Promise<string> {
   const table = tableOf(model);
-  const del = new Delete({ table, runner: table.runner as never }).where(where);
-  const result = (await runnerOf(table, options.bind).run(del, undefined, 'status', null)) as { status: string };
+  const del = new Delete({ table }).where(where);
+  const result = (await runnerOf(model, options.bind).run(del, undefined, 'status', null)) as { status: string };
   return result.status;
 }

@@ -1,9 +1,11 @@
-/** INSERT, UPDATE and DELETE: immutable builders over one table. */
-import { InvalidRequestError } from '../errors.js';
+/**
+ * INSERT, UPDATE and DELETE: immutable builders over one table. They share one base (the table,
+ * RETURNING, the loader, the executor, `compile()` and `.gino`); each adds only its own clauses.
+ */
+import { type Executor, executorOf, type GinoExtension } from './executor.js';
 import { andWhere, type Expr } from './expr.js';
-import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
 import type { Select } from './select.js';
-import type { Table } from './table.js';
+import { noSuchColumn, type Table } from './table.js';
 
 export interface OnConflict {
   /** Conflict target: columns (by key) or a constraint name. */
@@ -13,11 +15,12 @@ export interface OnConflict {
   where: Expr | undefined;
 }
 
-interface DmlState {
+/** What every INSERT, UPDATE and DELETE state holds. */
+export interface DmlState {
   readonly table: Table;
   readonly returning: readonly Expr[];
+  /** What turns returned rows into objects (a model class or a loader); travels with the statement. */
   readonly loader: unknown;
-  readonly runner: Runner | undefined;
 }
 
 export interface InsertState extends DmlState {
@@ -37,13 +40,67 @@ export interface DeleteState extends DmlState {
 
 function checkKeys(table: Table, values: Readonly<Record<string, unknown>>, what: string): void {
   for (const key of Object.keys(values)) {
-    if (!table.c[key]) {
-      throw new InvalidRequestError(
-        `${what}: table '${table.fullName}' has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')})`,
-      );
-    }
+    if (!table.c[key]) throw noSuchColumn(`table '${table.fullName}'`, key, table.columns, { what });
   }
 }
+
+/**
+ * The base of the three builders: a frozen state (pure data, what the compiler reads) and the
+ * executor that runs it. `Self` is the builder's own type, which every chain method returns.
+ */
+abstract class TableStatement<S extends DmlState, R, Self> {
+  abstract readonly kind: 'insert' | 'update' | 'delete';
+  readonly state: S;
+  readonly #executor: Executor | undefined;
+
+  protected constructor(state: S, executor: Executor | undefined) {
+    this.state = state;
+    this.#executor = executor;
+  }
+
+  /** A builder of the same kind over `state`, with `executor`. */
+  protected abstract make(state: S, executor: Executor | undefined): Self;
+
+  /** This statement with `state` in place of its own (frozen; the executor carries over). */
+  protected next(state: S): Self {
+    return this.make(Object.freeze(state), this.#executor);
+  }
+
+  /** `RETURNING` these expressions; with none, every column of the table. */
+  returning(...exprs: Expr[]): Self {
+    return this.next({ ...this.state, returning: exprs.length ? exprs : this.state.table.columns });
+  }
+
+  /** The `{ sql, params }` this statement compiles to. */
+  compile(): { sql: string; params: unknown[] } {
+    return executorOf(this.#executor).compile(this);
+  }
+
+  /** Run it: `all first one oneOrNone scalar status iterate load model timeout`. */
+  get gino(): GinoExtension<R, unknown> {
+    return executorOf(this.#executor).extension<R, unknown>(this, this.state.loader);
+  }
+}
+
+/** UPDATE and DELETE: a table statement with a WHERE clause. */
+abstract class FilteredStatement<
+  S extends DmlState & { readonly where: Expr | undefined },
+  R,
+  Self,
+> extends TableStatement<S, R, Self> {
+  /** Add conditions; repeated calls are joined with AND. */
+  where(...clauses: Expr[]): Self {
+    return this.next({ ...this.state, where: andWhere(this.state.where, clauses) });
+  }
+}
+
+const INSERT: Omit<InsertState, 'table'> = Object.freeze({
+  rows: [],
+  returning: [],
+  loader: undefined,
+  fromSelect: undefined,
+  onConflict: undefined,
+});
 
 /**
  * `INSERT INTO ... VALUES ... [ON CONFLICT ...] [RETURNING ...]`.
@@ -51,56 +108,29 @@ function checkKeys(table: Table, values: Readonly<Record<string, unknown>>, what
  * @example
  * await User.insert().values([{ nickname: 'a' }, { nickname: 'b' }]).returning().gino.all(); // User[]
  */
-export class Insert<R = Record<string, unknown>> {
+export class Insert<R = Record<string, unknown>> extends TableStatement<InsertState, R, Insert<R>> {
   readonly kind = 'insert';
-  readonly state: InsertState;
   /** `complete`: `state` is already a whole, frozen state (from another statement). */
-  constructor(state: Partial<InsertState> & { table: Table }, complete?: true) {
-    this.state = complete
-      ? (state as InsertState)
-      : Object.freeze({
-          rows: [],
-          returning: [],
-          loader: undefined,
-          runner: undefined,
-          fromSelect: undefined,
-          onConflict: undefined,
-          ...state,
-        });
+  constructor(state: Partial<InsertState> & { table: Table }, executor?: Executor, complete?: true) {
+    super(complete ? (state as InsertState) : Object.freeze({ ...INSERT, ...state }), executor);
   }
-  private with<R2 = R>(patch: Partial<InsertState>): Insert<R2> {
-    const s = this.state;
-    const p = patch;
-    // Field by field: much faster than a spread.
-    const next: InsertState = {
-      table: s.table,
-      rows: p.rows ?? s.rows,
-      returning: p.returning ?? s.returning,
-      loader: s.loader,
-      runner: s.runner,
-      fromSelect: 'fromSelect' in p ? p.fromSelect : s.fromSelect,
-      onConflict: 'onConflict' in p ? p.onConflict : s.onConflict,
-    };
-    return new Insert<R2>(Object.freeze(next), true);
+  protected make(state: InsertState, executor: Executor | undefined): Insert<R> {
+    return new Insert<R>(state, executor, true);
   }
   /** One row, or many rows in one statement (keys are column attribute names). */
   values(rows: Readonly<Record<string, unknown>> | readonly Readonly<Record<string, unknown>>[]): Insert<R> {
     const list = Array.isArray(rows) ? rows : [rows as Readonly<Record<string, unknown>>];
     for (const row of list) checkKeys(this.state.table, row, 'insert');
-    return this.with({ rows: [...this.state.rows, ...list] });
+    return this.next({ ...this.state, rows: [...this.state.rows, ...list] });
   }
   /** `INSERT INTO t (cols) SELECT ...`. */
   fromSelect(columns: readonly string[], select: Select<unknown, unknown>): Insert<R> {
     for (const c of columns) this.state.table.column(c);
-    return this.with({ fromSelect: { columns, select } });
-  }
-  /** `RETURNING` these expressions; with none, every column of the table. */
-  returning(...exprs: Expr[]): Insert<R> {
-    return this.with({ returning: exprs.length ? exprs : this.state.table.columns });
+    return this.next({ ...this.state, fromSelect: { columns, select } });
   }
   /** `ON CONFLICT (target) DO NOTHING`. */
   onConflictDoNothing(target?: readonly string[] | { constraint: string }): Insert<R> {
-    return this.with({ onConflict: { target, set: undefined, where: undefined } });
+    return this.next({ ...this.state, onConflict: { target, set: undefined, where: undefined } });
   }
   /** `ON CONFLICT (target) DO UPDATE SET ...`; use `excluded('col')` for the proposed row's value. */
   onConflictDoUpdate(
@@ -109,15 +139,16 @@ export class Insert<R = Record<string, unknown>> {
     where?: Expr,
   ): Insert<R> {
     checkKeys(this.state.table, set, 'onConflictDoUpdate');
-    return this.with({ onConflict: { target, set, where } });
-  }
-  compile(): { sql: string; params: unknown[] } {
-    return compileWith(this.state.runner, this);
-  }
-  get gino(): GinoExtension<R, unknown> {
-    return extensionOf<R, unknown>(this.state.runner, this, this.state.loader);
+    return this.next({ ...this.state, onConflict: { target, set, where } });
   }
 }
+
+const UPDATE: Omit<UpdateState, 'table'> = Object.freeze({
+  values: {},
+  where: undefined,
+  returning: [],
+  loader: undefined,
+});
 
 /**
  * `UPDATE ... SET ... WHERE ... [RETURNING ...]`.
@@ -125,53 +156,23 @@ export class Insert<R = Record<string, unknown>> {
  * @example
  * await User.update.values({ nickname: db.concat('Founding Member ', User.nickname) }).where(User.id.lt(10)).gino.status();
  */
-export class Update<R = Record<string, unknown>> {
+export class Update<R = Record<string, unknown>> extends FilteredStatement<UpdateState, R, Update<R>> {
   readonly kind = 'update';
-  readonly state: UpdateState;
   /** `complete`: `state` is already a whole, frozen state (from another statement). */
-  constructor(state: Partial<UpdateState> & { table: Table }, complete?: true) {
-    this.state = complete
-      ? (state as UpdateState)
-      : Object.freeze({
-          values: {},
-          where: undefined,
-          returning: [],
-          loader: undefined,
-          runner: undefined,
-          ...state,
-        });
+  constructor(state: Partial<UpdateState> & { table: Table }, executor?: Executor, complete?: true) {
+    super(complete ? (state as UpdateState) : Object.freeze({ ...UPDATE, ...state }), executor);
   }
-  private with<R2 = R>(patch: Partial<UpdateState>): Update<R2> {
-    const s = this.state;
-    const p = patch;
-    const next: UpdateState = {
-      table: s.table,
-      values: p.values ?? s.values,
-      where: 'where' in p ? p.where : s.where,
-      returning: p.returning ?? s.returning,
-      loader: s.loader,
-      runner: s.runner,
-    };
-    return new Update<R2>(Object.freeze(next), true);
+  protected make(state: UpdateState, executor: Executor | undefined): Update<R> {
+    return new Update<R>(state, executor, true);
   }
   /** Values to SET, by column attribute name; repeated calls merge. */
   values(values: Readonly<Record<string, unknown>>): Update<R> {
     checkKeys(this.state.table, values, 'update');
-    return this.with({ values: { ...this.state.values, ...values } });
-  }
-  where(...clauses: Expr[]): Update<R> {
-    return this.with({ where: andWhere(this.state.where, clauses) });
-  }
-  returning(...exprs: Expr[]): Update<R> {
-    return this.with({ returning: exprs.length ? exprs : this.state.table.columns });
-  }
-  compile(): { sql: string; params: unknown[] } {
-    return compileWith(this.state.runner, this);
-  }
-  get gino(): GinoExtension<R, unknown> {
-    return extensionOf<R, unknown>(this.state.runner, this, this.state.loader);
+    return this.next({ ...this.state, values: { ...this.state.values, ...values } });
   }
 }
+
+const DELETE: Omit<DeleteState, 'table'> = Object.freeze({ where: undefined, returning: [], loader: undefined });
 
 /**
  * `DELETE FROM ... WHERE ... [RETURNING ...]`.
@@ -179,38 +180,14 @@ export class Update<R = Record<string, unknown>> {
  * @example
  * await User.delete.where(User.id.gt(10)).gino.status();
  */
-export class Delete<R = Record<string, unknown>> {
+export class Delete<R = Record<string, unknown>> extends FilteredStatement<DeleteState, R, Delete<R>> {
   readonly kind = 'delete';
-  readonly state: DeleteState;
   /** `complete`: `state` is already a whole, frozen state (from another statement). */
-  constructor(state: Partial<DeleteState> & { table: Table }, complete?: true) {
-    this.state = complete
-      ? (state as DeleteState)
-      : Object.freeze({ where: undefined, returning: [], loader: undefined, runner: undefined, ...state });
+  constructor(state: Partial<DeleteState> & { table: Table }, executor?: Executor, complete?: true) {
+    super(complete ? (state as DeleteState) : Object.freeze({ ...DELETE, ...state }), executor);
   }
-  private with<R2 = R>(patch: Partial<DeleteState>): Delete<R2> {
-    const s = this.state;
-    const p = patch;
-    const next: DeleteState = {
-      table: s.table,
-      where: 'where' in p ? p.where : s.where,
-      returning: p.returning ?? s.returning,
-      loader: s.loader,
-      runner: s.runner,
-    };
-    return new Delete<R2>(Object.freeze(next), true);
-  }
-  where(...clauses: Expr[]): Delete<R> {
-    return this.with({ where: andWhere(this.state.where, clauses) });
-  }
-  returning(...exprs: Expr[]): Delete<R> {
-    return this.with({ returning: exprs.length ? exprs : this.state.table.columns });
-  }
-  compile(): { sql: string; params: unknown[] } {
-    return compileWith(this.state.runner, this);
-  }
-  get gino(): GinoExtension<R, unknown> {
-    return extensionOf<R, unknown>(this.state.runner, this, this.state.loader);
+  protected make(state: DeleteState, executor: Executor | undefined): Delete<R> {
+    return new Delete<R>(state, executor, true);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Tables and their parts as SQL objects: columns (expressions bound to a table), constraints,
- * indexes, foreign keys, aliases and joins. The model layer (`src/schema/`) builds these.
+ * indexes, foreign keys, aliases and joins. The model layer (`src/orm/`) builds these.
  */
 import { InvalidRequestError } from '../errors.js';
 import type { SqlType } from '../types/sqltypes.js';
@@ -55,6 +55,25 @@ export class ColumnDef<T = unknown, NotNull extends boolean = boolean> {
 }
 
 export type FromItem = Table | Alias | Join;
+
+/**
+ * The error for a column key `owner` does not have (a table, an alias, a model), naming the keys it
+ * has and, for a model, its JSON properties: one wording wherever a column is looked up by key.
+ * `what` names the call that looked (`insert: table 'users' has no column ...`).
+ */
+export function noSuchColumn(
+  owner: string,
+  key: string,
+  columns: readonly { readonly key: string }[],
+  options: { properties?: readonly { readonly key: string }[]; what?: string } = {},
+): InvalidRequestError {
+  const props = options.properties?.length
+    ? `; JSON properties: ${options.properties.map((p) => p.key).join(', ')}`
+    : '';
+  return new InvalidRequestError(
+    `${options.what ? `${options.what}: ` : ''}${owner} has no column '${key}' (columns: ${columns.map((c) => c.key).join(', ')}${props})`,
+  );
+}
 
 /** A model class: anything with a `__table__`. */
 export interface HasTable {
@@ -188,8 +207,6 @@ export class Table implements Joinable {
     columns: readonly { key: string; def: ColumnDef }[],
     readonly constraints: readonly Constraint[] = [],
     readonly indexes: readonly Index[] = [],
-    /** Whoever runs statements over this table (the Gino instance). */
-    readonly runner?: unknown,
   ) {
     const byKey: Record<string, Column> = {};
     const pkConstraint = constraints.find((c): c is PrimaryKeyConstraint => c.kind === 'primaryKeyConstraint');
@@ -215,11 +232,7 @@ export class Table implements Joinable {
   /** The column with this attribute key or database name, or a clear error. */
   column(keyOrName: string): Column {
     const found = this.c[keyOrName] ?? this.columns.find((c) => c.name === keyOrName);
-    if (!found) {
-      throw new InvalidRequestError(
-        `table '${this.fullName}' has no column '${keyOrName}' (columns: ${this.columns.map((c) => c.key).join(', ')})`,
-      );
-    }
+    if (!found) throw noSuchColumn(`table '${this.fullName}'`, keyOrName, this.columns);
     return found;
   }
 
@@ -305,7 +318,7 @@ export class Alias implements Joinable {
   }
   column(key: string): Column {
     const found = this.c[key];
-    if (!found) throw new InvalidRequestError(`alias '${this.name}' has no column '${key}'`);
+    if (!found) throw noSuchColumn(`alias '${this.name}'`, key, this.columns);
     return found;
   }
   join(right: FromItem | HasTable, on?: Expr): Join {

@@ -49,7 +49,9 @@ function importsOf(text: string): string[] {
 }
 
 function target(from: string, specifier: string): string {
-  const path = relative(root, resolve(root, dirname(from), specifier)).split('\\').join('/');
+  const path = relative(root, resolve(root, dirname(from), specifier))
+    .split('\\')
+    .join('/');
   return path.replace(/\.js$/, '.ts');
 }
 
