@@ -2,7 +2,8 @@
  * Model CRUD, as GINO does it: create (RETURNING every column), get by primary key, instance
  * update requests that SET and RETURN only what changed, and instance delete.
  */
-import { bake, type CompiledQuery, compile } from '../compiler/compiler.js';
+import { compile } from '../compiler/compiler.js';
+import { queryCache } from '../engine/cache.js';
 import type { QueryRunner } from '../engine/engine.js';
 import { Precompiled } from '../engine/execute.js';
 import { InvalidRequestError, modelName, NoSuchRowError } from '../errors.js';
@@ -128,9 +129,6 @@ function isPlainValue(value: unknown): boolean {
   return !isExpr(value) && !(typeof value === 'object' && (value as { kind?: unknown }).kind === 'select');
 }
 
-/** `get()`'s statement compiled once per table: its SQL never changes, only the key values. */
-const bakedGets = new WeakMap<Table, CompiledQuery>();
-
 export interface GetOptions extends BindOption {
   /** Lock the row: `true` for FOR UPDATE, or `{ nowait, skipLocked, mode }`. */
   forUpdate?:
@@ -144,12 +142,13 @@ export async function getInstance(model: ModelRuntime, ident: unknown, options: 
   const runner = runnerOf(model, options.bind);
   const values = identValues(model, ident);
   if (!options.forUpdate && values.every(isPlainValue)) {
-    let baked = bakedGets.get(table);
+    // Baked once per table: its SQL never changes, only the key values. Compiled from placeholders
+    // of the key columns' types, never from a caller's values.
+    let baked = queryCache.bakedQuery(table, 'get');
     if (!baked) {
-      // Compiled from placeholders of the key columns' types, never from a caller's values.
       const placeholders = table.primaryKey.map((c) => new Bind(null, c.type));
-      baked = bake(compile(new Select({ columns: table.columns }).where(pkWhere(table, placeholders))));
-      bakedGets.set(table, baked);
+      const select = new Select({ columns: table.columns }).where(pkWhere(table, placeholders));
+      baked = queryCache.bake(table, 'get', compile(select, queryCache));
     }
     return runner.run(new Precompiled({ ...baked, params: values }), undefined, 'first', model);
   }
@@ -275,7 +274,7 @@ export class UpdateRequest<T extends object = object> {
     }
     const changed = keys.map((k) => table.c[k] as Column);
     const extra = (options.returning ?? []).filter((c) => !changed.includes(c));
-    const update = new Update({ table, returning: returningList(table, [...changed, ...extra]) })
+    const update = new Update({ table, returning: queryCache.returningList(table, [...changed, ...extra]) })
       .values(values)
       .where(this.where);
     const result = (await runnerOf(this.model, options.bind).run(update, undefined, 'status', null)) as {
@@ -290,25 +289,6 @@ export class UpdateRequest<T extends object = object> {
     assignRow(this.instance, result.rows[0] ?? null);
     return this.instance;
   }
-}
-
-/** RETURNING lists of `apply()`, one frozen list per set of columns and table: shared lists are compiled and shaped once. */
-const returningLists = new WeakMap<Table, Map<string, readonly Column[]>>();
-
-function returningList(table: Table, columns: readonly Column[]): readonly Column[] {
-  let lists = returningLists.get(table);
-  if (!lists) {
-    lists = new Map();
-    returningLists.set(table, lists);
-  }
-  const key = columns.map((c) => String(c)).join('\u0000');
-  let list = lists.get(key);
-  if (!list) {
-    list = Object.freeze([...columns]);
-    // Bounded: a table has few combinations of changed columns in practice.
-    if (lists.size < 256) lists.set(key, list);
-  }
-  return list;
 }
 
 /** `DELETE FROM ... WHERE <key>` → the status, e.g. `'DELETE 1'`. The instance keeps its values. */

@@ -11,13 +11,7 @@
 import type { ResultColumn } from '../compiler/compiler.js';
 import type { DriverField } from '../engine/adapter.js';
 import { toStatementOf } from '../engine/execute.js';
-import {
-  indexOf,
-  type Loader,
-  type PreparedLoader,
-  toLoader,
-  toLoaderOf,
-} from '../engine/shape.js';
+import { indexOf, type Loader, type PreparedLoader, toLoader, toLoaderOf } from '../engine/shape.js';
 import { InvalidRequestError, modelName } from '../errors.js';
 import type { GinoExtension, LoadedBy } from '../sql/executor.js';
 import type { Expr } from '../sql/expr.js';

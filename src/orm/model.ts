@@ -9,6 +9,7 @@ import { Delete, Insert, Update } from '../sql/dml.js';
 import type { AnyConstructor } from '../sql/executor.js';
 import type { Expr } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
+import { shareList } from '../sql/shared.js';
 import {
   asFromItem,
   type Column,
@@ -146,7 +147,8 @@ export class ModelBase {
     let select = selects.get(key);
     if (!select) {
       const table = tableOf(this);
-      const columns = names.length ? Object.freeze(names.map((n) => table.column(n))) : table.columns;
+      // Shared: every `select(...)` of these names is this statement, its list rendered once.
+      const columns = names.length ? shareList(names.map((n) => table.column(n))) : table.columns;
       select = new Select({ columns }, this[hostOf]);
       if (selects.size < 100) selects.set(key, select);
     }

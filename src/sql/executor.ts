@@ -80,9 +80,23 @@ export interface Executor {
 }
 
 /** The builder's executor, or a clear error for a builder made without one. */
-export function executorOf(executor: Executor | undefined): Executor {
+function executorOf(executor: Executor | undefined): Executor {
   if (executor) return executor;
   throw new TypeError(
     'this statement is not tied to a Gino instance: build it from a model or db, or run it with db.all(statement)',
   );
+}
+
+/** `statement.compile()` of every builder: its executor compiles it. */
+export function compileWith(executor: Executor | undefined, statement: Executable): { sql: string; params: unknown[] } {
+  return executorOf(executor).compile(statement);
+}
+
+/** `statement.gino` of every builder: its executor runs it, rows shaped by `loader`. */
+export function extensionOf<R, S>(
+  executor: Executor | undefined,
+  statement: Executable,
+  loader: unknown,
+): GinoExtension<R, S> {
+  return executorOf(executor).extension<R, S>(statement, loader);
 }

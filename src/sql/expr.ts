@@ -4,7 +4,7 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import { NULLTYPE, type SqlType, TYPES } from '../types/sqltypes.js';
-import { type Executor, executorOf, type GinoExtension } from './executor.js';
+import { type Executor, extensionOf, type GinoExtension } from './executor.js';
 
 /** A value or an expression of the same JavaScript type. */
 export type Operand<T> = T | Expr<T> | Expr<unknown>;
@@ -349,7 +349,7 @@ export class Func<T = unknown> extends Expr<T> {
   }
   /** Run `SELECT <this call>`: `await db.func.count(User.id).gino.scalar()`. */
   get gino(): GinoExtension<Record<string, T>, T> {
-    return executorOf(this.#executor).extension<Record<string, T>, T>(this, undefined);
+    return extensionOf<Record<string, T>, T>(this.#executor, this, undefined);
   }
 }
 

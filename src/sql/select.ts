@@ -1,7 +1,7 @@
 /** SELECT: an immutable builder; every method returns a new statement. */
 import { InvalidRequestError } from '../errors.js';
 import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
-import { type Executor, executorOf, type GinoExtension } from './executor.js';
+import { compileWith, type Executor, extensionOf, type GinoExtension } from './executor.js';
 import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
 import { inferFrom } from './nodes.js';
 import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './table.js';
@@ -239,11 +239,11 @@ export class Select<R = Record<string, unknown>, S = unknown> {
   }
   /** The `{ sql, params }` this statement compiles to. */
   compile(): { sql: string; params: unknown[] } {
-    return executorOf(this.#executor).compile(this);
+    return compileWith(this.#executor, this);
   }
   /** Run it: `all first one oneOrNone scalar status iterate load model timeout`. */
   get gino(): GinoExtension<R, S> {
-    return executorOf(this.#executor).extension<R, S>(this, this.state.loader);
+    return extensionOf<R, S>(this.#executor, this, this.state.loader);
   }
 }
 

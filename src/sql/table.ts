@@ -5,6 +5,7 @@
 import { InvalidRequestError } from '../errors.js';
 import type { SqlType } from '../types/sqltypes.js';
 import { and, type Expr, Expr as ExprBase } from './expr.js';
+import { type SharedList, shareList } from './shared.js';
 
 export type ReferentialAction = 'CASCADE' | 'SET NULL' | 'SET DEFAULT' | 'RESTRICT' | 'NO ACTION';
 
@@ -197,7 +198,7 @@ function joinOf(left: FromItem, rightItem: FromItem | HasTable, on: Expr | undef
 /** A table: its columns by attribute key, its constraints and indexes. */
 export class Table implements Joinable {
   readonly kind = 'table';
-  readonly columns: readonly Column[];
+  readonly columns: SharedList<Column>;
   readonly c: Readonly<Record<string, Column>>;
   readonly primaryKey: readonly Column[];
   readonly foreignKeys: readonly ForeignKeyInfo[];
@@ -218,8 +219,8 @@ export class Table implements Joinable {
       byKey[key] = column;
       return column;
     });
-    // Frozen: statements share the list, and the compiler renders a frozen list once.
-    this.columns = Object.freeze(list);
+    // Shared: every statement over the table selects or returns this one list, rendered once.
+    this.columns = shareList(list);
     this.c = byKey;
     this.primaryKey = list.filter((c) => c.primaryKey);
     this.foreignKeys = this.resolveForeignKeys();
@@ -286,7 +287,7 @@ let anonymousAliases = 0;
  */
 export class Alias implements Joinable {
   readonly kind = 'alias';
-  readonly columns: readonly Column[];
+  readonly columns: SharedList<Column>;
   readonly c: Readonly<Record<string, Column>>;
   /** The alias's name; for an anonymous alias, the stem its compiled name is made from. */
   readonly name: string;
@@ -310,7 +311,8 @@ export class Alias implements Joinable {
         ? of.columns.map((col) => col.rebind(this))
         : of.outputs.map((o) => new Column(this, o.key, o.name, o.type, {}));
     for (const c of columns) byKey[c.key] = c;
-    this.columns = Object.freeze(columns);
+    // Shared, as a table's: `db.select([alias])` and model loaders over the alias use this list.
+    this.columns = shareList(columns);
     this.c = byKey;
   }
   get table(): Table | undefined {
