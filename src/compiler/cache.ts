@@ -17,6 +17,7 @@ import type { Expr } from '../sql/expr.js';
 import { type SharedList, shareList } from '../sql/shared.js';
 import type { Alias, Column, FromItem, Table } from '../sql/table.js';
 import type { CompiledQuery, ResultColumn } from './compiler.js';
+import { classifySql, type SqlClass } from './sqltext.js';
 
 /** What a result list renders to, and the keys and types of the columns it gives. */
 export interface Head {
@@ -62,6 +63,9 @@ export const CACHE_LIMITS = Object.freeze({
   returningPerTable: 256,
   /** Row prototypes (`row[User.id]` accessors), one per distinct result shape. */
   rowPrototypes: 2000,
+  /** Classes of raw SQL texts (`classifySql`), for texts of at most `rawTextLength` characters. */
+  rawTexts: 1000,
+  rawTextLength: 2000,
 });
 
 /**
@@ -106,6 +110,19 @@ export class QueryCache<Prepared = unknown> {
   private readonly loaders = new WeakMap<readonly ResultColumn[], WeakMap<object, Prepared>>();
   /** Row prototypes by what they read (column → key): rows of the same shape share one. */
   readonly rowPrototypes = new CappedMap<object | undefined>(CACHE_LIMITS.rowPrototypes);
+
+  // ---- raw SQL --------------------------------------------------------------------------------
+
+  /** What raw SQL texts do (`classifySql`), by text. */
+  private readonly rawClasses = new CappedMap<SqlClass>(CACHE_LIMITS.rawTexts);
+
+  /** What this raw SQL text does; kept for texts short enough (a script is read again). */
+  rawClass(sql: string): SqlClass {
+    const known = this.rawClasses.get(sql);
+    if (known) return known;
+    const found = classifySql(sql);
+    return sql.length <= CACHE_LIMITS.rawTextLength ? this.rawClasses.set(sql, found) : found;
+  }
 
   /** Mark result columns as shared: what is derived from them alone may be kept. */
   shareColumns(columns: readonly ResultColumn[]): void {

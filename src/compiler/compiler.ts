@@ -33,7 +33,7 @@ import type { Alias, Column, FromItem, Join, Table } from '../sql/table.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
 import { type Head, QueryCache, type SharedHead } from './cache.js';
 import { quoteIdentifier, quoteQualified, renderLiteral } from './quote.js';
-import { mapSqlCode } from './sqltext.js';
+import { classifySql, fragmentLocksRows, mapSqlCode } from './sqltext.js';
 
 /** A result column: the key rows use, its type, and the expression it came from. */
 export interface ResultColumn {
@@ -42,7 +42,16 @@ export interface ResultColumn {
   expr: Expr;
 }
 
-/** What the engine runs: SQL, raw parameter values with their types, and the result columns. */
+/**
+ * What a statement is: a builder's kind (a function call runs as a `'select'`), `'ddl'` for raw
+ * SQL that changes the schema, `'raw'` for any other raw SQL (see `classifySql`).
+ */
+export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'ddl' | 'raw';
+
+/**
+ * What the engine runs: SQL, raw parameter values with their types, the result columns, and what
+ * the statement does — what read replicas route on and migrations split on.
+ */
 export interface CompiledQuery {
   sql: string;
   params: unknown[];
@@ -50,6 +59,28 @@ export interface CompiledQuery {
   paramTypes: SqlType[];
   paramLabels: (string | undefined)[];
   columns: readonly ResultColumn[];
+  kind: StatementKind;
+  /**
+   * It may change data or schema: INSERT, UPDATE, DELETE, DDL, and raw SQL unless recognisably
+   * read-only. A SELECT built here reads (a function it calls is not looked into: `nextval()`
+   * writes, as far as PostgreSQL is concerned, but such a SELECT is `writes: false`).
+   */
+  writes: boolean;
+  /**
+   * It takes row locks: a SELECT with `forUpdate()` (in a subquery too, or a locking clause in a
+   * `db.text()` fragment), UPDATE and DELETE (the rows they change), INSERT ... ON CONFLICT DO
+   * UPDATE (the conflicting row), raw SQL doing any of that or running code it does not show.
+   */
+  locks: boolean;
+}
+
+/**
+ * A raw SQL string as the engine runs it: its parameters as given, untyped, no result columns
+ * (rows are keyed by the fields the server names), and what it does (`classifySql`).
+ */
+export function compileRaw(sql: string, params: unknown[] = [], cache?: QueryCache): CompiledQuery {
+  const { kind, writes, locks } = cache ? cache.rawClass(sql) : classifySql(sql);
+  return { sql, params, paramTypes: [], paramLabels: [], columns: NO_COLUMNS, kind, writes, locks };
 }
 
 /**
@@ -430,6 +461,8 @@ export class Compiler {
   private scopes: Scopes = [];
   /** SELECTs compiled so far: a list that contains one is not shared. */
   private selects = 0;
+  /** Some SELECT rendered so far locks rows (`FOR UPDATE`, ...), or a raw fragment does. */
+  locking = false;
   /** Anonymous aliases named so far in this compile, and how many of each stem. */
   private anonymous: Map<Alias, string> | undefined;
   private stems: Map<string, number> | undefined;
@@ -571,6 +604,7 @@ export class Compiler {
 
   text(node: TextClause): string {
     const { sql, params } = node;
+    if (!this.locking && fragmentLocksRows(sql)) this.locking = true;
     if (Array.isArray(params)) {
       const base = this.params.length;
       for (const v of params) this.param(v, NULLTYPE, undefined);
@@ -697,6 +731,7 @@ export class Compiler {
     if (s.limit) sql += ` LIMIT ${this.expr(s.limit)}`;
     if (s.offset) sql += ` OFFSET ${this.expr(s.offset)}`;
     if (s.forUpdate) {
+      this.locking = true;
       let lock = ` FOR ${s.forUpdate.mode}`;
       if (s.forUpdate.of?.length) lock += ` OF ${s.forUpdate.of.map((t) => this.ownerName(t)).join(', ')}`;
       if (s.forUpdate.nowait) lock += ' NOWAIT';
@@ -946,23 +981,34 @@ export function compile(node: object, cache?: QueryCache): CompiledQuery {
   const c = new Compiler(cache);
   const kind = (node as { kind?: unknown }).kind;
   let sql: string;
+  let what: Pick<CompiledQuery, 'kind' | 'writes' | 'locks'>;
   switch (kind) {
     case 'select':
       sql = c.select(node as SelectLike);
       c.resultColumns = c.selectColumns;
+      what = { kind: 'select', writes: false, locks: c.locking };
       break;
-    case 'insert':
+    case 'insert': {
       sql = c.insert(node as Insert<unknown>);
+      const upsert = (node as Insert<unknown>).state.onConflict?.set !== undefined;
+      what = { kind: 'insert', writes: true, locks: c.locking || upsert };
       break;
+    }
     case 'update':
       sql = c.update(node as Update<unknown>);
+      what = { kind: 'update', writes: true, locks: true };
       break;
     case 'delete':
       sql = c.delete(node as Delete<unknown>);
+      what = { kind: 'delete', writes: true, locks: true };
       break;
-    case 'text':
-      sql = c.text(node as TextClause);
+    case 'text': {
+      const text = node as TextClause;
+      sql = c.text(text);
+      const raw = cache ? cache.rawClass(text.sql) : classifySql(text.sql);
+      what = { kind: raw.kind, writes: raw.writes, locks: raw.locks };
       break;
+    }
     default:
       throw new InvalidRequestError(
         `cannot run ${kind === undefined ? typeof node : `a '${String(kind)}'`} as a statement: pass a select, insert, update, delete, db.text() or a SQL string`,
@@ -974,5 +1020,8 @@ export function compile(node: object, cache?: QueryCache): CompiledQuery {
     paramTypes: c.paramTypes,
     paramLabels: c.paramLabels,
     columns: c.resultColumns,
+    kind: what.kind,
+    writes: what.writes,
+    locks: what.locks,
   };
 }

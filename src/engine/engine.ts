@@ -3,7 +3,7 @@
  * (a pool, an HTTP endpoint, an embedded database); a Connection is one held session; a
  * Transaction is a level of BEGIN/SAVEPOINT on a Connection.
  */
-import type { CompiledQuery } from '../compiler/compiler.js';
+import { type CompiledQuery, compileRaw } from '../compiler/compiler.js';
 import {
   DatabaseError,
   GinoError,
@@ -618,7 +618,7 @@ function releasedError(): GinoError {
 }
 
 export function rawCompiled(sql: string): CompiledQuery {
-  return { sql, params: [], paramTypes: [], paramLabels: [], columns: [] };
+  return compileRaw(sql);
 }
 
 /** Thrown by `raiseCommit()`/`raiseRollback()` to end one transaction level early. */

@@ -2,7 +2,7 @@
  * The execution path shared by engines, connections and transactions: turn a query into its
  * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
  */
-import { type CompiledQuery, compile, type ResultColumn, resolveParams } from '../compiler/compiler.js';
+import { type CompiledQuery, compile, compileRaw, type ResultColumn, resolveParams } from '../compiler/compiler.js';
 import { checkRawStatement } from '../compiler/sqltext.js';
 import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
 import type { StatusResult } from '../sql/executor.js';
@@ -64,8 +64,7 @@ export function toCompiled(given: Query, params?: readonly unknown[]): CompiledQ
   }
   if (typeof query === 'string') {
     checkRawStatement(query);
-    const list = params ? [...params] : [];
-    return checkParameterCount({ sql: query, params: list, paramTypes: [], paramLabels: [], columns: [] });
+    return checkParameterCount(compileRaw(query, params ? [...params] : [], queryCache));
   }
   if (query instanceof Func) return compileCall(query);
   if (query instanceof TextClause) checkRawStatement(query.sql, 'this db.text() statement');
