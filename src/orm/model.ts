@@ -269,6 +269,29 @@ export class ModelBase {
     return deleteInstance(this.constructor as never, this.lookup(), options);
   }
 
+  /**
+   * `SELECT` of this instance's row (GINO's instance `query`): `Model.query` where its key (or
+   * `lookup()`) names this row; `InvalidRequestError` on a model whose rows it cannot name.
+   *
+   * @example
+   * const again = await db.first(user.query);
+   */
+  get query(): Select<unknown, unknown> {
+    const model = this.constructor as typeof ModelBase;
+    return model.query.where(this.lookup());
+  }
+
+  /**
+   * `SELECT <named columns or JSON properties>` of this instance's row (GINO's instance `select()`).
+   *
+   * @example
+   * const nickname = await user.select('nickname').gino.scalar();
+   */
+  select(...names: string[]): Select<unknown, unknown> {
+    const model = this.constructor as typeof ModelBase;
+    return model.select(...names).where(this.lookup());
+  }
+
   /** The WHERE clause naming this instance's row: its primary key. Override for tables without one. */
   lookup(): Expr {
     return instanceWhere(this, this.constructor as never);

@@ -72,6 +72,14 @@ export interface ModelMethods<D> {
   /** The WHERE clause naming this instance's row. */
   lookup(): Expr<boolean>;
   toDict(): Partial<ModelValues<D>>;
+  /** `SELECT` of this instance's row: `Model.query` where its key names it. */
+  readonly query: Select<this, ModelValues<D>[ColumnKeys<D>]>;
+  /** `SELECT` of the named columns or JSON properties of this instance's row. */
+  select<K extends ColumnKeys<D> | PropertyKeys<D>, K2 extends ColumnKeys<D> | PropertyKeys<D> = K>(
+    first: K,
+    ...rest: K2[]
+  ): Select<Pick<ModelValues<D>, K | K2>, ModelValues<D>[K]>;
+  select(): Select<ModelValues<D>, unknown>;
 }
 
 export type ModelInstance<D> = ModelValues<D> & ModelMethods<D>;
