@@ -139,7 +139,7 @@ export class ModelBase {
     return bases.query;
   }
 
-  /** `SELECT <named columns> FROM <table>`, rows as plain objects. */
+  /** `SELECT <named columns or JSON properties> FROM <table>`, rows as plain objects. */
   static select(...names: string[]): Select<unknown, unknown> {
     const bases = basesOf(this);
     bases.selects ??= new Map();
@@ -148,7 +148,14 @@ export class ModelBase {
     let select = selects.get(key);
     if (!select) {
       const table = tableOf(this as never);
-      const columns = names.length ? Object.freeze(names.map((n) => table.column(n))) : table.columns;
+      const props = propertiesOf(table);
+      // A JSON property's name selects its expression, labelled with the name (GINO's `User.select('age')`).
+      const pick = (n: string): Expr => {
+        if (table.c[n]) return table.c[n] as Column;
+        const prop = props.find((p) => p.key === n);
+        return prop ? prop.expr.label(n) : table.column(n);
+      };
+      const columns = names.length ? Object.freeze(names.map(pick)) : table.columns;
       select = new Select({ columns, runner: table.runner as Runner });
       if (selects.size < 100) selects.set(key, select);
     }

@@ -124,8 +124,8 @@ export interface ModelStatics<D> {
   readonly __tablename__: string;
   /** `SELECT` every column; rows are instances. */
   readonly query: Select<ModelInstance<D>, ModelValues<D>[ColumnKeys<D>]>;
-  /** `SELECT` the named columns; rows are plain objects. */
-  select<K extends ColumnKeys<D>, K2 extends ColumnKeys<D> = K>(
+  /** `SELECT` the named columns (or JSON properties); rows are plain objects. */
+  select<K extends ColumnKeys<D> | PropertyKeys<D>, K2 extends ColumnKeys<D> | PropertyKeys<D> = K>(
     first: K,
     ...rest: K2[]
   ): Select<Pick<ModelValues<D>, K | K2>, ModelValues<D>[K]>;
