@@ -74,7 +74,10 @@ export async function createInstance<T extends object>(
   return instance;
 }
 
-/** The primary-key values of an ident, in key order, checked (count, names, no nulls). */
+/**
+ * The primary-key values of an ident, in key order, checked (count, names, no nulls): a scalar,
+ * an array in key order, or an object by attribute key and/or position (`{ 0: 'a', lastName: 'b' }`).
+ */
 export function identValues(model: ModelRuntime, ident: unknown): unknown[] {
   const table = tableOf(model);
   const pk = table.primaryKey;
@@ -92,13 +95,19 @@ export function identValues(model: ModelRuntime, ident: unknown): unknown[] {
     !(ident instanceof Date) &&
     !(ident instanceof Uint8Array)
   ) {
+    // By attribute key, or by position in the key (GINO's `{0: 'a', 1: 'b'}`), or both mixed.
     const obj = ident as Record<string, unknown>;
     const given = Object.keys(obj);
-    const unknown = given.filter((k) => !pk.some((c) => c.key === k));
-    if (unknown.length || given.length !== pk.length) {
-      throw new InvalidRequestError(`${name}.get() expected the primary key {${keys}}, got {${given.join(', ')}}`);
+    const refused = (why: string) =>
+      new InvalidRequestError(`${name}.get() expected the primary key {${keys}}, got {${given.join(', ')}}: ${why}`);
+    if (given.length !== pk.length) {
+      throw refused(`expected ${pk.length} value${pk.length === 1 ? '' : 's'}, got ${given.length}`);
     }
-    values = pk.map((c) => obj[c.key]);
+    values = pk.map((c, i) => {
+      if (Object.hasOwn(obj, c.key)) return obj[c.key];
+      if (Object.hasOwn(obj, String(i))) return obj[String(i)];
+      throw refused(`no value for ${c.key} (give it by its attribute key or its position, ${i})`);
+    });
   } else {
     values = [ident];
   }
