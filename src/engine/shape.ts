@@ -47,8 +47,9 @@ export interface Loader {
 /**
  * Rows as plain objects keyed by result column (attribute key, label, `count_1`; keys the compiler
  * made distinct), else by field name for raw SQL (a repeated name gets `_1`, `_2`, ...: no value is
- * dropped). A selected column also reads its value as `row[User.id]` (through the row's prototype,
- * so it is not an own key), and a key such as `__proto__` is an own property like any other.
+ * dropped). As GINO's rows are, each is also readable by position (`row[0]`) and a selected column
+ * by the column itself (`row[User.id]`), through the row's prototype (not own keys); a key such as
+ * `__proto__` is an own property like any other.
  */
 export const plainLoader: Loader = {
   isLoader: true,
@@ -66,10 +67,10 @@ function rowMaker(
   columns: readonly ResultColumn[] | undefined,
 ): (row: readonly unknown[]) => object {
   const n = keys.length;
-  const proto = columns ? columnAccessors(keys, columns) : undefined;
+  const proto = rowAccessors(keys, columns);
   if (keys.includes('__proto__')) {
     return (row) => {
-      const out: Record<string, unknown> = proto ? Object.create(proto) : {};
+      const out: Record<string, unknown> = Object.create(proto);
       for (let i = 0; i < n; i++) {
         Object.defineProperty(out, keys[i] as string, {
           value: row[i],
@@ -81,47 +82,47 @@ function rowMaker(
       return out;
     };
   }
-  if (proto) {
-    return (row) => {
-      const out: Record<string, unknown> = Object.create(proto);
-      for (let i = 0; i < n; i++) out[keys[i] as string] = row[i];
-      return out;
-    };
-  }
   return (row) => {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(proto);
     for (let i = 0; i < n; i++) out[keys[i] as string] = row[i];
     return out;
   };
 }
 
 /**
- * Row prototypes by what they read (column name → key): statements whose result lists are built
- * per call (RETURNING, `db.select([...])`) share one prototype, so their rows keep one shape.
+ * Row prototypes by what they read (position and column name → key): statements whose result
+ * lists are built per call (RETURNING, `db.select([...])`) share one prototype, so their rows keep
+ * one shape.
  */
-const prototypes = new Map<string, object | undefined>();
+const prototypes = new Map<string, object>();
 
-/** A prototype whose getters read a selected column's value by the column (`row[User.id]`), or none. */
-function columnAccessors(keys: readonly string[], columns: readonly ResultColumn[]): object | undefined {
-  let signature = '';
-  for (let i = 0; i < columns.length; i++) {
-    const e = (columns[i] as ResultColumn).expr;
+/**
+ * A prototype whose getters read a value by its position (`row[0]`) and, for a selected column, by
+ * the column (`row[User.id]`); a key of the row itself is never shadowed.
+ */
+function rowAccessors(keys: readonly string[], columns: readonly ResultColumn[] | undefined): object {
+  let signature = columns ? '' : '\u0002';
+  for (let i = 0; i < keys.length; i++) {
+    const e = columns?.[i]?.expr;
     signature += `${e instanceof Column ? String(e) : ''}\u0001${keys[i]}\u0000`;
   }
-  if (prototypes.has(signature)) return prototypes.get(signature);
-  let proto: object | undefined;
-  columns.forEach((c, i) => {
-    if (!(c.expr instanceof Column)) return;
-    const name = String(c.expr);
-    proto ??= {};
+  const known = prototypes.get(signature);
+  if (known) return known;
+  const proto: object = {};
+  const define = (name: string, key: string) => {
     if (Object.hasOwn(proto, name) || keys.includes(name)) return;
-    const key = keys[i] as string;
     Object.defineProperty(proto, name, {
       get(this: Record<string, unknown>) {
         return this[key];
       },
       enumerable: false,
     });
+  };
+  keys.forEach((key, i) => {
+    define(String(i), key);
+  });
+  columns?.forEach((c, i) => {
+    if (c.expr instanceof Column) define(String(c.expr), keys[i] as string);
   });
   // Bounded: a program making endless distinct result lists gets fresh prototypes past this.
   if (prototypes.size < 2000) prototypes.set(signature, proto);
