@@ -257,13 +257,18 @@ function fromItems(method: string, items: readonly (FromItem | HasTable | null)[
 }
 
 /** The result columns of a SELECT, named as rows will key them. */
-export function outputColumns(select: Select<unknown, unknown>): { key: string; name: string; type: SqlType }[] {
+export function outputColumns(
+  select: Select<unknown, unknown>,
+): { key: string; name: string; type: SqlType; origin?: Column }[] {
   const exprs = select.state.columns;
   const keys = resultKeys(exprs);
   // A bare column keeps its database name in the output unless it was renamed apart; everything else is its key.
   return exprs.map((e, i) => {
     const key = keys[i] as string;
-    return { key, name: e instanceof Column && e.key === key ? e.name : key, type: e.type ?? NULLTYPE };
+    const name = e instanceof Column && e.key === key ? e.name : key;
+    // The column an output stands for (its foreign keys join a subquery alias, as SQLAlchemy's do).
+    const origin = e instanceof Column ? e : e instanceof Label && e.expr instanceof Column ? e.expr : undefined;
+    return origin ? { key, name, type: e.type ?? NULLTYPE, origin } : { key, name, type: e.type ?? NULLTYPE };
   });
 }
 

@@ -320,7 +320,8 @@ export class Alias implements Joinable {
 export interface SubquerySource {
   readonly kind: 'subquery';
   readonly select: object;
-  readonly outputs: readonly { key: string; name: string; type: SqlType }[];
+  /** `origin`: the column an output selects as it is (or labelled), whose foreign keys it carries. */
+  readonly outputs: readonly { key: string; name: string; type: SqlType; origin?: Column }[];
 }
 
 export class Join implements Joinable {
@@ -347,10 +348,50 @@ function baseTable(item: Table | Alias): Table | undefined {
   return item.kind === 'table' ? item : item.table;
 }
 
+/** A column of a table that `col` stands for: its own, a table alias's, or what a subquery's output selects. */
+function tableColumnOf(col: Column | undefined): Column | undefined {
+  if (!col) return undefined;
+  const owner = col.table;
+  if (owner.kind === 'table') return col;
+  if (owner.of.kind === 'table') return owner.of.c[col.key];
+  const i = owner.columns.indexOf(col);
+  return tableColumnOf(owner.of.outputs[i]?.origin);
+}
+
+/** Each column of a FROM item with the table column it stands for (a subquery alias's may stand for none). */
+function origins(item: Table | Alias): [Column, Column | undefined][] {
+  return item.columns.map((c) => [c, tableColumnOf(c)]);
+}
+
+/**
+ * The single-column foreign keys from `from`'s columns to `to`'s, found through the table columns
+ * they stand for: how a join with a subquery alias finds its ON clause.
+ */
+function fkThroughOrigins(from: Table | Alias, to: Table | Alias): Expr[] | undefined {
+  const targets = origins(to);
+  for (const [local, origin] of origins(from)) {
+    if (!origin || origin.table.kind !== 'table') continue;
+    for (const fk of origin.table.foreignKeys) {
+      if (fk.columns.length !== 1 || fk.columns[0] !== origin) continue;
+      const remote = targets.find(([, o]) => {
+        if (!o || o.table.kind !== 'table') return false;
+        const t = o.table;
+        return (
+          t.name === fk.target.table &&
+          (fk.target.schema ?? (origin.table as Table).schema) === t.schema &&
+          o.name === fk.target.columns[0]
+        );
+      });
+      if (remote) return [local.eq(remote[0])];
+    }
+  }
+  return undefined;
+}
+
 function fkBetween(from: Table | Alias, to: Table | Alias): Expr[] | undefined {
   const fromTable = baseTable(from);
   const toTable = baseTable(to);
-  if (!fromTable || !toTable) return undefined;
+  if (!fromTable || !toTable) return fkThroughOrigins(from, to);
   for (const fk of fromTable.foreignKeys) {
     if (fk.target.table !== toTable.name || (fk.target.schema ?? toTable.schema) !== toTable.schema) continue;
     return fk.columns.map((col, i) => {
