@@ -35,7 +35,11 @@ export type PreparedLoader = (row: readonly unknown[], ctx: LoaderContext) => re
 
 export interface Loader {
   readonly isLoader: true;
-  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[]): PreparedLoader;
+  /**
+   * `nested`: prepared for a part of each row (a related loader, a tuple's element) rather than the
+   * whole row; a model loader then gives null for a part that is all NULLs.
+   */
+  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[], nested?: boolean): PreparedLoader;
   /** Expressions this loader needs in the SELECT list (for `loader.query`). */
   readonly columns?: readonly Expr[];
   /** What to select them from (for `loader.query`); a related loader's FROM is outer-joined. */
@@ -161,7 +165,7 @@ function tupleLoader(items: readonly unknown[]): Loader {
     isLoader: true,
     columns: loaders.flatMap((l) => l.columns ?? []),
     prepare(columns, fields) {
-      const prepared = loaders.map((l) => l.prepare(columns, fields));
+      const prepared = loaders.map((l) => l.prepare(columns, fields, true));
       return (row, ctx) => [prepared.map((p) => p(row, ctx)[0]), true];
     },
   };

@@ -246,7 +246,7 @@ export class ModelLoader<T = unknown> implements Loader {
     return this.query.gino;
   }
 
-  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[]): PreparedLoader {
+  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[], nested = false): PreparedLoader {
     const { model, source } = this;
     const wanted = this.state.only ? new Set(this.state.only.map((c) => c.key)) : undefined;
     const positions: { key: string; index: number }[] = [];
@@ -266,7 +266,7 @@ export class ModelLoader<T = unknown> implements Loader {
       return index;
     });
     const extras = this.state.extras.map(
-      ([key, l]) => [key, l.prepare(columns, fields), isMethod(model, key)] as const,
+      ([key, l]) => [key, l.prepare(columns, fields, true), isMethod(model, key)] as const,
     );
     const n = positions.length;
     const build = (row: readonly unknown[]): object | null => {
@@ -277,8 +277,9 @@ export class ModelLoader<T = unknown> implements Loader {
           break;
         }
       }
-      // GINO 1.1: an outer-joined row of NULLs is no instance at all.
-      if (allNull) return null;
+      // GINO 1.1 (#729): a related loader's row of NULLs (an outer join that found nothing) is no
+      // instance at all; the top-level loader makes an empty one, so no row is ever dropped.
+      if (allNull && (nested || distinct)) return null;
       const instance = new model() as Record<string, unknown>;
       for (let i = 0; i < n; i++) {
         const p = positions[i] as { key: string; index: number };
