@@ -63,6 +63,7 @@ export type {
   ModelInput,
   ModelInstance,
   ModelValues,
+  PropertyExpr,
   PropertyKeys,
   PropertyValue,
 } from './orm/typing.js';

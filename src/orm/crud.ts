@@ -10,7 +10,7 @@ import { Delete, Insert, Update } from '../sql/dml.js';
 import { and, Bind, type Expr, isExpr } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
 import type { Column, Table } from '../sql/table.js';
-import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from './json.js';
+import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf, reloadProperty } from './json.js';
 
 export interface BindOption {
   bind?: unknown;
@@ -308,6 +308,9 @@ export class UpdateRequest<T extends object = object> {
       );
     }
     assignRow(this.instance, result.rows[0] ?? null);
+    // Only the properties this request changed take the stored values (GINO): others keep what
+    // they hold in memory, changed or removed since.
+    for (const prop of this.props.keys()) reloadProperty(this.instance, prop);
     return this.instance;
   }
 }

@@ -187,7 +187,10 @@ export function bindProperties(
           "e.g. profile: db.Column(db.JSONB(), { nullable: false, serverDefault: '{}' })",
       );
     }
-    return { key, property, column, expr: property.expression(column, key) };
+    const bp: BoundProperty = { key, property, column, expr: property.expression(column, key) };
+    // On the class, the property is its expression, and reloads an instance's value: `User.title.reload(u)`.
+    Object.defineProperty(bp.expr, 'reload', { value: (instance: object) => reloadProperty(instance, bp) });
+    return bp;
   });
   bound.set(table, out);
   return out;
@@ -201,23 +204,62 @@ export function objectIn(instance: object, column: Column): Record<string, unkno
     : undefined;
 }
 
-/** Instance accessors for the properties: reading and writing keys of the column's object. */
+/**
+ * The properties' values of each instance, per JSON column, as stored in JSON (GINO's per-instance
+ * profile): taken from the column's object when a property is first used, then kept. Setting a
+ * property writes here and into the column's object; a value the column gets otherwise (an update
+ * of the column itself, RETURNING) reaches a property only when it is reloaded — `apply()` reloads
+ * the properties it changed, `User.title.reload(user)` one property.
+ */
+const profiles = new WeakMap<object, Map<Column, Record<string, unknown>>>();
+
+function profileOf(instance: object, column: Column): Record<string, unknown> {
+  let byColumn = profiles.get(instance);
+  if (!byColumn) {
+    byColumn = new Map();
+    profiles.set(instance, byColumn);
+  }
+  let profile = byColumn.get(column);
+  if (!profile) {
+    profile = { ...(objectIn(instance, column) ?? {}) };
+    byColumn.set(column, profile);
+  }
+  return profile;
+}
+
+/** Read `prop` of `instance` again from its JSON column's object (GINO's `JSONProperty.reload`). */
+export function reloadProperty(instance: object, prop: BoundProperty): void {
+  const byColumn = profiles.get(instance);
+  const profile = byColumn?.get(prop.column);
+  if (!profile) return;
+  const obj = objectIn(instance, prop.column);
+  if (obj && Object.hasOwn(obj, prop.key)) profile[prop.key] = obj[prop.key];
+  else delete profile[prop.key];
+}
+
+/** Instance accessors for the properties: reading and writing the instance's profile (and its column's object). */
 export function installAccessors(prototype: object, props: readonly BoundProperty[]): void {
   for (const { key, property, column } of props) {
     Object.defineProperty(prototype, key, {
       configurable: true,
       enumerable: false,
       get(this: object) {
-        const obj = objectIn(this, column);
-        if (obj && Object.hasOwn(obj, key)) return property.decode(obj[key]);
-        return property.defaultFor(this);
+        const profile = profileOf(this, column);
+        return Object.hasOwn(profile, key) ? property.decode(profile[key]) : property.defaultFor(this);
       },
       set(this: object, value: unknown) {
+        const profile = profileOf(this, column);
         const current = objectIn(this, column) ?? {};
         // A new object each time, so an object shared with another instance or a caller is never changed.
         const next = { ...current };
-        if (value === undefined) delete next[key];
-        else next[key] = property.encode(value, `${modelName(this)}.${key}`);
+        if (value === undefined) {
+          delete next[key];
+          delete profile[key];
+        } else {
+          const encoded = property.encode(value, `${modelName(this)}.${key}`);
+          next[key] = encoded;
+          profile[key] = encoded;
+        }
         (this as Record<string, unknown>)[column.key] = next;
       },
     });

@@ -93,9 +93,18 @@ export type ModelColumns<D> = { readonly [K in ColumnKeys<D>]: Column<ColumnType
  */
 export type ModelStaticColumns<D> = Omit<ModelColumns<D>, 'name' | 'length'>;
 
+/**
+ * A JSON property on the class: its SQL expression (`User.age` is `CAST(users.profile ->> 'age' AS
+ * INTEGER)`), which also reloads an instance's value from its JSON column (`User.age.reload(user)`).
+ */
+export type PropertyExpr<T> = Expr<T> & {
+  /** Read this property of `instance` again from the instance's JSON column (GINO's `reload`). */
+  reload(instance: object): void;
+};
+
 /** JSON properties as statics are SQL expressions: `User.age` is `CAST(users.profile ->> 'age' AS INTEGER)`. */
 export type ModelStaticProperties<D> = Omit<
-  { readonly [K in PropertyKeys<D>]: Expr<ColumnType<D[K]>> },
+  { readonly [K in PropertyKeys<D>]: PropertyExpr<ColumnType<D[K]>> },
   'name' | 'length'
 >;
 
