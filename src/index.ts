@@ -63,7 +63,6 @@ export type {
   ModelInput,
   ModelInstance,
   ModelValues,
-  PropertyExpr,
   PropertyKeys,
   PropertyValue,
 } from './orm/typing.js';

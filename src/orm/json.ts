@@ -187,10 +187,7 @@ export function bindProperties(
           "e.g. profile: db.Column(db.JSONB(), { nullable: false, serverDefault: '{}' })",
       );
     }
-    const bp: BoundProperty = { key, property, column, expr: property.expression(column, key) };
-    // On the class, the property is its expression, and reloads an instance's value: `User.title.reload(u)`.
-    Object.defineProperty(bp.expr, 'reload', { value: (instance: object) => reloadProperty(instance, bp) });
-    return bp;
+    return { key, property, column, expr: property.expression(column, key) };
   });
   bound.set(table, out);
   return out;
@@ -209,7 +206,7 @@ export function objectIn(instance: object, column: Column): Record<string, unkno
  * profile): taken from the column's object when a property is first used, then kept. Setting a
  * property writes here and into the column's object; a value the column gets otherwise (an update
  * of the column itself, RETURNING) reaches a property only when it is reloaded — `apply()` reloads
- * the properties it changed, `User.title.reload(user)` one property.
+ * the properties it changed, `user.reload('title')` the ones named.
  */
 const profiles = new WeakMap<object, Map<Column, Record<string, unknown>>>();
 

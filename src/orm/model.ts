@@ -31,7 +31,7 @@ import {
   UpdateRequest,
   valuesOf,
 } from './crud.js';
-import { bindProperties, installAccessors, JsonProperty, propertiesOf } from './json.js';
+import { bindProperties, installAccessors, JsonProperty, propertiesOf, reloadProperty } from './json.js';
 import { ModelAlias, ModelLoader } from './loader.js';
 import type { ModelDefinition } from './typing.js';
 
@@ -302,6 +302,24 @@ export class ModelBase {
   /** The WHERE clause naming this instance's row: its primary key. Override for tables without one. */
   lookup(): Expr {
     return instanceWhere(this, this.constructor as never);
+  }
+
+  /**
+   * Read JSON properties again from their JSON column's value on this instance, all of them when
+   * none is named (GINO's `JSONProperty.reload(instance)`): a property keeps its in-memory value
+   * until then when the column itself is changed.
+   *
+   * @example
+   * await user.update({ profile: null }).apply();
+   * user.reload('title'); // user.title is null again
+   */
+  reload(...properties: string[]): this {
+    const props = propertiesOf(tableOf(this.constructor as never));
+    for (const name of properties) {
+      if (!props.some((p) => p.key === name)) throw unknownKey(this.constructor, name);
+    }
+    for (const p of props) if (properties.length === 0 || properties.includes(p.key)) reloadProperty(this, p);
+    return this;
   }
 
   /** The values by attribute name: columns, with JSON properties shown instead of the column holding them. */

@@ -72,6 +72,11 @@ export interface ModelMethods<D> {
   /** The WHERE clause naming this instance's row. */
   lookup(): Expr<boolean>;
   toDict(): Partial<ModelValues<D>>;
+  /**
+   * Read JSON properties again from their JSON column's value on this instance (all of them when
+   * none is named): GINO's `JSONProperty.reload(instance)`.
+   */
+  reload(...properties: PropertyKeys<D>[]): this;
   /** `SELECT` of this instance's row: `Model.query` where its key names it. */
   readonly query: Select<this, ModelValues<D>[ColumnKeys<D>]>;
   /** `SELECT` of the named columns or JSON properties of this instance's row. */
@@ -93,18 +98,9 @@ export type ModelColumns<D> = { readonly [K in ColumnKeys<D>]: Column<ColumnType
  */
 export type ModelStaticColumns<D> = Omit<ModelColumns<D>, 'name' | 'length'>;
 
-/**
- * A JSON property on the class: its SQL expression (`User.age` is `CAST(users.profile ->> 'age' AS
- * INTEGER)`), which also reloads an instance's value from its JSON column (`User.age.reload(user)`).
- */
-export type PropertyExpr<T> = Expr<T> & {
-  /** Read this property of `instance` again from the instance's JSON column (GINO's `reload`). */
-  reload(instance: object): void;
-};
-
 /** JSON properties as statics are SQL expressions: `User.age` is `CAST(users.profile ->> 'age' AS INTEGER)`. */
 export type ModelStaticProperties<D> = Omit<
-  { readonly [K in PropertyKeys<D>]: PropertyExpr<ColumnType<D[K]>> },
+  { readonly [K in PropertyKeys<D>]: Expr<ColumnType<D[K]>> },
   'name' | 'length'
 >;
 

@@ -147,7 +147,8 @@ export function ginoJsonSuite(ctx: SuiteContext): void {
       expect(u.realname).toBe('888');
       await u.update({ profile: null as never }).apply();
       expect(u.realname).toBe('888');
-      User.realname.reload(u);
+      // GINO's `User.__dict__['realname'].reload(u)`.
+      u.reload('realname');
       expect(u.realname).toBeNull();
     });
 
