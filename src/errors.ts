@@ -38,6 +38,14 @@ export class InvalidRequestError extends GinoError {
   override name = 'InvalidRequestError';
 }
 
+/**
+ * A JSON column holds a key that no JSON property of the model declares (found by `toDict()`), or
+ * a JSON property's name is taken by a column: GINO's `UnknownJSONPropertyError`.
+ */
+export class UnknownJSONPropertyError extends InvalidRequestError {
+  override name = 'UnknownJSONPropertyError';
+}
+
 /** The connection could not be made or was lost. The binding's next query opens a fresh one. */
 export class ConnectionError extends GinoError {
   override name = 'ConnectionError';

@@ -44,6 +44,7 @@ export {
   QueryTimeoutError,
   TransactionRolledBackError,
   UninitializedError,
+  UnknownJSONPropertyError,
   UnsupportedError,
 } from './errors.js';
 export { type Bindable, Gino, type GinoOptions, type RowsOf } from './gino.js';

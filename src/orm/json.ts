@@ -4,7 +4,7 @@
  * SQL expressions (`User.age` is `CAST(users.profile ->> 'age' AS INTEGER)`) usable in `where`,
  * `orderBy` and `db.Index(...)`; `update().apply()` sends only the changed keys.
  */
-import { InvalidRequestError, modelName } from '../errors.js';
+import { InvalidRequestError, modelName, UnknownJSONPropertyError } from '../errors.js';
 import { Binary, Bind, Case, Cast, type Expr, Func, isExpr } from '../sql/expr.js';
 import type { Column, Table } from '../sql/table.js';
 import { instantOf, instantText } from '../types/datetime.js';
@@ -161,7 +161,9 @@ export function bindProperties(
   if (properties.length === 0) return [];
   const jsonColumns = table.columns.filter(isJsonColumn);
   const out = properties.map(([key, property]): BoundProperty => {
-    if (table.c[key]) throw new InvalidRequestError(`${model}: '${key}' is both a column and a JSON property`);
+    if (table.c[key]) {
+      throw new UnknownJSONPropertyError(`${model}: '${key}' is both a column and a JSON property; rename one`);
+    }
     const name = property.options.propName;
     let column: Column | undefined;
     if (name !== undefined) {
@@ -260,6 +262,30 @@ export function installAccessors(prototype: object, props: readonly BoundPropert
         (this as Record<string, unknown>)[column.key] = next;
       },
     });
+  }
+}
+
+/**
+ * Refuse keys in the instance's JSON columns that no property declares (GINO's
+ * `UnknownJSONPropertyError`), naming the key and the column; a key that is a column's attribute
+ * is said to be one.
+ */
+export function checkProfiles(instance: object, table: Table, props: readonly BoundProperty[]): void {
+  const columns = new Set(props.map((p) => p.column));
+  for (const column of columns) {
+    const declared = props.filter((p) => p.column === column).map((p) => p.key);
+    const keys = new Set([
+      ...Object.keys(objectIn(instance, column) ?? {}),
+      ...Object.keys(profileOf(instance, column)),
+    ]);
+    for (const key of keys) {
+      if (declared.includes(key)) continue;
+      const what = table.c[key] ? `'${key}', a column of ${modelName(instance)}, not a JSON property` : `'${key}'`;
+      throw new UnknownJSONPropertyError(
+        `${modelName(instance)}.${column.key} holds ${what}: no JSON property in ${column.key} declares it ` +
+          `(properties: ${declared.join(', ')}); declare it, e.g. ${key}: db.JSONProperty({ propName: '${column.key}' }), or remove the key`,
+      );
+    }
   }
 }
 

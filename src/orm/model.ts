@@ -31,7 +31,7 @@ import {
   UpdateRequest,
   valuesOf,
 } from './crud.js';
-import { bindProperties, installAccessors, JsonProperty, propertiesOf, reloadProperty } from './json.js';
+import { bindProperties, checkProfiles, installAccessors, JsonProperty, propertiesOf, reloadProperty } from './json.js';
 import { ModelAlias, ModelLoader } from './loader.js';
 import type { ModelDefinition } from './typing.js';
 
@@ -327,6 +327,7 @@ export class ModelBase {
     const table = tableOf(this.constructor as never);
     const out = valuesOf(this, table);
     const props = propertiesOf(table);
+    checkProfiles(this, table, props);
     for (const p of props) delete out[p.column.key];
     for (const p of props) out[p.key] = (this as Record<string, unknown>)[p.key];
     return out;

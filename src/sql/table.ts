@@ -370,11 +370,11 @@ function origins(item: Table | Alias): [Column, Column | undefined][] {
 function fkThroughOrigins(from: Table | Alias, to: Table | Alias): Expr[] | undefined {
   const targets = origins(to);
   for (const [local, origin] of origins(from)) {
-    if (!origin || origin.table.kind !== 'table') continue;
+    if (origin?.table.kind !== 'table') continue;
     for (const fk of origin.table.foreignKeys) {
       if (fk.columns.length !== 1 || fk.columns[0] !== origin) continue;
       const remote = targets.find(([, o]) => {
-        if (!o || o.table.kind !== 'table') return false;
+        if (o?.table.kind !== 'table') return false;
         const t = o.table;
         return (
           t.name === fk.target.table &&
