@@ -30,6 +30,7 @@ import type { GinoExtension, StatusResult } from './sql/runner.js';
 import { Select } from './sql/select.js';
 import {
   Alias,
+  asFromItem,
   CheckConstraint,
   type Column,
   ColumnDef,
@@ -243,7 +244,7 @@ export class Gino implements ModelHost {
   ): Select<R, unknown> {
     const given = Array.isArray(columns) ? [...columns, ...more] : [columns as expr.Expr, ...more];
     const list = given.flatMap((c): readonly expr.Expr[] =>
-      c instanceof expr.Expr ? [c] : c instanceof Alias ? c.columns : (c as HasTable).__table__.columns,
+      c instanceof expr.Expr ? [c] : c instanceof Alias ? c.columns : (asFromItem(c) as Table).columns,
     );
     return new Select<R, unknown>({ columns: list, runner: this });
   }

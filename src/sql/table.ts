@@ -2,7 +2,7 @@
  * Tables and their parts as SQL objects: columns (expressions bound to a table), constraints,
  * indexes, foreign keys, aliases and joins. The model layer (`src/schema/`) builds these.
  */
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, modelName } from '../errors.js';
 import type { SqlType } from '../types/sqltypes.js';
 import { and, type Expr, Expr as ExprBase } from './expr.js';
 
@@ -61,8 +61,17 @@ export interface HasTable {
   readonly __table__: Table;
 }
 
-/** A FROM item, or a model standing for its table. */
+/** A FROM item, or a model standing for its table; an abstract model (a class without one) is refused. */
 export function asFromItem(item: FromItem | HasTable): FromItem {
+  if (typeof item === 'function') {
+    const table = (item as Partial<HasTable>).__table__;
+    if (!table) {
+      throw new InvalidRequestError(
+        `${modelName(item)} is abstract (it has no __tablename__): it has no table to select from or join`,
+      );
+    }
+    return table;
+  }
   return '__table__' in item ? item.__table__ : item;
 }
 
