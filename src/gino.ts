@@ -370,6 +370,9 @@ export class Gino implements ModelHost {
    * nested `tx` it is given: a statement it sends with `{ bind: outerTx }` waits for the nested
    * transaction, that is for itself.
    *
+   * Inside a transaction it is a savepoint, inside `db.acquire()` a transaction on the held
+   * connection; `reuse: false` opens one on a connection of its own instead (GINO's `reuse=False`).
+   *
    * @example
    * await db.transaction(async (tx) => {
    *   const u = await User.create({ nickname: 'x' });
@@ -382,7 +385,10 @@ export class Gino implements ModelHost {
   ): Promise<R | undefined> {
     await this.binder.ready();
     const { bind, ...txOptions } = options;
-    return this.runnerFor(bind).transaction(fn, txOptions, this.binder.wrap);
+    const runner = this.runnerFor(bind);
+    // `reuse: false`: a transaction on a connection of its own, wherever this is called.
+    if (txOptions.reuse === false) return runner.engine.transaction(fn, txOptions, this.binder.wrap);
+    return runner.transaction(fn, txOptions, this.binder.wrap);
   }
 
   /**

@@ -181,7 +181,7 @@ export class Binder {
       throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
     }
     const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
-    return new Engine(adapter, { logger: this.logger });
+    return new Engine(adapter, { logger: this.logger, contextRunner: this.wrap });
   }
 
   /** Runs a level's callback with that level as the context's target (implicit binding). */
