@@ -18,6 +18,7 @@ import type {
   TypedScalar,
 } from './engine/engine.js';
 import { type Logger, loaderOf, type Mode, type Query, toCompiled } from './engine/execute.js';
+import { isValueSets, statementsFor } from './engine/executemany.js';
 import { StatementExtension } from './engine/extension.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 import { GinoError, InvalidRequestError } from './errors.js';
@@ -26,7 +27,7 @@ import { defineModel, type ModelHost } from './orm/model.js';
 import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './orm/typing.js';
 import * as expr from './sql/expr.js';
 import { type FuncNamespace, funcNamespace } from './sql/func.js';
-import type { GinoExtension, StatusResult } from './sql/runner.js';
+import type { GinoExtension, StatusResult, ValueSet } from './sql/runner.js';
 import { Select } from './sql/select.js';
 import {
   Alias,
@@ -487,6 +488,11 @@ export class Gino implements ModelHost {
   iterate<R>(query: Typed<R>, options?: IterateOptions): AsyncIterable<R>;
   iterate<R = Record<string, unknown>>(query: Query, options?: IterateOptions): AsyncIterable<R>;
   iterate(query: Query, options: IterateOptions = {}): AsyncIterable<unknown> {
+    if (Array.isArray(options)) {
+      throw new InvalidRequestError(
+        'iterate() runs one statement with one set of values (a cursor); several sets of values go to status(): db.status(User.insert(), rows)',
+      );
+    }
     return {
       [Symbol.asyncIterator]: () =>
         iterateCursor(
@@ -510,8 +516,24 @@ export class Gino implements ModelHost {
     return new Alias(table, 'excluded').column(column.key) as Column<T>;
   }
 
-  /** The SQL and parameters a statement compiles to. */
-  compile(query: object): { sql: string; params: unknown[] } {
+  /**
+   * The SQL and parameters a statement compiles to; with sets of values (executemany), the SQL
+   * and one list of parameters per set.
+   *
+   * @example
+   * db.compile(User.insert(), [{ nickname: 'a' }, { nickname: 'b' }]); // { sql, params: [['a'], ['b']] }
+   */
+  compile(query: object): { sql: string; params: unknown[] };
+  compile(query: object, valueSets: readonly ValueSet[]): { sql: string; params: unknown[][] };
+  compile(query: object, valueSets?: readonly ValueSet[]): { sql: string; params: unknown[] } {
+    if (valueSets && isValueSets(query, valueSets)) {
+      const compiled = statementsFor(query, valueSets).map((q) => toCompiled(q));
+      const sql = compiled[0]?.sql as string;
+      if (compiled.some((c) => c.sql !== sql)) {
+        throw new InvalidRequestError('every set of values must name the same columns: they run as one statement');
+      }
+      return { sql, params: compiled.map((c) => c.params) };
+    }
     const c = toCompiled(query);
     return { sql: c.sql, params: c.params };
   }

@@ -28,6 +28,7 @@ import {
   type Target,
   toCompiled,
 } from './execute.js';
+import { isValueSets, runMany } from './executemany.js';
 import { Lane } from './lane.js';
 
 export interface TransactionOptions extends BatchOptions {
@@ -102,7 +103,11 @@ export abstract class QueryRunner implements Target {
     return this;
   }
 
-  /** Run a query and shape the answer (`mode`), with an optional loader and timeout. */
+  /**
+   * Run a query and shape the answer (`mode`), with an optional loader and timeout. A statement
+   * given sets of values (`[row, row]`) runs once per set, atomically, and returns nothing (GINO's
+   * executemany).
+   */
   async run(
     query: Query,
     params: readonly unknown[] | undefined,
@@ -112,6 +117,7 @@ export abstract class QueryRunner implements Target {
   ): Promise<unknown> {
     const level = this.within();
     if (level !== this) return level.run(query, params, mode, loader, timeout);
+    if (isValueSets(query, params)) return runMany(this, query, params, mode, timeout);
     const compiled = toCompiled(query, params);
     if (timeout !== undefined) checkTimeout(this.engine, timeout);
     const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);

@@ -72,7 +72,7 @@ export function ginoIterateSuite(ctx: SuiteContext): void {
               { nickname: '444' },
               { nickname: '555' },
               { nickname: '666' },
-            ]);
+            ] as never);
           }),
         ).rejects.toBeInstanceOf(InvalidRequestError);
 
