@@ -6,7 +6,7 @@
  */
 import type { Adapter, BatchOptions } from './engine/adapter.js';
 import { type Bindable, Binder } from './engine/binder.js';
-import { iterateCursor } from './engine/cursor.js';
+import { type Iteration, iteration } from './engine/cursor.js';
 import { type DdlOptions, DdlRunner } from './engine/ddl.js';
 import type {
   Connection,
@@ -480,28 +480,29 @@ export class Gino implements ModelHost {
   /**
    * Rows through a server-side cursor, `prefetch` at a time (not on neon-http). Opens a
    * transaction (and takes a connection) for the cursor when none is open; leaving the loop early
-   * closes the cursor and gives them back.
+   * closes the cursor and gives them back. `await` it for the cursor itself (GINO's cursor
+   * object): `next()`, `many(n)`, `forward(n)`, `close()` — outside a transaction it holds its
+   * transaction and connection until its rows are exhausted or it is closed.
    *
    * @example
    * for await (const user of db.iterate(User.query, { prefetch: 50 })) if (user.id > 9) break;
+   * const cursor = await db.iterate(User.query);
+   * const firstTen = await cursor.many(10);
    */
-  iterate<R>(query: Typed<R>, options?: IterateOptions): AsyncIterable<R>;
-  iterate<R = Record<string, unknown>>(query: Query, options?: IterateOptions): AsyncIterable<R>;
-  iterate(query: Query, options: IterateOptions = {}): AsyncIterable<unknown> {
+  iterate<R>(query: Typed<R>, options?: IterateOptions): Iteration<R>;
+  iterate<R = Record<string, unknown>>(query: Query, options?: IterateOptions): Iteration<R>;
+  iterate(query: Query, options: IterateOptions = {}): Iteration<unknown> {
     if (Array.isArray(options)) {
       throw new InvalidRequestError(
         'iterate() runs one statement with one set of values (a cursor); several sets of values go to status(): db.status(User.insert(), rows)',
       );
     }
-    return {
-      [Symbol.asyncIterator]: () =>
-        iterateCursor(
-          this.runnerFor(options.bind),
-          toCompiled(query, options.params),
-          loaderOf(query) ?? null,
-          options.prefetch,
-        ),
-    };
+    return iteration(
+      () => this.runnerFor(options.bind),
+      () => toCompiled(query, options.params),
+      loaderOf(query) ?? null,
+      options.prefetch,
+    );
   }
 
   /**

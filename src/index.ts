@@ -19,6 +19,7 @@ export type {
   DriverResult,
   Session,
 } from './engine/adapter.js';
+export { Cursor, type Iteration } from './engine/cursor.js';
 export {
   Connection,
   Engine,
@@ -70,7 +71,7 @@ export type {
 export { Delete, Insert, Update } from './sql/dml.js';
 export { Case, Expr, type Operand } from './sql/expr.js';
 export type { NodeKind, SqlNode } from './sql/nodes.js';
-export type { GinoExtension, LoadedBy, RunOptions, StatusResult } from './sql/runner.js';
+export type { CursorLike, GinoExtension, LoadedBy, RunOptions, StatusResult, ValueSet } from './sql/runner.js';
 export { type Correlation, Select } from './sql/select.js';
 export { Alias, Column, type ColumnOptions, Join, Table } from './sql/table.js';
 export { parserFor, parseText } from './types/parse.js';

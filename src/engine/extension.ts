@@ -1,6 +1,6 @@
 /** `.gino` on statements and function calls: run on the current binding and shape the rows. */
 import type { AnyConstructor, GinoExtension, LoadedBy, RunOptions, ValueSet } from '../sql/runner.js';
-import { iterateCursor } from './cursor.js';
+import { type Iteration, iteration } from './cursor.js';
 import type { QueryRunner } from './engine.js';
 import { type Mode, toCompiled } from './execute.js';
 
@@ -43,19 +43,16 @@ export class StatementExtension<R, S> implements GinoExtension<R, S> {
   status(...args: unknown[]): Promise<never> {
     return this.run('status', args) as Promise<never>;
   }
-  iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R> {
-    const compiled = toCompiled(this.statement);
+  iterate(options?: RunOptions & { prefetch?: number }): Iteration<R> {
     const { host, loader, timeoutMs } = this;
-    return {
-      [Symbol.asyncIterator]: () =>
-        iterateCursor(
-          host.runnerFor(options?.bind),
-          compiled,
-          loader,
-          options?.prefetch,
-          timeoutMs,
-        ) as AsyncIterator<R>,
-    };
+    const compiled = toCompiled(this.statement);
+    return iteration<R>(
+      () => host.runnerFor(options?.bind),
+      () => compiled,
+      loader,
+      options?.prefetch,
+      timeoutMs,
+    );
   }
   load<const L>(loader: L): GinoExtension<LoadedBy<L>, S> {
     return new StatementExtension<LoadedBy<L>, S>(this.host, this.statement, loader, this.timeoutMs);

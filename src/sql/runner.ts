@@ -38,6 +38,18 @@ export type LoadedBy<L> = L extends AnyConstructor
             ? L
             : unknown;
 
+/** A server-side cursor held open between calls (the engine's `Cursor`). */
+export interface CursorLike<R> extends AsyncIterable<R> {
+  /** The next row, or null once the rows are exhausted. */
+  next(): Promise<R | null>;
+  /** Up to `n` more rows. */
+  many(n: number): Promise<R[]>;
+  /** Skip `n` rows. */
+  forward(n: number): Promise<void>;
+  /** Close the cursor (and the transaction and connection it opened). */
+  close(): Promise<void>;
+}
+
 /** One set of values for a statement run several times (a row by attribute key, a text's parameters by name). */
 export type ValueSet = Readonly<Record<string, unknown>>;
 
@@ -72,8 +84,11 @@ export interface GinoExtension<R, S = unknown> {
   status(options?: RunOptions): Promise<StatusResult<R>>;
   status(...valueSets: ValueSet[]): Promise<null>;
   status(valueSets: readonly ValueSet[], options?: RunOptions): Promise<null>;
-  /** Rows through a server-side cursor, `prefetch` at a time. */
-  iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R>;
+  /**
+   * Rows through a server-side cursor, `prefetch` at a time: `for await` reads them all, `await`
+   * gives the cursor itself (`next()`, `many(n)`, `forward(n)`, `close()`).
+   */
+  iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R> & PromiseLike<CursorLike<R>>;
   /** Shape rows with a loader (a model class, a column, a tuple, a function or a model loader). */
   load<const L>(loader: L): GinoExtension<LoadedBy<L>, S>;
   /** Rows become instances of this model class. */

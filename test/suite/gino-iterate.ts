@@ -38,6 +38,11 @@ export function ginoIterateSuite(ctx: SuiteContext): void {
         let result = new Set<string>();
         for await (const u of User.query.gino.iterate()) result.add(u.nickname as string);
         expect(result).toEqual(names);
+        // A cursor object outside a transaction holds its own until its rows are exhausted.
+        const outside = await User.query.gino.iterate();
+        expect(new Set((await outside.many(10)).map((u) => u.nickname))).toEqual(names);
+        expect(await outside.next()).toBeNull();
+        expect(await User.query.gino.all()).toHaveLength(3);
 
         result = new Set();
         await db.transaction(async () => {
@@ -106,14 +111,15 @@ export function ginoIterateSuite(ctx: SuiteContext): void {
             })(),
           ).rejects.toBeInstanceOf(UninitializedError);
 
+          // GINO's `tx.connection.iterate(query)`: the query bound to the transaction's connection.
           let result = new Set<string>();
-          for await (const u of tx.connection.iterate(User.query)) result.add(u.nickname as string);
-          const limited = ctx.capabilities().timeouts ? { timeout: 1000 } : {};
-          for await (const u of tx.connection.iterate(User.query, limited)) result.add(u.nickname as string);
+          for await (const u of db.iterate(User.query, { bind: tx.connection })) result.add(u.nickname as string);
+          const limited = ctx.capabilities().timeouts ? User.query.gino.timeout(1000) : User.query.gino;
+          for await (const u of limited.iterate({ bind: tx.connection })) result.add(u.nickname as string);
           expect(result).toEqual(names);
 
           result = new Set();
-          const cursor = await tx.connection.iterate(User.query);
+          const cursor = await db.iterate(User.query, { bind: tx.connection });
           for (const u of await cursor.many(2)) result.add(u.nickname as string);
           expect(result).not.toEqual(names);
           for (const u of await cursor.many(2)) result.add(u.nickname as string);
