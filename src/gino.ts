@@ -28,7 +28,7 @@ import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './or
 import * as expr from './sql/expr.js';
 import { type FuncNamespace, funcNamespace } from './sql/func.js';
 import type { GinoExtension, StatusResult, ValueSet } from './sql/runner.js';
-import { Select } from './sql/select.js';
+import { Select, Text } from './sql/select.js';
 import {
   Alias,
   asFromItem,
@@ -129,7 +129,14 @@ export class Gino implements ModelHost {
   readonly concat = expr.concat;
   readonly literal = expr.literal;
   readonly cast = expr.cast;
-  readonly text = expr.text;
+  /**
+   * A SQL fragment or statement with `:name` parameters: `db.text('id = :id', { id })` in a
+   * where(), or run as is (`db.all(text)`, `text.gino.all()`); `.columns(User)` (or `{ key: type }`)
+   * names its result columns, so rows load into models: `.gino.model(User)`.
+   */
+  text<T = unknown>(sql: string, params?: Readonly<Record<string, unknown>> | readonly unknown[]): Text<T> {
+    return new Text<T>(sql, params ?? {}, this);
+  }
   readonly exists = expr.exists;
   /** `CASE WHEN ... THEN ... ELSE ... END`: `db.case([[User.id.lt(10), 'founder']], 'member')`. */
   readonly case = expr.caseOf;

@@ -72,7 +72,7 @@ export { Delete, Insert, Update } from './sql/dml.js';
 export { Case, Expr, type Operand } from './sql/expr.js';
 export type { NodeKind, SqlNode } from './sql/nodes.js';
 export type { CursorLike, GinoExtension, LoadedBy, RunOptions, StatusResult, ValueSet } from './sql/runner.js';
-export { type Correlation, Select } from './sql/select.js';
+export { type Correlation, Select, Text, type TextColumnSpec, TextSelect } from './sql/select.js';
 export { Alias, Column, type ColumnOptions, Join, Table } from './sql/table.js';
 export { parserFor, parseText } from './types/parse.js';
 export { SqlType } from './types/sqltypes.js';

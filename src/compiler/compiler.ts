@@ -965,6 +965,19 @@ function insertValue(col: Column, row: Readonly<Record<string, unknown>>): unkno
 }
 
 /** Compile any statement or expression into SQL, parameters and result columns. */
+const textColumns = new WeakMap<readonly Column[], readonly ResultColumn[]>();
+
+/** The result columns of a text's declared columns, made once per list (keys kept distinct). */
+function textResultColumns(declared: readonly Column[]): readonly ResultColumn[] {
+  let out = textColumns.get(declared);
+  if (!out) {
+    const keys = resultKeys(declared);
+    out = Object.freeze(declared.map((expr, i) => ({ key: keys[i] as string, type: expr.type, expr })));
+    textColumns.set(declared, out);
+  }
+  return out;
+}
+
 export function compile(node: object): CompiledQuery {
   const c = new Compiler();
   const kind = (node as { kind?: unknown }).kind;
@@ -983,9 +996,13 @@ export function compile(node: object): CompiledQuery {
     case 'delete':
       sql = c.delete(node as Delete<unknown>);
       break;
-    case 'text':
+    case 'text': {
       sql = c.text(node as TextClause);
+      // db.text(...).columns(...): its result columns, by position.
+      const declared = (node as { resultColumns?: readonly Column[] }).resultColumns;
+      if (declared) c.resultColumns = textResultColumns(declared);
       break;
+    }
     default:
       throw new InvalidRequestError(
         `cannot run ${kind === undefined ? typeof node : `a '${String(kind)}'`} as a statement: pass a select, insert, update, delete, db.text() or a SQL string`,

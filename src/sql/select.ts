@@ -1,7 +1,7 @@
 /** SELECT: an immutable builder; every method returns a new statement. */
 import { InvalidRequestError } from '../errors.js';
 import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
-import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
+import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect, TextClause } from './expr.js';
 import { inferFrom } from './nodes.js';
 import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
 import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './table.js';
@@ -327,4 +327,81 @@ export function resultKey(e: Expr, counters: Map<string, number>): string {
 
 function subquerySource(select: Select<unknown, unknown>): SubquerySource {
   return { kind: 'subquery', select, outputs: outputColumns(select) };
+}
+
+/** What `db.text(sql).columns(...)` takes: columns, models and aliases (all their columns), or `{ key: type }`. */
+export type TextColumnSpec = Column | HasTable | Alias | Readonly<Record<string, SqlType>>;
+
+/**
+ * `db.text(sql, params)`: a SQL fragment or statement with `:name` parameters, runnable as is
+ * (`db.all(text)`, `text.gino.all()`); `.columns(...)` says what its result columns are.
+ */
+export class Text<T = unknown> extends TextClause<T> {
+  constructor(
+    sql: string,
+    params: Readonly<Record<string, unknown>> | readonly unknown[],
+    readonly runner: Runner | undefined,
+  ) {
+    super(sql, params);
+  }
+
+  /**
+   * The same text as a SELECT with these result columns, matched by position (SQLAlchemy's
+   * `text().columns()`): rows load into models (`.gino.model(User)`) and read by column, and
+   * `{ key: type }` makes columns of the text's own (`text.c.key`).
+   *
+   * @example
+   * const users = await db.text('SELECT * FROM users WHERE id < :n', { n: 10 }).columns(User).gino.model(User).all();
+   */
+  columns(...items: TextColumnSpec[]): TextSelect<Record<string, unknown>> {
+    return new TextSelect(this.sql, this.params, this.runner, items);
+  }
+
+  /** Run it: `all first one oneOrNone scalar status iterate load model timeout`. */
+  get gino(): GinoExtension<Record<string, unknown>, unknown> {
+    return extensionOf(this.runner, this, undefined);
+  }
+}
+
+/** `db.text(sql).columns(...)`: text whose result columns are known, by position. */
+export class TextSelect<R = Record<string, unknown>> extends TextClause<unknown> {
+  /** The result columns, in order. */
+  readonly resultColumns: readonly Column[];
+  /** Its columns by key, those made from `{ key: type }` included: `text.c.time`. */
+  readonly c: Readonly<Record<string, Column>>;
+  constructor(
+    sql: string,
+    params: Readonly<Record<string, unknown>> | readonly unknown[],
+    readonly runner: Runner | undefined,
+    items: readonly TextColumnSpec[],
+  ) {
+    super(sql, params);
+    const columns: Column[] = [];
+    for (const item of items) {
+      if (item instanceof Column) columns.push(item);
+      else if (item instanceof Alias) columns.push(...item.columns);
+      else if (typeof item === 'function' || '__table__' in item)
+        columns.push(...(asFromItem(item as HasTable) as Table).columns);
+      else {
+        const entries = Object.entries(item as Readonly<Record<string, SqlType>>);
+        const own = new Alias({
+          kind: 'subquery',
+          select: this,
+          outputs: entries.map(([key, type]) => ({ key, name: key, type })),
+        });
+        columns.push(...own.columns);
+      }
+    }
+    if (columns.length === 0)
+      throw new InvalidRequestError('columns() takes at least one column, model or { key: type }');
+    this.resultColumns = Object.freeze(columns);
+    const byKey: Record<string, Column> = {};
+    for (const col of columns) byKey[col.key] ??= col;
+    this.c = byKey;
+  }
+
+  /** Run it: rows keyed by the columns, loadable into models (`.gino.model(User)`, `.gino.load(...)`). */
+  get gino(): GinoExtension<R, unknown> {
+    return extensionOf<R, unknown>(this.runner, this, undefined);
+  }
 }
