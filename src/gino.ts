@@ -295,6 +295,17 @@ export class Gino implements ModelHost {
     return this.binder.bind;
   }
 
+  /**
+   * Bind an Engine (GINO's `db.bind = engine`), replacing the current stack's most recent binding;
+   * `db.bind = null` unbinds the current stack. Nothing is closed: close engines yourself.
+   *
+   * @example
+   * db.bind = await db.createEngine(url);
+   */
+  set bind(engine: Engine | null) {
+    this.binder.bind = engine;
+  }
+
   /** Whether anything is bound in the current scope. */
   get isBound(): boolean {
     return this.binder.isBound;

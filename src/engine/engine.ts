@@ -124,6 +124,17 @@ export abstract class QueryRunner implements Target {
     return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
   }
 
+  /**
+   * The SQL and parameters a statement compiles to (GINO's `engine.compile()`), as `db.compile()`.
+   *
+   * @example
+   * const { sql, params } = engine.compile(User.query.where(User.id.eq(3)));
+   */
+  compile(query: object): { sql: string; params: unknown[] } {
+    const c = toCompiled(query);
+    return { sql: c.sql, params: c.params };
+  }
+
   /** Every row: model instances for model queries, plain objects otherwise. */
   all<R>(query: Typed<R>, params?: readonly unknown[]): Promise<R[]>;
   all<R = Record<string, unknown>>(query: Query, params?: readonly unknown[]): Promise<R[]>;

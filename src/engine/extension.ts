@@ -57,8 +57,10 @@ export class StatementExtension<R, S> implements GinoExtension<R, S> {
   load<const L>(loader: L): GinoExtension<LoadedBy<L>, S> {
     return new StatementExtension<LoadedBy<L>, S>(this.host, this.statement, loader, this.timeoutMs);
   }
-  model<M extends AnyConstructor>(model: M): GinoExtension<InstanceType<M>, S> {
-    return new StatementExtension<InstanceType<M>, S>(this.host, this.statement, model, this.timeoutMs);
+  model<M extends AnyConstructor>(model: M): GinoExtension<InstanceType<M>, S>;
+  model(model: null): GinoExtension<Record<string, unknown>, S>;
+  model(model: AnyConstructor | null): GinoExtension<unknown, S> {
+    return new StatementExtension<unknown, S>(this.host, this.statement, model, this.timeoutMs);
   }
   timeout(ms: number): GinoExtension<R, S> {
     return new StatementExtension<R, S>(this.host, this.statement, this.loader, ms);

@@ -12,8 +12,11 @@ import { Select } from '../sql/select.js';
 import type { Column, Table } from '../sql/table.js';
 import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf, reloadProperty } from './json.js';
 
+/** Where a CRUD call runs (`bind`: an Engine, a connection or a transaction), and its time limit. */
 export interface BindOption {
   bind?: unknown;
+  /** Cancel the statement on the server after this many milliseconds (`QueryTimeoutError`), as GINO's `timeout`. */
+  timeout?: number;
 }
 
 /** What CRUD needs of a model class. */
@@ -66,7 +69,7 @@ export async function createInstance<T extends object>(
   const table = tableOf(model);
   applyDefaults(instance, propertiesOf(table));
   const insert = new Insert({ table, runner: table.runner as never }).values(valuesOf(instance, table)).returning();
-  const row = (await runnerOf(table, options.bind).run(insert, undefined, 'first', null)) as Record<
+  const row = (await runnerOf(table, options.bind).run(insert, undefined, 'first', null, options.timeout)) as Record<
     string,
     unknown
   > | null;
@@ -162,13 +165,13 @@ export async function getInstance(model: ModelRuntime, ident: unknown, options: 
       baked = bake(compile(new Select({ columns: table.columns }).where(pkWhere(table, placeholders))));
       bakedGets.set(table, baked);
     }
-    return runner.run(new Precompiled({ ...baked, params: values }), undefined, 'first', model);
+    return runner.run(new Precompiled({ ...baked, params: values }), undefined, 'first', model, options.timeout);
   }
   let query = new Select({ columns: table.columns, runner: table.runner as never, loader: model }).where(
     pkWhere(table, values),
   );
   if (options.forUpdate) query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
-  return runner.run(query, undefined, 'first', model);
+  return runner.run(query, undefined, 'first', model, options.timeout);
 }
 
 /** The WHERE clause finding an instance's row: its primary key, or the model's `lookup()`. */
@@ -298,7 +301,7 @@ export class UpdateRequest<T extends object = object> {
     })
       .values(values)
       .where(this.where);
-    const result = (await runnerOf(table, options.bind).run(update, undefined, 'status', null)) as {
+    const result = (await runnerOf(table, options.bind).run(update, undefined, 'status', null, options.timeout)) as {
       rowCount: number;
       rows: Record<string, unknown>[];
     };
@@ -338,6 +341,8 @@ function returningList(table: Table, columns: readonly Column[]): readonly Colum
 export async function deleteInstance(model: ModelRuntime, where: Expr, options: BindOption = {}): Promise<string> {
   const table = tableOf(model);
   const del = new Delete({ table, runner: table.runner as never }).where(where);
-  const result = (await runnerOf(table, options.bind).run(del, undefined, 'status', null)) as { status: string };
+  const result = (await runnerOf(table, options.bind).run(del, undefined, 'status', null, options.timeout)) as {
+    status: string;
+  };
   return result.status;
 }

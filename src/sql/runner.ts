@@ -91,8 +91,9 @@ export interface GinoExtension<R, S = unknown> {
   iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R> & PromiseLike<CursorLike<R>>;
   /** Shape rows with a loader (a model class, a column, a tuple, a function or a model loader). */
   load<const L>(loader: L): GinoExtension<LoadedBy<L>, S>;
-  /** Rows become instances of this model class. */
+  /** Rows become instances of this model class; `model(null)`: plain rows, whatever the statement's loader. */
   model<M extends AnyConstructor>(model: M): GinoExtension<InstanceType<M>, S>;
+  model(model: null): GinoExtension<Record<string, unknown>, S>;
   /** Cancel the statement on the server after `ms` milliseconds (`QueryTimeoutError`). */
   timeout(ms: number): GinoExtension<R, S>;
 }
