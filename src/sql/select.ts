@@ -4,7 +4,16 @@ import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
 import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect, TextClause } from './expr.js';
 import { inferFrom } from './nodes.js';
 import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
-import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './table.js';
+import {
+  Alias,
+  asFromItem,
+  Column,
+  type FromItem,
+  type HasTable,
+  provideJoinSelect,
+  type SubquerySource,
+  type Table,
+} from './table.js';
 
 export interface ForUpdate {
   mode: 'UPDATE' | 'NO KEY UPDATE' | 'SHARE' | 'KEY SHARE';
@@ -405,3 +414,14 @@ export class TextSelect<R = Record<string, unknown>> extends TextClause<unknown>
     return extensionOf<R, unknown>(this.runner, this, undefined);
   }
 }
+
+// `join.select()`: every column of the join's tables, from the join, run by their Gino.
+provideJoinSelect((join) => {
+  const items = join.items;
+  const runner = items.map((t) => (t.kind === 'table' ? t : t.table)?.runner).find((r) => r !== undefined);
+  return new Select<Record<string, unknown>, unknown>({
+    columns: items.flatMap((t) => t.columns),
+    from: [join],
+    runner: runner as Runner | undefined,
+  });
+});

@@ -5,6 +5,7 @@
 import { InvalidRequestError, modelName } from '../errors.js';
 import type { SqlType } from '../types/sqltypes.js';
 import { and, type Expr, Expr as ExprBase } from './expr.js';
+import type { Select } from './select.js';
 
 export type ReferentialAction = 'CASCADE' | 'SET NULL' | 'SET DEFAULT' | 'RESTRICT' | 'NO ACTION';
 
@@ -333,6 +334,14 @@ export interface SubquerySource {
   readonly outputs: readonly { key: string; name: string; type: SqlType; origin?: Column }[];
 }
 
+/** Makes the SELECT of a join (set by `select.ts`, which builds on this module). */
+let selectOfJoin: ((join: Join) => Select<Record<string, unknown>, unknown>) | undefined;
+
+/** @internal Called once by `select.ts`. */
+export function provideJoinSelect(make: (join: Join) => Select<Record<string, unknown>, unknown>): void {
+  selectOfJoin = make;
+}
+
 export class Join implements Joinable {
   readonly kind = 'join';
   constructor(
@@ -341,6 +350,17 @@ export class Join implements Joinable {
     readonly on: Expr,
     readonly outer: boolean,
   ) {}
+  /**
+   * `SELECT <every column of every table in the join> FROM <join>` (SQLAlchemy's `join.select()`),
+   * GINO's loader idiom: `User.outerjoin(Team).select().gino.load(User.load({ team: Team }))`.
+   */
+  select(): Select<Record<string, unknown>, unknown> {
+    return (selectOfJoin as (join: Join) => Select<Record<string, unknown>, unknown>)(this);
+  }
+  /** The tables and aliases of the join, left to right. */
+  get items(): readonly (Table | Alias)[] {
+    return tablesOf(this);
+  }
   join(right: FromItem | HasTable, on?: Expr): Join {
     return joinOf(this, right, on, false);
   }

@@ -138,7 +138,7 @@ export function ginoLoaderSuite(ctx: SuiteContext): void {
       const loader = (row: Record<string, unknown>) => {
         const rv = new User({ id: row[User.id] as number, nickname: row[User.nickname] as string });
         const t = new Team({ id: row[Team.id] as number, name: row[Team.c.name] as string });
-        const p = new Team({ id: row[group.id] as number, name: row[group.name] as string });
+        const p = new Team({ id: row[group.id] as number, name: row[group.c.name] as string });
         return Object.assign(rv, { team: Object.assign(t, { parent: p }) });
       };
       const query = User.outerjoin(Team).outerjoin(group, Team.parentId.eq(group.id)).select();
