@@ -17,6 +17,10 @@ export interface JsonPropertyOptions<T> {
   default?: T | ((instance: object) => T);
   /** The attribute key of the JSON/JSONB column holding it (default: the model's only one, or `profile`). */
   propName?: string;
+  /** What an instance reads: the stored value (or the default) through this (GINO's `after_get` hook). */
+  afterGet?: (value: T | null, instance: object) => T | null;
+  /** What is stored when the property is set: the value given through this (GINO's `before_set` hook). */
+  beforeSet?: (value: T | null, instance: object) => T | null;
 }
 
 const { TEXT, INTEGER, BOOLEAN, TIMESTAMPTZ, JSONB } = TYPES;
@@ -109,6 +113,30 @@ export class JsonProperty<T = unknown, D extends boolean = boolean> {
 
   get hasDefault(): boolean {
     return this.options.default !== undefined;
+  }
+
+  /**
+   * This property with a hook on reading (GINO's `@prop.after_get`): instances read what `hook`
+   * makes of the stored value (or of the default, null without one).
+   *
+   * @example
+   * balance: db.IntegerProperty().afterGet((value) => value ?? 0),
+   */
+  afterGet(hook: (value: T | null, instance: object) => T): JsonProperty<T, true>;
+  afterGet(hook: (value: T | null, instance: object) => T | null): JsonProperty<T, D>;
+  afterGet(hook: (value: T | null, instance: object) => T | null): JsonProperty<T, boolean> {
+    return new JsonProperty<T, boolean>(this.type, { ...this.options, afterGet: hook });
+  }
+
+  /**
+   * This property with a hook on writing (GINO's `@prop.before_set`): what is set goes through
+   * `hook` before it is checked and stored.
+   *
+   * @example
+   * title: db.StringProperty().beforeSet((value) => value?.trim() ?? null),
+   */
+  beforeSet(hook: (value: T | null, instance: object) => T | null): JsonProperty<T, D> {
+    return new JsonProperty<T, D>(this.type, { ...this.options, beforeSet: hook });
   }
 
   get constructorName(): string {
@@ -239,14 +267,17 @@ export function reloadProperty(instance: object, prop: BoundProperty): void {
 /** Instance accessors for the properties: reading and writing the instance's profile (and its column's object). */
 export function installAccessors(prototype: object, props: readonly BoundProperty[]): void {
   for (const { key, property, column } of props) {
+    const { afterGet, beforeSet } = property.options;
     Object.defineProperty(prototype, key, {
       configurable: true,
       enumerable: false,
       get(this: object) {
         const profile = profileOf(this, column);
-        return Object.hasOwn(profile, key) ? property.decode(profile[key]) : property.defaultFor(this);
+        const value = Object.hasOwn(profile, key) ? property.decode(profile[key]) : property.defaultFor(this);
+        return afterGet ? afterGet(value, this) : value;
       },
-      set(this: object, value: unknown) {
+      set(this: object, given: unknown) {
+        const value = beforeSet && given !== undefined ? beforeSet(given, this) : given;
         const profile = profileOf(this, column);
         const current = objectIn(this, column) ?? {};
         // A new object each time, so an object shared with another instance or a caller is never changed.

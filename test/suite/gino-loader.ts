@@ -111,10 +111,11 @@ export function ginoLoaderSuite(ctx: SuiteContext): void {
 
     suiteTest(ctx, 'test_func', async () => {
       const { user, team, company } = await fixture();
+      // GINO reads a row by column, `row[User.id]`: here the column's text is the key.
       const loader = (row: Record<string, unknown>) => {
-        const rv = new User({ id: row[User.id] as number, nickname: row[User.nickname] as string });
-        const t = new Team({ id: row[Team.id] as number, name: row[Team.c.name] as string });
-        const c = new Company({ id: row[Company.id] as number, name: row[Company.c.name] as string });
+        const rv = new User({ id: row[String(User.id)] as number, nickname: row[String(User.nickname)] as string });
+        const t = new Team({ id: row[String(Team.id)] as number, name: row[String(Team.c.name)] as string });
+        const c = new Company({ id: row[String(Company.id)] as number, name: row[String(Company.c.name)] as string });
         return Object.assign(rv, { team: Object.assign(t, { company: c }) });
       };
       const u = await User.outerjoin(Team).outerjoin(Company).select().gino.load(loader).first();
@@ -136,9 +137,9 @@ export function ginoLoaderSuite(ctx: SuiteContext): void {
       expect(() => (group as unknown as { nonExist(): void }).nonExist()).toThrow(TypeError);
 
       const loader = (row: Record<string, unknown>) => {
-        const rv = new User({ id: row[User.id] as number, nickname: row[User.nickname] as string });
-        const t = new Team({ id: row[Team.id] as number, name: row[Team.c.name] as string });
-        const p = new Team({ id: row[group.id] as number, name: row[group.c.name] as string });
+        const rv = new User({ id: row[String(User.id)] as number, nickname: row[String(User.nickname)] as string });
+        const t = new Team({ id: row[String(Team.id)] as number, name: row[String(Team.c.name)] as string });
+        const p = new Team({ id: row[String(group.id)] as number, name: row[String(group.c.name)] as string });
         return Object.assign(rv, { team: Object.assign(t, { parent: p }) });
       };
       const query = User.outerjoin(Team).outerjoin(group, Team.parentId.eq(group.id)).select();

@@ -32,8 +32,8 @@ export function defineGinoModels(db: Gino) {
     }),
     realname: db.StringProperty(),
     age: db.IntegerProperty({ default: 18 }),
-    // GINO's `@balance.after_get` (a missing or null balance reads as 0) comes with property hooks.
-    balance: db.IntegerProperty(),
+    // GINO's `@balance.after_get`: a missing or null balance reads as 0.
+    balance: db.IntegerProperty().afterGet((value) => value ?? 0),
     birthday: db.DateTimeProperty({ default: () => new Date(0) }),
   }) {}
 
