@@ -7,10 +7,13 @@
  * await db.setBind('postgresql+neon-ws://postgres@127.0.0.1/test', proxy.neonOptions);
  */
 export {
+  NEON_CORS_ALLOW_HEADERS,
   type NeonProxy,
   type NeonProxyClientOptions,
+  type NeonProxyJwtOptions,
   type NeonProxyOptions,
   type NeonProxyStats,
   type PGliteInstance,
+  type SqlOverHttpLimits,
   startNeonProxy,
 } from './proxy.js';
