@@ -222,11 +222,10 @@ export class ModelLoader<T = unknown> implements Loader {
 
   /** `SELECT <columns> FROM <from>` that loads with this loader. */
   get query(): Select<T, unknown> {
-    const table = this.source.kind === 'table' ? this.source : (this.source as Alias).table;
     return new Select<T, unknown>({
       columns: this.columns,
       from: [this.from],
-      runner: table?.runner as never,
+      runner: this.model.__table__.runner as never,
       loader: this,
     });
   }
@@ -252,6 +251,8 @@ export class ModelLoader<T = unknown> implements Loader {
     const positions: { key: string; index: number }[] = [];
     for (const col of source.columns) {
       if (wanted && !wanted.has(col.key)) continue;
+      // A subquery's other columns (a count, a label) are not the model's.
+      if (!model.__table__.c[col.key]) continue;
       const index = indexOf(col, columns, fields);
       if (index !== -1) positions.push({ key: col.key, index });
     }

@@ -10,6 +10,7 @@ import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor, Runner } from '../sql/runner.js';
 import { Select } from '../sql/select.js';
 import {
+  Alias,
   asFromItem,
   type Column,
   ColumnDef,
@@ -228,6 +229,25 @@ export class ModelBase {
   static load(...args: (string | Column | Readonly<Record<string, unknown>>)[]): ModelLoader<unknown> {
     const loader = new ModelLoader<unknown>(this as never, tableOf(this as never));
     return args.length ? (loader.load as (...a: unknown[]) => ModelLoader<unknown>)(...args) : loader;
+  }
+
+  /**
+   * A loader of this model from a subquery's columns (GINO's `Model.in_query()`): the subquery's
+   * columns with this model's attribute keys load instances, as the table's own would.
+   *
+   * @example
+   * const recent = User.query.where(User.id.gt(100)).alias('users');
+   * const users = await db.select([recent]).gino.load(User.inQuery(recent)).all();
+   */
+  static inQuery(subquery: Alias | Select<unknown, unknown>): ModelLoader<unknown> {
+    tableOf(this as never);
+    const alias = subquery instanceof Select ? subquery.alias() : subquery;
+    if (!(alias instanceof Alias) || alias.of.kind !== 'subquery') {
+      throw new InvalidRequestError(
+        `${modelName(this)}.inQuery() takes a subquery (a select, or select.alias(name)); for a table alias use ${modelName(this)}.alias()`,
+      );
+    }
+    return new ModelLoader<unknown>(this as never, alias);
   }
 
   /** A loader reusing one instance per value of these columns (one-to-many, many-to-many). */

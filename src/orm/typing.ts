@@ -7,7 +7,7 @@ import type { Delete, Insert, Update } from '../sql/dml.js';
 import type { Expr } from '../sql/expr.js';
 import type { AnyConstructor } from '../sql/runner.js';
 import type { Select } from '../sql/select.js';
-import type { Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/table.js';
+import type { Alias, Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/table.js';
 import type { BindOption, GetOptions, UpdateRequest } from './crud.js';
 import type { JsonProperty } from './json.js';
 import type { ModelAlias, ModelLoader, WithRelated } from './loader.js';
@@ -153,6 +153,8 @@ export interface ModelStatics<D> {
     this: M,
     ...args: [...columns: ColumnRef<D>[], related: E]
   ): ModelLoader<WithRelated<InstanceType<M>, E>>;
+  /** A loader of this model from a subquery's columns (GINO's `in_query`): `User.inQuery(sub.alias('users'))`. */
+  inQuery<M extends AnyConstructor>(this: M, subquery: Alias | Select<unknown, unknown>): ModelLoader<InstanceType<M>>;
   /** A loader reusing one instance per value of these columns: `Parent.distinct(Parent.id)`. */
   distinct<M extends AnyConstructor>(this: M, ...columns: (ColumnRef<D> | Expr)[]): ModelLoader<InstanceType<M>>;
   /** A loader joined to its parent ON this clause: `Team.on(User.teamId.eq(Team.id))`. */
