@@ -230,9 +230,13 @@ export class Select<R = Record<string, unknown>, S = unknown> {
   column(...exprs: Expr[]): Select<Record<string, unknown>, S> {
     return this.with({ columns: [...this.state.columns, ...exprs], loader: undefined });
   }
-  /** Replace the result columns. */
-  withOnlyColumns(...exprs: Expr[]): Select<Record<string, unknown>, unknown> {
-    return this.with({ columns: exprs, loader: undefined });
+  /**
+   * Replace the result columns, keeping the loader (SQLAlchemy keeps a statement's execution
+   * options, where GINO's loader travels): `User.query.withOnlyColumns(User.id)` still loads
+   * `User` instances, of those columns only.
+   */
+  withOnlyColumns(...exprs: Expr[]): Select<R, unknown> {
+    return this.with({ columns: exprs });
   }
   /** `(SELECT ...) AS name` (anonymous without a name), usable as a FROM item; its columns are `alias.c.<key>`. */
   alias(name?: string): Alias {

@@ -313,6 +313,34 @@ export function ginoLoaderSuite(ctx: SuiteContext): void {
       expect(teams.some((t) => t.members.size === 0)).toBe(true);
     });
 
+    suiteTest(ctx, 'added: Model.inQuery(subquery) loads instances from a subquery (GINO in_query)', async () => {
+      const { user, team } = await fixture();
+      await User.create({ nickname: 'outsider' });
+      const inTeam = User.query.where(User.teamId.eq(team.id)).alias('users');
+      const users = await db.select([inTeam]).gino.load(User.inQuery(inTeam)).all();
+      expect(users).toHaveLength(1);
+      expect(users[0]).toBeInstanceOf(User);
+      expect(users[0]?.id).toBe(user.id);
+      expect(users[0]?.nickname).toBe(user.nickname);
+      // As a query builder, and with the subquery's extra columns left out of the instances.
+      const counted = db
+        .select([User.id, User.nickname, db.literal(1).label('n')])
+        .where(User.teamId.eq(team.id))
+        .alias();
+      const built = await User.inQuery(counted).load('id', 'nickname').query.gino.all();
+      expect(built.map((u) => [u.id, Object.keys(u).sort()])).toEqual([[user.id, ['id', 'nickname']]]);
+      expect(() => User.inQuery(User.alias() as never)).toThrow(/takes a subquery/);
+    });
+
+    suiteTest(ctx, 'added: withOnlyColumns() keeps the model loader (SQLAlchemy keeps execution options)', async () => {
+      const { user } = await fixture();
+      const users = await User.query.withOnlyColumns(User.id, User.nickname).gino.all();
+      expect(users).toHaveLength(1);
+      expect(users[0]).toBeInstanceOf(User);
+      expect(users[0]?.nickname).toBe(user.nickname);
+      expect(users[0]?.teamId).toBeUndefined();
+    });
+
     suiteTest(ctx, 'added: GINO 1.1 #729, a top-level model loader never drops a row', async () => {
       const { team, parent } = await fixture();
       // The parent team has no user: its row's user columns are all NULL.
