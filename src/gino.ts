@@ -405,8 +405,11 @@ export class Gino implements ModelHost {
     await this.binder.ready();
     const { bind, ...txOptions } = options;
     const runner = this.runnerFor(bind);
-    // `reuse: false`: a transaction on a connection of its own, wherever this is called.
-    if (txOptions.reuse === false) return runner.engine.transaction(fn, txOptions, this.binder.wrap);
+    // `reuse: false`, or an engine given as `bind` (explicit, as for statements): a transaction on
+    // a connection of its own, wherever this is called.
+    if (txOptions.reuse === false || (bind !== undefined && runner === runner.engine)) {
+      return runner.engine.transaction(fn, { ...txOptions, reuse: false }, this.binder.wrap);
+    }
     return runner.transaction(fn, txOptions, this.binder.wrap);
   }
 
