@@ -3,9 +3,11 @@
  * `gino-edge neon-proxy --target <url> [--port <n>] [--host <addr>] [--allow-origin <origin>]`:
  * the local Neon-compatible proxy from a shell. `--target pglite://memory` (or `pglite://<dir>`)
  * serves an embedded PGlite instead of a PostgreSQL server.
+ * `gino-edge migrate ...`: migrations (see migrate-cli.ts).
  */
 import { parseArgs } from 'node:util';
 import { dataDirOf } from '../../adapters/pglite/index.js';
+import { MIGRATE_USAGE, runMigrate } from './migrate-cli.js';
 import { startNeonProxy } from './proxy.js';
 
 const USAGE = `usage: gino-edge neon-proxy --target <postgres://user@host:port/db | pglite://memory | pglite://<dir>>
@@ -14,7 +16,9 @@ const USAGE = `usage: gino-edge neon-proxy --target <postgres://user@host:port/d
 
 Serves Neon's WebSocket (/v1) and HTTP (POST /sql) protocols in front of the target, for developing
 against the neon-ws and neon-http adapters offline. Listens on 127.0.0.1 unless --host says otherwise.
-POST /sql takes 10 MiB requests and sends 10 MiB replies at most, as Neon does, unless told otherwise.`;
+POST /sql takes 10 MiB requests and sends 10 MiB replies at most, as Neon does, unless told otherwise.
+
+${MIGRATE_USAGE.replace(/^usage: /, '   or: ')}`;
 
 async function openPGlite(url: string) {
   const { PGlite } = await import('@electric-sql/pglite');
@@ -23,6 +27,10 @@ async function openPGlite(url: string) {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === 'migrate') {
+    process.exitCode = await runMigrate(rest);
+    return;
+  }
   if (command !== 'neon-proxy') {
     const asked = command === '--help' || command === '-h';
     (asked ? console.log : console.error)(USAGE);

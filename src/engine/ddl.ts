@@ -131,10 +131,13 @@ export class DdlRunner {
     };
   }
 
-  /** Create `tables` (and their enum types) in dependency order, skipping what exists unless `checkfirst: false`. */
-  async create(tables: readonly Table[], options: DdlOptions = {}): Promise<void> {
+  /**
+   * Create `tables` (and their enum types) in dependency order, skipping what exists unless
+   * `checkfirst: false`; resolves to the tables skipped because they exist.
+   */
+  async create(tables: readonly Table[], options: DdlOptions = {}): Promise<Table[]> {
     const runner = this.runnerFor(options.bind);
-    const { ordered, cycles } = sortByDependency(tables);
+    const { ordered, cycles } = dependencyOrder(tables);
     const checkfirst = options.checkfirst ?? true;
     const have = checkfirst
       ? await this.existing(runner, ordered)
@@ -164,6 +167,7 @@ export class DdlRunner {
       groups.push({ statements: [addForeignKeySql(table, fk)], locks: FOREIGN_KEY_LOCKS });
     }
     await runChunks(runner, chunked(groups));
+    return ordered.filter((t) => have.tables.has(t));
   }
 
   /**
@@ -172,7 +176,7 @@ export class DdlRunner {
    */
   async drop(tables: readonly Table[], options: DdlOptions = {}): Promise<void> {
     const runner = this.runnerFor(options.bind);
-    const { ordered: sorted, cycles } = sortByDependency(tables);
+    const { ordered: sorted, cycles } = dependencyOrder(tables);
     const ordered = sorted.reverse();
     const checkfirst = options.checkfirst ?? true;
     const have = checkfirst ? await this.existing(runner, ordered) : undefined;
@@ -208,7 +212,7 @@ export class DdlRunner {
  * Tables ordered so each comes after the tables its foreign keys reference, and the foreign keys
  * that close a cycle (tables referencing each other), which cannot be created with their table.
  */
-function sortByDependency(tables: readonly Table[]): {
+export function dependencyOrder(tables: readonly Table[]): {
   ordered: Table[];
   cycles: [Table, ForeignKeyInfo][];
 } {
@@ -232,4 +236,9 @@ function sortByDependency(tables: readonly Table[]): {
   };
   for (const t of tables) visit(t);
   return { ordered, cycles };
+}
+
+/** Tables ordered so each comes after the tables its foreign keys reference. */
+export function sortByDependency(tables: readonly Table[]): Table[] {
+  return dependencyOrder(tables).ordered;
 }

@@ -26,6 +26,7 @@ import { ginoTransactionSuite } from './gino-transaction.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
 import { jsonSuite } from './json.js';
 import { loadersSuite } from './loaders.js';
+import { migrationsSuite } from './migrations.js';
 import { modelApiSuite } from './modelapi.js';
 import { protocolSuite } from './protocol.js';
 import { querySuite } from './query.js';
@@ -61,6 +62,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   txProperties: txPropertiesSuite,
   ddlChunks: ddlChunksSuite,
   protocol: protocolSuite,
+  migrations: migrationsSuite,
   // GINO's own test suite (python-gino/gino tests/), translated: one file per GINO test module.
   ginoCrud: ginoCrudSuite,
   ginoLoader: ginoLoaderSuite,
