@@ -34,6 +34,8 @@ import {
 import { propertyFactory } from './orm/json.js';
 import { defineModel, type ModelHost } from './orm/model.js';
 import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './orm/typing.js';
+import type { Insert } from './sql/dml.js';
+import type { TextClause } from './sql/expr.js';
 import * as expr from './sql/expr.js';
 import { type FuncNamespace, funcNamespace } from './sql/func.js';
 import type { GinoExtension, StatusResult, ValueSet } from './sql/runner.js';
@@ -510,11 +512,15 @@ export class Gino implements ModelHost {
   scalar(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     return this.exec('scalar', query, params, options);
   }
-  /** `{ status: 'UPDATE 9', rowCount, rows }`. */
+  /**
+   * `{ status: 'UPDATE 9', rowCount, rows }`; given an INSERT (or `db.text()`) and sets of values,
+   * runs it once per set, atomically, and resolves to null (GINO's executemany).
+   */
+  status(query: Insert<unknown> | TextClause, valueSets: readonly ValueSet[], options?: BindOnly): Promise<null>;
   status<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
   status<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
-  status(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<unknown>> {
-    return this.exec('status', query, params, options) as Promise<StatusResult<unknown>>;
+  status(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<unknown> | null> {
+    return this.exec('status', query, params, options) as Promise<StatusResult<unknown> | null>;
   }
 
   /**
