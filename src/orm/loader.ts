@@ -236,12 +236,14 @@ export class ModelLoader<T = unknown> implements Loader {
     return this.query.gino;
   }
 
-  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[]): PreparedLoader {
+  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[], nested = false): PreparedLoader {
     const { model, source } = this;
     const wanted = this.state.only ? new Set(this.state.only.map((c) => c.key)) : undefined;
     const positions: { key: string; index: number }[] = [];
     for (const col of source.columns) {
       if (wanted && !wanted.has(col.key)) continue;
+      // A subquery's other columns (a count, a label) are not the model's.
+      if (!model.__table__.c[col.key]) continue;
       const index = indexOf(col, columns, fields);
       if (index !== -1) positions.push({ key: col.key, index });
     }
@@ -256,7 +258,7 @@ export class ModelLoader<T = unknown> implements Loader {
       return index;
     });
     const extras = this.state.extras.map(
-      ([key, l]) => [key, l.prepare(columns, fields), isMethod(model, key)] as const,
+      ([key, l]) => [key, l.prepare(columns, fields, true), isMethod(model, key)] as const,
     );
     const n = positions.length;
     const build = (row: readonly unknown[]): object | null => {
@@ -267,8 +269,9 @@ export class ModelLoader<T = unknown> implements Loader {
           break;
         }
       }
-      // GINO 1.1: an outer-joined row of NULLs is no instance at all.
-      if (allNull) return null;
+      // GINO 1.1 (#729): a related loader's row of NULLs (an outer join that found nothing) is no
+      // instance at all; the top-level loader makes an empty one, so no row is ever dropped.
+      if (allNull && (nested || distinct)) return null;
       const instance = new model() as Record<string, unknown>;
       for (let i = 0; i < n; i++) {
         const p = positions[i] as { key: string; index: number };
