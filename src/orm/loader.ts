@@ -16,7 +16,7 @@ import { InvalidRequestError, modelName } from '../errors.js';
 import type { GinoExtension, LoadedBy } from '../sql/executor.js';
 import type { Expr } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
-import { Alias, Column, type FromItem, noSuchColumn, type Table } from '../sql/table.js';
+import { Alias, Column, type FromItem, type HasTable, type Join, noSuchColumn, type Table } from '../sql/table.js';
 import { type HostedModel, hostOf } from './host.js';
 
 /** A model class as the loader sees it: it makes instances, and its Gino instance runs its queries. */
@@ -332,6 +332,13 @@ export class ModelAlias extends Alias {
     for (const col of this.columns) {
       if (!(col.key in this)) Object.defineProperty(this, col.key, { value: col, enumerable: true });
     }
+  }
+  /** A join of the alias, whose `select()` runs on the model's Gino. */
+  override join(right: FromItem | HasTable, on?: Expr): Join {
+    return super.join(right, on).withExecutor(this.model[hostOf]);
+  }
+  override outerjoin(right: FromItem | HasTable, on?: Expr): Join {
+    return super.outerjoin(right, on).withExecutor(this.model[hostOf]);
   }
   /** As a loader, the alias loads instances of its model from its columns. */
   [toLoaderOf](): ModelLoader<unknown> {
