@@ -684,13 +684,14 @@ export class Connection extends QueryRunner {
       tx.context = wrap.current;
       this.context ??= wrap.current;
       try {
+        tx.managed = true;
         const value = await wrap(tx, () => fn(tx));
-        if (!tx.done) await tx.commit();
+        if (!tx.done) await tx.commitLevel();
         return value;
       } catch (error) {
         if (error instanceof TransactionSignal) {
           // GINO: the signal's own level stops it; levels inside it commit or roll back, as asked, and pass it on.
-          if (!tx.done) await (error.commit ? tx.commit() : this.rollbackQuietly(tx));
+          if (!tx.done) await (error.commit ? tx.commitLevel() : this.rollbackQuietly(tx));
           if (error.tx === tx) return undefined;
           throw error;
         }
@@ -704,7 +705,7 @@ export class Connection extends QueryRunner {
 
   private async rollbackQuietly(tx: Transaction): Promise<void> {
     try {
-      await tx.rollback();
+      await tx.rollbackLevel(false);
     } catch (error) {
       // The connection may be gone; the original error is the one to report, and this one is not reused.
       this.broken ??= error;
@@ -767,6 +768,8 @@ export class TransactionSignal extends Error {
  */
 export class Transaction extends QueryRunner {
   done = false;
+  /** Opened around a callback by `transaction(fn)`: the callback's outcome ends it (GINO's managed mode). */
+  managed = false;
   /** Nested transactions of this level take turns. */
   readonly turnstile = new Turnstile();
   /** Statements sent on this level, in call order. */
@@ -845,6 +848,25 @@ export class Transaction extends QueryRunner {
    * level is rolled back.
    */
   async commit(): Promise<void> {
+    this.refuseManaged('commit');
+    return this.commitLevel();
+  }
+
+  /**
+   * Inside `transaction(fn)` the callback's outcome ends the level (GINO's managed mode): ending it
+   * by hand there is refused before any I/O.
+   */
+  private refuseManaged(what: 'commit' | 'rollback'): void {
+    if (!this.managed) return;
+    throw new InvalidRequestError(
+      `tx.${what}() is illegal in managed mode (inside db.transaction(fn)): ${
+        what === 'commit' ? 'return from fn, or call tx.raiseCommit(),' : 'throw, or call tx.raiseRollback(),'
+      } to ${what === 'commit' ? 'commit' : 'roll back'} there; for a transaction ended by hand use db.begin()`,
+    );
+  }
+
+  /** @internal Commit this level, managed or not (see `commit`). */
+  async commitLevel(): Promise<void> {
     if (this.done) throw new GinoError('this transaction has already ended');
     if (this.savepoint) return this.releaseSavepoint(this.savepoint);
     let result: DriverResult;
@@ -872,7 +894,7 @@ export class Transaction extends QueryRunner {
       // 25P02: the transaction is aborted by a failed statement; the level is rolled back instead.
       if ((error as { code?: unknown }).code !== '25P02') throw error;
       const failed = this.connection.failedStatement();
-      await this.rollback();
+      await this.rollbackLevel(false);
       throw rolledBack('savepoint', failed, error);
     }
     this.connection.failedStatement(true);
@@ -880,13 +902,17 @@ export class Transaction extends QueryRunner {
     await this.end();
   }
 
-  /** Roll this level back now (ROLLBACK TO SAVEPOINT when nested). */
+  /** Roll this level back now (ROLLBACK TO SAVEPOINT when nested). Not inside `transaction(fn)`: see `commit`. */
   async rollback(): Promise<void> {
+    this.refuseManaged('rollback');
     await this.rollbackLevel(false);
   }
 
-  /** `release`: also release the savepoint once rolled back to, so that it is gone from the server. */
-  private async rollbackLevel(release: boolean): Promise<void> {
+  /**
+   * @internal Roll this level back, managed or not. `release`: also release the savepoint once
+   * rolled back to, so that it is gone from the server.
+   */
+  async rollbackLevel(release: boolean): Promise<void> {
     if (this.done) throw new GinoError('this transaction has already ended');
     this.done = true;
     let failure: unknown;

@@ -441,7 +441,7 @@ function fkThroughOrigins(from: Table | Alias, to: Table | Alias): Expr[] | unde
           o.name === fk.target.columns[0]
         );
       });
-      if (remote) return [local.eq(remote[0])];
+      if (remote) return [remote[0].eq(local)];
     }
   }
   return undefined;
@@ -458,13 +458,13 @@ function fkBetween(from: Table | Alias, to: Table | Alias): Expr[] | undefined {
       const targetName = fk.target.columns[i] as string;
       const remoteCol = toTable.column(targetName);
       const remote = to.kind === 'alias' ? to.column(remoteCol.key) : remoteCol;
-      return local.eq(remote);
+      return remote.eq(local);
     });
   }
   return undefined;
 }
 
-/** The ON clause of a join made from foreign keys, as SQLAlchemy's `join()` infers it. */
+/** The ON clause of a join made from foreign keys, as SQLAlchemy's `join()` infers it: referenced column = referencing column (`cars.id = wheels.car_id`). */
 export function foreignKeyCondition(left: FromItem, right: FromItem): Expr {
   const rights = tablesOf(right);
   for (const l of tablesOf(left)) {

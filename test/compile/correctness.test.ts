@@ -304,12 +304,12 @@ describe('labels in ORDER BY (bug 24), pure compiles (bug 25), distinct keys (bu
   test('columns of the same key are keyed apart, as SQLAlchemy labels them', () => {
     const q = db.select([Team.id, User.id, User.nickname]).selectFrom(User.join(Team));
     expect(sqlOf(q)).toBe(
-      'SELECT teams.id, users.id, users.nickname FROM users JOIN teams ON users.team_id = teams.id',
+      'SELECT teams.id, users.id, users.nickname FROM users JOIN teams ON teams.id = users.team_id',
     );
     const sub = q.alias('s');
     expect(Object.keys(sub.c)).toEqual(['teams_id', 'users_id', 'nickname']);
     expect(sqlOf(db.select([sub.c.users_id as never]))).toBe(
-      'SELECT s.users_id FROM (SELECT teams.id AS teams_id, users.id AS users_id, users.nickname FROM users JOIN teams ON users.team_id = teams.id) AS s',
+      'SELECT s.users_id FROM (SELECT teams.id AS teams_id, users.id AS users_id, users.nickname FROM users JOIN teams ON teams.id = users.team_id) AS s',
     );
   });
 });

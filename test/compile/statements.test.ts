@@ -58,10 +58,10 @@ describe('SELECT', () => {
 
   test('joins: by foreign key, with ON, outer, chained, aliases, subquery aliases', () => {
     expect(c(db.select([User.nickname, Team.c.name]).selectFrom(User.join(Team))).sql).toBe(
-      'SELECT users.nickname, teams.name FROM users JOIN teams ON users.team_id = teams.id',
+      'SELECT users.nickname, teams.name FROM users JOIN teams ON teams.id = users.team_id',
     );
     expect(c(db.select([User.nickname]).selectFrom(Team.outerjoin(User))).sql).toBe(
-      'SELECT users.nickname FROM teams LEFT OUTER JOIN users ON users.team_id = teams.id',
+      'SELECT users.nickname FROM teams LEFT OUTER JOIN users ON teams.id = users.team_id',
     );
     expect(c(User.query.join(Team, Team.id.eq(User.teamId)).where(Team.c.name.eq('x'))).sql).toBe(
       'SELECT users.id, users.nickname, users.team_id FROM users JOIN teams ON teams.id = users.team_id WHERE teams.name = $1',

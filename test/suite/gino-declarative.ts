@@ -58,9 +58,9 @@ export function ginoDeclarativeSuite(ctx: SuiteContext): void {
         id: db.Column(db.BigInteger({ mode: 'number' }), { primaryKey: true }),
         carId: db.Column(db.BigInteger({ mode: 'number' }), { name: 'car_id', references: db.ForeignKey('cars.id') }),
       }) {}
-      // GINO (SQLAlchemy) renders `ON cars.id = wheels.car_id`, on two lines. Difference from GINO
-      // (README): gino-edge writes one line and puts the foreign-key column first.
-      const sql = 'SELECT wheels.id, wheels.car_id, cars.id FROM wheels JOIN cars ON wheels.car_id = cars.id';
+      // GINO (SQLAlchemy) renders `ON cars.id = wheels.car_id` (the referenced column first), on
+      // two lines; gino-edge writes the same condition on one line.
+      const sql = 'SELECT wheels.id, wheels.car_id, cars.id FROM wheels JOIN cars ON cars.id = wheels.car_id';
       expect(ctx.engine().compile(Wheel.join(Car).select()).sql).toBe(sql);
     });
 

@@ -292,28 +292,27 @@ export function ginoTransactionSuite(ctx: SuiteContext): void {
       'test_end_raises_in_with',
       'transactions',
       async () => {
-        // Difference from GINO (README): GINO raises "Illegal in managed mode" for tx.commit() and
-        // tx.rollback() inside the callback; here they end the transaction there and then, and
-        // raiseCommit() / raiseRollback() still leave the callback.
+        // GINO: commit() and rollback() inside the managed block raise "Illegal in managed mode";
+        // raiseCommit() / raiseRollback() end it.
         const engine = ctx.engine();
         const { u, getName } = await init();
         let reached = false;
         await engine.transaction(async (tx) => {
-          await u.update({ nickname: 'committed by hand' }).apply();
-          await tx.commit();
-          expect(tx.done).toBe(true);
+          await u.update({ nickname: 'committed' }).apply();
+          await expect(tx.commit()).rejects.toThrow(/illegal in managed mode/);
+          await expect(tx.rollback()).rejects.toThrow(/illegal in managed mode/);
+          expect(tx.done).toBe(false);
           tx.raiseCommit();
           reached = true;
         });
-        expect(await getName()).toBe('committed by hand');
+        expect(await getName()).toBe('committed');
         await engine.transaction(async (tx) => {
-          await u.update({ nickname: 'rolled back by hand' }).apply();
-          await tx.rollback();
-          expect(tx.done).toBe(true);
+          await u.update({ nickname: 'rolled back' }).apply();
+          await expect(tx.commit()).rejects.toThrow(/illegal in managed mode/);
           tx.raiseRollback();
           reached = true;
         });
-        expect(await getName()).toBe('committed by hand');
+        expect(await getName()).toBe('committed');
         expect(reached).toBe(false);
       },
       refused,

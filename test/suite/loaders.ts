@@ -158,7 +158,7 @@ export function loadersSuite(ctx: SuiteContext): void {
         ctx.clearLog();
         const users = await User.load({ team: Team }).query.orderBy(User.id).gino.all();
         expect(ctx.sql()).toEqual([
-          'SELECT ld_users.id, ld_users.nickname, ld_users.team_id, ld_users.manager_id, ld_teams.id, ld_teams.title, ld_teams.company_id FROM ld_users LEFT OUTER JOIN ld_teams ON ld_users.team_id = ld_teams.id ORDER BY ld_users.id',
+          'SELECT ld_users.id, ld_users.nickname, ld_users.team_id, ld_users.manager_id, ld_teams.id, ld_teams.title, ld_teams.company_id FROM ld_users LEFT OUTER JOIN ld_teams ON ld_teams.id = ld_users.team_id ORDER BY ld_users.id',
         ]);
         expect(users.map((u) => [u.nickname, u.team?.title])).toEqual([
           ['boss', 'core'],
@@ -197,7 +197,7 @@ export function loadersSuite(ctx: SuiteContext): void {
         .query.orderBy(User.id)
         .gino.all();
       expect(ctx.sql().at(-1)).toContain(
-        'FROM ld_users LEFT OUTER JOIN (ld_teams LEFT OUTER JOIN ld_companies ON ld_teams.company_id = ld_companies.id) ON ld_users.team_id = ld_teams.id',
+        'FROM ld_users LEFT OUTER JOIN (ld_teams LEFT OUTER JOIN ld_companies ON ld_companies.id = ld_teams.company_id) ON ld_teams.id = ld_users.team_id',
       );
       expect(users.map((u) => u.team?.company?.title ?? null)).toEqual(['acme', 'acme', null, null]);
       expect(users[2]?.team).toBeInstanceOf(Team);
@@ -281,7 +281,7 @@ export function loadersSuite(ctx: SuiteContext): void {
         .all();
       expect(ctx.log).toHaveLength(1);
       expect(ctx.sql()[0]).toContain(
-        'FROM ld_students LEFT OUTER JOIN ld_enrollments ON ld_enrollments.student_id = ld_students.id LEFT OUTER JOIN ld_courses ON ld_enrollments.course_id = ld_courses.id',
+        'FROM ld_students LEFT OUTER JOIN ld_enrollments ON ld_students.id = ld_enrollments.student_id LEFT OUTER JOIN ld_courses ON ld_courses.id = ld_enrollments.course_id',
       );
       expect(students.map((s) => [s.nickname, [...s.courses].map((c) => c.title)])).toEqual([
         ['s1', ['math', 'art']],

@@ -118,7 +118,7 @@ export function querySuite(ctx: SuiteContext): void {
         .selectFrom(Member.join(Team))
         .orderBy(Member.id)
         .gino.all();
-      expect(ctx.sql().at(-1)).toContain('FROM members JOIN teams ON members.team_id = teams.id');
+      expect(ctx.sql().at(-1)).toContain('FROM members JOIN teams ON teams.id = members.team_id');
       expect(rows).toHaveLength(4);
       const outer = await db
         .select([Member.fullName, Team.c.name.label('team')])

@@ -171,18 +171,21 @@ export function transactionsSuite(ctx: SuiteContext): void {
 
     capabilityTest(
       ctx,
-      'manual control: tx.commit() / tx.rollback() inside the callback, and db.begin()',
+      'manual control: db.begin(); inside the callback tx.commit() / tx.rollback() are refused (managed mode, as in GINO)',
       'transactions',
       async () => {
         await db.transaction(async (tx) => {
           await Item.create({ name: 'committed by hand' });
-          await tx.commit();
-          await expect(tx.all('SELECT 1')).rejects.toThrow(/transaction has ended/);
-          await expect(tx.commit()).rejects.toThrow(GinoError);
+          await expect(tx.commit()).rejects.toThrow(/tx\.commit\(\) is illegal in managed mode.*raiseCommit/);
+          await expect(tx.rollback()).rejects.toThrow(/tx\.rollback\(\) is illegal in managed mode.*raiseRollback/);
+          // Still open: the refusal sent nothing.
+          expect(tx.done).toBe(false);
+          expect(await tx.scalar('SELECT 1::int')).toBe(1);
+          tx.raiseCommit();
         });
         await db.transaction(async (tx) => {
           await Item.create({ name: 'rolled back by hand' });
-          await tx.rollback();
+          tx.raiseRollback();
         });
         expect(await names()).toEqual(['committed by hand']);
 
@@ -375,7 +378,7 @@ export function transactionsSuite(ctx: SuiteContext): void {
         // A callback that ends the transaction by hand and then throws.
         await expect(
           db.transaction(async (tx) => {
-            await tx.rollback();
+            await expect(tx.rollback()).rejects.toThrow(/illegal in managed mode/);
             throw new Error('after rollback');
           }),
         ).rejects.toThrow('after rollback');
