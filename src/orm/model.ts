@@ -112,8 +112,11 @@ export class ModelBase {
   constructor(values?: Record<string, unknown>) {
     const model = this.constructor as typeof ModelBase;
     const table = model.__table__;
+    // An abstract model's instances exist, as in GINO; their create(), delete() and
+    // update().apply() raise "is abstract", for there is no table to write to.
     if (!table) {
-      throw new InvalidRequestError(`${modelName(model)} is abstract (no __tablename__): it cannot have instances`);
+      if (values) Object.assign(this, values);
+      return;
     }
     if (values) {
       const props = propertiesOf(table);
