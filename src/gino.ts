@@ -345,8 +345,23 @@ export class Gino implements ModelHost {
    *   fetch: async () => Response.json(await User.query.gino.all()),
    * });
    */
-  worker<Env, Ctx extends WorkerContext = WorkerContext>(handler: WorkerOptions<Env, Ctx>): WorkerHandler<Env, Ctx> {
+  worker<Env = Cloudflare.Env, Ctx extends WorkerContext = WorkerContext>(
+    handler: WorkerOptions<Env, Ctx>,
+  ): WorkerHandler<Env, Ctx> {
     return this.binder.worker(handler);
+  }
+
+  /**
+   * @internal One request in its own scope, bound to `bind()`, closed after `fn` through
+   * `ctx.waitUntil` (inline without a context): what `db.worker()` and `gino-edge/hono` run.
+   */
+  bindRequest<R>(
+    bind: () => Bindable | undefined | Promise<Bindable | undefined>,
+    options: () => Record<string, unknown>,
+    fn: (engine: Engine) => Promise<R> | R,
+    ctx: WorkerContext | undefined,
+  ): Promise<R> {
+    return this.binder.request(bind, options, fn, ctx);
   }
 
   /** An Engine for a URL or adapter, not bound. */

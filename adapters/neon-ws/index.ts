@@ -27,6 +27,7 @@ import {
   settleSession,
 } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
+import { runtimeImporter } from '../../src/engine/runtime.js';
 import {
   ConnectionError,
   GinoError,
@@ -162,10 +163,11 @@ async function loadDriver(): Promise<NeonDriver> {
 
 /** The `ws` package's WebSocket, for runtimes without a global one (Node 20). */
 async function loadWs(): Promise<unknown> {
-  // A computed specifier, so bundlers for Workers and browsers (which have WebSocket) skip it.
-  const name = ['w', 's'].join('');
+  // Through the Node entry's importer: bundles for Workers and browsers (which have WebSocket) carry no import of it.
+  const importer = runtimeImporter();
   try {
-    const mod = (await import(/* @vite-ignore */ name)) as { WebSocket?: unknown; default?: unknown };
+    if (!importer) throw new Error('this build loads no module on demand');
+    const mod = (await importer.module('ws')) as { WebSocket?: unknown; default?: unknown };
     return mod.WebSocket ?? mod.default;
   } catch (error) {
     throw new InvalidRequestError(

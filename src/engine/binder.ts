@@ -143,17 +143,33 @@ export class Binder {
   worker<Env, Ctx extends WorkerContext = WorkerContext>(handler: WorkerOptions<Env, Ctx>): WorkerHandler<Env, Ctx> {
     return {
       fetch: (request, env, ctx) =>
-        this.scope(async () => {
-          const bind = await handler.bind(env, request);
-          const options = handler.options?.(env, request) ?? {};
-          return this.bound(
-            bind,
-            options,
-            (engine) => handler.fetch(request, env, ctx, engine),
-            (engine) => ctx.waitUntil(engine.close()),
-          );
-        }),
+        this.request(
+          () => handler.bind(env, request),
+          () => handler.options?.(env, request) ?? {},
+          (engine) => handler.fetch(request, env, ctx, engine),
+          ctx,
+        ),
     };
+  }
+
+  /**
+   * One request (a Worker's, a middleware's): its own scope bound to `bind()`, `fn` run in it, and
+   * the binding closed once `fn` settles, through `ctx.waitUntil` when there is an execution context
+   * (the response goes out first), else before this resolves. Errors of `bind()` (no URL, a bad one)
+   * reject this, for the caller's error handling.
+   */
+  request<R>(
+    bind: () => Bindable | undefined | Promise<Bindable | undefined>,
+    options: () => Record<string, unknown>,
+    fn: (engine: Engine) => Promise<R> | R,
+    ctx: WorkerContext | undefined,
+  ): Promise<R> {
+    return this.scope(async () => {
+      const target = await bind();
+      return this.bound(target as Bindable, options(), fn, (engine) =>
+        ctx ? ctx.waitUntil(engine.close()) : engine.close(),
+      );
+    });
   }
 
   /** Inside a scope: bind, run `fn`, unbind, and `close` the engine unless the caller owns it. */
@@ -177,6 +193,13 @@ export class Binder {
 
   /** An Engine for a URL or adapter, not bound. */
   async createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+    if (bind === undefined || bind === null || bind === '') {
+      const got = bind === '' ? 'an empty string' : String(bind);
+      throw new InvalidRequestError(
+        `setBind() got ${got} instead of a database URL: is DATABASE_URL (or the variable you bind) set? ` +
+          'On Workers: [vars] in wrangler.toml, .dev.vars, or `wrangler secret put DATABASE_URL`; elsewhere the environment',
+      );
+    }
     if (typeof bind !== 'string' && !isAdapter(bind)) {
       throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
     }

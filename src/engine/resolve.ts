@@ -5,6 +5,7 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import type { Adapter } from './adapter.js';
+import { runtimeImporter } from './runtime.js';
 
 export type AdapterFactory = (url: string, options: Record<string, unknown>) => Adapter | Promise<Adapter>;
 
@@ -23,7 +24,7 @@ export const SCHEMES: Readonly<Record<string, string>> = {
   pglite: 'pglite',
 };
 
-// Relative to this file in src/ and in dist/src/ alike; computed so bundlers do not follow them.
+// Relative to src/engine/ (where the Node entry's importer is), in src/ and dist/src/ alike.
 const MODULE_PATH = (name: string): string => ['..', '..', 'adapters', name, 'index.js'].join('/');
 
 /** Called by each adapter module: `registerAdapter('pg', factory)`. */
@@ -75,7 +76,9 @@ export async function resolveAdapter(url: string, options: Record<string, unknow
   let factory = registry.get(name);
   if (!factory) {
     try {
-      await import(/* @vite-ignore */ MODULE_PATH(name));
+      const importer = runtimeImporter();
+      if (!importer) throw new Error('this build loads no module on demand');
+      await importer.module(MODULE_PATH(name));
     } catch (error) {
       throw new InvalidRequestError(
         `could not load the ${name} adapter for ${scheme}:// (${(error as Error).message}); ` +
