@@ -19,6 +19,7 @@ import type {
 } from './engine/engine.js';
 import { type Logger, loaderOf, type Mode, type Query, toCompiled } from './engine/execute.js';
 import { StatementExtension } from './engine/extension.js';
+import type { TracerLike } from './engine/tracing.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 import { GinoError, InvalidRequestError } from './errors.js';
 import { propertyFactory } from './orm/json.js';
@@ -49,6 +50,19 @@ export type { Bindable };
 export interface GinoOptions {
   /** Called after every statement with its SQL, parameters and duration (never the URL). */
   logger?: Logger;
+  /**
+   * An OpenTelemetry tracer (`trace.getTracer('my-app')` of `@opentelemetry/api`): a span per
+   * statement, batch and transaction, with OpenTelemetry's database attributes (`db.system.name`,
+   * `db.query.text` with `$n` placeholders and never the values, `db.operation.name`,
+   * `db.collection.name`, `db.namespace`, `server.address`, `server.port`). Statements nest under
+   * their transaction's span, and the outermost under the application's active span. Works on
+   * Workers too: nothing but the tracer's own methods is used.
+   *
+   * @example
+   * import { trace } from '@opentelemetry/api';
+   * const db = new Gino({ tracer: trace.getTracer('my-app') });
+   */
+  tracer?: TracerLike;
 }
 
 type NameOpts = { name?: string };
@@ -152,7 +166,7 @@ export class Gino implements ModelHost {
 
   constructor(options: GinoOptions = {}) {
     this.options = options;
-    this.binder = new Binder(options.logger);
+    this.binder = new Binder(options.logger, options.tracer);
     this.ddl = new DdlRunner(
       (bind) => this.binder.runnerFor(bind),
       () => this.tables,

@@ -10,6 +10,7 @@ import { ContextSlot } from './context.js';
 import { type ContextRunner, Engine, levelWithin, QueryRunner } from './engine.js';
 import type { Logger } from './execute.js';
 import { resolveAdapter } from './resolve.js';
+import { serverOf, type TracerLike, Tracing } from './tracing.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './worker.js';
 
 /** What `setBind` accepts: a URL, an adapter (from a factory such as `pglite(instance)`), or an Engine. */
@@ -38,7 +39,10 @@ export class Binder {
   private readonly globalStack: Engine[] = [];
   private readonly context = new ContextSlot<Store>();
 
-  constructor(private readonly logger: Logger | undefined) {}
+  constructor(
+    private readonly logger: Logger | undefined,
+    private readonly tracer?: TracerLike | undefined,
+  ) {}
 
   /** Resolves once the runtime's AsyncLocalStorage is known; true when it has one. */
   ready(): Promise<boolean> {
@@ -204,7 +208,8 @@ export class Binder {
       throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
     }
     const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
-    return new Engine(adapter, { logger: this.logger });
+    const tracing = this.tracer ? new Tracing(this.tracer, typeof bind === 'string' ? serverOf(bind) : {}) : undefined;
+    return new Engine(adapter, { logger: this.logger, tracing });
   }
 
   /** Runs a level's callback with that level as the context's target (implicit binding). */

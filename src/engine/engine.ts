@@ -29,6 +29,7 @@ import {
   toCompiled,
 } from './execute.js';
 import { Lane } from './lane.js';
+import type { SpanLike, TraceSpan, Tracing } from './tracing.js';
 
 export interface TransactionOptions extends BatchOptions {}
 
@@ -73,6 +74,15 @@ export abstract class QueryRunner implements Target {
 
   get logger(): Logger | undefined {
     return this.engine.options.logger;
+  }
+
+  get tracing(): Tracing | undefined {
+    return this.engine.options.tracing;
+  }
+
+  /** The span statements sent on this level belong to: its transaction's, or none. */
+  traceParent(): SpanLike | undefined {
+    return undefined;
   }
 
   /** Whether this level is a transaction (statements sent on it run in that transaction). */
@@ -157,7 +167,8 @@ export abstract class QueryRunner implements Target {
 
   /** Statements run atomically, their rows in order: in a transaction of this level (a savepoint in one). */
   async batch(queries: readonly Query[], options: TransactionOptions = {}, wrap?: ContextRunner): Promise<unknown[][]> {
-    return (await this.transaction((tx) => runAll(tx, queries), options, wrap)) ?? [];
+    const compiled = queries.map((q) => toCompiled(q));
+    return (await this.transaction((tx) => runAll(tx.asBatch(compiled), queries, compiled), options, wrap)) ?? [];
   }
 
   protected abstract runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult>;
@@ -260,7 +271,7 @@ export class Engine extends QueryRunner {
   private closed = false;
   constructor(
     readonly adapter: Adapter,
-    readonly options: { logger?: Logger | undefined } = {},
+    readonly options: { logger?: Logger | undefined; tracing?: Tracing | undefined } = {},
   ) {
     super();
   }
@@ -359,7 +370,7 @@ export class Engine extends QueryRunner {
       return results.map((r, i) => shape(r, compiled[i] as CompiledQuery, loaderOf(queries[i] as Query)));
     }
     requireCapability(this, 'transactions', 'run a batch');
-    const out = await this.transaction((tx) => runAll(tx, queries, compiled), options);
+    const out = await this.transaction((tx) => runAll(tx.asBatch(compiled), queries, compiled), options);
     return out ?? [];
   }
 
@@ -469,11 +480,22 @@ export class Connection extends QueryRunner {
     private readonly session: Session,
   ) {
     super();
-    this.control = { logger: engine.options.logger, send: (q) => this.sendNow(q, false) };
+    this.control = {
+      logger: engine.options.logger,
+      tracing: engine.options.tracing,
+      // BEGIN, SAVEPOINT, COMMIT and ROLLBACK belong to the level they open or end.
+      traceParent: () => this.current?.span?.span,
+      send: (q) => this.sendNow(q, false),
+    };
   }
 
   protected override within(): QueryRunner {
     return this.context ? levelWithin(this, this.context()) : this;
+  }
+
+  /** Statements sent on the connection run in the transaction begun by hand on it, if any. */
+  override traceParent(): SpanLike | undefined {
+    return this.current?.span?.span;
   }
 
   send(q: DriverQuery): Promise<DriverResult> {
@@ -559,6 +581,7 @@ export class Connection extends QueryRunner {
         checkOptions(options, parent !== undefined);
         const name = parent ? this.savepointName(how.prefix) : undefined;
         const tx = new Transaction(this, parent, name, how.exclusive, how.onEnd);
+        tx.span = this.engine.tracing?.transaction(parent !== undefined, parent?.span?.span);
         this.current = tx;
         try {
           await execute(this.control, rawCompiled(name ? `SAVEPOINT ${name}` : beginSql(options)));
@@ -711,6 +734,8 @@ export class Transaction extends QueryRunner {
   private settle!: () => void;
   /** The level of the caller's context, from the Gino that opened this level (see `levelWithin`). */
   context: (() => QueryRunner | undefined) | undefined;
+  /** This level's span (`new Gino({ tracer })`): TRANSACTION or SAVEPOINT, its statements inside. */
+  span: TraceSpan | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -736,6 +761,16 @@ export class Transaction extends QueryRunner {
 
   override held(): Connection {
     return this.connection;
+  }
+
+  override traceParent(): SpanLike | undefined {
+    return this.span?.span;
+  }
+
+  /** This level runs `compiled` as a batch: its span is the batch's. */
+  asBatch(compiled: readonly CompiledQuery[]): this {
+    this.span?.asBatch(compiled.map((c) => c.sql));
+    return this;
   }
 
   /** A savepoint in this transaction around `fn`. */
@@ -790,9 +825,11 @@ export class Transaction extends QueryRunner {
     }
     const failed = this.connection.failedStatement(true);
     this.done = true;
-    await this.end();
     // The tag says what happened; an adapter that reports none falls back on the failure seen.
     const tag = result.command.split(' ')[0];
+    const committed = !(tag === 'ROLLBACK' || (tag !== 'COMMIT' && failed));
+    this.span?.span.setAttribute('gino.transaction.outcome', committed ? 'commit' : 'rollback');
+    await this.end();
     if (tag === 'ROLLBACK' || (tag !== 'COMMIT' && failed)) throw rolledBack('transaction', failed);
   }
 
@@ -808,6 +845,7 @@ export class Transaction extends QueryRunner {
     }
     this.connection.failedStatement(true);
     this.done = true;
+    this.span?.span.setAttribute('gino.transaction.outcome', 'commit');
     await this.end();
   }
 
@@ -820,6 +858,7 @@ export class Transaction extends QueryRunner {
   private async rollbackLevel(release: boolean): Promise<void> {
     if (this.done) throw new GinoError('this transaction has already ended');
     this.done = true;
+    this.span?.span.setAttribute('gino.transaction.outcome', 'rollback');
     let failure: unknown;
     try {
       const control = this.connection.control;
@@ -856,6 +895,9 @@ export class Transaction extends QueryRunner {
     if (level === this) this.connection.current = this.parent;
     for (const t of inner) t.settle();
     this.settle();
+    for (const t of inner) t.span?.end();
+    if (error === undefined) this.span?.end();
+    else this.span?.fail(error);
     if (this.onEnd) await this.onEnd(error);
   }
 

@@ -94,10 +94,11 @@ beforeAll(async () => {
   downPort = await freePort();
   const project = await packedProject();
   const dir = join(project.dir, 'workers');
-  for (const from of ['examples/cloudflare-worker/src', 'examples/hono/src'])
+  for (const from of ['examples/cloudflare-worker/src', 'examples/hono/src', 'test/runtimes/fixtures'])
     await cp(join(ROOT, from), join(dir, from), { recursive: true });
   builds.hono = await wranglerBuild(dir, 'hono', 'examples/hono/src/index.ts');
   builds.example = await wranglerBuild(dir, 'example', 'examples/cloudflare-worker/src/index.ts');
+  builds.tracing = await wranglerBuild(dir, 'tracing', 'test/runtimes/fixtures/tracing-worker.ts');
   const vars = (b: RuntimeBinding) => ({ DATABASE_URL: b.url, DATABASE_OPTIONS: JSON.stringify(b.options) });
   mf = new Miniflare({
     log,
@@ -107,6 +108,8 @@ beforeAll(async () => {
       worker('hono-bad-url', 'hono', { DATABASE_URL: 'postgres//postgres@127.0.0.1/x' }),
       worker('hono-down', 'hono', { DATABASE_URL: `postgresql://postgres@127.0.0.1:${downPort}/none` }),
       worker('example-pg', 'example', vars(bindings[0] as RuntimeBinding)),
+      worker('tracing-pg', 'tracing', vars(bindings[0] as RuntimeBinding)),
+      worker('tracing-neon-http', 'tracing', vars(bindings[2] as RuntimeBinding)),
     ],
   });
   await mf.ready;
@@ -176,6 +179,50 @@ describe.skipIf(NO_NODE_22).each(SOURCES.map((s) => s.name))('the Hono example o
     expect(await call(w, 'GET', '/notes')).toMatchObject({ status: 500, body: { code: '42P01' } });
   });
 });
+
+interface SpanJson {
+  name: string;
+  kind: number;
+  id: string;
+  parent?: string;
+  status: number;
+  attributes: Record<string, unknown>;
+}
+
+describe.skipIf(NO_NODE_22)(
+  'OpenTelemetry spans in workerd (the SDK and its in-memory exporter, in the Worker)',
+  () => {
+    test('pg: statement and transaction spans, nested, with the database attributes and no values', async () => {
+      const { status, body } = await call('tracing-pg', 'GET', '/?mode=tx');
+      expect(status).toBe(200);
+      const spans = body as unknown as SpanJson[];
+      const tx = spans.find((s) => s.name === 'TRANSACTION') as SpanJson;
+      expect(spans.map((s) => s.name)).toEqual(['SELECT', 'BEGIN', 'SELECT', 'COMMIT', 'TRANSACTION']);
+      expect(spans.filter((s) => s.parent === tx.id).map((s) => s.name)).toEqual(['BEGIN', 'SELECT', 'COMMIT']);
+      const first = spans[0] as SpanJson;
+      expect(first).toMatchObject({ kind: 2, status: 0 });
+      expect(first.attributes).toMatchObject({
+        'db.system.name': 'postgresql',
+        'db.operation.name': 'SELECT',
+        'db.query.text': 'SELECT $1::int AS n',
+        'server.address': '127.0.0.1',
+        'server.port': gate.port,
+      });
+      expect(JSON.stringify(spans)).not.toMatch(/4242|never-in-a-span/);
+    });
+
+    test('neon-http: a batch is one request and one BATCH span', async () => {
+      const { status, body } = await call('tracing-neon-http', 'GET', '/?mode=batch');
+      expect(status).toBe(200);
+      const spans = body as unknown as SpanJson[];
+      expect(spans).toHaveLength(1);
+      expect(spans[0]).toMatchObject({
+        name: 'BATCH SELECT',
+        attributes: { 'db.operation.batch.size': 2, 'db.system.name': 'postgresql' },
+      });
+    });
+  },
+);
 
 describe.skipIf(NO_NODE_22)('bind-time errors reach app.onError', () => {
   test('no DATABASE_URL: InvalidRequestError saying it got undefined and where to set the variable', async () => {
