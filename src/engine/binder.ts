@@ -7,6 +7,7 @@
 import { InvalidRequestError, UninitializedError } from '../errors.js';
 import type { Adapter } from './adapter.js';
 import { ContextSlot } from './context.js';
+import { checkCredentials } from './credentials.js';
 import { type ContextRunner, Engine, levelWithin, QueryRunner } from './engine.js';
 import type { Logger } from './execute.js';
 import { resolveAdapter } from './resolve.js';
@@ -207,6 +208,7 @@ export class Binder {
     if (typeof bind !== 'string' && !isAdapter(bind)) {
       throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
     }
+    if (typeof bind === 'string') checkCredentials(bind);
     const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
     const tracing = this.tracer ? new Tracing(this.tracer, typeof bind === 'string' ? serverOf(bind) : {}) : undefined;
     return new Engine(adapter, { logger: this.logger, tracing });
