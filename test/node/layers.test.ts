@@ -1,6 +1,6 @@
 /**
- * The layers point one way: types → sql → compiler → engine → orm → gino (the facade) → index →
- * dev → hono (middleware), with the adapters beside the engine. A file may import its own layer and the layers below it,
+ * The layers point one way: types → sql → compiler → engine → orm → migrate → gino (the facade) →
+ * index → dev → hono (middleware), with the adapters beside the engine. A file may import its own layer and the layers below it,
  * never one above. Read from the source's own import statements, so it cannot drift.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -20,6 +20,8 @@ function layerOf(path: string): number | undefined {
   // Adapters stand beside the engine: they see it, it never sees them (they register themselves).
   if (path.startsWith('adapters/')) return 4.5;
   if (path.startsWith('src/orm/')) return 5;
+  // Migrations: the ledger, the migrator and autogenerate, over the engine and the tables.
+  if (path.startsWith('src/migrate/')) return 5.5;
   if (path === 'src/gino.ts') return 6;
   // The public names, and the Node entry that adds loading adapters on demand to them.
   if (path === 'src/index.ts' || path === 'src/node.ts') return 7;
@@ -30,8 +32,22 @@ function layerOf(path: string): number | undefined {
   return undefined;
 }
 
-const NAMES = ['errors', 'types', 'sql', 'compiler', 'engine', 'adapters', 'orm', 'gino', 'index', 'dev', 'hono'];
-const nameOf = (layer: number): string => NAMES[[0, 1, 2, 3, 4, 4.5, 5, 6, 7, 8, 9].indexOf(layer)] ?? String(layer);
+const NAMES = [
+  'errors',
+  'types',
+  'sql',
+  'compiler',
+  'engine',
+  'adapters',
+  'orm',
+  'migrate',
+  'gino',
+  'index',
+  'dev',
+  'hono',
+];
+const nameOf = (layer: number): string =>
+  NAMES[[0, 1, 2, 3, 4, 4.5, 5, 5.5, 6, 7, 8, 9].indexOf(layer)] ?? String(layer);
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -84,5 +100,11 @@ describe('layers', () => {
     // The checker itself: an engine file importing the ORM is refused.
     const spec = importsOf("import { ModelLoader } from '../orm/loader.js';")[0] as string;
     expect(layerOf(target('src/engine/execute.ts', spec))).toBeGreaterThan(layerOf('src/engine/execute.ts') as number);
+    // The migrations layer sees the engine and the ORM, never the facade.
+    const facade = importsOf("import type { Gino } from '../gino.js';")[0] as string;
+    expect(layerOf(target('src/migrate/migrator.ts', facade))).toBeGreaterThan(
+      layerOf('src/migrate/migrator.ts') as number,
+    );
+    expect(layerOf('src/migrate/migrator.ts')).toBeGreaterThan(layerOf('src/orm/model.ts') as number);
   });
 });
