@@ -6,21 +6,23 @@
  * import { pg } from 'gino-edge/adapters/pg';
  * await db.setBind(pg({ pool: new Pool({ connectionString }) }));
  */
-import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import type { Adapter, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import { heldSession, settleSession } from '../../src/engine/adapter-kit.js';
+import { redact, registerAdapter } from '../../src/engine/resolve.js';
+import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
+import '../kit/catalogue.js';
+import { driverFailure } from '../kit/connection-errors.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   type ExtendedQuery,
   extendedQuery,
-  heldSession,
+  NODE_POSTGRES_LOST,
   type PgLikeQueryConfig,
   type PgLikeResult,
   pgLikeConfig,
   pgLikeResult,
-  SERVER_SESSION_CAPABILITIES,
-  settleSession,
-} from '../../src/engine/adapter-kit.js';
-import { redact, registerAdapter } from '../../src/engine/resolve.js';
-import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
+} from '../kit/pg-like.js';
+import { PG } from './declaration.js';
 
 /** The slice of `pg.PoolClient` this adapter uses. */
 export interface PgClientLike {
@@ -48,7 +50,8 @@ export interface PgAdapterOptions {
   [option: string]: unknown;
 }
 
-const CAPABILITIES: Capabilities = SERVER_SESSION_CAPABILITIES;
+/** A driver error as this adapter reports it: a failed connection (pg's or its socket's words) is a ConnectionError. */
+const failure = (error: unknown): unknown => driverFailure(error, NODE_POSTGRES_LOST);
 
 /** `postgresql+pg://` → `postgresql://` for pg's connection string parser. */
 export function pgConnectionString(url: string): string {
@@ -136,7 +139,7 @@ async function loadPool(): Promise<new (config: Record<string, unknown>) => PgPo
 
 class PgAdapter implements Adapter {
   readonly name = 'pg';
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities = PG.capabilities;
   private pool: PgPoolLike | undefined;
   private opening: Promise<PgPoolLike> | undefined;
   /** How statements reach a client, chosen once with the pool. */
@@ -167,7 +170,12 @@ class PgAdapter implements Adapter {
     // session settings go first. A checked-out client whose connection dies also emits 'error'
     // (the pool listens only while it is idle); unheard, that event would crash the process: the
     // failed query reports it.
-    const client = await pool.connect();
+    let client: PgClientLike;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw failure(error);
+    }
     client.on?.('error', ignore);
     let result: PgLikeResult;
     try {
@@ -177,7 +185,7 @@ class PgAdapter implements Adapter {
     } catch (error) {
       client.removeListener?.('error', ignore);
       client.release(releaseReason(error));
-      throw error;
+      throw failure(error);
     }
     client.removeListener?.('error', ignore);
     client.release();
@@ -187,7 +195,12 @@ class PgAdapter implements Adapter {
   async connect(): Promise<Session> {
     const pool = this.pool ?? (await this.getPool());
     const run = this.run;
-    const client = await pool.connect();
+    let client: PgClientLike;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw failure(error);
+    }
     // A held client whose backend dies emits 'error' besides failing its query; unheard, that
     // event would crash the process. The failed query reports it; release() then drops the client.
     let lost: Error | undefined;
@@ -202,11 +215,17 @@ class PgAdapter implements Adapter {
       } catch (error) {
         client.removeListener?.('error', onError);
         client.release(releaseReason(error));
-        throw error;
+        throw failure(error);
       }
     }
     return heldSession(
-      async (q) => pgLikeResult(await run(client, q)),
+      async (q) => {
+        try {
+          return pgLikeResult(await run(client, q));
+        } catch (error) {
+          throw failure(error);
+        }
+      },
       (error?: unknown) => {
         client.removeListener?.('error', onError);
         const reason = error ?? lost;
@@ -245,9 +264,13 @@ export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOp
 }
 
 // Binding by URL loads the driver at once, so a missing 'pg' package fails setBind(), before any statement.
-registerAdapter('pg', async (url, options) => {
-  await loadPool();
-  return pg(url, options as PgAdapterOptions);
-});
+registerAdapter(
+  PG.name,
+  async (url, options) => {
+    await loadPool();
+    return pg(url, options as PgAdapterOptions);
+  },
+  PG,
+);
 
 export default pg;
