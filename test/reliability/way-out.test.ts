@@ -1,11 +1,12 @@
 /**
- * Errors that name the way out, before any I/O: a binding of `undefined` (an unset DATABASE_URL),
+ * Errors that name the way out: before any I/O, a binding of `undefined` (an unset DATABASE_URL),
  * a raw `@` or `/` in a URL's password, and values of the wrong JavaScript type for a column (one
- * rule: numbers and strings never stand in for each other). The Workers sides of these (a Hono
- * app's onError) are in test/runtimes/hono.test.ts.
+ * rule: numbers and strings never stand in for each other); neon-http with no endpoint it can
+ * reach. The Workers sides (a Hono app's onError) are in test/runtimes/hono.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Gino, InvalidRequestError } from '../../src/index.js';
+import { ConnectionError, Gino, InvalidRequestError } from '../../src/index.js';
+import { freePort } from '../support/server.js';
 
 describe('setBind() of nothing', () => {
   test.each([
@@ -100,5 +101,43 @@ describe('one coercion rule: a value of the column type, numbers and strings nev
     expect(book.toDict()).toMatchObject({ title: '42', author_id: 2, price: '9.50', views: '7' });
     await Book.update.values({ price: '10.25', views: 8 as unknown as string }).gino.status();
     expect(await Book.get(book.id)).toMatchObject({ price: '10.25', views: '8' });
+  });
+});
+
+describe('neon-http with no reachable endpoint', () => {
+  test("Neon's default endpoint for a local host: says how to point it at Neon or at the dev proxy", async () => {
+    const db = new Gino();
+    await db.setBind('postgresql+neon-http://postgres:pw@127.0.0.1/db');
+    try {
+      const error = await db.scalar('SELECT 1').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect(error?.message).toContain('could not reach https://api.0.0.1/sql');
+      expect(error?.message).toMatch(/use the host Neon gives .*ep-/);
+      expect(error?.message).toMatch(/npx gino-edge neon-proxy --target .* fetchEndpoint/);
+    } finally {
+      await db.popBind().close();
+    }
+  });
+
+  test('a fetchEndpoint of your own that nothing serves: asks whether it is right and running', async () => {
+    const port = await freePort();
+    const db = new Gino();
+    await db.setBind('postgresql+neon-http://postgres:pw@127.0.0.1/db', {
+      fetchEndpoint: `http://127.0.0.1:${port}/sql`,
+    });
+    try {
+      const error = await db.scalar('SELECT 1').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect(error?.message).toContain(`could not reach http://127.0.0.1:${port}/sql`);
+      expect(error?.message).toContain('is fetchEndpoint right, and is its server running?');
+    } finally {
+      await db.popBind().close();
+    }
   });
 });
