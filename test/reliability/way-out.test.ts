@@ -141,3 +141,45 @@ describe('neon-http with no reachable endpoint', () => {
     }
   });
 });
+
+describe('create() without a NOT NULL column the model knows', () => {
+  const db = new Gino();
+  class Post extends db.Model({
+    __tablename__: 'way_out_posts',
+    id: db.Column(db.Integer(), { primaryKey: true }),
+    title: db.Column(db.Unicode(), { nullable: false }),
+    body: db.Column(db.Text(), { nullable: false }),
+    status: db.Column(db.Unicode(), { nullable: false, default: 'draft' }),
+    created: db.Column(db.DateTime(), { nullable: false, serverDefault: db.func.now() }),
+    note: db.Column(db.Text()),
+  }) {}
+  const statements: string[] = [];
+
+  beforeAll(async () => {
+    const logged = new Gino({ logger: (e) => statements.push(e.sql) });
+    await logged.setBind('pglite://memory');
+    await db.setBind(logged.bind);
+    await db.gino.createAll();
+  });
+  afterAll(async () => {
+    await db.popBind().close();
+  });
+
+  test('names every missing column before any I/O; defaults, server defaults, serials and nullable ones are not asked for', async () => {
+    statements.length = 0;
+    await expect(Post.create({} as never)).rejects.toThrow(
+      new InvalidRequestError(
+        'Post.create() needs title, body: the columns are NOT NULL with no default; give a value, or declare a default (or serverDefault) in the model',
+      ),
+    );
+    await expect(Post.create({ title: 'x', body: null } as never)).rejects.toThrow(
+      /Post\.create\(\) needs body \(got null\): the column is NOT NULL/,
+    );
+    expect(statements).toEqual([]);
+    const post = await Post.create({ title: 'x', body: 'y' });
+    expect(post).toMatchObject({ id: 1, title: 'x', body: 'y', status: 'draft', note: null });
+    expect(post.created).toBeInstanceOf(Date);
+    // The log does see statements: the refused ones sent none.
+    expect(statements.filter((sql) => sql.startsWith('INSERT'))).toHaveLength(1);
+  });
+});
