@@ -21,7 +21,8 @@ const SLOT_WAIT_MS = 60_000;
 export async function setup(project: TestProject): Promise<void> {
   server = await testServer();
   let url = server.url;
-  if (server.kind !== 'pglite') {
+  // GINO_TEST_CONNECTIONS=0: no gate (to measure what it costs; the run's use is then unbounded).
+  if (server.kind !== 'pglite' && CONNECTION_BUDGET > 0) {
     const u = new URL(server.url);
     budget = await startGate({ host: u.hostname, port: Number(u.port || 5432) }, CONNECTION_BUDGET, {
       waitForServerSlot: {

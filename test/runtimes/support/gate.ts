@@ -99,6 +99,9 @@ export async function startGate(
     open++;
     peakOpen = Math.max(peakOpen, open);
     sockets.add(client);
+    // No Nagle delay on either hop: a relay of small protocol messages would otherwise wait on
+    // delayed ACKs (tens of ms per round trip), as the drivers' own sockets never do.
+    client.setNoDelay(true);
     client.pause();
     let upstream: net.Socket | undefined;
     let closed = false;
@@ -126,6 +129,7 @@ export async function startGate(
         return;
       }
       const up = net.connect(target);
+      up.setNoDelay(true);
       upstream = up;
       sockets.add(up);
       // The server's startup answer, held until it says whether there was a free slot.
