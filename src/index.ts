@@ -19,6 +19,7 @@ export type {
   DriverResult,
   Session,
 } from './engine/adapter.js';
+export { Cursor, type Iteration } from './engine/cursor.js';
 export {
   Connection,
   Engine,
@@ -45,6 +46,7 @@ export {
   QueryTimeoutError,
   TransactionRolledBackError,
   UninitializedError,
+  UnknownJSONPropertyError,
   UnsupportedError,
 } from './errors.js';
 export { type Bindable, Gino, type GinoOptions, type Migration, type RowsOf } from './gino.js';
@@ -77,10 +79,10 @@ export type {
   PropertyValue,
 } from './orm/typing.js';
 export { Delete, Insert, Update } from './sql/dml.js';
-export type { GinoExtension, LoadedBy, RunOptions, StatusResult } from './sql/executor.js';
+export type { CursorLike, GinoExtension, LoadedBy, RunOptions, StatusResult, ValueSet } from './sql/executor.js';
 export { Case, Expr, type Operand } from './sql/expr.js';
 export type { NodeKind, SqlNode } from './sql/nodes.js';
-export { type Correlation, Select } from './sql/select.js';
+export { type Correlation, Select, Text, type TextColumnSpec, TextSelect } from './sql/select.js';
 export { Alias, Column, type ColumnOptions, Join, Table } from './sql/table.js';
 export { parserFor, parseText } from './types/parse.js';
 export { SqlType } from './types/sqltypes.js';

@@ -29,10 +29,18 @@ import {
   type Target,
   toCompiled,
 } from './execute.js';
+import { isValueSets, runMany } from './executemany.js';
 import { Lane } from './lane.js';
 import type { SpanLike, TraceSpan, Tracing } from './tracing.js';
 
-export interface TransactionOptions extends BatchOptions {}
+export interface TransactionOptions extends BatchOptions {
+  /**
+   * `engine.transaction(fn)` (and `db.transaction(fn)`) inside a transaction or `acquire()` of the
+   * same engine nests in it, as GINO's `reuse=True`: a savepoint, or a transaction on the held
+   * connection. `reuse: false` opens a transaction on a connection of its own instead.
+   */
+  reuse?: boolean;
+}
 
 /** A statement whose rows are `R` (anything with `.gino`). */
 export interface Typed<R> {
@@ -91,6 +99,11 @@ export abstract class QueryRunner implements Target {
     return false;
   }
 
+  /** Whether statements can still run on this level (a connection not released, a transaction not ended). */
+  get isOpen(): boolean {
+    return true;
+  }
+
   /** The connection this level holds (a connection itself, a transaction's), or none (an engine). */
   held(): Connection | undefined {
     return undefined;
@@ -101,7 +114,11 @@ export abstract class QueryRunner implements Target {
     return this;
   }
 
-  /** Run a query and shape the answer (`mode`), with an optional loader and timeout. */
+  /**
+   * Run a query and shape the answer (`mode`), with an optional loader and timeout. A statement
+   * given sets of values (`[row, row]`) runs once per set, atomically, and returns nothing (GINO's
+   * executemany).
+   */
   async run(
     query: Query,
     params: readonly unknown[] | undefined,
@@ -111,10 +128,22 @@ export abstract class QueryRunner implements Target {
   ): Promise<unknown> {
     const level = this.within();
     if (level !== this) return level.run(query, params, mode, loader, timeout);
+    if (isValueSets(query, params)) return runMany(this, query, params, mode, timeout);
     const compiled = toCompiled(query, params);
     if (timeout !== undefined) checkTimeout(this.engine, timeout);
     const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
     return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
+  }
+
+  /**
+   * The SQL and parameters a statement compiles to (GINO's `engine.compile()`), as `db.compile()`.
+   *
+   * @example
+   * const { sql, params } = engine.compile(User.query.where(User.id.eq(3)));
+   */
+  compile(query: object): { sql: string; params: unknown[] } {
+    const c = toCompiled(query);
+    return { sql: c.sql, params: c.params };
   }
 
   /** Every row: model instances for model queries, plain objects otherwise. */
@@ -270,11 +299,22 @@ export function requireCapability(engine: Engine, capability: Capability, what: 
 export class Engine extends QueryRunner {
   readonly engine: Engine = this;
   private closed = false;
+  /**
+   * Runs the callbacks of `transaction(fn)` and `acquire(fn)` on this engine (and on its
+   * connections and transactions) in the async context of the Gino that made it, so that the
+   * statements of `db.*` and models inside use that transaction or connection, as in GINO.
+   */
+  readonly contextRunner: ContextRunner;
   constructor(
     readonly adapter: Adapter,
-    readonly options: { logger?: Logger | undefined; tracing?: Tracing | undefined } = {},
+    readonly options: {
+      logger?: Logger | undefined;
+      tracing?: Tracing | undefined;
+      contextRunner?: ContextRunner | undefined;
+    } = {},
   ) {
     super();
+    this.contextRunner = options.contextRunner ?? direct;
   }
 
   get capabilities(): Capabilities {
@@ -296,8 +336,11 @@ export class Engine extends QueryRunner {
     return new GinoError('this engine is closed; bind a new one with db.setBind()');
   }
 
-  /** A dedicated connection for `fn`, released afterwards whatever happens. */
-  async acquire<R>(fn: (conn: Connection) => Promise<R>, wrap: ContextRunner = direct): Promise<R> {
+  /**
+   * A dedicated connection for `fn`, released afterwards whatever happens. Statements of the Gino
+   * that made this engine run on it inside `fn` (where the runtime has AsyncLocalStorage).
+   */
+  async acquire<R>(fn: (conn: Connection) => Promise<R>, wrap: ContextRunner = this.contextRunner): Promise<R> {
     requireCapability(this, 'sessions', 'hold a connection');
     const conn = await this.connect();
     conn.context = wrap.current;
@@ -326,11 +369,30 @@ export class Engine extends QueryRunner {
     return new Connection(this, session);
   }
 
-  /** A transaction on a fresh connection: committed when `fn` resolves, rolled back when it throws. */
+  /**
+   * A transaction: committed when `fn` resolves, rolled back when it throws. Inside a transaction
+   * or `acquire()` of this engine it nests there (a savepoint, or a transaction on the held
+   * connection), unless `reuse: false`; else it takes a fresh connection. Statements of the Gino
+   * that made this engine run in it inside `fn` (where the runtime has AsyncLocalStorage).
+   */
   async transaction<R>(
     fn: (tx: Transaction) => Promise<R>,
     options: TransactionOptions = {},
-    wrap: ContextRunner = direct,
+    wrap: ContextRunner = this.contextRunner,
+  ): Promise<R | undefined> {
+    const { reuse = true, ...txOptions } = options;
+    const current = reuse ? wrap.current?.() : undefined;
+    if (current && current !== this && current.engine === this && current.isOpen) {
+      return current.transaction(fn, txOptions, wrap);
+    }
+    return this.freshTransaction(fn, txOptions, wrap);
+  }
+
+  /** A transaction on a connection of its own. */
+  private async freshTransaction<R>(
+    fn: (tx: Transaction) => Promise<R>,
+    options: TransactionOptions,
+    wrap: ContextRunner,
   ): Promise<R | undefined> {
     requireCapability(this, 'transactions', 'run an interactive transaction');
     checkOptions(options);
@@ -371,7 +433,12 @@ export class Engine extends QueryRunner {
       return results.map((r, i) => shape(r, compiled[i] as CompiledQuery, loaderOf(queries[i] as Query)));
     }
     requireCapability(this, 'transactions', 'run a batch');
-    const out = await this.transaction((tx) => runAll(tx.asBatch(compiled), queries, compiled), options);
+    const { reuse: _reuse, ...batchOptions } = options;
+    const out = await this.freshTransaction(
+      (tx) => runAll(tx.asBatch(compiled), queries, compiled),
+      batchOptions,
+      this.contextRunner,
+    );
     return out ?? [];
   }
 
@@ -385,7 +452,7 @@ export class Engine extends QueryRunner {
         throw timeoutError(error, ms);
       }
     }
-    const result = await this.transaction((tx) => tx.runTimed(compiled, ms, 'own'));
+    const result = await this.freshTransaction((tx) => tx.runTimed(compiled, ms, 'own'), {}, direct);
     return result as DriverResult;
   }
 
@@ -617,6 +684,10 @@ export class Connection extends QueryRunner {
     return this;
   }
 
+  override get isOpen(): boolean {
+    return !this.released;
+  }
+
   /** `fn` on this connection (it is already held). */
   acquire<R>(fn: (conn: Connection) => Promise<R>): Promise<R> {
     return fn(this);
@@ -629,10 +700,11 @@ export class Connection extends QueryRunner {
    */
   async transaction<R>(
     fn: (tx: Transaction) => Promise<R>,
-    options: TransactionOptions = {},
-    wrap: ContextRunner = direct,
+    given: TransactionOptions = {},
+    wrap: ContextRunner = this.engine.contextRunner,
     from?: Transaction,
   ): Promise<R | undefined> {
+    const { reuse: _reuse, ...options } = given;
     if (from) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
     else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
     checkOptions(options, from !== undefined);
@@ -774,11 +846,15 @@ export class Transaction extends QueryRunner {
     return this;
   }
 
+  override get isOpen(): boolean {
+    return !this.done;
+  }
+
   /** A savepoint in this transaction around `fn`. */
   transaction<R>(
     fn: (tx: Transaction) => Promise<R>,
     options: TransactionOptions = {},
-    wrap: ContextRunner = direct,
+    wrap: ContextRunner = this.engine.contextRunner,
   ): Promise<R | undefined> {
     return this.connection.transaction(fn, options, wrap, this);
   }
