@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/globalSetup.ts'],
+    setupFiles: ['test/support/node-entry.ts'],
     // Database suites share one server and one set of table names: one file at a time.
     fileParallelism: false,
     testTimeout: 30_000,

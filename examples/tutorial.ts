@@ -2,7 +2,7 @@
  * The GINO "Basics" tutorial in TypeScript (the README's), step by step, printing each statement.
  * Runs on embedded PGlite, or on DATABASE_URL when set:  npm run demo
  */
-import { Gino } from '../src/index.js';
+import { Gino } from '../src/node.js';
 
 const url = process.env.DATABASE_URL ?? 'pglite://memory';
 

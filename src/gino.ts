@@ -20,6 +20,7 @@ import type {
 import { type Logger, loaderOf, type Mode, type Query, toCompiled } from './engine/execute.js';
 import { isValueSets, statementsFor } from './engine/executemany.js';
 import { StatementExtension } from './engine/extension.js';
+import type { TracerLike } from './engine/tracing.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 import { GinoError, InvalidRequestError } from './errors.js';
 import { diffSchema, type SchemaChange, warnDrift } from './migrate/diff.js';
@@ -65,6 +66,19 @@ export type Migration = MigrationOf<Gino>;
 export interface GinoOptions {
   /** Called after every statement with its SQL, parameters and duration (never the URL). */
   logger?: Logger;
+  /**
+   * An OpenTelemetry tracer (`trace.getTracer('my-app')` of `@opentelemetry/api`): a span per
+   * statement, batch and transaction, with OpenTelemetry's database attributes (`db.system.name`,
+   * `db.query.text` with `$n` placeholders and never the values, `db.operation.name`,
+   * `db.collection.name`, `db.namespace`, `server.address`, `server.port`). Statements nest under
+   * their transaction's span, and the outermost under the application's active span. Works on
+   * Workers too: nothing but the tracer's own methods is used.
+   *
+   * @example
+   * import { trace } from '@opentelemetry/api';
+   * const db = new Gino({ tracer: trace.getTracer('my-app') });
+   */
+  tracer?: TracerLike;
 }
 
 type NameOpts = { name?: string };
@@ -178,7 +192,7 @@ export class Gino implements ModelHost {
 
   constructor(options: GinoOptions = {}) {
     this.options = options;
-    this.binder = new Binder(options.logger);
+    this.binder = new Binder(options.logger, options.tracer);
     this.ddl = new DdlRunner(
       (bind) => this.binder.runnerFor(bind),
       () => this.tables,
@@ -386,8 +400,23 @@ export class Gino implements ModelHost {
    *   fetch: async () => Response.json(await User.query.gino.all()),
    * });
    */
-  worker<Env, Ctx extends WorkerContext = WorkerContext>(handler: WorkerOptions<Env, Ctx>): WorkerHandler<Env, Ctx> {
+  worker<Env = Cloudflare.Env, Ctx extends WorkerContext = WorkerContext>(
+    handler: WorkerOptions<Env, Ctx>,
+  ): WorkerHandler<Env, Ctx> {
     return this.binder.worker(handler);
+  }
+
+  /**
+   * @internal One request in its own scope, bound to `bind()`, closed after `fn` through
+   * `ctx.waitUntil` (inline without a context): what `db.worker()` and `gino-edge/hono` run.
+   */
+  bindRequest<R>(
+    bind: () => Bindable | undefined | Promise<Bindable | undefined>,
+    options: () => Record<string, unknown>,
+    fn: (engine: Engine) => Promise<R> | R,
+    ctx: WorkerContext | undefined,
+  ): Promise<R> {
+    return this.binder.request(bind, options, fn, ctx);
   }
 
   /** An Engine for a URL or adapter, not bound. */

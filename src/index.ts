@@ -33,6 +33,7 @@ export {
 export type { Logger, Query, QueryEvent } from './engine/execute.js';
 export { type AdapterFactory, registerAdapter } from './engine/resolve.js';
 export type { Loader, LoaderContext, PreparedLoader } from './engine/shape.js';
+export type { ContextLike, SpanLike, TracerLike } from './engine/tracing.js';
 export type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 export {
   ConnectionError,

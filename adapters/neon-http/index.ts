@@ -216,6 +216,8 @@ class NeonHttpAdapter implements Adapter {
   readonly name = 'neon-http';
   readonly capabilities = NEON_HTTP.capabilities;
   private readonly endpoint: string;
+  /** Whether the endpoint is Neon's default for the URL's host (no `fetchEndpoint` given). */
+  private readonly defaultEndpoint: boolean;
   private closed = false;
   /**
    * Whether the role's session defaults (DateStyle, IntervalStyle, extra_float_digits) output
@@ -235,6 +237,7 @@ class NeonHttpAdapter implements Adapter {
   ) {
     const jwtAuth = options.authToken !== undefined;
     const fetchEndpoint = options.fetchEndpoint ?? defaultEndpoint;
+    this.defaultEndpoint = options.fetchEndpoint === undefined;
     this.endpoint = typeof fetchEndpoint === 'function' ? fetchEndpoint(host, port, { jwtAuth }) : fetchEndpoint;
     // What an earlier adapter of the same endpoint and connection string learnt (read again until
     // known): engines made per request (Workers) probe once per isolate, not on every request.
@@ -318,8 +321,17 @@ class NeonHttpAdapter implements Adapter {
     }
   }
 
+  /** What to check when the endpoint cannot be reached: Neon's host, or the dev proxy's options. */
   private unreachable(error: unknown): ConnectionError {
-    return new ConnectionError(`could not reach ${this.endpoint}: ${(error as Error).message}`, { cause: error });
+    const wayOut = this.defaultEndpoint
+      ? "; neon-http sends SQL over HTTPS to Neon's endpoint for the URL's host: for Neon, use the host Neon gives " +
+        '(postgresql+neon-http://user:password@ep-....neon.tech/db); for a local server, run the dev proxy ' +
+        '(npx gino-edge neon-proxy --target postgresql://...) and pass the options it prints ({ fetchEndpoint, ... }) ' +
+        'with the URL'
+      : '; is fetchEndpoint right, and is its server running?';
+    return new ConnectionError(`could not reach ${this.endpoint}: ${(error as Error).message}${wayOut}`, {
+      cause: error,
+    });
   }
 
   private async reply(response: Awaited<ReturnType<FetchLike>>, deadline: Deadline): Promise<unknown> {

@@ -17,6 +17,7 @@
 import type { Adapter, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import { heldSession, settleSession } from '../../src/engine/adapter-kit.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
+import { runtimeImporter } from '../../src/engine/runtime.js';
 import {
   ConnectionError,
   GinoError,
@@ -189,12 +190,18 @@ async function loadDriver(): Promise<NeonDriver> {
   }
 }
 
-/** The `ws` package's WebSocket, for runtimes without a global one (Node 20). */
+/** Whether this is Node (or a runtime that says it is), where the `ws` package may be installed. */
+function onNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
+}
+
+/** The `ws` package's WebSocket: for runtimes without a global one (Node 20), and preferred on Node. */
 async function loadWs(): Promise<unknown> {
-  // A computed specifier, so bundlers for Workers and browsers (which have WebSocket) skip it.
-  const name = ['w', 's'].join('');
+  // Through the Node entry's importer: bundles for Workers and browsers (which have WebSocket) carry no import of it.
+  const importer = runtimeImporter();
   try {
-    const mod = (await import(/* @vite-ignore */ name)) as { WebSocket?: unknown; default?: unknown };
+    if (!importer) throw new Error('this build loads no module on demand');
+    const mod = (await importer.module('ws')) as { WebSocket?: unknown; default?: unknown };
     return mod.WebSocket ?? mod.default;
   } catch (error) {
     throw new InvalidRequestError(
@@ -242,12 +249,15 @@ class NeonWsAdapter implements Adapter {
     this.setup ??= (async () => {
       const driver = await loadDriver();
       const neonConfig = { ...this.neonConfig };
-      if (
-        neonConfig.webSocketConstructor === undefined &&
-        driver.neonConfig.webSocketConstructor === undefined &&
-        typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function'
-      ) {
-        neonConfig.webSocketConstructor = await loadWs();
+      if (neonConfig.webSocketConstructor === undefined && driver.neonConfig.webSocketConstructor === undefined) {
+        if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function') {
+          neonConfig.webSocketConstructor = await loadWs();
+        } else if (onNode()) {
+          // Node 22+ has a global WebSocket (undici's), but its send() throws InvalidStateError out of
+          // the driver's handlers when the endpoint goes away mid-connect, where no caller can catch
+          // it: the `ws` package, when installed, reports that as the connection's error instead.
+          neonConfig.webSocketConstructor = await loadWs().catch(() => undefined);
+        }
       }
       const noPassword = () =>
         Promise.reject(

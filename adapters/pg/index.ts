@@ -150,7 +150,19 @@ class PgAdapter implements Adapter {
   constructor(
     private readonly make: () => Promise<PgPoolLike> | PgPoolLike,
     private readonly owns: boolean,
+    /** `host:port`, for a connection that cannot be opened (workerd's socket error names neither). */
+    private readonly address?: string,
   ) {}
+
+  /** A failure to open a connection, naming where it tried, as Node's own ECONNREFUSED does. */
+  private connectFailure(error: unknown): unknown {
+    const e = failure(error);
+    if (!(e instanceof ConnectionError) || !this.address || e.message.includes(this.address)) return e;
+    const check = /is the database server running/.test(e.message)
+      ? ''
+      : ": is the database server running, and are the URL's host and port right?";
+    return new ConnectionError(`could not connect to ${this.address}: ${e.message}${check}`, { cause: error });
+  }
 
   private getPool(): Promise<PgPoolLike> | PgPoolLike {
     if (this.pool) return this.pool;
@@ -188,7 +200,7 @@ class PgAdapter implements Adapter {
     try {
       client = await pool.connect();
     } catch (error) {
-      throw failure(error);
+      throw this.connectFailure(error);
     }
     client.on?.('error', ignore);
     let result: T;
@@ -213,7 +225,7 @@ class PgAdapter implements Adapter {
     try {
       client = await pool.connect();
     } catch (error) {
-      throw failure(error);
+      throw this.connectFailure(error);
     }
     // A held client whose backend dies emits 'error' besides failing its query; unheard, that
     // event would crash the process. The failed query reports it; release() then drops the client.
@@ -274,7 +286,24 @@ export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOp
     );
   }
   poolConfig.connectionTimeoutMillis ??= DEFAULT_CONNECT_TIMEOUT_MS;
-  return new PgAdapter(async () => new (await loadPool())(poolConfig), true);
+  return new PgAdapter(async () => new (await loadPool())(poolConfig), true, addressOf(poolConfig));
+}
+
+/** `host:port` of a pool's configuration, when it names one. */
+function addressOf(config: PgAdapterOptions): string | undefined {
+  let host = typeof config.host === 'string' ? config.host : undefined;
+  let port = typeof config.port === 'number' || typeof config.port === 'string' ? String(config.port) : undefined;
+  if (typeof config.connectionString === 'string') {
+    try {
+      const u = new URL(config.connectionString);
+      host ??= decodeURIComponent(u.hostname) || undefined;
+      port ??= u.port || undefined;
+    } catch {
+      // checkUrl has refused what cannot be parsed
+    }
+  }
+  if (!host || host.startsWith('/')) return undefined;
+  return `${host}:${port ?? '5432'}`;
 }
 
 // Binding by URL loads the driver at once, so a missing 'pg' package fails setBind(), before any statement.

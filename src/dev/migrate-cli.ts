@@ -8,6 +8,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+// Node-only: the URL's adapter is loaded on demand, as the package's Node entry does.
+import '../engine/autoload.js';
 import type { Engine } from '../engine/engine.js';
 import { GinoError } from '../errors.js';
 import { Gino } from '../gino.js';

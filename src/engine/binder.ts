@@ -7,9 +7,11 @@
 import { InvalidRequestError, UninitializedError } from '../errors.js';
 import type { Adapter } from './adapter.js';
 import { ContextSlot } from './context.js';
+import { checkCredentials } from './credentials.js';
 import { type ContextRunner, Engine, levelWithin, QueryRunner } from './engine.js';
 import type { Logger } from './execute.js';
 import { resolveAdapter } from './resolve.js';
+import { serverOf, type TracerLike, Tracing } from './tracing.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './worker.js';
 
 /** What `setBind` accepts: a URL, an adapter (from a factory such as `pglite(instance)`), or an Engine. */
@@ -38,7 +40,10 @@ export class Binder {
   private readonly globalStack: Engine[] = [];
   private readonly context = new ContextSlot<Store>();
 
-  constructor(private readonly logger: Logger | undefined) {}
+  constructor(
+    private readonly logger: Logger | undefined,
+    private readonly tracer?: TracerLike | undefined,
+  ) {}
 
   /** Resolves once the runtime's AsyncLocalStorage is known; true when it has one. */
   ready(): Promise<boolean> {
@@ -162,17 +167,33 @@ export class Binder {
   worker<Env, Ctx extends WorkerContext = WorkerContext>(handler: WorkerOptions<Env, Ctx>): WorkerHandler<Env, Ctx> {
     return {
       fetch: (request, env, ctx) =>
-        this.scope(async () => {
-          const bind = await handler.bind(env, request);
-          const options = handler.options?.(env, request) ?? {};
-          return this.bound(
-            bind,
-            options,
-            (engine) => handler.fetch(request, env, ctx, engine),
-            (engine) => ctx.waitUntil(engine.close()),
-          );
-        }),
+        this.request(
+          () => handler.bind(env, request),
+          () => handler.options?.(env, request) ?? {},
+          (engine) => handler.fetch(request, env, ctx, engine),
+          ctx,
+        ),
     };
+  }
+
+  /**
+   * One request (a Worker's, a middleware's): its own scope bound to `bind()`, `fn` run in it, and
+   * the binding closed once `fn` settles, through `ctx.waitUntil` when there is an execution context
+   * (the response goes out first), else before this resolves. Errors of `bind()` (no URL, a bad one)
+   * reject this, for the caller's error handling.
+   */
+  request<R>(
+    bind: () => Bindable | undefined | Promise<Bindable | undefined>,
+    options: () => Record<string, unknown>,
+    fn: (engine: Engine) => Promise<R> | R,
+    ctx: WorkerContext | undefined,
+  ): Promise<R> {
+    return this.scope(async () => {
+      const target = await bind();
+      return this.bound(target as Bindable, options(), fn, (engine) =>
+        ctx ? ctx.waitUntil(engine.close()) : engine.close(),
+      );
+    });
   }
 
   /** Inside a scope: bind, run `fn`, unbind, and `close` the engine unless the caller owns it. */
@@ -196,11 +217,20 @@ export class Binder {
 
   /** An Engine for a URL or adapter, not bound. */
   async createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+    if (bind === undefined || bind === null || bind === '') {
+      const got = bind === '' ? 'an empty string' : String(bind);
+      throw new InvalidRequestError(
+        `setBind() got ${got} instead of a database URL: is DATABASE_URL (or the variable you bind) set? ` +
+          'On Workers: [vars] in wrangler.toml, .dev.vars, or `wrangler secret put DATABASE_URL`; elsewhere the environment',
+      );
+    }
     if (typeof bind !== 'string' && !isAdapter(bind)) {
       throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
     }
+    if (typeof bind === 'string') checkCredentials(bind);
     const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
-    return new Engine(adapter, { logger: this.logger, contextRunner: this.wrap });
+    const tracing = this.tracer ? new Tracing(this.tracer, typeof bind === 'string' ? serverOf(bind) : {}) : undefined;
+    return new Engine(adapter, { logger: this.logger, tracing, contextRunner: this.wrap });
   }
 
   /** Runs a level's callback with that level as the context's target (implicit binding). */

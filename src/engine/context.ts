@@ -1,9 +1,11 @@
 /**
  * Async context for per-request binding stacks and transactions, on `AsyncLocalStorage` where the
- * runtime has one (Node, Deno, workerd with `nodejs_compat` or `nodejs_als`). Found at run time,
- * never through a top-level `node:` import, so the core still bundles for browsers.
+ * runtime has one (Node, Deno, workerd with `nodejs_compat`). Found at run time through globals
+ * (`process.getBuiltinModule`), or the Node entry's importer, never through an import of `node:*`,
+ * so the core bundles for browsers and for Workers without `nodejs_compat`.
  */
 import { UnsupportedError } from '../errors.js';
+import { runtimeImporter } from './runtime.js';
 
 export interface AsyncStorage<T> {
   getStore(): T | undefined;
@@ -21,7 +23,7 @@ function fromGlobals(): StorageClass | undefined {
   };
   if (typeof g.AsyncLocalStorage === 'function') return g.AsyncLocalStorage;
   try {
-    const mod = g.process?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage?: StorageClass } | undefined;
+    const mod = g.process?.getBuiltinModule?.('async_hooks') as { AsyncLocalStorage?: StorageClass } | undefined;
     if (mod?.AsyncLocalStorage) return mod.AsyncLocalStorage;
   } catch {
     // not Node, or the builtin is not exposed
@@ -33,11 +35,10 @@ function fromGlobals(): StorageClass | undefined {
 export async function loadStorageClass(): Promise<StorageClass | null> {
   if (storageClass !== undefined) return storageClass;
   let found = fromGlobals();
-  if (!found) {
-    // The specifier is computed so bundlers leave it alone; workerd resolves it with nodejs_compat/als.
-    const specifier = ['node', 'async_hooks'].join(':');
+  const importer = runtimeImporter();
+  if (!found && importer) {
     try {
-      const mod = (await import(/* @vite-ignore */ specifier)) as { AsyncLocalStorage?: StorageClass };
+      const mod = (await importer.builtin('async_hooks')) as { AsyncLocalStorage?: StorageClass };
       found = mod.AsyncLocalStorage;
     } catch {
       found = undefined;
@@ -88,7 +89,8 @@ export class ContextSlot<T> {
     if (!this.storage) {
       throw new UnsupportedError(
         'this runtime has no AsyncLocalStorage, so db.scope() and implicit transactions cannot follow async code; ' +
-          'pass { bind } explicitly (e.g. db.all(q, { bind: tx })), or enable nodejs_compat / nodejs_als on Workers',
+          'pass { bind } explicitly (e.g. db.all(q, { bind: tx })), or on Workers set compatibility_flags = ["nodejs_compat"] ' +
+          '(with nodejs_als alone, set globalThis.AsyncLocalStorage from node:async_hooks before the first request)',
       );
     }
     return this.storage.run(store, fn);

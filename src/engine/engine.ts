@@ -31,6 +31,7 @@ import {
 } from './execute.js';
 import { isValueSets, runMany } from './executemany.js';
 import { Lane } from './lane.js';
+import type { SpanLike, TraceSpan, Tracing } from './tracing.js';
 
 export interface TransactionOptions extends BatchOptions {
   /**
@@ -82,6 +83,15 @@ export abstract class QueryRunner implements Target {
 
   get logger(): Logger | undefined {
     return this.engine.options.logger;
+  }
+
+  get tracing(): Tracing | undefined {
+    return this.engine.options.tracing;
+  }
+
+  /** The span statements sent on this level belong to: its transaction's, or none. */
+  traceParent(): SpanLike | undefined {
+    return undefined;
   }
 
   /** Whether this level is a transaction (statements sent on it run in that transaction). */
@@ -187,7 +197,8 @@ export abstract class QueryRunner implements Target {
 
   /** Statements run atomically, their rows in order: in a transaction of this level (a savepoint in one). */
   async batch(queries: readonly Query[], options: TransactionOptions = {}, wrap?: ContextRunner): Promise<unknown[][]> {
-    return (await this.transaction((tx) => runAll(tx, queries), options, wrap)) ?? [];
+    const compiled = queries.map((q) => toCompiled(q));
+    return (await this.transaction((tx) => runAll(tx.asBatch(compiled), queries, compiled), options, wrap)) ?? [];
   }
 
   protected abstract runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult>;
@@ -296,7 +307,11 @@ export class Engine extends QueryRunner {
   readonly contextRunner: ContextRunner;
   constructor(
     readonly adapter: Adapter,
-    readonly options: { logger?: Logger | undefined; contextRunner?: ContextRunner | undefined } = {},
+    readonly options: {
+      logger?: Logger | undefined;
+      tracing?: Tracing | undefined;
+      contextRunner?: ContextRunner | undefined;
+    } = {},
   ) {
     super();
     this.contextRunner = options.contextRunner ?? direct;
@@ -419,7 +434,11 @@ export class Engine extends QueryRunner {
     }
     requireCapability(this, 'transactions', 'run a batch');
     const { reuse: _reuse, ...batchOptions } = options;
-    const out = await this.freshTransaction((tx) => runAll(tx, queries, compiled), batchOptions, this.contextRunner);
+    const out = await this.freshTransaction(
+      (tx) => runAll(tx.asBatch(compiled), queries, compiled),
+      batchOptions,
+      this.contextRunner,
+    );
     return out ?? [];
   }
 
@@ -529,11 +548,22 @@ export class Connection extends QueryRunner {
     private readonly session: Session,
   ) {
     super();
-    this.control = { logger: engine.options.logger, send: (q) => this.sendNow(q, false) };
+    this.control = {
+      logger: engine.options.logger,
+      tracing: engine.options.tracing,
+      // BEGIN, SAVEPOINT, COMMIT and ROLLBACK belong to the level they open or end.
+      traceParent: () => this.current?.span?.span,
+      send: (q) => this.sendNow(q, false),
+    };
   }
 
   protected override within(): QueryRunner {
     return this.context ? levelWithin(this, this.context()) : this;
+  }
+
+  /** Statements sent on the connection run in the transaction begun by hand on it, if any. */
+  override traceParent(): SpanLike | undefined {
+    return this.current?.span?.span;
   }
 
   send(q: DriverQuery): Promise<DriverResult> {
@@ -619,6 +649,7 @@ export class Connection extends QueryRunner {
         checkOptions(options, parent !== undefined);
         const name = parent ? this.savepointName(how.prefix) : undefined;
         const tx = new Transaction(this, parent, name, how.exclusive, how.onEnd);
+        tx.span = this.engine.tracing?.transaction(parent !== undefined, parent?.span?.span);
         this.current = tx;
         try {
           await execute(this.control, rawCompiled(name ? `SAVEPOINT ${name}` : beginSql(options)));
@@ -779,6 +810,8 @@ export class Transaction extends QueryRunner {
   private settle!: () => void;
   /** The level of the caller's context, from the Gino that opened this level (see `levelWithin`). */
   context: (() => QueryRunner | undefined) | undefined;
+  /** This level's span (`new Gino({ tracer })`): TRANSACTION or SAVEPOINT, its statements inside. */
+  span: TraceSpan | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -804,6 +837,16 @@ export class Transaction extends QueryRunner {
 
   override held(): Connection {
     return this.connection;
+  }
+
+  override traceParent(): SpanLike | undefined {
+    return this.span?.span;
+  }
+
+  /** This level runs `compiled` as a batch: its span is the batch's. */
+  asBatch(compiled: readonly CompiledQuery[]): this {
+    this.span?.asBatch(compiled.map((c) => c.sql));
+    return this;
   }
 
   override get isOpen(): boolean {
@@ -881,9 +924,11 @@ export class Transaction extends QueryRunner {
     }
     const failed = this.connection.failedStatement(true);
     this.done = true;
-    await this.end();
     // The tag says what happened; an adapter that reports none falls back on the failure seen.
     const tag = result.command.split(' ')[0];
+    const committed = !(tag === 'ROLLBACK' || (tag !== 'COMMIT' && failed));
+    this.span?.span.setAttribute('gino.transaction.outcome', committed ? 'commit' : 'rollback');
+    await this.end();
     if (tag === 'ROLLBACK' || (tag !== 'COMMIT' && failed)) throw rolledBack('transaction', failed);
   }
 
@@ -899,6 +944,7 @@ export class Transaction extends QueryRunner {
     }
     this.connection.failedStatement(true);
     this.done = true;
+    this.span?.span.setAttribute('gino.transaction.outcome', 'commit');
     await this.end();
   }
 
@@ -915,6 +961,7 @@ export class Transaction extends QueryRunner {
   async rollbackLevel(release: boolean): Promise<void> {
     if (this.done) throw new GinoError('this transaction has already ended');
     this.done = true;
+    this.span?.span.setAttribute('gino.transaction.outcome', 'rollback');
     let failure: unknown;
     try {
       const control = this.connection.control;
@@ -951,6 +998,9 @@ export class Transaction extends QueryRunner {
     if (level === this) this.connection.current = this.parent;
     for (const t of inner) t.settle();
     this.settle();
+    for (const t of inner) t.span?.end();
+    if (error === undefined) this.span?.end();
+    else this.span?.fail(error);
     if (this.onEnd) await this.onEnd(error);
   }
 

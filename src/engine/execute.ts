@@ -13,6 +13,7 @@ import { serializeValue } from '../types/serialize.js';
 import type { BatchOptions, DriverQuery, DriverResult } from './adapter.js';
 import { queryCache } from './cache.js';
 import { type LoaderContext, type PreparedLoader, toLoader } from './shape.js';
+import type { SpanLike, Tracing } from './tracing.js';
 
 /** A statement, a function call, `db.text(...)`, or a SQL string. */
 export type Query = object | string;
@@ -139,6 +140,9 @@ function checkParameterCount(compiled: CompiledQuery): CompiledQuery {
 /** Something a query can run on: an Engine (any pooled connection) or a held connection. */
 export interface Target {
   readonly logger: Logger | undefined;
+  /** The engine's spans (`new Gino({ tracer })`), and the span statements sent here belong to. */
+  readonly tracing?: Tracing | undefined;
+  traceParent?(): SpanLike | undefined;
   send(q: DriverQuery, compiled: CompiledQuery): Promise<DriverResult>;
 }
 
@@ -151,10 +155,15 @@ export async function execute(target: Target, compiled: CompiledQuery): Promise<
   const q: DriverQuery = { sql: compiled.sql, params: serializeParams(compiled, params) };
   const logger = target.logger;
   const start = logger ? clock() : 0;
+  const span = target.tracing?.statement(compiled.sql, target.traceParent?.());
   try {
-    return await target.send(q, compiled);
+    const result = await target.send(q, compiled);
+    span?.end(result.rows.length);
+    return result;
   } catch (error) {
-    throw toGinoError(error, compiled.sql);
+    const e = toGinoError(error, compiled.sql);
+    span?.fail(e);
+    throw e;
   } finally {
     if (logger) logger({ sql: compiled.sql, params: params as unknown[], ms: clock() - start });
   }
@@ -174,11 +183,19 @@ export async function executeBatch(
   const queries = compiled.map((c, i) => ({ sql: c.sql, params: serializeParams(c, params[i]) }));
   const logger = target.logger;
   const start = logger ? clock() : 0;
+  const span = target.tracing?.batch(
+    compiled.map((c) => c.sql),
+    target.traceParent?.(),
+  );
   try {
-    return await target.sendBatch(queries, options);
+    const results = await target.sendBatch(queries, options);
+    span?.end();
+    return results;
   } catch (error) {
     const failed = compiled.map((c) => c.sql).join('; ');
-    throw toGinoError(error, failed);
+    const e = toGinoError(error, failed);
+    span?.fail(e);
+    throw e;
   } finally {
     if (logger) {
       const ms = clock() - start;

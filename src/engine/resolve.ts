@@ -9,6 +9,7 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import type { Adapter, Capabilities } from './adapter.js';
+import { runtimeImporter } from './runtime.js';
 
 export type AdapterFactory = (url: string, options: Record<string, unknown>) => Adapter | Promise<Adapter>;
 
@@ -30,7 +31,7 @@ const declared = new Map<string, RegisteredAdapter>();
 /** URL scheme → adapter name. */
 const schemes = new Map<string, string>();
 
-// Relative to this file in src/ and in dist/src/ alike; computed so bundlers do not follow them.
+// Relative to src/engine/ (where the Node entry's importer is), in src/ and dist/src/ alike.
 const MODULE_PATH = (name: string): string => ['..', '..', 'adapters', name, 'index.js'].join('/');
 const CATALOGUE_PATH = ['..', '..', 'adapters', 'kit', 'catalogue.js'].join('/');
 
@@ -76,10 +77,14 @@ let catalogue: Promise<boolean> | undefined;
 
 /** The catalogue of shipped adapters, loaded once where the runtime can; false where it cannot (a bundle). */
 function loadCatalogue(): Promise<boolean> {
-  catalogue ??= import(/* @vite-ignore */ CATALOGUE_PATH).then(
-    () => true,
-    () => false,
-  );
+  // Through the Node entry's importer: a bundle has none, and carries no computed import().
+  const importer = runtimeImporter();
+  catalogue ??= importer
+    ? importer.module(CATALOGUE_PATH).then(
+        () => true,
+        () => false,
+      )
+    : Promise.resolve(false);
   return catalogue;
 }
 
@@ -152,7 +157,9 @@ export async function resolveAdapter(url: string, options: Record<string, unknow
   }
   if (!factories.has(name)) {
     try {
-      await import(/* @vite-ignore */ MODULE_PATH(name));
+      const importer = runtimeImporter();
+      if (!importer) throw new Error('this build loads no module on demand');
+      await importer.module(MODULE_PATH(name));
     } catch (error) {
       throw new InvalidRequestError(
         `could not load the ${name} adapter for ${scheme}:// (${(error as Error).message}); ` +

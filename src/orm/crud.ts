@@ -59,6 +59,27 @@ function assignRow(instance: object, row: Record<string, unknown> | null): void 
   if (row) Object.assign(instance, row);
 }
 
+/**
+ * The columns the model says must be given (NOT NULL, no default of the model's or the server's, not
+ * a serial key), checked before any I/O: PostgreSQL would refuse the row anyway, naming one column.
+ */
+function checkRequired(model: ModelRuntime, table: Table, values: Record<string, unknown>): void {
+  const missing = table.columns.filter(
+    (c) =>
+      !c.nullable &&
+      !c.serial &&
+      c.options.default === undefined &&
+      c.options.serverDefault === undefined &&
+      (values[c.key] === undefined || values[c.key] === null),
+  );
+  if (missing.length === 0) return;
+  const list = missing.map((c) => `${c.key}${values[c.key] === null ? ' (got null)' : ''}`).join(', ');
+  throw new InvalidRequestError(
+    `${modelName(model)}.create() needs ${list}: ${missing.length === 1 ? 'the column is' : 'the columns are'} NOT NULL ` +
+      'with no default; give a value, or declare a default (or serverDefault) in the model',
+  );
+}
+
 /** `INSERT ... RETURNING <every column>`, and the instance takes what the server returned. */
 export async function createInstance<T extends object>(
   instance: T,
@@ -67,7 +88,9 @@ export async function createInstance<T extends object>(
 ): Promise<T> {
   const table = tableOf(model);
   applyDefaults(instance, propertiesOf(table));
-  const insert = new Insert({ table }).values(valuesOf(instance, table)).returning();
+  const values = valuesOf(instance, table);
+  checkRequired(model, table, values);
+  const insert = new Insert({ table }).values(values).returning();
   const row = (await runnerOf(model, options.bind).run(insert, undefined, 'first', null, options.timeout)) as Record<
     string,
     unknown

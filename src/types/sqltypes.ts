@@ -46,9 +46,22 @@ function describe(value: unknown): string {
   return `the ${typeof value} ${String(value)}`;
 }
 
+/**
+ * The one coercion rule: a column takes values of its JavaScript type (what its rows come back as),
+ * and numbers and strings never stand in for each other. The exact types whose JavaScript values
+ * exist to keep precision, Numeric and BigInteger, also take the same value as a number or a string
+ * of digits. So `title: 42` is refused like `author_id: '2'`, each with the conversion to write.
+ */
+function conversionHint(value: unknown): string {
+  if (typeof value === 'number') return ` (a number is not turned into text: pass String(${value}))`;
+  if (typeof value === 'string' && /^\s*[-+]?\d+(\.\d+)?\s*$/.test(value))
+    return ` (a string is not turned into a number: pass Number(${JSON.stringify(value)}))`;
+  return '';
+}
+
 function failValue(type: SqlType, value: unknown, where: string, expected?: string): never {
   throw new InvalidRequestError(
-    `${where} (${type.ddl()}) cannot take ${describe(value)}${expected ? `: expected ${expected}` : ''}`,
+    `${where} (${type.ddl()}) cannot take ${describe(value)}${expected ? `: expected ${expected}` : ''}${conversionHint(value)}`,
   );
 }
 
@@ -208,9 +221,6 @@ export class StringType extends SqlType<string> {
       const problem = unsendable(value);
       if (problem) throw new InvalidRequestError(`${where} (${this.ddl()}) cannot take ${problem}`);
       return value;
-    }
-    if (typeof value === 'number' && (this.kind === 'String' || this.kind === 'Unicode' || this.kind === 'Text')) {
-      return String(value);
     }
     return failValue(this, value, where, 'a string');
   }

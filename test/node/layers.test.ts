@@ -1,6 +1,6 @@
 /**
- * The layers point one way: types → sql → compiler → engine → orm → migrate → gino (the facade) → index,
- * with the adapters beside the engine. A file may import its own layer and the layers below it,
+ * The layers point one way: types → sql → compiler → engine → orm → migrate → gino (the facade) →
+ * index → dev → hono (middleware), with the adapters beside the engine. A file may import its own layer and the layers below it,
  * never one above. Read from the source's own import statements, so it cannot drift.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -23,14 +23,31 @@ function layerOf(path: string): number | undefined {
   // Migrations: the ledger, the migrator and autogenerate, over the engine and the tables.
   if (path.startsWith('src/migrate/')) return 5.5;
   if (path === 'src/gino.ts') return 6;
-  if (path === 'src/index.ts') return 7;
+  // The public names, and the Node entry that adds loading adapters on demand to them.
+  if (path === 'src/index.ts' || path === 'src/node.ts') return 7;
   // Development tools stand on top of everything.
   if (path.startsWith('src/dev/')) return 8;
+  // Framework middleware (gino-edge/hono) stands on the public API, above it all.
+  if (path.startsWith('src/hono/')) return 9;
   return undefined;
 }
 
-const NAMES = ['errors', 'types', 'sql', 'compiler', 'engine', 'adapters', 'orm', 'migrate', 'gino', 'index', 'dev'];
-const nameOf = (layer: number): string => NAMES[[0, 1, 2, 3, 4, 4.5, 5, 5.5, 6, 7, 8].indexOf(layer)] ?? String(layer);
+const NAMES = [
+  'errors',
+  'types',
+  'sql',
+  'compiler',
+  'engine',
+  'adapters',
+  'orm',
+  'migrate',
+  'gino',
+  'index',
+  'dev',
+  'hono',
+];
+const nameOf = (layer: number): string =>
+  NAMES[[0, 1, 2, 3, 4, 4.5, 5, 5.5, 6, 7, 8, 9].indexOf(layer)] ?? String(layer);
 
 function sources(dir: string): string[] {
   const out: string[] = [];

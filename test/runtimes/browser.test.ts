@@ -163,7 +163,6 @@ describe('headless Chromium', () => {
         ),
       );
       const out = await Promise.race([results, timeout]);
-      console.log('TIMES', out.ready, out.done);
       console.log(`[browser] PGlite ready in the page in ${Math.round(out.ready as number)} ms`);
       expect(out.uncaught).toBeUndefined();
       delete out.ready;

@@ -42,7 +42,12 @@ export function errorsSuite(ctx: SuiteContext): void {
     });
 
     suiteTest(ctx, 'not-null violation: 23502 with the column', async () => {
-      await expectDbError(Parent.create({}), { code: '23502', column: 'code', table: 'err_parents' });
+      // Model.create() refuses this before any I/O (test/reliability/way-out.test.ts): the server's own refusal here.
+      await expectDbError(db.status('INSERT INTO err_parents (code) VALUES (NULL)'), {
+        code: '23502',
+        column: 'code',
+        table: 'err_parents',
+      });
     });
 
     suiteTest(ctx, 'foreign key violation: 23503', async () => {

@@ -56,14 +56,35 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Create the URL's database when the server does not have it (the local server's `test`). */
+async function ensureDatabase(url: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  u.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: u.href });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) {
+      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+      console.log(`[gino-edge tests] created the database ${name} on the local server`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 /** The server for this test run. */
 export async function testServer(): Promise<TestServer> {
   // GINO_TEST_SERVER=pglite forces the no-server path (as on a machine without PostgreSQL).
   const forcePGlite = process.env.GINO_TEST_SERVER === 'pglite';
   if (process.env.DATABASE_URL && !forcePGlite)
     return { url: process.env.DATABASE_URL, kind: 'env', close: async () => {} };
-  if (!forcePGlite && (await reachable('127.0.0.1', 5432)))
+  if (!forcePGlite && (await reachable('127.0.0.1', 5432))) {
+    await ensureDatabase(LOCAL_URL);
     return { url: LOCAL_URL, kind: 'local', close: async () => {} };
+  }
   return startPGliteServer();
 }
 

@@ -15,8 +15,16 @@ const run = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, '../../..');
 const CACHE = join(ROOT, '.tmp', 'runtime');
 
-/** Driver packages linked into the project when the workspace has them. */
-const DRIVERS = ['pg', '@electric-sql/pglite', '@neondatabase/serverless', 'ws'] as const;
+/** Driver and framework packages linked into the project when the workspace has them. */
+const DRIVERS = [
+  'pg',
+  '@electric-sql/pglite',
+  '@neondatabase/serverless',
+  'ws',
+  'hono',
+  '@opentelemetry/api',
+  '@opentelemetry/sdk-trace-base',
+] as const;
 
 /** What goes into the package, so a change to any of it makes a new build. */
 const INPUTS = ['src', 'adapters', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md'];
