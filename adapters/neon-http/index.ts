@@ -69,6 +69,8 @@ const CAPABILITIES: Capabilities = {
   cursors: false,
   nativeBatch: true,
   timeouts: true,
+  // Each request runs on a pooled server connection: a session SET would stay there.
+  sessionState: false,
 };
 
 /** Neon's batch isolation header values. */

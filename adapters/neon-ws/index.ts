@@ -26,6 +26,7 @@ import {
   SERVER_SESSION_CAPABILITIES,
   settleSession,
 } from '../../src/engine/adapter-kit.js';
+import { checkDefaults, hostOf, POOLED_CAPABILITIES, type PoolerMode, poolerMode } from '../../src/engine/pooler.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import {
   ConnectionError,
@@ -95,6 +96,8 @@ export interface NeonWsOptions {
   max?: number;
   /** Opening a connection fails after this long (default 30 s; 0: no limit). */
   connectionTimeoutMillis?: number;
+  /** `'transaction'` behind a transaction-mode pooler; default: on for a Neon `-pooler` host. */
+  pooler?: PoolerMode;
   /** Anything else goes to the driver's `Client`/`Pool` config: `password`, ... */
   [option: string]: unknown;
 }
@@ -213,7 +216,7 @@ function configuredClient(driver: NeonDriver, neonConfig: Record<string, unknown
 
 class NeonWsAdapter implements Adapter {
   readonly name = 'neon-ws';
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities: Capabilities;
   private setup: Promise<{ Client: ClientClass; pool: NeonPoolLike | undefined }> | undefined;
   /** The binding's own client, for statements outside a session. */
   private shared: Promise<NeonClientLike> | undefined;
@@ -225,7 +228,17 @@ class NeonWsAdapter implements Adapter {
     private readonly clientConfig: Record<string, unknown>,
     private readonly neonConfig: Record<string, unknown>,
     private readonly poolOption: { use: boolean; existing: NeonPoolLike | undefined; owns: boolean },
-  ) {}
+    /** Behind a transaction-mode pooler: the server's defaults are checked, never SET. */
+    private readonly pooled = false,
+  ) {
+    this.capabilities = pooled ? POOLED_CAPABILITIES : CAPABILITIES;
+  }
+
+  /** Before a new connection's first statement: its session settings, or the pooled server's defaults. */
+  private settle(client: NeonClientLike | NeonPoolClientLike): Promise<void> | undefined {
+    if (this.pooled) return checkDefaults(this.url, async (q) => pgLikeResult(await extendedQuery(client, q)));
+    return settleSession(client, (setup) => extendedQuery(client, setup));
+  }
 
   private ready() {
     this.setup ??= (async () => {
@@ -280,7 +293,7 @@ class NeonWsAdapter implements Adapter {
       throw this.connectError(error);
     }
     try {
-      await settleSession(client, (setup) => extendedQuery(client, setup));
+      await this.settle(client);
     } catch (error) {
       this.open.delete(client);
       void endClient(client);
@@ -360,7 +373,7 @@ class NeonWsAdapter implements Adapter {
         lost ??= error;
       };
       client.on('error', onError);
-      const settling = settleSession(client, (setup) => extendedQuery(client, setup));
+      const settling = this.settle(client);
       if (settling) {
         try {
           await settling;
@@ -435,7 +448,8 @@ function connectionStringOf(url: string): { connectionString: string; hasPasswor
  */
 export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
   const { connectionString, hasPassword } = connectionStringOf(url);
-  const { pool, ownPool, ...rest } = options;
+  const { pool, ownPool, pooler, ...rest } = options;
+  const pooled = poolerMode(hostOf(connectionString), pooler) === 'transaction';
   const neonConfig: Record<string, unknown> = {};
   const clientConfig: Record<string, unknown> = { connectionString };
   const given: string[] = [];
@@ -461,7 +475,7 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
   }
   const use = existing !== undefined || pool === true || clientConfig.max !== undefined;
   const owns = existing ? ownPool === true : use;
-  return new NeonWsAdapter(url, clientConfig, neonConfig, { use, existing, owns });
+  return new NeonWsAdapter(url, clientConfig, neonConfig, { use, existing, owns }, pooled);
 }
 
 // Binding by URL loads the driver at once, so a missing package fails setBind(), before any statement.

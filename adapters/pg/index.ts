@@ -19,6 +19,7 @@ import {
   SERVER_SESSION_CAPABILITIES,
   settleSession,
 } from '../../src/engine/adapter-kit.js';
+import { checkDefaults, hostOf, POOLED_CAPABILITIES, type PoolerMode, poolerMode } from '../../src/engine/pooler.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
 
@@ -44,6 +45,12 @@ export interface PgAdapterOptions {
   ownPool?: boolean;
   /** Opening a connection, or waiting for a free one, fails after this long (default 30 s; 0: no limit). */
   connectionTimeoutMillis?: number;
+  /**
+   * `'transaction'` behind a transaction-mode pooler (PgBouncer, Hyperdrive): no per-connection
+   * session SET, session statements refused (see the README's "Scaling out"). Default: on for a
+   * Neon `-pooler` host, else `'none'`.
+   */
+  pooler?: PoolerMode;
   /** Any other option goes to `new pg.Pool(...)`: max, idleTimeoutMillis, ssl, query_timeout, ... */
   [option: string]: unknown;
 }
@@ -136,7 +143,7 @@ async function loadPool(): Promise<new (config: Record<string, unknown>) => PgPo
 
 class PgAdapter implements Adapter {
   readonly name = 'pg';
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities: Capabilities;
   private pool: PgPoolLike | undefined;
   private opening: Promise<PgPoolLike> | undefined;
   /** How statements reach a client, chosen once with the pool. */
@@ -145,7 +152,17 @@ class PgAdapter implements Adapter {
   constructor(
     private readonly make: () => Promise<PgPoolLike> | PgPoolLike,
     private readonly owns: boolean,
-  ) {}
+    /** Behind a transaction-mode pooler: the server's defaults are checked (once per `key`), never SET. */
+    private readonly pooled?: { key: string },
+  ) {
+    this.capabilities = pooled ? POOLED_CAPABILITIES : CAPABILITIES;
+  }
+
+  /** Before a new connection's first statement: its session settings, or the pooled server's defaults. */
+  private settle(client: PgClientLike, run: ClientRunner): Promise<void> | undefined {
+    if (this.pooled) return checkDefaults(this.pooled.key, async (q) => pgLikeResult(await run(client, q)));
+    return settleSession(client, (setup) => run(client, setup));
+  }
 
   private getPool(): Promise<PgPoolLike> | PgPoolLike {
     if (this.pool) return this.pool;
@@ -171,7 +188,7 @@ class PgAdapter implements Adapter {
     client.on?.('error', ignore);
     let result: PgLikeResult;
     try {
-      const settling = settleSession(client, (setup) => run(client, setup));
+      const settling = this.settle(client, run);
       if (settling) await settling;
       result = await run(client, q);
     } catch (error) {
@@ -195,7 +212,7 @@ class PgAdapter implements Adapter {
       lost = error;
     };
     client.on?.('error', onError);
-    const settling = settleSession(client, (setup) => run(client, setup));
+    const settling = this.settle(client, run);
     if (settling) {
       try {
         await settling;
@@ -221,6 +238,9 @@ class PgAdapter implements Adapter {
   }
 }
 
+/** Pools given without a URL or host: each checks the server's defaults on its own. */
+let pools = 0;
+
 /**
  * A pg adapter: from a URL (`pg('postgresql://...', { max: 5 })`), pool options, or `{ pool }`.
  */
@@ -229,8 +249,14 @@ export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOp
     typeof urlOrOptions === 'string'
       ? { ...options, connectionString: pgConnectionString(urlOrOptions) }
       : urlOrOptions;
-  const { pool, ownPool, ...poolConfig } = opts;
-  if (pool) return new PgAdapter(() => pool, ownPool === true);
+  const { pool, ownPool, pooler, ...poolConfig } = opts;
+  const url = typeof urlOrOptions === 'string' ? urlOrOptions : (poolConfig.connectionString as string | undefined);
+  const host = typeof poolConfig.host === 'string' ? poolConfig.host : hostOf(url);
+  const pooled =
+    poolerMode(host, pooler) === 'transaction'
+      ? { key: url ?? (host ? JSON.stringify(poolConfig) : `pool ${++pools}`) }
+      : undefined;
+  if (pool) return new PgAdapter(() => pool, ownPool === true, pooled);
   if (typeof poolConfig.connectionString !== 'string' && typeof poolConfig.host !== 'string') {
     throw new ConnectionError('pg adapter: give a postgresql:// URL, { connectionString }, { host, ... } or { pool }');
   }
@@ -241,7 +267,7 @@ export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOp
     );
   }
   poolConfig.connectionTimeoutMillis ??= DEFAULT_CONNECT_TIMEOUT_MS;
-  return new PgAdapter(async () => new (await loadPool())(poolConfig), true);
+  return new PgAdapter(async () => new (await loadPool())(poolConfig), true, pooled);
 }
 
 // Binding by URL loads the driver at once, so a missing 'pg' package fails setBind(), before any statement.

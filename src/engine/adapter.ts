@@ -18,6 +18,13 @@ export interface Capabilities {
   readonly nativeBatch: boolean;
   /** `statement_timeout` cancels a running statement (`.gino.timeout(ms)`). */
   readonly timeouts: boolean;
+  /**
+   * Whether session state (a session `SET`, `LISTEN`, a session advisory lock, a temporary table)
+   * stays with this client between transactions. False behind a transaction-mode pooler (PgBouncer,
+   * Neon's `-pooler` endpoints, Hyperdrive) and over Neon's HTTP: the engine then refuses such
+   * statements before any I/O. Absent means true.
+   */
+  readonly sessionState?: boolean;
 }
 
 /** A statement as the driver gets it: SQL with `$n` placeholders and text parameters. */

@@ -46,7 +46,8 @@ export async function* iterateCursor(
   try {
     if (!target.inTransaction) {
       // An engine's cursor takes a connection of its own; a held connection's runs on it.
-      const connection = target.held() ?? (conn = await target.engine.connect());
+      let connection = target.held();
+      if (!connection) connection = conn = await target.engine.connect();
       // The transaction begun by hand on this connection, or one of its own, begun by hand too:
       // until the loop ends, the connection's statements (the loop body's) run in it.
       const level = await connection.settled();

@@ -29,6 +29,7 @@ import {
   toCompiled,
 } from './execute.js';
 import { Lane } from './lane.js';
+import { checkSessionFree } from './pooler.js';
 
 export interface TransactionOptions extends BatchOptions {}
 
@@ -101,6 +102,7 @@ export abstract class QueryRunner implements Target {
     const level = this.within();
     if (level !== this) return level.run(query, params, mode, loader, timeout);
     const compiled = toCompiled(query, params);
+    if (this.engine.capabilities.sessionState === false) checkSessionFree(compiled.sql, this.engine.adapter.name);
     if (timeout !== undefined) checkTimeout(this.engine, timeout);
     const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
     return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
@@ -157,7 +159,10 @@ export abstract class QueryRunner implements Target {
 
   /** Statements run atomically, their rows in order: in a transaction of this level (a savepoint in one). */
   async batch(queries: readonly Query[], options: TransactionOptions = {}, wrap?: ContextRunner): Promise<unknown[][]> {
-    return (await this.transaction((tx) => runAll(tx, queries), options, wrap)) ?? [];
+    const compiled = queries.map((q) => toCompiled(q));
+    if (this.engine.capabilities.sessionState === false)
+      for (const c of compiled) checkSessionFree(c.sql, this.engine.adapter.name);
+    return (await this.transaction((tx) => runAll(tx, queries, compiled), options, wrap)) ?? [];
   }
 
   protected abstract runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult>;
@@ -354,6 +359,7 @@ export class Engine extends QueryRunner {
   override async batch(queries: readonly Query[], options: TransactionOptions = {}): Promise<unknown[][]> {
     checkOptions(options);
     const compiled = queries.map((q) => toCompiled(q));
+    if (this.capabilities.sessionState === false) for (const c of compiled) checkSessionFree(c.sql, this.adapter.name);
     if (this.capabilities.nativeBatch && this.adapter.batch) {
       const results = await executeBatch(this, compiled, options);
       return results.map((r, i) => shape(r, compiled[i] as CompiledQuery, loaderOf(queries[i] as Query)));
