@@ -4,7 +4,7 @@
  * scopes, per-request bindings), DDL the DDL runner's (`engine/ddl.ts`), models the model
  * factory's (`orm/model.ts`).
  */
-import type { Adapter, BatchOptions } from './engine/adapter.js';
+import type { Adapter } from './engine/adapter.js';
 import { type Bindable, Binder } from './engine/binder.js';
 import { iterateCursor } from './engine/cursor.js';
 import { type DdlOptions, DdlRunner } from './engine/ddl.js';
@@ -362,6 +362,11 @@ export class Gino implements ModelHost {
    * `TransactionRolledBackError` when a statement inside failed (even one whose error `fn`
    * handled): PostgreSQL then rolls back instead of committing.
    *
+   * `{ retries: n }` runs the whole transaction again, up to n times, when PostgreSQL aborts it
+   * with a serialization failure (40001) or a deadlock (40P01), after a short, growing, jittered
+   * wait; the callback runs again from the start, so keep side effects other than the database's
+   * out of it. Other errors, and writes outside a transaction, are never retried.
+   *
    * While a nested transaction is open, statements sent on the enclosing level (by code running
    * concurrently outside the nested callback) wait until it has ended, so its rollback never
    * undoes them; the same holds for a transaction opened inside `db.acquire()` and statements sent
@@ -409,10 +414,11 @@ export class Gino implements ModelHost {
    *
    * @example
    * const [users, teams] = await db.batch([User.query, Team.query], { readOnly: true });
+   * await db.batch([debit, credit], { isolation: 'serializable', retries: 3 }); // run again after 40001/40P01
    */
   async batch<const Q extends readonly Query[]>(
     queries: Q,
-    options: BatchOptions & { bind?: unknown } = {},
+    options: TransactionOptions & { bind?: unknown } = {},
   ): Promise<{ -readonly [I in keyof Q]: RowsOf<Q[I]> }> {
     type Out = { -readonly [I in keyof Q]: RowsOf<Q[I]> };
     const { bind, ...batchOptions } = options;

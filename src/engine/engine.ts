@@ -30,8 +30,17 @@ import {
 } from './execute.js';
 import { Lane } from './lane.js';
 import { checkSessionFree } from './pooler.js';
+import { retriesOf, retrying } from './retry.js';
 
-export interface TransactionOptions extends BatchOptions {}
+export interface TransactionOptions extends BatchOptions {
+  /**
+   * Run the whole transaction again, up to this many times, when PostgreSQL aborts it with a
+   * serialization failure (40001) or a deadlock (40P01), waiting a little longer each time (see
+   * `backoffMs`). The callback runs again from the start: keep side effects other than the
+   * database's out of it. Only on the outermost transaction.
+   */
+  retries?: number | undefined;
+}
 
 /** A statement whose rows are `R` (anything with `.gino`). */
 export interface Typed<R> {
@@ -229,6 +238,13 @@ function checkOptions(options: TransactionOptions, nested = false): void {
       `unknown isolation level '${options.isolation}'; use one of ${[...ISOLATIONS].join(', ')}`,
     );
   }
+  retriesOf(options.retries);
+  if (nested && options.retries !== undefined) {
+    throw new InvalidRequestError(
+      'retries run a whole transaction again; a nested transaction is a SAVEPOINT, and after a serialization failure or a deadlock ' +
+        'the enclosing transaction is aborted too: give retries to the outermost db.transaction()',
+    );
+  }
   if (
     nested &&
     (options.isolation !== undefined || options.readOnly !== undefined || options.deferrable !== undefined)
@@ -236,6 +252,15 @@ function checkOptions(options: TransactionOptions, nested = false): void {
     throw new InvalidRequestError(
       "a nested transaction is a SAVEPOINT and keeps the enclosing transaction's isolation, readOnly and deferrable; " +
         'give those options to the outermost db.transaction() (or db.batch()) instead',
+    );
+  }
+}
+
+/** `retries` go with a callback to run again: a transaction begun by hand has none. */
+function noRetries(options: TransactionOptions): void {
+  if (options.retries !== undefined) {
+    throw new InvalidRequestError(
+      'retries run a transaction callback again; begin() has no callback: use db.transaction(fn, { retries })',
     );
   }
 }
@@ -327,16 +352,19 @@ export class Engine extends QueryRunner {
   ): Promise<R | undefined> {
     requireCapability(this, 'transactions', 'run an interactive transaction');
     checkOptions(options);
-    const conn = await this.connect();
-    let failure: unknown;
-    try {
-      return await conn.transaction(fn, options, wrap);
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      await conn.release(isBroken(failure));
-    }
+    const { retries, ...once } = options;
+    return retrying(retriesOf(retries), async () => {
+      const conn = await this.connect();
+      let failure: unknown;
+      try {
+        return await conn.transaction(fn, once, wrap);
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        await conn.release(isBroken(failure));
+      }
+    });
   }
 
   /**
@@ -346,6 +374,7 @@ export class Engine extends QueryRunner {
   async begin(options: TransactionOptions = {}): Promise<Transaction> {
     requireCapability(this, 'transactions', 'run an interactive transaction');
     checkOptions(options);
+    noRetries(options);
     const conn = await this.connect();
     try {
       return await conn.begin(options, undefined, (error) => conn.release(error));
@@ -361,7 +390,9 @@ export class Engine extends QueryRunner {
     const compiled = queries.map((q) => toCompiled(q));
     if (this.capabilities.sessionState === false) for (const c of compiled) checkSessionFree(c.sql, this.adapter.name);
     if (this.capabilities.nativeBatch && this.adapter.batch) {
-      const results = await executeBatch(this, compiled, options);
+      const { retries, ...once } = options;
+      // One request, one transaction on the server: nothing of a failed attempt was committed.
+      const results = await retrying(retriesOf(retries), () => executeBatch(this, compiled, once));
       return results.map((r, i) => shape(r, compiled[i] as CompiledQuery, loaderOf(queries[i] as Query)));
     }
     requireCapability(this, 'transactions', 'run a batch');
@@ -592,6 +623,7 @@ export class Connection extends QueryRunner {
     if (from) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
     else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
     checkOptions(options, from !== undefined);
+    noRetries(options);
     return this.open(from, options, { exclusive: false, onEnd });
   }
 
@@ -618,6 +650,8 @@ export class Connection extends QueryRunner {
     if (from) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
     else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
     checkOptions(options, from !== undefined);
+    const { retries, ...once } = options;
+    if (retries) return retrying(retriesOf(retries), () => this.transaction(fn, once, wrap, from));
     // Siblings started concurrently would interleave their SAVEPOINT/RELEASE: one at a time.
     const leave = await (from ?? this).turnstile.enter();
     try {
