@@ -5,7 +5,7 @@
  * factory's (`orm/model.ts`).
  */
 import type { Adapter } from './engine/adapter.js';
-import { type Bindable, Binder } from './engine/binder.js';
+import { type Bindable, Binder, type ClaimsLike, type ClaimsOptions } from './engine/binder.js';
 import { iterateCursor } from './engine/cursor.js';
 import { type DdlOptions, DdlRunner } from './engine/ddl.js';
 import type {
@@ -347,6 +347,23 @@ export class Gino implements ModelHost {
    */
   worker<Env, Ctx extends WorkerContext = WorkerContext>(handler: WorkerOptions<Env, Ctx>): WorkerHandler<Env, Ctx> {
     return this.binder.worker(handler);
+  }
+
+  /**
+   * Per-request identity for row-level security: every statement `fn` runs (and every statement
+   * of the transactions, batches and cursors it opens) runs in a transaction that starts with
+   * `set_config('request.jwt.claims', <claims JSON>, true)` and, with `role`, `SET LOCAL ROLE`
+   * (as `set_config('role', role, true)`): policies read `current_setting('request.jwt.claims',
+   * true)::jsonb`. Nothing outlives the transaction, so a pooled connection (pg's pool, PgBouncer,
+   * Hyperdrive, Neon) keeps nothing of it. A statement outside a transaction becomes one: BEGIN,
+   * the claims, the statement, COMMIT (on neon-http one batch: still one request). Called inside a
+   * transaction it throws; a statement given an explicit `{ bind }` runs there, without the claims.
+   *
+   * @example
+   * await db.withClaims({ sub: user.id, tenant: user.tenant }, () => Note.query.gino.all(), { role: 'app_user' });
+   */
+  withClaims<R>(claims: ClaimsLike, fn: () => Promise<R> | R, options: ClaimsOptions = {}): Promise<R> {
+    return this.binder.withClaims(claims, fn, options);
   }
 
   /** An Engine for a URL or adapter, not bound. */

@@ -19,9 +19,11 @@ export type {
   DriverResult,
   Session,
 } from './engine/adapter.js';
+export type { ClaimsLike, ClaimsOptions } from './engine/binder.js';
 export {
   Connection,
   Engine,
+  type EngineOptions,
   QueryRunner,
   Transaction,
   type TransactionOptions,

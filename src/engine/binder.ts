@@ -5,7 +5,7 @@
  */
 
 import { InvalidRequestError, UninitializedError } from '../errors.js';
-import type { Adapter } from './adapter.js';
+import type { Adapter, DriverQuery } from './adapter.js';
 import { ContextSlot } from './context.js';
 import { type ContextRunner, Engine, levelWithin, QueryRunner } from './engine.js';
 import type { Logger } from './execute.js';
@@ -139,6 +139,33 @@ export class Binder {
     );
   }
 
+  /**
+   * Run `fn` with every statement under these JWT claims (and role), each transaction starting
+   * with `set_config('request.jwt.claims', ..., true)` (and `set_config('role', ..., true)`, which
+   * is `SET LOCAL ROLE`), so nothing outlives the transaction on a pooled connection. See
+   * `Gino.withClaims`.
+   */
+  async withClaims<R>(claims: ClaimsLike, fn: () => Promise<R> | R, options: ClaimsOptions = {}): Promise<R> {
+    const local = claimsStatement(claims, options);
+    if (this.store()?.target) {
+      throw new InvalidRequestError(
+        'withClaims() inside a transaction (or db.acquire()) cannot give its statements their own claims: the enclosing ' +
+          'transaction would keep them after withClaims() returns. Call withClaims() outside it and open the transaction inside',
+      );
+    }
+    await this.context.ready();
+    return this.scope(async () => {
+      const view = this.bind.withLocals([local]);
+      const stack = this.stack();
+      stack.push(view);
+      return settle(fn, () => {
+        const i = stack.lastIndexOf(view);
+        if (i !== -1) stack.splice(i, 1);
+        return view.close();
+      });
+    });
+  }
+
   /** A Workers module handler binding each request in its own scope (see `Gino.worker`). */
   worker<Env, Ctx extends WorkerContext = WorkerContext>(handler: WorkerOptions<Env, Ctx>): WorkerHandler<Env, Ctx> {
     return {
@@ -196,6 +223,51 @@ export class Binder {
     },
     { current: () => this.store()?.target },
   );
+}
+
+/** JWT claims: an object (sent as its JSON), or a JSON object's text. */
+export type ClaimsLike = Readonly<Record<string, unknown>> | string;
+
+export interface ClaimsOptions {
+  /** The role every statement runs as (`SET LOCAL ROLE`); the login role must be a member of it. */
+  role?: string | undefined;
+}
+
+/** The statement that sets the claims (and role) until the end of the transaction; checked before any I/O. */
+export function claimsStatement(claims: ClaimsLike, options: ClaimsOptions): DriverQuery {
+  let text: string;
+  if (typeof claims === 'string') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(claims);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new InvalidRequestError('withClaims(): claims given as text must be a JSON object, e.g. \'{"sub":"u1"}\'');
+    }
+    text = claims;
+  } else {
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+      throw new InvalidRequestError('withClaims() takes the claims as an object (e.g. { sub: userId, tenant }) or its JSON text');
+    }
+    try {
+      text = JSON.stringify(claims);
+    } catch (error) {
+      throw new InvalidRequestError(`withClaims(): the claims cannot be written as JSON (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+  }
+  const { role } = options;
+  if (role === undefined) return { sql: "SELECT set_config('request.jwt.claims', $1, true)", params: [text] };
+  if (typeof role !== 'string' || role === '' || role.includes('\u0000')) {
+    throw new InvalidRequestError(`withClaims(): role must be the name of a role, got ${JSON.stringify(role)}`);
+  }
+  return {
+    sql: "SELECT set_config('request.jwt.claims', $1, true), set_config('role', $2, true)",
+    params: [text, role],
+  };
 }
 
 /** `fn()`, then `cleanup()` whatever happened; `fn`'s error wins over a failing cleanup. */

@@ -32,6 +32,15 @@ import { Lane } from './lane.js';
 import { checkSessionFree } from './pooler.js';
 import { retriesOf, retrying } from './retry.js';
 
+/** What an Engine is made with. */
+export interface EngineOptions {
+  logger?: Logger | undefined;
+  /** See `Engine.withLocals`. */
+  locals?: readonly DriverQuery[] | undefined;
+}
+
+const NO_LOCALS: readonly DriverQuery[] = Object.freeze([]);
+
 export interface TransactionOptions extends BatchOptions {
   /**
    * Run the whole transaction again, up to this many times, when PostgreSQL aborts it with a
@@ -290,7 +299,9 @@ export class Engine extends QueryRunner {
   private closed = false;
   constructor(
     readonly adapter: Adapter,
-    readonly options: { logger?: Logger | undefined } = {},
+    readonly options: EngineOptions = {},
+    /** The engine this one is a view of (`withLocals`): it owns the adapter. */
+    private readonly base?: Engine,
   ) {
     super();
   }
@@ -299,15 +310,40 @@ export class Engine extends QueryRunner {
     return this.adapter.capabilities;
   }
 
+  /** Statements every transaction of this engine starts with (see `withLocals`). */
+  get locals(): readonly DriverQuery[] {
+    return this.options.locals ?? NO_LOCALS;
+  }
+
+  /**
+   * The same database, with `locals` (statements that set something until the end of the
+   * transaction: `set_config(..., true)`, `SET LOCAL`) run right after every BEGIN of the view,
+   * and every statement sent outside a transaction run in a transaction of its own that starts
+   * with them (on an adapter that batches natively, one batch: still one request). Closing the
+   * view leaves this engine open. `db.withClaims()` is built on it.
+   */
+  withLocals(locals: readonly DriverQuery[]): Engine {
+    return new Engine(this.adapter, { ...this.options, locals: [...this.locals, ...locals] }, this.base ?? this);
+  }
+
   send(q: DriverQuery): Promise<DriverResult> {
-    if (this.closed) return Promise.reject(this.closedError());
-    return this.adapter.query(q);
+    if (this.isClosed) return Promise.reject(this.closedError());
+    const locals = this.options.locals;
+    if (!locals?.length) return this.adapter.query(q);
+    if (this.capabilities.nativeBatch && this.adapter.batch) {
+      return this.adapter.batch([...locals, q], {}).then((results) => results[results.length - 1] as DriverResult);
+    }
+    return this.transaction((tx) => tx.send(q)) as Promise<DriverResult>;
   }
 
   /** A native batch (see `executeBatch`): refused once the engine is closed, like `send`. */
   sendBatch(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]> {
-    if (this.closed) return Promise.reject(this.closedError());
-    return (this.adapter.batch as NonNullable<Adapter['batch']>).call(this.adapter, queries, options);
+    if (this.isClosed) return Promise.reject(this.closedError());
+    const batch = (all: readonly DriverQuery[]) =>
+      (this.adapter.batch as NonNullable<Adapter['batch']>).call(this.adapter, all, options);
+    const locals = this.options.locals;
+    if (!locals?.length) return batch(queries);
+    return batch([...locals, ...queries]).then((results) => results.slice(locals.length));
   }
 
   private closedError(): GinoError {
@@ -333,7 +369,7 @@ export class Engine extends QueryRunner {
   /** A held connection; call `release()` when done (prefer `acquire(fn)`). */
   async connect(): Promise<Connection> {
     requireCapability(this, 'sessions', 'hold a connection');
-    if (this.closed) throw new GinoError('this engine is closed; bind a new one with db.setBind()');
+    if (this.isClosed) throw new GinoError('this engine is closed; bind a new one with db.setBind()');
     const connect = this.adapter.connect as () => Promise<Session>;
     let session: Session;
     try {
@@ -414,15 +450,15 @@ export class Engine extends QueryRunner {
     return result as DriverResult;
   }
 
-  /** Close every connection of the adapter. Safe to call twice. */
+  /** Close every connection of the adapter (a view only closes itself). Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.adapter.close();
+    if (!this.base) await this.adapter.close();
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.closed || (this.base?.isClosed ?? false);
   }
 }
 
@@ -515,10 +551,18 @@ export class Connection extends QueryRunner {
 
   send(q: DriverQuery): Promise<DriverResult> {
     if (this.released) return Promise.reject(releasedError());
+    if (this.engine.locals.length > 0) return this.sendWithLocals(q);
     return this.lane.run(
       () => this.blockerInside(undefined),
       () => this.sendNow(q, true),
     );
+  }
+
+  /** On an engine with locals: in the transaction begun by hand, else in a transaction of its own. */
+  private async sendWithLocals(q: DriverQuery): Promise<DriverResult> {
+    const level = await this.settled();
+    if (level) return level.send(q);
+    return (await this.transaction((tx) => tx.send(q))) as DriverResult;
   }
 
   /**
@@ -603,10 +647,23 @@ export class Connection extends QueryRunner {
           await tx.abandon();
           throw error;
         }
-        if (!parent) this.failure = undefined;
+        if (!parent) {
+          this.failure = undefined;
+          await this.runLocals(tx);
+        }
         return tx;
       },
     );
+  }
+
+  /** The engine's locals, right after BEGIN; when one fails, the transaction is rolled back. */
+  private async runLocals(tx: Transaction): Promise<void> {
+    try {
+      for (const q of this.engine.locals) await execute(this.control, { ...rawCompiled(q.sql), params: [...q.params] });
+    } catch (error) {
+      await this.rollbackQuietly(tx);
+      throw error;
+    }
   }
 
   /**
