@@ -249,14 +249,19 @@ export function claimsStatement(claims: ClaimsLike, options: ClaimsOptions): Dri
     text = claims;
   } else {
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-      throw new InvalidRequestError('withClaims() takes the claims as an object (e.g. { sub: userId, tenant }) or its JSON text');
+      throw new InvalidRequestError(
+        'withClaims() takes the claims as an object (e.g. { sub: userId, tenant }) or its JSON text',
+      );
     }
     try {
       text = JSON.stringify(claims);
     } catch (error) {
-      throw new InvalidRequestError(`withClaims(): the claims cannot be written as JSON (${(error as Error).message})`, {
-        cause: error,
-      });
+      throw new InvalidRequestError(
+        `withClaims(): the claims cannot be written as JSON (${(error as Error).message})`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   const { role } = options;
