@@ -4,7 +4,6 @@
  * scopes, per-request bindings), DDL the DDL runner's (`engine/ddl.ts`), models the model
  * factory's (`orm/model.ts`).
  */
-import type { Adapter } from './engine/adapter.js';
 import { type Bindable, Binder, type ClaimsLike, type ClaimsOptions } from './engine/binder.js';
 import { iterateCursor } from './engine/cursor.js';
 import { type DdlOptions, DdlRunner } from './engine/ddl.js';
@@ -266,6 +265,12 @@ export class Gino implements ModelHost {
    * @example
    * await db.setBind('postgresql://localhost/gino', { max: 10 });
    * await db.setBind('postgresql+neon-http://user:pw@ep-x.neon.tech/db');
+   *
+   * With `{ replicas: [url | { url, options }, ...] }` the engine sends plain SELECTs to the
+   * replicas and everything else to the primary, with read-your-writes per scope
+   * (`readYourWrites: 'wait' | 'primary'`, `replicaWaitMs`, `replicaRetryMs`,
+   * `onReplicaFallback`; see the README's "Scaling out"):
+   * await db.setBind(env.PRIMARY_URL, { max: 10, replicas: [env.REPLICA_URL] });
    */
   setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
     return this.binder.setBind(bind, options);
@@ -366,8 +371,21 @@ export class Gino implements ModelHost {
     return this.binder.withClaims(claims, fn, options);
   }
 
-  /** An Engine for a URL or adapter, not bound. */
-  createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+  /**
+   * Run `fn` with every statement on the primary of a binding with read replicas (on any other
+   * binding it changes nothing): reads that must see the latest committed data. Writes inside
+   * still count for the enclosing scope's read-your-writes. For one statement,
+   * `{ bind: db.bind.primary }` does the same.
+   *
+   * @example
+   * const fresh = await db.primary(() => Account.get(id));
+   */
+  primary<R>(fn: () => Promise<R> | R): Promise<R> {
+    return this.binder.primary(fn);
+  }
+
+  /** An Engine for a URL or adapter (with `{ replicas }`, over a primary and its replicas), not bound. */
+  createEngine(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
     return this.binder.createEngine(bind, options);
   }
 

@@ -32,6 +32,13 @@ export {
   type TypedScalar,
 } from './engine/engine.js';
 export type { Logger, Query, QueryEvent } from './engine/execute.js';
+export {
+  type ReadYourWrites,
+  type ReplicaFallback,
+  type ReplicaRouting,
+  type ReplicaStats,
+  ReplicatedEngine,
+} from './engine/replicas.js';
 export { type AdapterFactory, registerAdapter } from './engine/resolve.js';
 export type { Loader, LoaderContext, PreparedLoader } from './engine/shape.js';
 export type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';

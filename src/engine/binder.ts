@@ -9,6 +9,7 @@ import type { Adapter, DriverQuery } from './adapter.js';
 import { ContextSlot } from './context.js';
 import { type ContextRunner, Engine, levelWithin, QueryRunner } from './engine.js';
 import type { Logger } from './execute.js';
+import { type ReadContext, ReadState, type ReplicaRouting, ReplicatedEngine } from './replicas.js';
 import { resolveAdapter } from './resolve.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './worker.js';
 
@@ -17,6 +18,10 @@ export type Bindable = string | Adapter | Engine;
 
 interface Store {
   readonly stack: Engine[];
+  /** Read-your-writes state per router, shared by a scope and the scopes inside it (see replicas.ts). */
+  readonly reads: WeakMap<object, ReadState>;
+  /** `db.primary(fn)`: every statement of this scope goes to the primary. */
+  readonly primary: boolean;
   /** The transaction or held connection queries run on, unless this scope bound another engine. */
   readonly target: QueryRunner | undefined;
   /** The enclosing scope: its bindings serve where this one has none. */
@@ -57,12 +62,7 @@ export class Binder {
 
   /** Push an engine for `bind` on the current stack. */
   async setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
-    if (typeof bind !== 'string' && Object.keys(options).length) {
-      throw new InvalidRequestError(
-        'setBind(): options go with a URL; an adapter or Engine was already made with its own (e.g. pg(url, { max }))',
-      );
-    }
-    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
+    const engine = bind instanceof Engine && !('replicas' in options) ? bind : await this.createEngine(bind, options);
     this.stack().push(engine);
     return engine;
   }
@@ -110,19 +110,44 @@ export class Binder {
     if (!store) return this.bind;
     for (let s: Store | undefined = store; s?.inherited; s = s.parent) {
       const top = s.stack[s.stack.length - 1];
-      if (top) return top === store.target?.engine ? store.target : top;
+      if (top) return store.target && top.holds(store.target.engine) ? store.target : top;
     }
     return store.target ?? this.bind;
   }
 
   /** Run `fn` with its own binding stack; it inherits the enclosing transaction or connection. */
-  async scope<R>(fn: () => Promise<R> | R): Promise<R> {
+  async scope<R>(fn: () => Promise<R> | R, primary = false): Promise<R> {
     await this.context.ready();
     const parent = this.store();
     const target = parent?.target;
+    const store: Store = {
+      stack: [],
+      reads: parent?.reads ?? new WeakMap(),
+      primary: primary || (parent?.primary ?? false),
+      target,
+      parent,
+      inherited: target !== undefined,
+    };
     // Throws a clear UnsupportedError where the runtime has no AsyncLocalStorage.
-    return this.context.run({ stack: [], target, parent, inherited: target !== undefined }, async () => await fn());
+    return this.context.run(store, async () => await fn());
   }
+
+  /** Run `fn` with every statement on the primary of a replicated binding (see `Gino.primary`). */
+  primary<R>(fn: () => Promise<R> | R): Promise<R> {
+    return this.scope(fn, true);
+  }
+
+  /** The read-your-writes state and primary choice of the caller's scope for one router. */
+  readonly readContext = (key: object): ReadContext | undefined => {
+    const store = this.store();
+    if (!store) return undefined;
+    let state = store.reads.get(key);
+    if (!state) {
+      state = new ReadState();
+      store.reads.set(key, state);
+    }
+    return { state, primary: store.primary };
+  };
 
   /** Scope, bind, run `fn(engine)`, close what it opened (see `Gino.withBind`). */
   async withBind<R>(
@@ -202,11 +227,64 @@ export class Binder {
     );
   }
 
-  /** An Engine for a URL or adapter, not bound. */
-  async createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+  /**
+   * An Engine for a URL or adapter, not bound; with `replicas`, an engine over that primary and
+   * those replicas (each a URL, which takes the primary's options, `{ url, options }`, an adapter
+   * or an Engine), routing reads to them (see replicas.ts).
+   */
+  async createEngine(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
+    const { replicas, readYourWrites, replicaWaitMs, replicaRetryMs, onReplicaFallback, ...own } = options;
+    const routing = { readYourWrites, replicaWaitMs, replicaRetryMs, onReplicaFallback } as ReplicaRouting;
+    if (replicas === undefined) {
+      if (Object.values(routing).some((v) => v !== undefined)) {
+        throw new InvalidRequestError(
+          'setBind(): readYourWrites, replicaWaitMs, replicaRetryMs and onReplicaFallback go with { replicas: [...] }',
+        );
+      }
+      return this.singleEngine(bind, own);
+    }
+    if (!Array.isArray(replicas)) {
+      throw new InvalidRequestError(
+        "setBind(): replicas takes a list: [url, { url, options }, ...] (a replica URL alone takes the primary's options)",
+      );
+    }
+    const made: Engine[] = [];
+    try {
+      const primary = bind instanceof Engine ? bind : await this.singleEngine(bind, own);
+      if (primary !== bind) made.push(primary);
+      for (const item of replicas as unknown[]) {
+        const replica = await this.replicaEngine(item, own);
+        made.push(replica);
+      }
+      const router = new ReplicatedEngine(primary, made.slice(primary === bind ? 0 : 1), routing, this.readContext);
+      return router;
+    } catch (error) {
+      await Promise.all(made.map((e) => e.close().catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  private async replicaEngine(item: unknown, primaryOptions: Record<string, unknown>): Promise<Engine> {
+    if (item instanceof Engine || isAdapter(item)) return this.singleEngine(item, {});
+    if (typeof item === 'string') return this.singleEngine(item, primaryOptions);
+    const given = item as { url?: unknown; options?: unknown } | null;
+    if (typeof given?.url === 'string' && (given.options === undefined || typeof given.options === 'object')) {
+      return this.singleEngine(given.url, (given.options ?? {}) as Record<string, unknown>);
+    }
+    throw new InvalidRequestError(
+      `setBind(): a replica is a URL, { url, options }, an adapter or an Engine; got ${JSON.stringify(item) ?? String(item)}`,
+    );
+  }
+
+  private async singleEngine(bind: Bindable, options: Record<string, unknown>): Promise<Engine> {
+    if (bind instanceof Engine) {
+      if (Object.keys(options).length) throw optionsWithoutUrl();
+      return bind;
+    }
     if (typeof bind !== 'string' && !isAdapter(bind)) {
       throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
     }
+    if (typeof bind !== 'string' && Object.keys(options).length) throw optionsWithoutUrl();
     const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
     return new Engine(adapter, { logger: this.logger });
   }
@@ -217,7 +295,14 @@ export class Binder {
       if (!this.context.available) return fn();
       const store = this.store();
       return this.context.run(
-        { stack: store?.stack ?? this.globalStack, target, parent: store?.parent, inherited: false },
+        {
+          stack: store?.stack ?? this.globalStack,
+          reads: store?.reads ?? new WeakMap(),
+          primary: store?.primary ?? false,
+          target,
+          parent: store?.parent,
+          inherited: false,
+        },
         fn,
       );
     },
@@ -273,6 +358,12 @@ export function claimsStatement(claims: ClaimsLike, options: ClaimsOptions): Dri
     sql: "SELECT set_config('request.jwt.claims', $1, true), set_config('role', $2, true)",
     params: [text, role],
   };
+}
+
+function optionsWithoutUrl(): InvalidRequestError {
+  return new InvalidRequestError(
+    'setBind(): options go with a URL; an adapter or Engine was already made with its own (e.g. pg(url, { max }))',
+  );
 }
 
 /** `fn()`, then `cleanup()` whatever happened; `fn`'s error wins over a failing cleanup. */

@@ -30,7 +30,7 @@ import {
 } from './execute.js';
 import { Lane } from './lane.js';
 import { checkSessionFree } from './pooler.js';
-import { retriesOf, retrying } from './retry.js';
+import { isPlainRead, readAgainIfLost, retriesOf, retrying } from './retry.js';
 
 /** What an Engine is made with. */
 export interface EngineOptions {
@@ -122,7 +122,9 @@ export abstract class QueryRunner implements Target {
     const compiled = toCompiled(query, params);
     if (this.engine.capabilities.sessionState === false) checkSessionFree(compiled.sql, this.engine.adapter.name);
     if (timeout !== undefined) checkTimeout(this.engine, timeout);
-    const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
+    const send = () => (timeout === undefined ? execute(this, compiled) : this.runWithTimeout(compiled, timeout));
+    // A plain read on an engine (any pooled connection) is sent again once after a lost connection.
+    const result = this.held() === undefined && isPlainRead(compiled) ? await readAgainIfLost(send) : await send();
     return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
   }
 
@@ -308,6 +310,19 @@ export class Engine extends QueryRunner {
 
   get capabilities(): Capabilities {
     return this.adapter.capabilities;
+  }
+
+  /**
+   * The engine that writes go to: this one, or for an engine with read replicas a view of it
+   * that sends everything to the primary (`{ bind: db.bind.primary }` forces one statement there).
+   */
+  get primary(): Engine {
+    return this;
+  }
+
+  /** Whether statements on `engine` (a connection's or transaction's) are this engine's own. */
+  holds(engine: Engine): boolean {
+    return engine === this;
   }
 
   /** Statements every transaction of this engine starts with (see `withLocals`). */

@@ -5,6 +5,7 @@
  * lost before any result (it changes nothing). A write outside a transaction is never retried by
  * itself: whether it ran is unknown.
  */
+import type { CompiledQuery } from '../compiler/compiler.js';
 import { ConnectionError, InvalidRequestError } from '../errors.js';
 
 /** SQLSTATEs after which the aborted transaction may simply be run again. */
@@ -59,5 +60,28 @@ export async function retrying<R>(retries: number, attempt: (n: number) => Promi
       if (n > retries || !isRetryable(error)) throw error;
     }
     await sleep(backoffMs(n));
+  }
+}
+
+/**
+ * Whether a compiled statement only reads: a SELECT that takes no row lock and writes nothing (as
+ * the compiler says). SQL text and `db.text()` do not say what they do, so they never count.
+ * Such a statement may go to a replica, and may be sent again after a lost connection.
+ */
+export function isPlainRead(compiled: CompiledQuery): boolean {
+  const c = compiled as CompiledQuery & { kind?: string; locks?: boolean; writes?: boolean };
+  return c.kind === 'select' && !c.locks && !c.writes;
+}
+
+/**
+ * `send()`, sent once more when its connection was lost before any result (a single plain read
+ * outside a transaction: it changed nothing, and a new connection serves it).
+ */
+export async function readAgainIfLost<R>(send: () => Promise<R>): Promise<R> {
+  try {
+    return await send();
+  } catch (error) {
+    if (!isConnectionLost(error)) throw error;
+    return send();
   }
 }
