@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { NeonProxy } from '../../src/dev/index.js';
-import { DatabaseError, Gino, InvalidRequestError, type QueryEvent } from '../../src/index.js';
+import { ConnectionError, DatabaseError, Gino, InvalidRequestError, type QueryEvent } from '../../src/index.js';
 import { neonUrl, proxyForRun } from '../support/neon.js';
 
 const serverUrl = inject('databaseUrl');
@@ -203,6 +203,91 @@ describe.skipIf(NO_SERVER)('db.transaction(fn, { retries }) on pg', () => {
     expect(pids).toHaveLength(2);
     expect(pids[1]).toBe(pids[0]);
     expect((await admin.query('SELECT balance FROM scale_retry_accounts')).rows[0].balance).toBe(1);
+  });
+});
+
+describe.skipIf(NO_SERVER)('a lost connection: a plain read is sent once more, a write never', () => {
+  const log: QueryEvent[] = [];
+  const db = new Gino({ logger: (e) => log.push(e) });
+  class Account extends db.Model({
+    __tablename__: 'scale_retry_lost',
+    id: db.Column(db.Integer(), { primaryKey: true }),
+    balance: db.Column(db.Integer()),
+  }) {}
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query('DROP TABLE IF EXISTS scale_retry_lost');
+    await admin.query('CREATE TABLE scale_retry_lost (id int PRIMARY KEY, balance int)');
+    await admin.query('INSERT INTO scale_retry_lost VALUES (1, 100)');
+    await db.setBind(serverUrl, { max: 2 });
+  });
+  afterAll(async () => {
+    if (db.isBound) await db.popBind().close();
+    await admin?.query('DROP TABLE IF EXISTS scale_retry_lost');
+    await admin?.end();
+  });
+
+  /** Backends of this database waiting on a lock for a statement on the table, other than the admin's. */
+  async function blocked(): Promise<number[]> {
+    // Inside the admin's transaction pg_stat_activity would be read once: a fresh snapshot each time.
+    await admin.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await admin.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+         AND query LIKE '%scale_retry_lost%' AND pid <> pg_backend_pid()`,
+    );
+    return rows.map((r) => r.pid as number);
+  }
+
+  async function until<T>(what: () => Promise<T[]>): Promise<T[]> {
+    for (let i = 0; i < 500; i++) {
+      const found = await what();
+      if (found.length > 0) return found;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('timed out');
+  }
+
+  test('a SELECT whose connection is lost before any result is sent again on a new connection', async () => {
+    // The table is locked, so the read waits on the server; its backend is then terminated.
+    await admin.query('BEGIN');
+    await admin.query('LOCK TABLE scale_retry_lost IN ACCESS EXCLUSIVE MODE');
+    log.length = 0;
+    const read = Account.query.where(Account.id.eq(1)).gino.all();
+    const [first] = await until(blocked);
+    await admin.query('SELECT pg_terminate_backend($1)', [first]);
+    // The read is sent again: it waits on the lock once more, on another backend.
+    const [second] = await until(async () => (await blocked()).filter((pid) => pid !== first));
+    await admin.query('COMMIT');
+    expect((await read).map((a) => a.balance)).toEqual([100]);
+    expect(second).not.toBe(first);
+    expect(log.filter((e) => e.sql.startsWith('SELECT'))).toHaveLength(2);
+  });
+
+  test('an UPDATE whose connection is lost is not sent again: whether it ran is unknown', async () => {
+    await admin.query('BEGIN');
+    await admin.query('SELECT * FROM scale_retry_lost WHERE id = 1 FOR UPDATE');
+    log.length = 0;
+    const write = Account.update.values({ balance: 0 }).where(Account.id.eq(1)).gino.status();
+    const [pid] = await until(blocked);
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    const error = await write.catch((e: unknown) => e);
+    await admin.query('COMMIT');
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(log.filter((e) => e.sql.startsWith('UPDATE'))).toHaveLength(1);
+    expect((await admin.query('SELECT balance FROM scale_retry_lost')).rows[0].balance).toBe(100);
+    // Nor is a read inside a transaction: its transaction is gone with the connection.
+    await admin.query('BEGIN');
+    await admin.query('LOCK TABLE scale_retry_lost IN ACCESS EXCLUSIVE MODE');
+    log.length = 0;
+    const inTx = db.transaction(() => Account.query.gino.all()).catch((e: unknown) => e);
+    const [txPid] = await until(blocked);
+    await admin.query('SELECT pg_terminate_backend($1)', [txPid]);
+    await admin.query('COMMIT');
+    expect(await inTx).toBeInstanceOf(ConnectionError);
+    expect(log.filter((e) => e.sql.startsWith('SELECT'))).toHaveLength(1);
   });
 });
 
