@@ -23,7 +23,8 @@ export const POOLED_CAPABILITIES: Capabilities = Object.freeze({
 
 /**
  * The pooler mode of a binding: the `pooler` option when given (`'transaction'` or `'none'`), else
- * `'transaction'` for a Neon pooled endpoint (its host's first label ends in `-pooler`), else `'none'`.
+ * `'transaction'` for a Neon pooled endpoint (its host's first label ends in `-pooler`) and for a
+ * Hyperdrive binding's connection string (`<id>.hyperdrive.local`), else `'none'`.
  */
 export function poolerMode(host: string | undefined, option: unknown): PoolerMode {
   if (option === 'transaction' || option === 'none') return option;
@@ -32,7 +33,8 @@ export function poolerMode(host: string | undefined, option: unknown): PoolerMod
       `pooler: expected 'transaction' (PgBouncer in transaction mode, Neon's -pooler endpoints, Hyperdrive) or 'none', got ${JSON.stringify(option)}`,
     );
   }
-  return host !== undefined && /^[^.]*-pooler(\.|$)/i.test(host) ? 'transaction' : 'none';
+  if (host === undefined) return 'none';
+  return /^[^.]*-pooler(\.|$)/i.test(host) || /\.hyperdrive\.local$/i.test(host) ? 'transaction' : 'none';
 }
 
 /** The host of a URL, if it parses. */

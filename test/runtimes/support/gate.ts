@@ -20,6 +20,8 @@ export interface Gate {
   readonly peakForwarded: number;
   /** Client connections that closed without PostgreSQL's Terminate message. */
   readonly abrupt: number;
+  /** Client connections accepted since the gate started. */
+  readonly accepted: number;
   /** `url` with its host and port replaced by the gate's. */
   route(url: string): string;
   close(): Promise<void>;
@@ -34,6 +36,7 @@ export async function startGate(target: { host: string; port: number }, max: num
   let forwarded = 0;
   let peakForwarded = 0;
   let abrupt = 0;
+  let accepted = 0;
   const waiting: (() => void)[] = [];
   const sockets = new Set<net.Socket>();
 
@@ -43,6 +46,7 @@ export async function startGate(target: { host: string; port: number }, max: num
   };
 
   const server = net.createServer((client) => {
+    accepted++;
     open++;
     peakOpen = Math.max(peakOpen, open);
     sockets.add(client);
@@ -101,6 +105,9 @@ export async function startGate(target: { host: string; port: number }, max: num
     },
     get abrupt() {
       return abrupt;
+    },
+    get accepted() {
+      return accepted;
     },
     route: (url) => {
       const u = new URL(url);
