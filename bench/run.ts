@@ -128,8 +128,10 @@ if (wanted('workerd') && bundles) {
       target = pglite;
     }
     proxy = await startNeonProxy({ target: target as never, port: 0 });
-    const plainUrl = hasPg ? databaseUrl : 'postgresql://postgres@127.0.0.1/postgres';
-    const neonUrl = plainUrl.replace(/^[a-z0-9+.-]+:\/\//i, 'postgresql://');
+    const plainUrl = new URL(hasPg ? databaseUrl : 'postgresql://postgres@127.0.0.1/postgres');
+    // Neon (and the proxy) require a password; a trust-auth server takes any.
+    if (plainUrl.password === '') plainUrl.password = 'neon-dev';
+    const neonUrl = plainUrl.toString().replace(/^[a-z0-9+.-]+:\/\//i, 'postgresql://');
     const byName = new Map(bundles.map((b) => [b.entry.name, b]));
     const targets: WorkerTarget[] = [
       { bundled: byName.get('neon() raw') as Bundled, databaseUrl: neonUrl },

@@ -38,9 +38,27 @@ export class InvalidRequestError extends GinoError {
   override name = 'InvalidRequestError';
 }
 
-/** The connection could not be made or was lost. The binding's next query opens a fresh one. */
+/**
+ * Why a `ConnectionError` happened, where the adapter can tell: `'authentication'` (the credentials
+ * or the token were refused), `'refused'` (the endpoint refused the request before any SQL ran),
+ * `'too-large'` (a request or a reply over the endpoint's size limit).
+ */
+export type ConnectionErrorReason = 'authentication' | 'refused' | 'too-large';
+
+/**
+ * The connection could not be made or was lost. The binding's next query opens a fresh one.
+ *
+ * @example
+ * catch (e) { if (e instanceof ConnectionError && e.reason === 'authentication') rotateToken() }
+ */
 export class ConnectionError extends GinoError {
   override name = 'ConnectionError';
+  /** Why, where the adapter can tell; undefined for a network failure or a lost connection. */
+  readonly reason: ConnectionErrorReason | undefined;
+  constructor(message?: string, options?: ErrorOptions & { reason?: ConnectionErrorReason }) {
+    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
+    this.reason = options?.reason;
+  }
 }
 
 /** A query ran longer than its `timeout(ms)` and was cancelled on the server. */

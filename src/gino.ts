@@ -20,6 +20,15 @@ import { type Logger, loaderOf, type Mode, type Query, toCompiled } from './engi
 import { StatementExtension } from './engine/extension.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 import { GinoError, InvalidRequestError } from './errors.js';
+import { diffSchema, type SchemaChange, warnDrift } from './migrate/diff.js';
+import type { Migration as MigrationOf } from './migrate/migration.js';
+import {
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationStatusEntry,
+  migrate,
+  migrationStatus,
+} from './migrate/migrator.js';
 import { propertyFactory } from './orm/json.js';
 import { defineModel, type ModelHost } from './orm/model.js';
 import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './orm/typing.js';
@@ -44,6 +53,9 @@ import {
 import { type SqlType, typeFactories } from './types/sqltypes.js';
 
 export type { Bindable };
+
+/** A migration for `db.migrate()`: `up` and `down` are SQL scripts or async functions of `db`. */
+export type Migration = MigrationOf<Gino>;
 
 export interface GinoOptions {
   /** Called after every statement with its SQL, parameters and duration (never the URL). */
@@ -142,11 +154,14 @@ export class Gino implements ModelHost {
    * enough for PostgreSQL's default lock table, so hundreds of models work. Each chunk is atomic,
    * the whole run is not: after a failure the chunks before it stay, and running `createAll()`
    * (or `dropAll()`) again with checkfirst completes it. Inside a transaction they run in it,
-   * atomic as a whole, and its locks are held until it ends.
+   * atomic as a whole, and its locks are held until it ends. `createAll()` never alters an existing
+   * table: it warns when one differs from its model. `check()` reports every difference between
+   * the models and the database (empty when none), changing nothing.
    */
   readonly gino: {
     createAll(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
     dropAll(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
+    check(options?: { bind?: unknown }): Promise<SchemaChange[]>;
   };
 
   constructor(options: GinoOptions = {}) {
@@ -158,8 +173,12 @@ export class Gino implements ModelHost {
     );
     this.func = funcNamespace(this);
     this.gino = {
-      createAll: (o = {}) => this.ddl.create(this.tables, o),
+      createAll: async (o = {}) => {
+        const skipped = await this.ddl.create(this.tables, o);
+        if (skipped.length) await warnDrift(this.runnerFor(o.bind), this.tables, skipped);
+      },
       dropAll: (o = {}) => this.ddl.drop(this.tables, o),
+      check: (o = {}) => diffSchema(this.runnerFor(o.bind), this.tables),
     };
   }
 
@@ -558,13 +577,32 @@ export class Gino implements ModelHost {
   // ---- DDL ----------------------------------------------------------------------------------
 
   /** @internal `Model.gino.create()`. */
-  createTable(table: Table, options: DdlOptions = {}): Promise<void> {
-    return this.ddl.create([table], options);
+  async createTable(table: Table, options: DdlOptions = {}): Promise<void> {
+    await this.ddl.create([table], options);
   }
 
   /** @internal `Model.gino.drop()`. */
   dropTable(table: Table, options: DdlOptions = {}): Promise<void> {
     return this.ddl.drop([table], options);
+  }
+
+  // ---- migrations (src/migrate) ---------------------------------------------------------------
+
+  /**
+   * Apply the pending migrations, in order (up to `to`), or revert down to `to` (`'base'`: all).
+   * One migrator at a time (an advisory lock); each migration is atomic with its ledger row in
+   * `gino_migrations`. Resolves to what it applied and reverted; `dryRun` changes nothing.
+   *
+   * @example
+   * await db.migrate([{ id: '0001_users', up: 'CREATE TABLE users (id serial PRIMARY KEY)', down: 'DROP TABLE users' }]);
+   */
+  migrate(migrations: readonly Migration[], options: MigrateOptions = {}): Promise<MigrateResult> {
+    return migrate(this, migrations, options);
+  }
+
+  /** Each migration's state: `applied`, `pending`, or `changed` since it was applied (by checksum). */
+  migrationStatus(migrations: readonly Migration[], options: { bind?: unknown } = {}): Promise<MigrationStatusEntry[]> {
+    return migrationStatus(this, migrations, options);
   }
 }
 

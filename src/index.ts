@@ -55,7 +55,16 @@ export {
   UninitializedError,
   UnsupportedError,
 } from './errors.js';
-export { type Bindable, Gino, type GinoOptions, type RowsOf } from './gino.js';
+export { type Bindable, Gino, type GinoOptions, type Migration, type RowsOf } from './gino.js';
+export type { SchemaChange } from './migrate/diff.js';
+export { MigrationError, parseMigrationSql } from './migrate/migration.js';
+export type {
+  MigrateOptions,
+  MigrateResult,
+  MigrationEvent,
+  MigrationState,
+  MigrationStatusEntry,
+} from './migrate/migrator.js';
 export { UpdateRequest } from './orm/crud.js';
 export { JsonProperty, type JsonPropertyKind, type JsonPropertyOptions } from './orm/json.js';
 export { ModelAlias, ModelLoader, type WithRelated } from './orm/loader.js';

@@ -47,7 +47,10 @@ export interface NeonHttpOptions {
   fetchEndpoint?: string | ((host: string, port: string, options: { jwtAuth: boolean }) => string);
   /** `Authorization: Bearer <token>` on every request (Neon RLS / third-party auth). */
   authToken?: string | (() => string | Promise<string>);
-  /** Merged into every `fetch` call's options (e.g. `{ priority: 'high' }`, a `signal`). */
+  /**
+   * Merged into every `fetch` call's options (e.g. `{ priority: 'high' }`, a `signal`). Its
+   * `headers` are added to the protocol's (which win over a header of the same name).
+   */
   fetchOptions?: Record<string, unknown>;
   /** A `fetch` for this adapter only (a Worker service binding's `fetch`, a test double). */
   fetchFunction?: FetchLike;
@@ -80,6 +83,17 @@ const ISOLATION: Readonly<Record<NonNullable<BatchOptions['isolation']>, string>
   'repeatable read': 'RepeatableRead',
   serializable: 'Serializable',
 };
+
+/**
+ * `db.batch(..., { deferrable: true })` as the batch's first statement rather than Neon's
+ * `Neon-Batch-Deferrable` header: that header is not in Neon's CORS allow list, so from a browser
+ * the request would fail before it is sent. The statement comes before any query, where
+ * PostgreSQL accepts it, and does on Neon what the header does.
+ */
+const SET_DEFERRABLE: DriverQuery = { sql: 'SET TRANSACTION DEFERRABLE', params: [] };
+
+/** Neon's default request and reply limits, for messages (its endpoint states its own). */
+const NEON_LIMIT_TEXT = '10 MiB';
 
 /** One statement's reply, as Neon sends it with `Neon-Raw-Text-Output` and `Neon-Array-Mode`. */
 interface HttpResult {
@@ -174,9 +188,22 @@ function isHttpResult(value: unknown): value is HttpResult {
   return typeof r === 'object' && r !== null && Array.isArray(r.fields) && Array.isArray(r.rows);
 }
 
+/**
+ * The connection string as a header value: Neon takes visible ASCII only (and a browser's fetch
+ * refuses anything outside Latin-1), so every other character is percent-encoded as UTF-8, which
+ * Neon decodes from the user, password and database name.
+ */
+function headerSafe(connectionString: string, url: string): string {
+  try {
+    return connectionString.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
+  } catch {
+    throw new ConnectionError(`'${redact(url)}' has a character that is not valid Unicode (a lone surrogate)`);
+  }
+}
+
 /** The URL as PostgreSQL knows it (`postgresql://`), its host and port; checked before any request. */
 export function parseNeonUrl(url: string): { connectionString: string; host: string; port: string } {
-  const connectionString = url.replace(/^postgres(ql)?(\+neon-http)?:\/\//i, 'postgresql://');
+  const connectionString = headerSafe(url.replace(/^postgres(ql)?(\+neon-http)?:\/\//i, 'postgresql://'), url);
   let parsed: URL;
   try {
     parsed = new URL(connectionString);
@@ -194,6 +221,24 @@ export function parseNeonUrl(url: string): { connectionString: string; host: str
     );
   }
   return { connectionString, host: parsed.hostname, port: parsed.port };
+}
+
+/**
+ * Neon's refusal of a request before any SQL (HTTP 400, `code: ""`), as a ConnectionError: reason
+ * `authentication` for credentials, tokens and connection strings, `refused` for the rest.
+ */
+function refusal(endpoint: string, message: string): ConnectionError {
+  if (
+    /authentication|password|credentials|jwt|token|role|username|connection string|connection-string|hostname|database name|scheme/i.test(
+      message,
+    )
+  ) {
+    return new ConnectionError(
+      `${endpoint} refused the log-in: ${message}; check the URL's user, password and database (postgresql+neon-http://user:password@host/db), or the authToken`,
+      { reason: 'authentication' },
+    );
+  }
+  return new ConnectionError(`${endpoint} refused the request: ${message}`, { reason: 'refused' });
 }
 
 /** Neon's default endpoint: the host with its first label replaced by `api` (`apiauth` with a token). */
@@ -261,8 +306,35 @@ class NeonHttpAdapter implements Adapter {
     return headers;
   }
 
+  /** The protocol's headers over the caller's `fetchOptions.headers`, names compared case-blind. */
+  private withCallerHeaders(headers: Record<string, string>): Record<string, string> {
+    const given = this.options.fetchOptions?.headers as
+      | Record<string, string>
+      | Iterable<readonly [string, string]>
+      | { forEach(fn: (value: string, name: string) => void): void }
+      | undefined;
+    if (given === undefined || given === null) return headers;
+    const merged: Record<string, string> = {};
+    const add = (name: string, value: string) => {
+      merged[name] = String(value);
+    };
+    if (typeof (given as { forEach?: unknown }).forEach === 'function' && !Array.isArray(given)) {
+      (given as { forEach(fn: (value: string, name: string) => void): void }).forEach((value, name) => {
+        add(name, value);
+      });
+    } else if (Symbol.iterator in Object(given)) {
+      for (const [name, value] of given as Iterable<readonly [string, string]>) add(name, value);
+    } else {
+      for (const [name, value] of Object.entries(given as Record<string, string>)) add(name, value);
+    }
+    const ours = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
+    for (const name of Object.keys(merged)) if (ours.has(name.toLowerCase())) delete merged[name];
+    return { ...merged, ...headers };
+  }
+
   /** One request; the parsed JSON reply, or the server's error as a driver error. */
-  private async post(body: unknown, headers: Record<string, string>): Promise<unknown> {
+  private async post(body: unknown, protocolHeaders: Record<string, string>): Promise<unknown> {
+    const headers = this.withCallerHeaders(protocolHeaders);
     if (this.closed) throw new ConnectionError('this neon-http adapter is closed');
     const fetchFn = this.options.fetchFunction ?? (globalThis.fetch as unknown as FetchLike | undefined);
     if (!fetchFn) throw new InvalidRequestError('neon-http needs fetch: give { fetchFunction } on this runtime');
@@ -273,9 +345,9 @@ class NeonHttpAdapter implements Adapter {
         response = await deadline.race(
           fetchFn(this.endpoint, {
             method: 'POST',
+            ...this.options.fetchOptions,
             body: JSON.stringify(body),
             headers,
-            ...this.options.fetchOptions,
             ...deadline.fetchOptions,
           }),
         );
@@ -311,19 +383,33 @@ class NeonHttpAdapter implements Adapter {
     const text = await deadline.race(response.text()).catch(() => '');
     const late = deadline.error(this.endpoint);
     if (late) throw late;
-    if (response.status === 400) {
-      let fields: Record<string, unknown> | undefined;
-      try {
-        fields = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        fields = undefined;
-      }
-      // A PostgreSQL error (it has a SQLSTATE): toGinoError makes it a DatabaseError.
-      if (fields && typeof fields.code === 'string') throw new NeonHttpServerError(fields);
-      const message = typeof fields?.message === 'string' ? fields.message : text;
-      throw new ConnectionError(`${this.endpoint} refused the request: ${message}`);
+    let fields: Record<string, unknown> | undefined;
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      fields = typeof parsed === 'string' ? { message: parsed } : (parsed as Record<string, unknown>);
+    } catch {
+      fields = undefined;
     }
-    throw new ConnectionError(`${this.endpoint} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
+    const message = typeof fields?.message === 'string' ? fields.message : text.slice(0, 500);
+    if (response.status === 400) {
+      // A PostgreSQL error (it has a SQLSTATE): toGinoError makes it a DatabaseError.
+      if (fields && pgErrorFields(fields)) throw new NeonHttpServerError(fields);
+      // Neon's own refusals (code ""): the credentials, the token, the connection string, the request.
+      throw refusal(this.endpoint, message);
+    }
+    if (response.status === 413) {
+      throw new ConnectionError(
+        `${this.endpoint} refused the request as too large (HTTP 413: ${message}); Neon takes ${NEON_LIMIT_TEXT} per request by default: send fewer or smaller statements per request, or load bulk data over a session adapter (neon-ws, pg)`,
+        { reason: 'too-large' },
+      );
+    }
+    if (response.status === 507) {
+      throw new ConnectionError(
+        `${this.endpoint} could not send the reply (HTTP 507: ${message}); Neon sends ${NEON_LIMIT_TEXT} of rows per reply by default: page the query (LIMIT with keyset or OFFSET), or iterate over a session adapter (neon-ws, pg: .gino.iterate())`,
+        { reason: 'too-large' },
+      );
+    }
+    throw new ConnectionError(`${this.endpoint} answered HTTP ${response.status}: ${message}`);
   }
 
   /**
@@ -374,18 +460,22 @@ class NeonHttpAdapter implements Adapter {
     return results.slice(lead.length);
   }
 
-  /** One request running `queries` in one transaction (Neon's batch). */
+  /**
+   * One request running `queries` in one transaction (Neon's batch). Neon adds a clause only for
+   * a header that is exactly `true`, so `false` (the default) sends nothing; `deferrable` goes as
+   * the batch's first statement (see SET_DEFERRABLE).
+   */
   private async send(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]> {
     const headers = await this.headers();
     if (options.isolation !== undefined) headers['Neon-Batch-Isolation-Level'] = ISOLATION[options.isolation];
-    if (options.readOnly !== undefined) headers['Neon-Batch-Read-Only'] = String(options.readOnly);
-    if (options.deferrable !== undefined) headers['Neon-Batch-Deferrable'] = String(options.deferrable);
-    const reply = await this.post({ queries: queries.map((q) => ({ query: q.sql, params: q.params })) }, headers);
+    if (options.readOnly === true) headers['Neon-Batch-Read-Only'] = 'true';
+    const sent = options.deferrable === true ? [SET_DEFERRABLE, ...queries] : queries;
+    const reply = await this.post({ queries: sent.map((q) => ({ query: q.sql, params: q.params })) }, headers);
     const results = (reply as { results?: unknown } | null)?.results;
-    if (!Array.isArray(results) || results.length !== queries.length || !results.every(isHttpResult)) {
+    if (!Array.isArray(results) || results.length !== sent.length || !results.every(isHttpResult)) {
       throw new ConnectionError(`${this.endpoint} sent an unexpected reply to a batch`);
     }
-    return results.map(toResult);
+    return results.slice(sent.length - queries.length).map(toResult);
   }
 
   async close(): Promise<void> {

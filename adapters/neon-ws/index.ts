@@ -123,6 +123,29 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/**
+ * Race the first statement on a new connection against what is left of its connect timeout. With
+ * Neon's pipelined start-up (its default), `connect()` resolves before the server has answered the
+ * log-in, and the driver's `connectionTimeoutMillis` stops there: a server that never answers would
+ * hang the first statement. `ms` 0 means no limit.
+ */
+function withinConnectTimeout<T>(work: Promise<T>, ms: number, url: string): Promise<T> {
+  if (!(ms > 0)) return work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ConnectionError(
+            `no answer to the log-in from ${redact(url)} within its connect timeout (connectionTimeoutMillis)`,
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
 /** Clients whose connection has ended (the driver's `end` event). */
 const ended = new WeakSet<NeonClientLike>();
 
@@ -285,6 +308,7 @@ class NeonWsAdapter implements Adapter {
       this.open.delete(client);
     });
     this.open.add(client);
+    const started = Date.now();
     try {
       await client.connect();
     } catch (error) {
@@ -293,13 +317,22 @@ class NeonWsAdapter implements Adapter {
       throw this.connectError(error);
     }
     try {
-      await this.settle(client);
+      await withinConnectTimeout(Promise.resolve(this.settle(client)), this.connectTimeoutLeft(started), this.url);
     } catch (error) {
       this.open.delete(client);
       void endClient(client);
-      throw driverError(error);
+      // With Neon's pipelined start-up, connect() resolves before the server has answered the
+      // log-in: a failed log-in (a broken SCRAM exchange, say) surfaces on this first statement.
+      throw this.connectError(error);
     }
     return client;
+  }
+
+  /** What is left of the connect timeout since `started`; 0 when there is no limit. */
+  private connectTimeoutLeft(started: number): number {
+    const limit = Number(this.clientConfig.connectionTimeoutMillis);
+    if (!(limit > 0)) return 0;
+    return Math.max(1, limit - (Date.now() - started));
   }
 
   private connectError(error: unknown): unknown {
@@ -360,6 +393,7 @@ class NeonWsAdapter implements Adapter {
     const { pool } = await this.ready();
     if (pool) {
       let client: NeonPoolClientLike;
+      const started = Date.now();
       try {
         client = await pool.connect();
       } catch (error) {
@@ -376,11 +410,11 @@ class NeonWsAdapter implements Adapter {
       const settling = this.settle(client);
       if (settling) {
         try {
-          await settling;
+          await withinConnectTimeout(settling, this.connectTimeoutLeft(started), this.url);
         } catch (error) {
           client.removeListener('error', onError);
           client.release(leavesConnectionUsable(error) ? undefined : error instanceof Error ? error : true);
-          throw driverError(error);
+          throw error instanceof ConnectionError ? error : driverError(error);
         }
       }
       return sessionOver(client, async (error) => {

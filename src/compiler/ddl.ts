@@ -10,7 +10,8 @@ function inline(expr: unknown): string {
   return new Compiler(true).expr(expr as never);
 }
 
-function columnType(column: Column): string {
+/** A column's type in DDL (SERIAL for an autoincrementing key, an enum by its qualified name). */
+export function columnType(column: Column): string {
   if (column.serial) return column.type.kind === 'BigInteger' ? 'BIGSERIAL' : 'SERIAL';
   // Enum types live in the table's schema.
   const schema = column.table.kind === 'table' ? column.table.schema : undefined;
@@ -22,13 +23,15 @@ function columnType(column: Column): string {
   return column.type.ddl();
 }
 
-function serverDefault(column: Column): string | undefined {
+/** A column's DDL default, rendered, or undefined. */
+export function serverDefault(column: Column): string | undefined {
   const d = column.options.serverDefault;
   if (d === undefined) return undefined;
   return isExpr(d) ? inline(d) : renderLiteral(d);
 }
 
-function columnDdl(column: Column): string {
+/** A column's definition in CREATE TABLE / ADD COLUMN. */
+export function columnDdl(column: Column): string {
   let out = `${quoteIdentifier(column.name)} ${columnType(column)}`;
   const d = serverDefault(column);
   if (d !== undefined) out += ` DEFAULT ${d}`;

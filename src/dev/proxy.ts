@@ -2,20 +2,32 @@
  * The local Neon-compatible proxy: one loopback HTTP server answering Neon's two
  * protocols in front of any PostgreSQL (or PGlite served over pglite-socket):
  *
- * - WebSocket at `/v1` (and `/v2`, Neon's default path): binary frames piped to the target's TCP
- *   port, as Neon's WebSocket proxy does. The `?address=` the driver appends is ignored: the proxy
- *   only ever connects to its own target, so it is no open relay.
- * - `POST /sql`: Neon's SQL-over-HTTP protocol (see sql-over-http.ts).
+ * - WebSocket at `/v1` (and `/v2`, Neon's default path): the start-up answered as Neon's proxy
+ *   answers it (a cleartext password, pipelined by Neon's driver by default), then binary frames
+ *   piped to the target's TCP port (see ws-session.ts). The `?address=` the driver appends is
+ *   ignored: the proxy only ever connects to its own target, so it is no open relay.
+ * - `POST /sql`: Neon's SQL-over-HTTP protocol, with Neon's limits, errors, session reset and
+ *   cancellation (see sql-over-http.ts); CORS preflights answered with Neon's fixed header list.
  *
  * A development tool: it listens on 127.0.0.1 unless told otherwise, refuses requests whose Host is
  * not a loopback name while it listens on loopback (DNS rebinding), and refuses browser origins
  * unless they are listed in `allowOrigins` (a web page must not reach a trust-auth database).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIPv6, type Socket, connect as tcpConnect } from 'node:net';
+import { isIPv6, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { FrontendFrames } from './pg-frames.js';
-import { handleSql, type PgPoolClass, type TargetAddress, TargetPools } from './sql-over-http.js';
+import { JwtVerifier, type NeonProxyJwtOptions } from './jwt.js';
+import {
+  handleSql,
+  NEON_LIMITS,
+  type PgPoolClass,
+  type SqlOverHttpLimits,
+  type TargetAddress,
+  TargetPools,
+} from './sql-over-http.js';
+import { serveWebSocket, type WsSocket } from './ws-session.js';
+
+export type { NeonProxyJwtOptions, SqlOverHttpLimits };
 
 /** The slice of a PGlite instance the proxy needs to serve one over pglite-socket. */
 export interface PGliteInstance {
@@ -37,6 +49,17 @@ export interface NeonProxyOptions {
   allowOrigins?: readonly string[] | '*';
   /** Where to write the start-up line and warnings; default nowhere (the CLI logs to stdout). */
   log?: (line: string) => void;
+  /**
+   * `POST /sql` size limits, Neon's by default (10 MiB each way): raise them for local
+   * experiments, knowing Neon will refuse what passes here.
+   */
+  limits?: Partial<SqlOverHttpLimits>;
+  /**
+   * Verify `Authorization: Bearer <JWT>` on `POST /sql` (neon-http's `authToken`) with this key,
+   * as Neon's `apiauth.` endpoint verifies them with an auth provider's keys. Without it, a
+   * request with a token is refused, as Neon's password endpoint refuses it.
+   */
+  jwt?: NeonProxyJwtOptions;
 }
 
 /** Counters, for tests that assert round trips. */
@@ -51,13 +74,15 @@ export interface NeonProxyStats {
   wsMessagesOut: number;
 }
 
-/** What to spread into `setBind`/`neonWs`/`neonHttp` options to go through the proxy. */
+/**
+ * What to spread into `setBind`/`neonWs`/`neonHttp` options to go through the proxy: where it
+ * listens, and plain `ws:` (it has no TLS certificate). Everything else stays Neon's default,
+ * pipelined start-up included.
+ */
 export type NeonProxyClientOptions = {
   fetchEndpoint: string;
   wsProxy: string;
   useSecureWebSocket: false;
-  pipelineTLS: false;
-  pipelineConnect: false;
   /** The `ws` package's WebSocket where the runtime has no global one (Node 20). */
   webSocketConstructor?: unknown;
 };
@@ -76,15 +101,6 @@ export interface NeonProxy {
   close(): Promise<void>;
 }
 
-interface WsSocket {
-  readonly readyState: number;
-  send(data: Buffer, options: { binary: boolean }): void;
-  close(code?: number): void;
-  terminate(): void;
-  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[]) => void): unknown;
-  on(event: 'close', listener: () => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-}
 interface WsServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: WsSocket) => void): void;
   close(): void;
@@ -93,6 +109,10 @@ interface WsModule {
   WebSocketServer: new (options: { noServer: true; maxPayload?: number }) => WsServer;
   WebSocket: unknown;
 }
+
+/** The request headers Neon's `/sql` preflight allows: no other reaches it from a browser. */
+export const NEON_CORS_ALLOW_HEADERS =
+  'Authorization, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Pool-Opt-In, Neon-Batch-Read-Only, Neon-Batch-Isolation-Level';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -192,6 +212,13 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
       : await servePGlite(options.target);
   const target = served.address;
   const pools = new TargetPools(Pool, target);
+  const limits: SqlOverHttpLimits = { ...NEON_LIMITS, ...options.limits };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new Error(`limits.${name} takes a positive whole number of bytes, got ${value}`);
+    }
+  }
+  const jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
   const counters: NeonProxyStats = { httpRequests: 0, wsConnections: 0, wsMessagesIn: 0, wsMessagesOut: 0 };
   const originAllowed = (origin: string | undefined) =>
     origin === undefined || allow === '*' || (allow as readonly string[]).includes(origin);
@@ -222,19 +249,23 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
       res.setHeader('Access-Control-Allow-Origin', allow === '*' ? '*' : origin);
       res.setHeader('Vary', 'Origin');
     }
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? '*');
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.writeHead(204).end();
+    if (path === '/sql' && req.method === 'OPTIONS') {
+      // Neon's preflight answer, fixed: a header outside the list fails in the browser.
+      res.writeHead(200, {
+        Allow: 'OPTIONS, POST',
+        'Access-Control-Allow-Headers': NEON_CORS_ALLOW_HEADERS,
+        'Access-Control-Max-Age': '86400',
+      });
+      res.end();
       return;
     }
-    if (path !== '/sql') {
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: 'not found' }));
+    if (path !== '/sql' || req.method !== 'POST') {
+      req.resume();
+      res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify('query is not supported'));
       return;
     }
     counters.httpRequests += 1;
-    handleSql(req, res, pools).catch((error: Error) => {
+    handleSql(req, res, { pools, limits, jwt }).catch((error: Error) => {
       if (!res.headersSent) res.writeHead(500).end(JSON.stringify({ message: error.message }));
       else res.destroy();
     });
@@ -251,54 +282,11 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
     wss.handleUpgrade(req, socket, head, (client) => pipe(client));
   };
 
-  /** One WebSocket ↔ one TCP connection to the target. */
   const pipe = (client: WsSocket) => {
     counters.wsConnections += 1;
     clients.add(client);
-    const tcp = tcpConnect({ host: target.host, port: target.port });
-    sockets.add(tcp);
-    tcp.setNoDelay(true);
-    const pending: Buffer[] = [];
-    const frames = new FrontendFrames();
-    let open = false;
-    let terminated = false;
-    tcp.on('connect', () => {
-      open = true;
-      for (const chunk of pending.splice(0)) tcp.write(chunk);
-      if (terminated) tcp.end();
-    });
-    tcp.on('data', (data: Buffer) => {
-      if (client.readyState !== 1) return;
-      counters.wsMessagesOut += 1;
-      client.send(data, { binary: true });
-    });
-    tcp.on('error', (error) => log(`neon proxy: target connection failed: ${error.message}`));
-    tcp.on('close', () => {
-      sockets.delete(tcp);
-      if (client.readyState === 0 || client.readyState === 1) client.close(terminated ? 1000 : 1011);
-    });
-    client.on('message', (data) => {
-      counters.wsMessagesIn += 1;
-      const chunk = Array.isArray(data)
-        ? Buffer.concat(data)
-        : Buffer.isBuffer(data)
-          ? data
-          : Buffer.from(data as ArrayBuffer);
-      if (terminated) return;
-      terminated = frames.push(chunk);
-      if (!open) {
-        pending.push(chunk);
-        return;
-      }
-      tcp.write(chunk);
-      if (terminated) tcp.end();
-    });
-    client.on('error', () => undefined);
-    client.on('close', () => {
-      clients.delete(client);
-      tcp.end();
-      tcp.destroy();
-    });
+    client.on('close', () => clients.delete(client));
+    serveWebSocket(client, { target, sockets, counters, log });
   };
 
   const server: Server = createServer(onRequest);
@@ -324,8 +312,6 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
     fetchEndpoint: `http://${base}/sql`,
     wsProxy: `${base}/v1`,
     useSecureWebSocket: false,
-    pipelineTLS: false,
-    pipelineConnect: false,
     ...(typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function'
       ? {}
       : { webSocketConstructor: ws.WebSocket }),

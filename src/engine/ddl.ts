@@ -126,8 +126,11 @@ export class DdlRunner {
     };
   }
 
-  /** Create `tables` (and their enum types) in dependency order, skipping what exists unless `checkfirst: false`. */
-  async create(tables: readonly Table[], options: DdlOptions = {}): Promise<void> {
+  /**
+   * Create `tables` (and their enum types) in dependency order, skipping what exists unless
+   * `checkfirst: false`; resolves to the tables skipped because they exist.
+   */
+  async create(tables: readonly Table[], options: DdlOptions = {}): Promise<Table[]> {
     const runner = this.runnerFor(options.bind);
     const ordered = sortByDependency(tables);
     const checkfirst = options.checkfirst ?? true;
@@ -153,6 +156,7 @@ export class DdlRunner {
       });
     }
     await runChunks(runner, chunked(groups));
+    return ordered.filter((t) => have.tables.has(t));
   }
 
   /**
@@ -188,7 +192,7 @@ export class DdlRunner {
 }
 
 /** Tables ordered so each comes after the tables its foreign keys reference. */
-function sortByDependency(tables: readonly Table[]): Table[] {
+export function sortByDependency(tables: readonly Table[]): Table[] {
   const out: Table[] = [];
   const state = new Map<Table, 'visiting' | 'done'>();
   const byName = (name: string, schema: string | undefined) =>

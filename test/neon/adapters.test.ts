@@ -18,9 +18,11 @@ import {
   QueryTimeoutError,
   UnsupportedError,
 } from '../../src/index.js';
-import { neonUrl } from '../support/neon.js';
+import { signJwt } from '../support/jwt.js';
+import { NEON_TEST_PASSWORD, neonUrl } from '../support/neon.js';
 import { startScramServer } from '../support/scram-server.js';
 import { freePort } from '../support/server.js';
+import { startWsRelay } from '../support/ws-relay.js';
 
 type Kind = 'neon-ws' | 'neon-http';
 const KINDS: Kind[] = ['neon-ws', 'neon-http'];
@@ -64,7 +66,10 @@ describe('two engines, two proxies, one process', () => {
       const a = new Gino();
       const b = new Gino();
       const engineA = await a.setBind(neonUrl(kind), proxy.neonOptions);
-      const engineB = await b.setBind(`postgresql+${kind}://postgres@localhost/postgres`, second.neonOptions);
+      const engineB = await b.setBind(
+        `postgresql+${kind}://postgres:${NEON_TEST_PASSWORD}@localhost/postgres`,
+        second.neonOptions,
+      );
       try {
         const before = [proxy.stats, second.stats];
         const probe = "SELECT to_regclass('only_in_pglite')::text AS t, $1::int AS i";
@@ -151,9 +156,10 @@ describe('round trips per model operation', () => {
           } else {
             expect({ name, http: cost.http }).toEqual({ name, http: 0 });
             // One message per statement on the binding's open connection; a batch is a
-            // transaction on a fresh connection: start-up, the session's output settings, BEGIN,
-            // 3 statements, COMMIT, Terminate.
-            expect({ name, wsIn: cost.wsIn }).toEqual({ name, wsIn: name === 'db.batch of 3' ? 8 : 1 });
+            // transaction on a fresh connection: start-up, password and the session's output
+            // settings in one message (Neon's pipelined start-up), BEGIN, 3 statements, COMMIT,
+            // Terminate.
+            expect({ name, wsIn: cost.wsIn }).toEqual({ name, wsIn: name === 'db.batch of 3' ? 7 : 1 });
           }
         }
         await db.gino.dropAll();
@@ -207,10 +213,13 @@ describe('failures become gino-edge errors', () => {
 
   test('neon-ws: a server asking for a password the URL lacks gives a ConnectionError, not a crash', async () => {
     const scram = await startScramServer();
-    const relay = await startNeonProxy({ target: scram.url });
+    // A bare relay, so that the server's own SCRAM log-in reaches the driver (the dev proxy, like
+    // Neon's, logs in to the server itself).
+    const relay = await startWsRelay({ host: '127.0.0.1', port: scram.port });
+    const relayOptions = { ...proxy.neonOptions, wsProxy: relay.wsProxy };
     const db = new Gino();
     try {
-      await db.setBind(neonUrl('neon-ws', scram.url), relay.neonOptions);
+      await db.setBind(neonUrl('neon-ws', scram.url).replace(`:${NEON_TEST_PASSWORD}@`, '@'), relayOptions);
       const error = await db.scalar('SELECT 1').then(
         () => undefined,
         (e: unknown) => e,
@@ -221,7 +230,7 @@ describe('failures become gino-edge errors', () => {
       await db.popBind().close();
 
       // With a password, a broken SCRAM exchange is a ConnectionError too (no unhandled rejection).
-      await db.setBind(neonUrl('neon-ws', scram.url.replace('scram@', 'scram:secret@')), relay.neonOptions);
+      await db.setBind(neonUrl('neon-ws', scram.url.replace('scram@', 'scram:secret@')), relayOptions);
       const broken = await db.scalar('SELECT 1').then(
         () => undefined,
         (e: unknown) => e,
@@ -252,7 +261,7 @@ describe('failures become gino-edge errors', () => {
 
     const wrongPath = new Gino();
     await wrongPath.setBind(neonUrl('neon-http'), { fetchEndpoint: proxy.httpEndpoint.replace('/sql', '/nope') });
-    await expect(wrongPath.scalar('SELECT 1')).rejects.toThrow(/answered HTTP 404/);
+    await expect(wrongPath.scalar('SELECT 1')).rejects.toThrow(/refused the request: query is not supported/);
     await wrongPath.popBind().close();
   });
 
@@ -343,14 +352,23 @@ test('neon-ws without a webSocketConstructor uses the global WebSocket, else loa
 
 describe('neon-http requests', () => {
   test('headers, batch options, auth token and the default endpoint, as the Neon driver sends them', async () => {
+    const user = new URL(databaseUrl).username;
+    const jwtProxy = await startNeonProxy({ target: databaseUrl, jwt: { key: 'jwt-test-secret', roles: [user] } });
+    const token = signJwt({ sub: 'user-1', exp: Math.floor(Date.now() / 1000) + 600 }, 'jwt-test-secret');
     const seen: { url: string; headers: Record<string, string>; body: unknown }[] = [];
     const fetchFunction: FetchLike = (url, init) => {
       seen.push({ url, headers: init.headers, body: JSON.parse(init.body) });
-      return fetch(proxy.httpEndpoint, init) as ReturnType<FetchLike>;
+      return fetch(
+        init.headers.Authorization ? jwtProxy.httpEndpoint : proxy.httpEndpoint,
+        init,
+      ) as ReturnType<FetchLike>;
     };
-    const url = neonUrl('neon-http').replace('@127.0.0.1', '@ep-cool-name-123456.us-east-2.aws.neon.tech');
+    // A token request names no password: the token is the credential.
+    const url = neonUrl('neon-http')
+      .replace(`:${NEON_TEST_PASSWORD}@`, '@')
+      .replace('@127.0.0.1', '@ep-cool-name-123456.us-east-2.aws.neon.tech');
     const db = new Gino();
-    await db.setBind(url, { fetchFunction, authToken: async () => 'token-1', fetchOptions: { keepalive: false } });
+    await db.setBind(url, { fetchFunction, authToken: async () => token, fetchOptions: { keepalive: false } });
     try {
       expect(await db.scalar('SELECT $1::int + 1', [41])).toBe(42);
       await db.batch(['SELECT 1', 'SELECT 2'], { isolation: 'repeatable read', readOnly: true, deferrable: false });
@@ -359,7 +377,7 @@ describe('neon-http requests', () => {
         'Neon-Connection-String': url.replace('postgresql+neon-http://', 'postgresql://'),
         'Neon-Raw-Text-Output': 'true',
         'Neon-Array-Mode': 'true',
-        Authorization: 'Bearer token-1',
+        Authorization: `Bearer ${token}`,
       });
       // The first request also asks for the role's output settings (and sets them for itself).
       expect(seen[0]?.body).toEqual({
@@ -369,11 +387,12 @@ describe('neon-http requests', () => {
           { query: 'SELECT $1::int + 1', params: ['41'] },
         ],
       });
+      // Neon adds a clause only for `true`: false (the default) sends no header.
       expect(seen[1]?.headers).toMatchObject({
         'Neon-Batch-Isolation-Level': 'RepeatableRead',
         'Neon-Batch-Read-Only': 'true',
-        'Neon-Batch-Deferrable': 'false',
       });
+      expect(seen[1]?.headers).not.toHaveProperty('Neon-Batch-Deferrable');
       expect(seen[1]?.body).toEqual({
         queries: [
           { query: 'SELECT 1', params: [] },
@@ -382,6 +401,7 @@ describe('neon-http requests', () => {
       });
     } finally {
       await db.popBind().close();
+      await jwtProxy.close();
     }
     const plain = neonHttp(neonUrl('neon-http').replace('@127.0.0.1', '@ep-x-1.eu-central-1.aws.neon.tech'), {
       fetchFunction,

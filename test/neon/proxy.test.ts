@@ -8,9 +8,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { Client } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import WebSocket from 'ws';
-import { type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
+import { NEON_CORS_ALLOW_HEADERS, type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
 import { FrontendFrames } from '../../src/dev/pg-frames.js';
-import { neonUrl } from '../support/neon.js';
+import { NEON_TEST_PASSWORD, neonUrl } from '../support/neon.js';
 
 const databaseUrl = inject('databaseUrl');
 const connectionString = neonUrl('serverless', databaseUrl);
@@ -53,9 +53,10 @@ describe('the local Neon proxy', () => {
       fetchEndpoint: proxy.httpEndpoint,
       wsProxy: proxy.wsProxy,
       useSecureWebSocket: false,
-      pipelineTLS: false,
-      pipelineConnect: false,
     });
+    // Neon's defaults stay: its pipelined start-up, no pipelined TLS.
+    expect(proxy.neonOptions).not.toHaveProperty('pipelineConnect');
+    expect(proxy.neonOptions).not.toHaveProperty('pipelineTLS');
     if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function') {
       expect(proxy.neonOptions.webSocketConstructor).toBe(WebSocket);
     }
@@ -160,16 +161,24 @@ describe('the local Neon proxy', () => {
     expect(readOnly).toMatchObject({ status: 400, json: { code: '25006' } });
   });
 
-  test('malformed requests are 400 without a SQLSTATE; other methods and paths are refused', async () => {
+  test('malformed requests are 400 with code "" as Neon sends them; other methods and paths are refused', async () => {
     const noHeader = await post(proxy, { query: 'SELECT 1', params: [] }, {});
-    expect(noHeader).toMatchObject({ status: 400, json: { message: 'missing Neon-Connection-String header' } });
-    expect(noHeader.json.code).toBeUndefined();
+    expect(noHeader).toMatchObject({
+      status: 400,
+      json: { message: 'invalid header: neon-connection-string', code: '', severity: '', detail: null },
+    });
     const notJson = await fetch(proxy.httpEndpoint, { method: 'POST', headers: NEON_HEADERS, body: '{' });
     expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { message: string }).message).toMatch(/^could not parse the HTTP request body/);
     const badQuery = await post(proxy, { sql: 'SELECT 1' });
-    expect(badQuery.status).toBe(400);
-    expect((await fetch(proxy.httpEndpoint)).status).toBe(405);
-    expect((await fetch(proxy.httpEndpoint.replace('/sql', '/nope'), { method: 'POST' })).status).toBe(404);
+    expect(badQuery).toMatchObject({ status: 400, json: { code: '' } });
+    for (const res of [
+      await fetch(proxy.httpEndpoint),
+      await fetch(proxy.httpEndpoint.replace('/sql', '/nope'), { method: 'POST' }),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(await res.json()).toBe('query is not supported');
+    }
   });
 
   test('refuses non-loopback Host names and unlisted browser origins', async () => {
@@ -197,8 +206,10 @@ describe('the local Neon proxy', () => {
           'Access-Control-Request-Headers': 'neon-connection-string',
         },
       });
-      expect(preflight.status).toBe(204);
+      expect(preflight.status).toBe(200);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+      // Neon's fixed list, whatever the browser asks for.
+      expect(preflight.headers.get('access-control-allow-headers')).toBe(NEON_CORS_ALLOW_HEADERS);
       const res = await fetch(open.httpEndpoint, {
         method: 'POST',
         headers: { ...NEON_HEADERS, Origin: 'http://localhost:5173' },
@@ -237,7 +248,7 @@ describe('the local Neon proxy', () => {
     await post(proxy, { query: 'SELECT 1', params: [] });
     const after = proxy.stats;
     expect(after.wsConnections - before.wsConnections).toBe(1);
-    expect(after.wsMessagesIn - before.wsMessagesIn).toBeGreaterThanOrEqual(3);
+    expect(after.wsMessagesIn - before.wsMessagesIn).toBeGreaterThanOrEqual(2);
     expect(after.wsMessagesOut - before.wsMessagesOut).toBeGreaterThanOrEqual(2);
     expect(after.httpRequests - before.httpRequests).toBe(1);
   });
@@ -246,11 +257,12 @@ describe('the local Neon proxy', () => {
     const pg = await PGlite.create();
     const local = await startNeonProxy({ target: pg });
     try {
-      const headers = { ...NEON_HEADERS, 'Neon-Connection-String': 'postgresql://postgres@localhost/postgres' };
+      const pgliteUrl = `postgresql://postgres:${NEON_TEST_PASSWORD}@localhost/postgres`;
+      const headers = { ...NEON_HEADERS, 'Neon-Connection-String': pgliteUrl };
       const { status, json } = await post(local, { query: 'SELECT $1::int + 1 AS n', params: ['41'] }, headers);
       expect(status).toBe(200);
       expect(json.rows).toEqual([['42']]);
-      const client = new Client('postgresql://postgres@localhost/postgres');
+      const client = new Client(pgliteUrl);
       Object.assign(client.neonConfig, local.neonOptions);
       await client.connect();
       expect((await client.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
@@ -264,7 +276,7 @@ describe('the local Neon proxy', () => {
   test('the gino-edge neon-proxy command starts the proxy and says where it listens', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/dev/cli.ts', 'neon-proxy', '--target', databaseUrl],
+      ['--import', 'tsx', 'src/dev/cli.ts', 'neon-proxy', '--target', databaseUrl, '--max-request-bytes', '200'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -287,6 +299,12 @@ describe('the local Neon proxy', () => {
         body: JSON.stringify({ query: 'SELECT 7 AS n', params: [] }),
       });
       expect(((await res.json()) as { rows: unknown }).rows).toEqual([['7']]);
+      const tooLarge = await fetch(`http://127.0.0.1:${port}/sql`, {
+        method: 'POST',
+        headers: NEON_HEADERS,
+        body: JSON.stringify({ query: 'SELECT $1::text', params: ['x'.repeat(300)] }),
+      });
+      expect(tooLarge.status).toBe(413);
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

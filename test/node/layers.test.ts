@@ -1,5 +1,5 @@
 /**
- * The layers point one way: types → sql → compiler → engine → orm → gino (the facade) → index,
+ * The layers point one way: types → sql → compiler → engine → orm → migrate → gino (the facade) → index,
  * with the adapters beside the engine. A file may import its own layer and the layers below it,
  * never one above. Read from the source's own import statements, so it cannot drift.
  */
@@ -20,6 +20,8 @@ function layerOf(path: string): number | undefined {
   // Adapters stand beside the engine: they see it, it never sees them (they register themselves).
   if (path.startsWith('adapters/')) return 4.5;
   if (path.startsWith('src/orm/')) return 5;
+  // Migrations: the ledger, the migrator and autogenerate, over the engine and the tables.
+  if (path.startsWith('src/migrate/')) return 5.5;
   if (path === 'src/gino.ts') return 6;
   if (path === 'src/index.ts') return 7;
   // Development tools stand on top of everything.
@@ -27,8 +29,8 @@ function layerOf(path: string): number | undefined {
   return undefined;
 }
 
-const NAMES = ['errors', 'types', 'sql', 'compiler', 'engine', 'adapters', 'orm', 'gino', 'index', 'dev'];
-const nameOf = (layer: number): string => NAMES[[0, 1, 2, 3, 4, 4.5, 5, 6, 7, 8].indexOf(layer)] ?? String(layer);
+const NAMES = ['errors', 'types', 'sql', 'compiler', 'engine', 'adapters', 'orm', 'migrate', 'gino', 'index', 'dev'];
+const nameOf = (layer: number): string => NAMES[[0, 1, 2, 3, 4, 4.5, 5, 5.5, 6, 7, 8].indexOf(layer)] ?? String(layer);
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -81,5 +83,11 @@ describe('layers', () => {
     // The checker itself: an engine file importing the ORM is refused.
     const spec = importsOf("import { ModelLoader } from '../orm/loader.js';")[0] as string;
     expect(layerOf(target('src/engine/execute.ts', spec))).toBeGreaterThan(layerOf('src/engine/execute.ts') as number);
+    // The migrations layer sees the engine and the ORM, never the facade.
+    const facade = importsOf("import type { Gino } from '../gino.js';")[0] as string;
+    expect(layerOf(target('src/migrate/migrator.ts', facade))).toBeGreaterThan(
+      layerOf('src/migrate/migrator.ts') as number,
+    );
+    expect(layerOf('src/migrate/migrator.ts')).toBeGreaterThan(layerOf('src/orm/model.ts') as number);
   });
 });

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test } from 'vitest';
 import { type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
 import { ConnectionError, type DatabaseError, Gino } from '../../src/index.js';
+import { NEON_TEST_PASSWORD } from '../support/neon.js';
 import { type HttpFault, startHttpFaults } from './support/http-faults.js';
 import { type Relay, startRelay } from './support/relay.js';
 import { type Escapes, outcome, sleep, until, watchEscapes } from './support/watch.js';
@@ -58,7 +59,7 @@ function target(): { host: string; port: number; user: string; database: string 
 function urlFor(kind: Kind): string {
   const t = target();
   if (kind === 'pg') return `${relay.route(serverUrl).replace(/\?.*$/, '')}?application_name=${APP}`;
-  return `postgresql+${kind}://${t.user}@127.0.0.1/${t.database}?application_name=${APP}`;
+  return `postgresql+${kind}://${t.user}:${NEON_TEST_PASSWORD}@127.0.0.1/${t.database}?application_name=${APP}`;
 }
 
 function optionsFor(kind: Kind, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -344,7 +345,7 @@ describe('an HTTP endpoint failing the ways HTTP fails (neon-http)', () => {
     const faults = await startHttpFaults(direct.httpEndpoint);
     const t = target();
     const db = new Gino();
-    await db.setBind(`postgresql+neon-http://${t.user}@127.0.0.1/${t.database}`, {
+    await db.setBind(`postgresql+neon-http://${t.user}:${NEON_TEST_PASSWORD}@127.0.0.1/${t.database}`, {
       fetchEndpoint: faults.endpoint,
       timeoutMs: 400,
     });
@@ -375,7 +376,7 @@ describe('an HTTP endpoint failing the ways HTTP fails (neon-http)', () => {
     const controller = new AbortController();
     const t = target();
     const db = new Gino();
-    await db.setBind(`postgresql+neon-http://${t.user}@127.0.0.1/${t.database}`, {
+    await db.setBind(`postgresql+neon-http://${t.user}:${NEON_TEST_PASSWORD}@127.0.0.1/${t.database}`, {
       fetchEndpoint: faults.endpoint,
       fetchOptions: { signal: controller.signal },
     });

@@ -16,6 +16,7 @@ import { type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
 import { bundle, workerBuildOptions } from '../runtimes/support/bundle.js';
 import type { Gate } from '../runtimes/support/gate.js';
 import { ROOT } from '../runtimes/support/package.js';
+import { NEON_TEST_PASSWORD } from '../support/neon.js';
 import type { SoakOutcome } from './fixtures/soak-ops.js';
 import { openSoakTable, soakSkipReason, startSoakGate } from './support/soak-db.js';
 import { until } from './support/watch.js';
@@ -82,7 +83,7 @@ describe.skipIf(NO_SERVER)('soak in workerd', () => {
         DATABASE_OPTIONS: JSON.stringify({ max: 1 }),
       },
       'neon-http': {
-        DATABASE_URL: `postgresql+neon-http://${u.username}@127.0.0.1/${database}`,
+        DATABASE_URL: `postgresql+neon-http://${u.username}:${NEON_TEST_PASSWORD}@127.0.0.1/${database}`,
         DATABASE_OPTIONS: JSON.stringify({ fetchEndpoint: proxy.httpEndpoint }),
       },
     };

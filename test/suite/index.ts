@@ -16,6 +16,7 @@ import { fidelitySuite } from './fidelity.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
 import { jsonSuite } from './json.js';
 import { loadersSuite } from './loaders.js';
+import { migrationsSuite } from './migrations.js';
 import { modelApiSuite } from './modelapi.js';
 import { protocolSuite } from './protocol.js';
 import { querySuite } from './query.js';
@@ -51,6 +52,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   txProperties: txPropertiesSuite,
   ddlChunks: ddlChunksSuite,
   protocol: protocolSuite,
+  migrations: migrationsSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */
