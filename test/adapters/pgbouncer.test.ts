@@ -21,12 +21,27 @@ const UNAVAILABLE = !pgbouncerBin()
 const SESSION_STATE =
   'it keeps session state on a held connection between statements outside a transaction; through a transaction-mode pooler each such statement may run on another server connection, so gino-edge refuses the statement that would leave the state (UnsupportedError; test/scale/pooler.test.ts)';
 
+const MIGRATION_LOCK =
+  'migrations hold a session advisory lock (pg_advisory_lock on a held connection) for the whole run, which a transaction-mode pooler cannot keep: through one, db.migrate() is refused with UnsupportedError before it changes anything (asserted in test/scale/pooler.test.ts); migrations run on a direct URL';
+
 /** Tests that need what a transaction-mode pooler takes away, each with its reason. */
 const PGBOUNCER_SKIPS: Readonly<Record<string, string>> = {
   // A session SET application_name on the held connection, read back by a later statement.
   'db.acquire holds one connection for several statements': SESSION_STATE,
   // A temporary table created on the held connection, read by a later statement.
   'acquire() holds one connection: used implicitly inside, and with { bind: conn }': SESSION_STATE,
+  ...Object.fromEntries(
+    [
+      'apply, roll back and re-apply, with the ledger and status in step',
+      'a failure in the middle of a migration leaves the database and the ledger as before it',
+      'two migrators racing: each migration is applied exactly once',
+      'an applied migration that was edited is reported as changed, and migrate refuses to run',
+      'function migrations run in the migration transaction (refused on neon-http)',
+      'transaction: false runs CREATE INDEX CONCURRENTLY on session adapters; neon-http refuses it',
+      'bad input is refused before anything runs',
+      'autogenerate round trip: every column type, constraint kind, enum and index',
+    ].map((name) => [name, MIGRATION_LOCK]),
+  ),
 };
 
 let bouncer: PgBouncer | undefined;

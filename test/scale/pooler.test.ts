@@ -179,6 +179,31 @@ describe.skipIf(UNAVAILABLE)('through a real PgBouncer in transaction mode', () 
     for (let i = 1; i < spans.length; i++) expect(spans[i]?.[0]).toBeGreaterThanOrEqual(spans[i - 1]?.[1] as number);
   });
 
+  test('migrations hold a session advisory lock: through the pooler they are refused, naming the way out', async () => {
+    const error = await db
+      .migrate([
+        {
+          id: '0001_pooled',
+          up: 'CREATE TABLE scale_pooled_migration (x int)',
+          down: 'DROP TABLE scale_pooled_migration',
+        },
+      ])
+      .catch((e: unknown) => e);
+    const all = [error, (error as { cause?: unknown }).cause];
+    expect(all.some((e) => e instanceof UnsupportedError)).toBe(true);
+    expect(String((error as Error).message) + String((all[1] as Error | undefined)?.message)).toMatch(
+      /session advisory lock[\s\S]*unpooled URL/,
+    );
+    const admin = await client(serverUrl);
+    try {
+      const { rows } = await admin.query("SELECT to_regclass('scale_pooled_migration') AS t");
+      expect(rows[0].t).toBeNull();
+    } finally {
+      await admin.query('DROP TABLE IF EXISTS gino_migrations');
+      await admin.end();
+    }
+  });
+
   describe("a database whose defaults differ from what the shared parsers read (IntervalStyle 'iso_8601')", () => {
     let isoUrl: string;
     let admin: pg.Client;
