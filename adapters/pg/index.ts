@@ -48,7 +48,7 @@ export interface PgAdapterOptions {
   /**
    * `'transaction'` behind a transaction-mode pooler (PgBouncer, Hyperdrive): no per-connection
    * session SET, session statements refused (see the README's "Scaling out"). Default: on for a
-   * Neon `-pooler` host, else `'none'`.
+   * Neon `-pooler` host and a Hyperdrive connection string (`*.hyperdrive.local`), else `'none'`.
    */
   pooler?: PoolerMode;
   /** Any other option goes to `new pg.Pool(...)`: max, idleTimeoutMillis, ssl, query_timeout, ... */

@@ -160,6 +160,14 @@ describe.skipIf(SKIP).each(CONFIGS)('read replicas on $name', (config) => {
       ...(config.sessions ? { transaction: 1, acquire: 1, cursor: 1 } : {}),
     });
     expect(delta(before, router().stats).replicaReads).toBe(3);
+    // The same through db.withBind (and db.worker, in test/runtimes/hyperdrive.test.ts).
+    const { url, options } = await config.bind({});
+    const viaWithBind = await db.withBind(
+      url,
+      async () => [(await byName(name).gino.all()).length, (await db.primary(() => byName(name).gino.all())).length],
+      options,
+    );
+    expect(viaWithBind).toEqual([0, 1]);
     // DDL goes to the primary too (the replica would refuse it: read-only).
     await db.status('CREATE INDEX IF NOT EXISTS scale_accounts_owner ON scale_accounts (owner)');
     await pair.setApplyDelay(0);
