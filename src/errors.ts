@@ -88,57 +88,55 @@ export class TransactionRolledBackError extends GinoError {
   }
 }
 
+/**
+ * The fields PostgreSQL reports with an error (its ErrorResponse message), as node-postgres, Neon's
+ * driver, PGlite and the neon-http reply name them: the one list `PgErrorFields`, `DatabaseError`
+ * and `pgErrorFields` are all made from.
+ */
+const PG_ERROR_FIELDS = [
+  'code',
+  'detail',
+  'hint',
+  'constraint',
+  'table',
+  'column',
+  'schema',
+  'dataType',
+  'position',
+  'severity',
+  'where',
+  'routine',
+] as const;
+
+type PgErrorField = (typeof PG_ERROR_FIELDS)[number];
+
 /** The fields PostgreSQL reports with an error (its ErrorResponse message). */
-export interface PgErrorFields {
-  code?: string | undefined;
-  detail?: string | undefined;
-  hint?: string | undefined;
-  constraint?: string | undefined;
-  table?: string | undefined;
-  column?: string | undefined;
-  schema?: string | undefined;
-  dataType?: string | undefined;
-  position?: string | undefined;
-  severity?: string | undefined;
-  where?: string | undefined;
-  routine?: string | undefined;
-}
+export type PgErrorFields = { [F in PgErrorField]?: string | undefined };
 
 /**
- * An error reported by the PostgreSQL server, the same on every adapter.
+ * An error reported by the PostgreSQL server, the same on every adapter: `code` (the SQLSTATE),
+ * `detail`, `hint`, `constraint`, `table`, `column`, `schema`, `dataType`, `position`, `severity`,
+ * `where` (the call stack of a function that raised it) and `routine` (the server's source
+ * routine), each undefined when the server did not send it.
  *
  * @example
  * catch (e) { if (e instanceof DatabaseError && e.code === '23505') ... } // unique_violation
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor sets every field the interface below declares
 export class DatabaseError extends GinoError {
   override name = 'DatabaseError';
-  readonly code: string | undefined;
-  readonly detail: string | undefined;
-  readonly hint: string | undefined;
-  readonly constraint: string | undefined;
-  readonly table: string | undefined;
-  readonly column: string | undefined;
-  readonly schema: string | undefined;
-  readonly dataType: string | undefined;
-  readonly position: string | undefined;
-  readonly severity: string | undefined;
   /** The SQL that failed (parameters are not included). */
   readonly sql: string | undefined;
   constructor(message: string, fields: PgErrorFields & { sql?: string }, options?: { cause?: unknown }) {
     super(message, options);
-    this.code = fields.code;
-    this.detail = fields.detail;
-    this.hint = fields.hint;
-    this.constraint = fields.constraint;
-    this.table = fields.table;
-    this.column = fields.column;
-    this.schema = fields.schema;
-    this.dataType = fields.dataType;
-    this.position = fields.position;
-    this.severity = fields.severity;
+    const own = this as unknown as Record<PgErrorField, string | undefined>;
+    for (const field of PG_ERROR_FIELDS) own[field] = fields[field];
     this.sql = fields.sql;
   }
 }
+
+/** `DatabaseError`'s PostgreSQL fields, one per name in `PG_ERROR_FIELDS`. */
+export interface DatabaseError extends Readonly<Record<PgErrorField, string | undefined>> {}
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
@@ -146,55 +144,21 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
 export function pgErrorFields(error: unknown): PgErrorFields | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const e = error as Record<string, unknown>;
-  const code = e.code;
-  if (typeof code !== 'string' || !SQLSTATE.test(code)) return undefined;
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  return {
-    code,
-    detail: str(e.detail),
-    hint: str(e.hint),
-    constraint: str(e.constraint),
-    table: str(e.table),
-    column: str(e.column),
-    schema: str(e.schema),
-    dataType: str(e.dataType),
-    position: str(e.position),
-    severity: str(e.severity),
-    where: str(e.where),
-    routine: str(e.routine),
-  };
-}
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-const NETWORK_MESSAGE =
-  /connection|terminated|socket|websocket|network|fetch failed|ECONN|EPIPE|closed|timeout|timed out|reset|refused|unexpected end/i;
-
-/** Whether a driver error means the connection failed (as opposed to a server error or a bug). */
-export function isConnectionFailure(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown };
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
-  if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
-  if (typeof e.message === 'string' && NETWORK_MESSAGE.test(e.message)) return true;
-  return e.cause !== undefined && e.cause !== error && isConnectionFailure(e.cause);
+  if (typeof e.code !== 'string' || !SQLSTATE.test(e.code)) return undefined;
+  const fields: PgErrorFields = {};
+  for (const field of PG_ERROR_FIELDS) {
+    const value = e[field];
+    fields[field] = typeof value === 'string' && value !== '' ? value : undefined;
+  }
+  return fields;
 }
 
 /**
- * Turn whatever a driver threw into a gino-edge error: server errors become `DatabaseError`,
- * network failures `ConnectionError`, anything else a `GinoError` carrying the original as cause.
+ * Turn whatever an adapter threw into a gino-edge error, by SQLSTATE: a server error becomes
+ * `DatabaseError` (`ConnectionError` when it ended the connection), a gino-edge error stays as it
+ * is, anything else becomes a `GinoError` carrying the original as cause. A connection that failed
+ * without a server error is the adapter's to report: it knows its driver, and throws
+ * `ConnectionError` itself.
  */
 export function toGinoError(error: unknown, sql?: string): GinoError {
   if (error instanceof GinoError) return error;
@@ -204,7 +168,6 @@ export function toGinoError(error: unknown, sql?: string): GinoError {
     if (endsConnection(fields)) return new ConnectionError(`connection lost: ${message}`, { cause: error });
     return new DatabaseError(message, { ...fields, ...(sql === undefined ? {} : { sql }) }, { cause: error });
   }
-  if (isConnectionFailure(error)) return new ConnectionError(connectionMessage(message), { cause: error });
   return new GinoError(message, { cause: error });
 }
 
@@ -224,13 +187,6 @@ function endsConnection(fields: PgErrorFields): boolean {
 /** Whether a statement's failure left its connection usable: only a plain server error does. */
 export function leavesConnectionUsable(error: unknown): boolean {
   return toGinoError(error) instanceof DatabaseError;
-}
-
-function connectionMessage(message: string): string {
-  if (/ECONNREFUSED/.test(message)) {
-    return `${message}: is the database server running, and are the URL's host and port right?`;
-  }
-  return message;
 }
 
 /** A model class's name for messages ('User'), whatever it is given (a class or an instance). */

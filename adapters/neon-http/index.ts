@@ -14,19 +14,18 @@
  * import { neonHttp } from 'gino-edge/adapters/neon-http';
  * await db.setBind(neonHttp(process.env.DATABASE_URL, { fetchOptions: { priority: 'high' } }));
  */
-import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult } from '../../src/engine/adapter.js';
-// WebSocket settings (e.g. from a spread proxy.neonOptions) mean nothing over HTTP and are ignored.
-import {
-  NEON_HTTP_SETTINGS,
-  NEON_WS_SETTINGS,
-  pgLikeResult,
-  SESSION_PROBE,
-  SESSION_SETUP_LOCAL,
-  sessionSettingsFit,
-} from '../../src/engine/adapter-kit.js';
-import { redact, registerAdapter } from '../../src/engine/resolve.js';
+import type { Adapter, BatchOptions, DriverQuery, DriverResult } from '../../src/engine/adapter.js';
+import { SESSION_PROBE, SESSION_SETUP_LOCAL, sessionSettingsFit } from '../../src/engine/adapter-kit.js';
+import { registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError, pgErrorFields } from '../../src/errors.js';
 import { parserFor } from '../../src/types/parse.js';
+import '../kit/catalogue.js';
+// WebSocket settings (e.g. from a spread proxy.neonOptions) mean nothing over HTTP and are ignored.
+import { NEON_HTTP_SETTINGS, NEON_WS_SETTINGS, parseNeonUrl } from '../kit/neon.js';
+import { pgLikeResult } from '../kit/pg-like.js';
+import { NEON_HTTP } from './declaration.js';
+
+export { parseNeonUrl };
 
 /** The `fetch` this adapter calls: the runtime's, or one given in the options. */
 export type FetchLike = (
@@ -64,17 +63,6 @@ export interface NeonHttpOptions {
 
 /** See `NeonHttpOptions.timeoutMs`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-
-const CAPABILITIES: Capabilities = {
-  sessions: false,
-  transactions: false,
-  savepoints: false,
-  cursors: false,
-  nativeBatch: true,
-  timeouts: true,
-  // Each request runs on a pooled server connection: a session SET would stay there.
-  sessionState: false,
-};
 
 /** Neon's batch isolation header values. */
 const ISOLATION: Readonly<Record<NonNullable<BatchOptions['isolation']>, string>> = {
@@ -189,41 +177,6 @@ function isHttpResult(value: unknown): value is HttpResult {
 }
 
 /**
- * The connection string as a header value: Neon takes visible ASCII only (and a browser's fetch
- * refuses anything outside Latin-1), so every other character is percent-encoded as UTF-8, which
- * Neon decodes from the user, password and database name.
- */
-function headerSafe(connectionString: string, url: string): string {
-  try {
-    return connectionString.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
-  } catch {
-    throw new ConnectionError(`'${redact(url)}' has a character that is not valid Unicode (a lone surrogate)`);
-  }
-}
-
-/** The URL as PostgreSQL knows it (`postgresql://`), its host and port; checked before any request. */
-export function parseNeonUrl(url: string): { connectionString: string; host: string; port: string } {
-  const connectionString = headerSafe(url.replace(/^postgres(ql)?(\+neon-http)?:\/\//i, 'postgresql://'), url);
-  let parsed: URL;
-  try {
-    parsed = new URL(connectionString);
-  } catch {
-    throw new ConnectionError(
-      `'${redact(url)}' is not a valid URL; expected postgresql+neon-http://user:password@host/db`,
-    );
-  }
-  if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-    throw new ConnectionError(`'${redact(url)}' is not a postgresql:// URL`);
-  }
-  if (parsed.hostname === '' || parsed.username === '' || parsed.pathname.length <= 1) {
-    throw new ConnectionError(
-      `'${redact(url)}' needs a user, a host and a database: postgresql+neon-http://user:password@host/db`,
-    );
-  }
-  return { connectionString, host: parsed.hostname, port: parsed.port };
-}
-
-/**
  * Neon's refusal of a request before any SQL (HTTP 400, `code: ""`), as a ConnectionError: reason
  * `authentication` for credentials, tokens and connection strings, `refused` for the rest.
  */
@@ -256,7 +209,7 @@ const learnt = new Map<string, 'fit' | 'unfit'>();
 
 class NeonHttpAdapter implements Adapter {
   readonly name = 'neon-http';
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities = NEON_HTTP.capabilities;
   private readonly endpoint: string;
   private closed = false;
   /**
@@ -510,6 +463,6 @@ export function neonHttp(url: string, options: NeonHttpOptions & Record<string, 
   });
 }
 
-registerAdapter('neon-http', (url, options) => neonHttp(url, options));
+registerAdapter(NEON_HTTP.name, (url, options) => neonHttp(url, options), NEON_HTTP);
 
 export default neonHttp;

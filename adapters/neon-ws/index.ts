@@ -15,18 +15,8 @@
  * await db.setBind(neonWs(process.env.DATABASE_URL, { webSocketConstructor: ws }));
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
-import {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  type ExtendedQuery,
-  extendedQuery,
-  heldSession,
-  NEON_HTTP_SETTINGS,
-  NEON_WS_SETTINGS,
-  pgLikeResult,
-  SERVER_SESSION_CAPABILITIES,
-  settleSession,
-} from '../../src/engine/adapter-kit.js';
-import { checkDefaults, hostOf, POOLED_CAPABILITIES, type PoolerMode, poolerMode } from '../../src/engine/pooler.js';
+import { heldSession, settleSession } from '../../src/engine/adapter-kit.js';
+import { checkDefaults, hostOf, type PoolerMode, pooledCapabilities, poolerMode } from '../../src/engine/pooler.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import {
   ConnectionError,
@@ -35,6 +25,18 @@ import {
   leavesConnectionUsable,
   pgErrorFields,
 } from '../../src/errors.js';
+import '../kit/catalogue.js';
+import { driverFailure } from '../kit/connection-errors.js';
+import { NEON_HTTP_SETTINGS, NEON_WS_SETTINGS, parseNeonUrl } from '../kit/neon.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type ExtendedQuery,
+  extendedQuery,
+  NODE_POSTGRES_LOST,
+  pgLikeResult,
+} from '../kit/pg-like.js';
+import { NEON_WS } from './declaration.js';
+import { poolOf, withScramGuard } from './quirks.js';
 
 /** The slice of the driver's `Client` this adapter uses. */
 export interface NeonClientLike {
@@ -102,16 +104,20 @@ export interface NeonWsOptions {
   [option: string]: unknown;
 }
 
-const CAPABILITIES: Capabilities = SERVER_SESSION_CAPABILITIES;
-
 export { DEFAULT_CONNECT_TIMEOUT_MS };
 
 /** Neon settings that exist only on its global `neonConfig`: ignored, like HTTP options. */
 const GLOBAL_ONLY = new Set(['poolQueryViaFetch', 'fetchConnectionCache']);
 
-/** A server error (with a SQLSTATE) or an Error pass through; anything else (a WebSocket event) is a lost connection. */
+/** What the driver (node-postgres over Neon's WebSocket) says when its connection fails or ends. */
+const NEON_WS_LOST = new RegExp(`${NODE_POSTGRES_LOST.source}|websocket`, 'i');
+
+/**
+ * A driver error as this adapter reports it: a server error (with a SQLSTATE) as it is, a lost
+ * connection (the driver's words for it, or a bare WebSocket event) as a ConnectionError.
+ */
 function driverError(error: unknown): unknown {
-  if (error instanceof Error || pgErrorFields(error)) return error;
+  if (error instanceof Error || pgErrorFields(error)) return driverFailure(error, NEON_WS_LOST);
   return new ConnectionError(`the WebSocket connection failed: ${describe(error)}`, { cause: error });
 }
 
@@ -202,37 +208,19 @@ async function loadWs(): Promise<unknown> {
 }
 
 /**
- * The driver's Client, configured per instance. Two guards keep driver failures from escaping as
- * uncaught errors: with no password, a password callback that fails cleanly if the server asks for
- * one (the driver would otherwise reach its SCRAM code with none and reject, unhandled, with
- * "SASL: protocol error", leaving `connect()` pending forever); and any rejection of the driver's
- * asynchronous SCRAM step is routed to the connection's error event. The second guard wraps a
- * private driver method (`_handleAuthSASLContinue`): without it a failed SCRAM exchange leaves
- * `connect()` pending forever (checked against @neondatabase/serverless 1.2); if a release renames
- * the method the guard does nothing and the first one still applies.
+ * The driver's Client, configured per instance: the binding's Neon settings on the client's own
+ * `neonConfig`, and, with no password, a password callback (the driver's documented `password`
+ * option) that fails cleanly if the server asks for one: the driver would otherwise reach its
+ * SCRAM code with none and reject, unhandled, with "SASL: protocol error", leaving `connect()`
+ * pending forever. A failed SCRAM exchange with a password is the one case no public hook covers
+ * (see `quirks.ts`).
  */
 function configuredClient(driver: NeonDriver, neonConfig: Record<string, unknown>, noPassword: () => Promise<never>) {
-  return class GinoNeonClient extends driver.Client {
+  return class GinoNeonClient extends withScramGuard(driver.Client) {
     constructor(clientConfig: Record<string, unknown>) {
       super(clientConfig);
       Object.assign(this.neonConfig, neonConfig);
       if (this.password === null || this.password === undefined || this.password === '') this.password = noPassword;
-      const self = this as unknown as {
-        _handleAuthSASLContinue?: (message: unknown) => unknown;
-        connection?: { emit(event: 'error', error: unknown): void };
-      };
-      const scram = self._handleAuthSASLContinue;
-      if (typeof scram === 'function') {
-        self._handleAuthSASLContinue = (message: unknown) => {
-          const fail = (error: unknown) => self.connection?.emit('error', error);
-          try {
-            const out = scram.call(this, message) as Promise<unknown> | undefined;
-            if (out && typeof out.then === 'function') out.then(undefined, fail);
-          } catch (error) {
-            fail(error);
-          }
-        };
-      }
     }
   };
 }
@@ -254,7 +242,7 @@ class NeonWsAdapter implements Adapter {
     /** Behind a transaction-mode pooler: the server's defaults are checked, never SET. */
     private readonly pooled = false,
   ) {
-    this.capabilities = pooled ? POOLED_CAPABILITIES : CAPABILITIES;
+    this.capabilities = pooled ? pooledCapabilities(NEON_WS.capabilities) : NEON_WS.capabilities;
   }
 
   /** Before a new connection's first statement: its session settings, or the pooled server's defaults. */
@@ -282,10 +270,7 @@ class NeonWsAdapter implements Adapter {
         );
       const Client = configuredClient(driver, neonConfig, noPassword);
       let pool = this.poolOption.existing;
-      if (!pool && this.poolOption.use) {
-        pool = new driver.Pool(this.clientConfig);
-        pool.Client = Client;
-      }
+      if (!pool && this.poolOption.use) pool = poolOf(driver.Pool, this.clientConfig, Client);
       // An idle pooled connection dropping must not crash the process; the pool replaces it.
       if (pool && this.poolOption.owns) pool.on('error', () => undefined);
       return { Client, pool };
@@ -455,33 +440,12 @@ function sessionOver(
   }, release);
 }
 
-/** `postgresql+neon-ws://` → `postgresql://`, checked before any connection. */
-function connectionStringOf(url: string): { connectionString: string; hasPassword: boolean } {
-  const connectionString = url.replace(/^postgres(ql)?(\+neon-ws)?:\/\//i, 'postgresql://');
-  let parsed: URL;
-  try {
-    parsed = new URL(connectionString);
-  } catch {
-    throw new ConnectionError(
-      `'${redact(url)}' is not a valid URL; expected postgresql+neon-ws://user:password@host/db`,
-    );
-  }
-  if (!/^postgres(ql)?:$/.test(parsed.protocol))
-    throw new ConnectionError(`'${redact(url)}' is not a postgresql:// URL`);
-  if (parsed.hostname === '' || parsed.username === '') {
-    throw new ConnectionError(
-      `'${redact(url)}' needs a user and a host: postgresql+neon-ws://user:password@host/db (no environment defaults on the edge)`,
-    );
-  }
-  return { connectionString, hasPassword: parsed.password !== '' };
-}
-
 /**
  * A neon-ws adapter: from a URL (`neonWs('postgresql+neon-ws://user:pw@host/db', { wsProxy })`),
  * or around an existing Neon `Pool` (`neonWs(url, { pool })`).
  */
 export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
-  const { connectionString, hasPassword } = connectionStringOf(url);
+  const { connectionString, hasPassword } = parseNeonUrl(url, 'neon-ws');
   const { pool, ownPool, pooler, ...rest } = options;
   const pooled = poolerMode(hostOf(connectionString), pooler) === 'transaction';
   const neonConfig: Record<string, unknown> = {};
@@ -513,9 +477,13 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
 }
 
 // Binding by URL loads the driver at once, so a missing package fails setBind(), before any statement.
-registerAdapter('neon-ws', async (url, options) => {
-  await loadDriver();
-  return neonWs(url, options as NeonWsOptions);
-});
+registerAdapter(
+  NEON_WS.name,
+  async (url, options) => {
+    await loadDriver();
+    return neonWs(url, options as NeonWsOptions);
+  },
+  NEON_WS,
+);
 
 export default neonWs;

@@ -7,21 +7,23 @@
  * await db.setBind(pg({ pool: new Pool({ connectionString }) }));
  */
 import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import { heldSession, settleSession } from '../../src/engine/adapter-kit.js';
+import { checkDefaults, hostOf, type PoolerMode, pooledCapabilities, poolerMode } from '../../src/engine/pooler.js';
+import { redact, registerAdapter } from '../../src/engine/resolve.js';
+import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
+import '../kit/catalogue.js';
+import { driverFailure } from '../kit/connection-errors.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   type ExtendedQuery,
   extendedQuery,
-  heldSession,
+  NODE_POSTGRES_LOST,
   type PgLikeQueryConfig,
   type PgLikeResult,
   pgLikeConfig,
   pgLikeResult,
-  SERVER_SESSION_CAPABILITIES,
-  settleSession,
-} from '../../src/engine/adapter-kit.js';
-import { checkDefaults, hostOf, POOLED_CAPABILITIES, type PoolerMode, poolerMode } from '../../src/engine/pooler.js';
-import { redact, registerAdapter } from '../../src/engine/resolve.js';
-import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
+} from '../kit/pg-like.js';
+import { PG } from './declaration.js';
 
 /** The slice of `pg.PoolClient` this adapter uses. */
 export interface PgClientLike {
@@ -55,7 +57,8 @@ export interface PgAdapterOptions {
   [option: string]: unknown;
 }
 
-const CAPABILITIES: Capabilities = SERVER_SESSION_CAPABILITIES;
+/** A driver error as this adapter reports it: a failed connection (pg's or its socket's words) is a ConnectionError. */
+const failure = (error: unknown): unknown => driverFailure(error, NODE_POSTGRES_LOST);
 
 /** `postgresql+pg://` → `postgresql://` for pg's connection string parser. */
 export function pgConnectionString(url: string): string {
@@ -155,7 +158,7 @@ class PgAdapter implements Adapter {
     /** Behind a transaction-mode pooler: the server's defaults are checked (once per `key`), never SET. */
     private readonly pooled?: { key: string },
   ) {
-    this.capabilities = pooled ? POOLED_CAPABILITIES : CAPABILITIES;
+    this.capabilities = pooled ? pooledCapabilities(PG.capabilities) : PG.capabilities;
   }
 
   /** Before a new connection's first statement: its session settings, or the pooled server's defaults. */
@@ -184,7 +187,12 @@ class PgAdapter implements Adapter {
     // session settings go first. A checked-out client whose connection dies also emits 'error'
     // (the pool listens only while it is idle); unheard, that event would crash the process: the
     // failed query reports it.
-    const client = await pool.connect();
+    let client: PgClientLike;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw failure(error);
+    }
     client.on?.('error', ignore);
     let result: PgLikeResult;
     try {
@@ -194,7 +202,7 @@ class PgAdapter implements Adapter {
     } catch (error) {
       client.removeListener?.('error', ignore);
       client.release(releaseReason(error));
-      throw error;
+      throw failure(error);
     }
     client.removeListener?.('error', ignore);
     client.release();
@@ -204,7 +212,12 @@ class PgAdapter implements Adapter {
   async connect(): Promise<Session> {
     const pool = this.pool ?? (await this.getPool());
     const run = this.run;
-    const client = await pool.connect();
+    let client: PgClientLike;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw failure(error);
+    }
     // A held client whose backend dies emits 'error' besides failing its query; unheard, that
     // event would crash the process. The failed query reports it; release() then drops the client.
     let lost: Error | undefined;
@@ -219,11 +232,17 @@ class PgAdapter implements Adapter {
       } catch (error) {
         client.removeListener?.('error', onError);
         client.release(releaseReason(error));
-        throw error;
+        throw failure(error);
       }
     }
     return heldSession(
-      async (q) => pgLikeResult(await run(client, q)),
+      async (q) => {
+        try {
+          return pgLikeResult(await run(client, q));
+        } catch (error) {
+          throw failure(error);
+        }
+      },
       (error?: unknown) => {
         client.removeListener?.('error', onError);
         const reason = error ?? lost;
@@ -271,9 +290,13 @@ export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOp
 }
 
 // Binding by URL loads the driver at once, so a missing 'pg' package fails setBind(), before any statement.
-registerAdapter('pg', async (url, options) => {
-  await loadPool();
-  return pg(url, options as PgAdapterOptions);
-});
+registerAdapter(
+  PG.name,
+  async (url, options) => {
+    await loadPool();
+    return pg(url, options as PgAdapterOptions);
+  },
+  PG,
+);
 
 export default pg;

@@ -10,11 +10,14 @@
  * import { pglite } from 'gino-edge/adapters/pglite';
  * await db.setBind(pglite(new PGlite()));
  */
-import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import type { Adapter, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import { commandTag, heldSession, settleSession, Turnstile } from '../../src/engine/adapter-kit.js';
 import { registerAdapter } from '../../src/engine/resolve.js';
-import { ConnectionError, InvalidRequestError } from '../../src/errors.js';
+import { ConnectionError, GinoError, InvalidRequestError, pgErrorFields } from '../../src/errors.js';
 import { KNOWN_OIDS, parserFor } from '../../src/types/parse.js';
+import '../kit/catalogue.js';
+import { driverFailure } from '../kit/connection-errors.js';
+import { PGLITE } from './declaration.js';
 
 interface PGliteResults {
   rows: unknown[][];
@@ -41,15 +44,8 @@ export interface PGliteLike {
   readonly closed?: boolean;
 }
 
-const CAPABILITIES: Capabilities = {
-  sessions: true,
-  transactions: true,
-  savepoints: true,
-  cursors: true,
-  nativeBatch: false,
-  // Single-threaded WebAssembly: statement_timeout never interrupts a running statement.
-  timeouts: false,
-};
+/** What PGlite says once its instance is closed: the one connection is gone. */
+const PGLITE_LOST = /^PGlite is closed/;
 
 /** Parameters arrive already serialised to text: hand them over untouched, whatever their type. */
 const RAW_SERIALIZERS = new Proxy({} as Record<number, (v: unknown) => string>, {
@@ -77,7 +73,7 @@ function toResult(r: PGliteResults): DriverResult {
 
 class PGliteAdapter implements Adapter {
   readonly name = 'pglite';
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities = PGLITE.capabilities;
   private instance: PGliteLike | undefined;
   private opening: Promise<PGliteLike> | undefined;
   private options: QueryOptions = { rowMode: 'array', serializers: RAW_SERIALIZERS };
@@ -92,26 +88,32 @@ class PGliteAdapter implements Adapter {
 
   private async db(): Promise<PGliteLike> {
     if (this.instance) return this.instance;
-    this.opening ??= Promise.resolve(this.make()).then(async (i) => {
-      await i.waitReady;
-      // The instance's one session outputs what the shared parsers read, whatever was SET on it
-      // before (once per instance, also when several adapters share it).
-      await settleSession(i, (setup) => i.query(setup.sql));
-      if (this.owns && i.parsers) {
-        // Our own instance: install the shared parsers on it once, instead of on every query.
-        Object.assign(i.parsers, parsersFor(i));
-        this.options = { rowMode: 'array', serializers: RAW_SERIALIZERS };
-      } else {
-        this.options = { rowMode: 'array', serializers: RAW_SERIALIZERS, parsers: parsersFor(i) };
-      }
-      this.instance = i;
-      return i;
-    });
+    this.opening ??= Promise.resolve(this.make())
+      .then(async (i) => {
+        await i.waitReady;
+        // The instance's one session outputs what the shared parsers read, whatever was SET on it
+        // before (once per instance, also when several adapters share it).
+        await settleSession(i, (setup) => i.query(setup.sql));
+        if (this.owns && i.parsers) {
+          // Our own instance: install the shared parsers on it once, instead of on every query.
+          Object.assign(i.parsers, parsersFor(i));
+          this.options = { rowMode: 'array', serializers: RAW_SERIALIZERS };
+        } else {
+          this.options = { rowMode: 'array', serializers: RAW_SERIALIZERS, parsers: parsersFor(i) };
+        }
+        this.instance = i;
+        return i;
+      })
+      .catch(openFailure);
     return this.opening;
   }
 
   private async run(db: PGliteLike, q: DriverQuery): Promise<DriverResult> {
-    return toResult(await db.query(q.sql, q.params, this.options));
+    try {
+      return toResult(await db.query(q.sql, q.params, this.options));
+    } catch (error) {
+      throw driverFailure(error, PGLITE_LOST);
+    }
   }
 
   /**
@@ -172,6 +174,14 @@ async function openPGlite(dataDir: string | undefined, options: Record<string, u
   return new mod.PGlite(dataDir, options);
 }
 
+/** An instance that could not be opened (its data directory, its WebAssembly) is a connection that could not be made. */
+function openFailure(error: unknown): never {
+  if (error instanceof GinoError || pgErrorFields(error)) throw error;
+  throw new ConnectionError(`could not open the PGlite database: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
+}
+
 function waitError(ms: number): ConnectionError {
   return new ConnectionError(
     `waited ${ms} ms for PGlite's only connection, held by a transaction, acquire() or iterate() ` +
@@ -219,9 +229,13 @@ export function pglite(
 }
 
 // Binding by URL loads the driver at once, so a missing package fails setBind(), before any statement.
-registerAdapter('pglite', async (url, options) => {
-  await loadPGlite();
-  return pglite(url, options);
-});
+registerAdapter(
+  PGLITE.name,
+  async (url, options) => {
+    await loadPGlite();
+    return pglite(url, options);
+  },
+  PGLITE,
+);
 
 export default pglite;

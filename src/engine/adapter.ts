@@ -1,7 +1,8 @@
 /**
  * The adapter interface: the small slice of a driver the engine uses. An adapter module
- * (`adapters/<name>/index.ts`) implements it for one driver and states its capabilities; the core
- * never imports a driver.
+ * (`adapters/<name>/index.ts`) implements it for one driver, states its capabilities, and
+ * registers its URL schemes and capabilities (`registerAdapter`); the core never imports a driver
+ * and knows no adapter by name.
  */
 
 /** What an adapter can do. The engine refuses anything else before any I/O (`UnsupportedError`). */
@@ -25,6 +26,13 @@ export interface Capabilities {
    * statements before any I/O. Absent means true.
    */
   readonly sessionState?: boolean;
+  /**
+   * How a `.gino.timeout(ms)` statement reaches the server: `'transaction'`, a `SET LOCAL
+   * statement_timeout` before it in a transaction of its own, or `'batch'`, the two together as one
+   * native batch (an adapter without sessions). Unstated: a transaction where the adapter has
+   * transactions, else its native batch.
+   */
+  readonly timeoutVia?: 'transaction' | 'batch';
 }
 
 /** A statement as the driver gets it: SQL with `$n` placeholders and text parameters. */

@@ -16,6 +16,7 @@ import {
 import type { GinoExtension, StatusResult } from '../sql/runner.js';
 import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult, Session } from './adapter.js';
 import { Turnstile } from './adapter-kit.js';
+import { type Capability, timeoutVia, wayOut } from './capabilities.js';
 import {
   answer,
   execute,
@@ -276,16 +277,16 @@ function noRetries(options: TransactionOptions): void {
   }
 }
 
-/** Capability check before any I/O. */
-export function requireCapability(engine: Engine, capability: keyof Capabilities, what: string): void {
-  if (engine.capabilities[capability]) return;
-  const wayOut =
-    capability === 'cursors'
-      ? 'fetch with all() (with limit/offset), or bind a session adapter (pg, pglite, neon-ws) for cursors'
-      : capability === 'timeouts'
-        ? 'it runs statements to completion and cannot interrupt one; bound the work with limit(), or bind a server adapter (pg, neon-ws, neon-http) for timeouts'
-        : 'use db.batch([...]) for atomic groups of statements, or bind a session adapter (pg, pglite, neon-ws)';
-  throw new UnsupportedError(`the ${engine.adapter.name} adapter cannot ${what} (no ${capability}); ${wayOut}`);
+/**
+ * Capability check before any I/O. The refusal names what the adapter lacks and the way out,
+ * from capabilities only (see `wayOut`).
+ */
+export function requireCapability(engine: Engine, capability: Capability, what: string): void {
+  const has = engine.capabilities;
+  if (has[capability]) return;
+  throw new UnsupportedError(
+    `the ${engine.adapter.name} adapter cannot ${what} (no ${capability}); ${wayOut(capability, has)}`,
+  );
 }
 
 /**
@@ -453,7 +454,7 @@ export class Engine extends QueryRunner {
 
   protected async runWithTimeout(compiled: CompiledQuery, ms: number): Promise<DriverResult> {
     const setTimeoutSql = timeoutSql(ms);
-    if (this.capabilities.nativeBatch && this.adapter.batch && !this.capabilities.sessions) {
+    if (timeoutVia(this.capabilities) === 'batch' && this.adapter.batch) {
       try {
         const results = await executeBatch(this, [rawCompiled(setTimeoutSql), compiled], {});
         return results[1] as DriverResult;

@@ -10,16 +10,15 @@
  */
 import { InvalidRequestError, UnsupportedError } from '../errors.js';
 import type { Capabilities, DriverQuery } from './adapter.js';
-import { SERVER_SESSION_CAPABILITIES, SESSION_SETTINGS, sessionSettingsFit } from './adapter-kit.js';
+import { SESSION_SETTINGS, sessionSettingsFit } from './adapter-kit.js';
 
 /** How an adapter reaches PostgreSQL: straight to a server, or through a transaction-mode pooler. */
 export type PoolerMode = 'transaction' | 'none';
 
-/** A server connection's capabilities behind a transaction-mode pooler. */
-export const POOLED_CAPABILITIES: Capabilities = Object.freeze({
-  ...SERVER_SESSION_CAPABILITIES,
-  sessionState: false,
-});
+/** A server connection's capabilities (`base`) behind a transaction-mode pooler: no session state. */
+export function pooledCapabilities(base: Capabilities): Capabilities {
+  return Object.freeze({ ...base, sessionState: false });
+}
 
 /**
  * The pooler mode of a binding: the `pooler` option when given (`'transaction'` or `'none'`), else

@@ -7,8 +7,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { extendedQuery } from '../../adapters/kit/pg-like.js';
 import { pg as pgAdapter } from '../../adapters/pg/index.js';
-import { extendedQuery } from '../../src/engine/adapter-kit.js';
 import { DatabaseError, Gino } from '../../src/index.js';
 
 const onPglite = inject('databaseKind') === 'pglite';

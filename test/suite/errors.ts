@@ -56,6 +56,18 @@ export function errorsSuite(ctx: SuiteContext): void {
       await expectDbError(db.all('SELEC 1'), { code: '42601', sql: 'SELEC 1' });
     });
 
+    suiteTest(ctx, 'an error raised in a function: where (its call stack) and routine, with the hint', async () => {
+      const raise = `DO $$ BEGIN RAISE EXCEPTION 'gino raised' USING ERRCODE = 'P0001', HINT = 'look here'; END $$`;
+      await expectDbError(db.status(raise), {
+        code: 'P0001',
+        message: 'gino raised',
+        hint: 'look here',
+        where: expect.stringMatching(/^PL\/pgSQL function inline_code_block line 1 at RAISE/),
+        routine: 'exec_stmt_raise',
+        severity: 'ERROR',
+      });
+    });
+
     suiteTest(ctx, 'the binding still works after errors', async () => {
       expect(await db.scalar('SELECT 1')).toBe(1);
     });

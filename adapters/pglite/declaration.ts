@@ -1,0 +1,19 @@
+/**
+ * What the pglite adapter module states about itself: its URL scheme and what it can do. Loads no
+ * driver, so the catalogue of shipped adapters can carry it.
+ */
+import type { RegisteredAdapter } from '../../src/engine/resolve.js';
+
+export const PGLITE: Required<RegisteredAdapter> = Object.freeze({
+  name: 'pglite',
+  schemes: Object.freeze(['pglite']),
+  capabilities: Object.freeze({
+    sessions: true,
+    transactions: true,
+    savepoints: true,
+    cursors: true,
+    nativeBatch: false,
+    // Single-threaded WebAssembly: statement_timeout never interrupts a running statement.
+    timeouts: false,
+  }),
+});
