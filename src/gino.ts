@@ -32,9 +32,9 @@ import {
 import { propertyFactory } from './orm/json.js';
 import { defineModel, type ModelHost } from './orm/model.js';
 import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './orm/typing.js';
+import type { GinoExtension, StatusResult } from './sql/executor.js';
 import * as expr from './sql/expr.js';
 import { type FuncNamespace, funcNamespace } from './sql/func.js';
-import type { GinoExtension, StatusResult } from './sql/runner.js';
 import { Select } from './sql/select.js';
 import {
   Alias,
@@ -263,7 +263,7 @@ export class Gino implements ModelHost {
     const list = given.flatMap((c): readonly expr.Expr[] =>
       c instanceof expr.Expr ? [c] : c instanceof Alias ? c.columns : (c as HasTable).__table__.columns,
     );
-    return new Select<R, unknown>({ columns: list, runner: this });
+    return new Select<R, unknown>({ columns: list }, this);
   }
 
   /** @internal Called by `db.Model()`: the table joins `db.gino.createAll()`. */
@@ -569,9 +569,9 @@ export class Gino implements ModelHost {
     return { sql: c.sql, params: c.params };
   }
 
-  /** @internal `statement.gino` asks its runner for this. */
-  extension(statement: object, loader: unknown): GinoExtension<unknown, unknown> {
-    return new StatementExtension(this, statement, loader);
+  /** @internal `statement.gino` asks its executor for this. */
+  extension<R, S>(statement: object, loader: unknown): GinoExtension<R, S> {
+    return new StatementExtension<R, S>(this, statement, loader);
   }
 
   // ---- DDL ----------------------------------------------------------------------------------

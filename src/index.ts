@@ -85,9 +85,9 @@ export type {
   PropertyValue,
 } from './orm/typing.js';
 export { Delete, Insert, Update } from './sql/dml.js';
+export type { GinoExtension, LoadedBy, RunOptions, StatusResult } from './sql/executor.js';
 export { Case, Expr, type Operand } from './sql/expr.js';
 export type { NodeKind, SqlNode } from './sql/nodes.js';
-export type { GinoExtension, LoadedBy, RunOptions, StatusResult } from './sql/runner.js';
 export { type Correlation, Select } from './sql/select.js';
 export { Alias, Column, type ColumnOptions, Join, Table } from './sql/table.js';
 export { parserFor, parseText } from './types/parse.js';

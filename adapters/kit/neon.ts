@@ -44,6 +44,16 @@ const NEON_SCHEME = {
 } as const;
 
 /**
+ * `url` with `password` when it has none of its own (a password in the URL wins), for a
+ * `{ password }` option: a connection string's parse would otherwise override the option with
+ * its missing password. The dev proxy's `neonOptions` carry one for its trust-auth targets.
+ */
+export function withPassword(url: string, password: unknown): string {
+  if (typeof password !== 'string') return url;
+  return url.replace(/^([a-z0-9+.-]+:\/\/[^:@/]+)@/i, `$1:${encodeURIComponent(password)}@`);
+}
+
+/**
  * The connection string as a header value: Neon takes visible ASCII only (and a browser's fetch
  * refuses anything outside Latin-1), so every other character is percent-encoded as UTF-8, which
  * Neon decodes from the user, password and database name.

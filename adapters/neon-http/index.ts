@@ -21,7 +21,7 @@ import { ConnectionError, InvalidRequestError, pgErrorFields } from '../../src/e
 import { parserFor } from '../../src/types/parse.js';
 import '../kit/catalogue.js';
 // WebSocket settings (e.g. from a spread proxy.neonOptions) mean nothing over HTTP and are ignored.
-import { NEON_HTTP_SETTINGS, NEON_WS_SETTINGS, parseNeonUrl } from '../kit/neon.js';
+import { NEON_HTTP_SETTINGS, NEON_WS_SETTINGS, parseNeonUrl, withPassword } from '../kit/neon.js';
 import { pgLikeResult } from '../kit/pg-like.js';
 import { NEON_HTTP } from './declaration.js';
 
@@ -59,6 +59,11 @@ export interface NeonHttpOptions {
    * the server enforces. A statement whose request timed out may or may not have run.
    */
   timeoutMs?: number;
+  /**
+   * The password for a URL that has none (the URL's own wins). Neon refuses a request without a
+   * password; the dev proxy's `neonOptions` carry one for its trust-auth targets.
+   */
+  password?: string;
 }
 
 /** See `NeonHttpOptions.timeoutMs`. */
@@ -441,13 +446,18 @@ class NeonHttpAdapter implements Adapter {
  * here, before any request.
  */
 export function neonHttp(url: string, options: NeonHttpOptions & Record<string, unknown> = {}): Adapter {
-  const unknown = Object.keys(options).filter((k) => !NEON_HTTP_SETTINGS.has(k) && !NEON_WS_SETTINGS.has(k));
+  const unknown = Object.keys(options).filter(
+    (k) => !NEON_HTTP_SETTINGS.has(k) && !NEON_WS_SETTINGS.has(k) && k !== 'password',
+  );
   if (unknown.length > 0) {
     throw new InvalidRequestError(
       `neon-http: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}; it takes ${[...NEON_HTTP_SETTINGS].join(', ')}`,
     );
   }
-  const { connectionString, host, port } = parseNeonUrl(url);
+  if (options.password !== undefined && typeof options.password !== 'string') {
+    throw new InvalidRequestError('neon-http: password takes a string (it serves a URL that has none)');
+  }
+  const { connectionString, host, port } = parseNeonUrl(withPassword(url, options.password));
   const { fetchEndpoint, authToken, fetchOptions, fetchFunction, timeoutMs } = options;
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
     throw new InvalidRequestError(

@@ -27,7 +27,7 @@ import {
 } from '../../src/errors.js';
 import '../kit/catalogue.js';
 import { driverFailure } from '../kit/connection-errors.js';
-import { NEON_HTTP_SETTINGS, NEON_WS_SETTINGS, parseNeonUrl } from '../kit/neon.js';
+import { NEON_HTTP_SETTINGS, NEON_WS_SETTINGS, parseNeonUrl, withPassword } from '../kit/neon.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   type ExtendedQuery,
@@ -445,7 +445,7 @@ function sessionOver(
  * or around an existing Neon `Pool` (`neonWs(url, { pool })`).
  */
 export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
-  const { connectionString, hasPassword } = parseNeonUrl(url, 'neon-ws');
+  const { connectionString, hasPassword } = parseNeonUrl(withPassword(url, options.password), 'neon-ws');
   const { pool, ownPool, pooler, ...rest } = options;
   const pooled = poolerMode(hostOf(connectionString), pooler) === 'transaction';
   const neonConfig: Record<string, unknown> = {};

@@ -29,6 +29,8 @@ import { PG } from './declaration.js';
 export interface PgClientLike {
   query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
   query(submittable: ExtendedQuery): unknown;
+  /** Text alone goes by the simple query protocol, which takes several statements (`script()`). */
+  query(text: string): Promise<unknown>;
   release(error?: Error | boolean): void;
   on?(event: 'error', listener: (error: Error) => void): unknown;
   removeListener?(event: 'error', listener: (error: Error) => void): unknown;
@@ -180,13 +182,25 @@ class PgAdapter implements Adapter {
   }
 
   async query(q: DriverQuery): Promise<DriverResult> {
+    const run = this.run;
+    return pgLikeResult(await this.onClient((client) => run(client, q)));
+  }
+
+  /** A script through pg's simple query protocol: several statements, one implicit transaction. */
+  async script(sql: string): Promise<void> {
+    await this.onClient((client) => client.query(sql));
+  }
+
+  /**
+   * What pool.query() does: check out, run, release; a client whose statement failed other than
+   * by a plain server error is dropped. Checking out here (not pool.query()) lets a new client's
+   * session settings go first. A checked-out client whose connection dies also emits 'error' (the
+   * pool listens only while it is idle); unheard, that event would crash the process: the failed
+   * statement reports it.
+   */
+  private async onClient<T>(fn: (client: PgClientLike) => Promise<T>): Promise<T> {
     const pool = this.pool ?? (await this.getPool());
     const run = this.run;
-    // What pool.query() does: check out, run, release; a client whose statement failed other than
-    // by a plain server error is dropped. Checking out here (not pool.query()) lets a new client's
-    // session settings go first. A checked-out client whose connection dies also emits 'error'
-    // (the pool listens only while it is idle); unheard, that event would crash the process: the
-    // failed query reports it.
     let client: PgClientLike;
     try {
       client = await pool.connect();
@@ -194,11 +208,11 @@ class PgAdapter implements Adapter {
       throw failure(error);
     }
     client.on?.('error', ignore);
-    let result: PgLikeResult;
+    let result: T;
     try {
       const settling = this.settle(client, run);
       if (settling) await settling;
-      result = await run(client, q);
+      result = await fn(client);
     } catch (error) {
       client.removeListener?.('error', ignore);
       client.release(releaseReason(error));
@@ -206,7 +220,7 @@ class PgAdapter implements Adapter {
     }
     client.removeListener?.('error', ignore);
     client.release();
-    return pgLikeResult(result);
+    return result;
   }
 
   async connect(): Promise<Session> {

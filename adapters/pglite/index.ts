@@ -13,7 +13,7 @@
 import type { Adapter, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import { commandTag, heldSession, settleSession, Turnstile } from '../../src/engine/adapter-kit.js';
 import { registerAdapter } from '../../src/engine/resolve.js';
-import { ConnectionError, GinoError, InvalidRequestError, pgErrorFields } from '../../src/errors.js';
+import { ConnectionError, GinoError, InvalidRequestError, pgErrorFields, UnsupportedError } from '../../src/errors.js';
 import { KNOWN_OIDS, parserFor } from '../../src/types/parse.js';
 import '../kit/catalogue.js';
 import { driverFailure } from '../kit/connection-errors.js';
@@ -38,6 +38,8 @@ interface QueryOptions {
 /** The slice of a PGlite instance this adapter uses. */
 export interface PGliteLike {
   query(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<PGliteResults>;
+  /** Several statements in one call (the simple query protocol): the adapter's `script()`. */
+  exec?(sql: string): Promise<unknown>;
   close(): Promise<void>;
   readonly waitReady?: Promise<void>;
   readonly parsers?: Parsers;
@@ -131,6 +133,22 @@ class PGliteAdapter implements Adapter {
     const release = await this.acquire();
     try {
       return await this.run(db, q);
+    } finally {
+      release();
+    }
+  }
+
+  /** A script through PGlite's `exec`: several statements, one implicit transaction. */
+  async script(sql: string): Promise<void> {
+    const db = await this.db();
+    if (typeof db.exec !== 'function') {
+      throw new UnsupportedError(
+        'this PGlite instance has no exec(), which runs a script of several statements; give the adapter a PGlite instance (@electric-sql/pglite >= 0.2)',
+      );
+    }
+    const release = await this.acquire();
+    try {
+      await db.exec(sql);
     } finally {
       release();
     }

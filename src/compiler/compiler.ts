@@ -28,10 +28,12 @@ import type {
 import { isExpr, Keyword } from '../sql/expr.js';
 import { covers, fromsBeyond, inferFrom, MAX_DEPTH, tooDeep } from '../sql/nodes.js';
 import { resultKeys, type Select } from '../sql/select.js';
+import { isSharedList } from '../sql/shared.js';
 import type { Alias, Column, FromItem, Join, Table } from '../sql/table.js';
 import { NULLTYPE, type SqlType } from '../types/sqltypes.js';
+import { type Head, QueryCache, type SharedHead } from './cache.js';
 import { quoteIdentifier, quoteQualified, renderLiteral } from './quote.js';
-import { mapSqlCode } from './sqltext.js';
+import { classifySql, fragmentLocksRows, mapSqlCode } from './sqltext.js';
 
 /** A result column: the key rows use, its type, and the expression it came from. */
 export interface ResultColumn {
@@ -40,7 +42,16 @@ export interface ResultColumn {
   expr: Expr;
 }
 
-/** What the engine runs: SQL, raw parameter values with their types, and the result columns. */
+/**
+ * What a statement is: a builder's kind (a function call runs as a `'select'`), `'ddl'` for raw
+ * SQL that changes the schema, `'raw'` for any other raw SQL (see `classifySql`).
+ */
+export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'ddl' | 'raw';
+
+/**
+ * What the engine runs: SQL, raw parameter values with their types, the result columns, and what
+ * the statement does — what read replicas route on and migrations split on.
+ */
 export interface CompiledQuery {
   sql: string;
   params: unknown[];
@@ -48,6 +59,28 @@ export interface CompiledQuery {
   paramTypes: SqlType[];
   paramLabels: (string | undefined)[];
   columns: readonly ResultColumn[];
+  kind: StatementKind;
+  /**
+   * It may change data or schema: INSERT, UPDATE, DELETE, DDL, and raw SQL unless recognisably
+   * read-only. A SELECT built here reads (a function it calls is not looked into: `nextval()`
+   * writes, as far as PostgreSQL is concerned, but such a SELECT is `writes: false`).
+   */
+  writes: boolean;
+  /**
+   * It takes row locks: a SELECT with `forUpdate()` (in a subquery too, or a locking clause in a
+   * `db.text()` fragment), UPDATE and DELETE (the rows they change), INSERT ... ON CONFLICT DO
+   * UPDATE (the conflicting row), raw SQL doing any of that or running code it does not show.
+   */
+  locks: boolean;
+}
+
+/**
+ * A raw SQL string as the engine runs it: its parameters as given, untyped, no result columns
+ * (rows are keyed by the fields the server names), and what it does (`classifySql`).
+ */
+export function compileRaw(sql: string, params: unknown[] = [], cache?: QueryCache): CompiledQuery {
+  const { kind, writes, locks } = cache ? cache.rawClass(sql) : classifySql(sql);
+  return { sql, params, paramTypes: [], paramLabels: [], columns: NO_COLUMNS, kind, writes, locks };
 }
 
 /**
@@ -293,18 +326,12 @@ const NO_PARENS_FUNCS = new Set([
   'user',
 ]);
 
-const funcNames = new Map<string, string>();
-
-function funcName(given: string): string {
-  let name = funcNames.get(given);
-  if (name === undefined) {
-    name = given
-      .split('.')
-      .map((p) => (/^[a-z_][a-z0-9_]*$/i.test(p) ? p : quoteIdentifier(p)))
-      .join('.');
-    if (funcNames.size < 1000) funcNames.set(given, name);
-  }
-  return name;
+/** A function's name as SQL: each dotted part bare when it is a plain word, else quoted. */
+function funcNameSql(given: string): string {
+  return given
+    .split('.')
+    .map((p) => (/^[a-z_][a-z0-9_]*$/i.test(p) ? p : quoteIdentifier(p)))
+    .join('.');
 }
 
 /** How an expression is being rendered. */
@@ -315,38 +342,12 @@ interface Ctx {
 
 const QUALIFIED: Ctx = { columns: 'qualified' };
 
-// Tables, named aliases and their columns never change once built: their SQL and labels are
-// rendered once. Anonymous aliases are named per compile, so theirs are not kept.
-const ownerSql = new WeakMap<Table | Alias, string>();
-const columnSql = new WeakMap<Column, string>();
-const labels = new WeakMap<Column, string>();
-
-function namedOwner(owner: Table | Alias): string {
-  let sql = ownerSql.get(owner);
-  if (sql === undefined) {
-    sql = owner.kind === 'table' ? quoteQualified(owner.schema, owner.name) : quoteIdentifier(owner.name);
-    ownerSql.set(owner, sql);
-  }
-  return sql;
-}
-
-/** How error messages name a value meant for this column: `users.nickname`. */
-function columnLabel(column: Column): string {
-  let label = labels.get(column);
-  if (label === undefined) {
-    const owner = column.table;
-    label = `${owner.kind === 'table' ? owner.fullName : owner.name}.${column.key}`;
-    labels.set(column, label);
-  }
-  return label;
-}
-
 // ---- the visitor ----------------------------------------------------------------------------
 
 type Visitor = { readonly [K in ExprKind]: (c: Compiler, node: never, ctx: Ctx) => string };
 
 const VISIT: Visitor = {
-  column: (c, node: Column, ctx) => (ctx.columns === 'bare' ? quoteIdentifier(node.name) : c.columnRef(node)),
+  column: (c, node: Column, ctx) => (ctx.columns === 'bare' ? c.columnName(node) : c.columnRef(node)),
   bind: (c, node: Bind) => c.bind(node, 'context'),
   keyword: (_c, node: Keyword) => node.sql,
   binary: (c, node: Binary, ctx) => {
@@ -356,7 +357,7 @@ const VISIT: Visitor = {
     const left = c.operand(node.left, prec, 'left', ctx, values ? 'typed' : 'context');
     // A value compared with a column is named after it in errors (saved and restored by hand: no closure per node).
     const outer = c.label;
-    if (node.left.kind === 'column') c.label = columnLabel(node.left as Column);
+    if (node.left.kind === 'column') c.label = c.columnLabel(node.left as Column);
     const right = c.operand(node.right, prec, 'right', ctx, values ? 'typed' : 'context');
     c.label = outer;
     return `${left} ${node.operator} ${right}`;
@@ -383,7 +384,7 @@ const VISIT: Visitor = {
     const expr = c.operand(node.expr, RANGE, 'left', ctx, standing);
     const bound = (e: Expr) => c.operand(e, RANGE + 1, 'only', ctx, standing);
     const range = () => `${bound(node.low)} AND ${bound(node.high)}`;
-    const bounds = node.expr.kind === 'column' ? c.labelled(columnLabel(node.expr as Column), range) : range();
+    const bounds = node.expr.kind === 'column' ? c.labelled(c.columnLabel(node.expr as Column), range) : range();
     return `${expr} ${node.negate ? 'NOT BETWEEN' : 'BETWEEN'} ${bounds}`;
   },
   in: (c, node: In, ctx) => {
@@ -403,7 +404,7 @@ const VISIT: Visitor = {
       return `${expr} ${op} (SELECT ${c.expr(items[0] as Expr, ctx)})`;
     }
     const list = () => items.map((i) => c.operand(i, RAW, 'only', ctx, standing)).join(', ');
-    return `${expr} ${op} (${node.expr.kind === 'column' ? c.labelled(columnLabel(node.expr as Column), list) : list()})`;
+    return `${expr} ${op} (${node.expr.kind === 'column' ? c.labelled(c.columnLabel(node.expr as Column), list) : list()})`;
   },
   list: (c, node: ClauseList, ctx) => {
     if (node.clauses.length === 0) return node.operator === 'OR' ? 'false' : 'true';
@@ -412,7 +413,7 @@ const VISIT: Visitor = {
     return node.clauses.map((cl) => c.operand(cl, prec, 'left', ctx, 'context')).join(` ${node.operator} `);
   },
   func: (c, node: Func, ctx) => {
-    const name = funcName(node.name);
+    const name = c.funcName(node.name);
     const lower = node.name.toLowerCase();
     if (node.args.length === 0) {
       if (NO_PARENS_FUNCS.has(lower)) return name;
@@ -444,47 +445,6 @@ const VISIT: Visitor = {
   },
 };
 
-/** What a result list renders to, and the keys and types of the columns it gives. */
-interface Head {
-  readonly list: string;
-  readonly columns: readonly ResultColumn[];
-  /** Some column is keyed apart from a same-named one (`teams_id`): as a subquery it is renamed in SQL. */
-  readonly renamed: boolean;
-}
-
-/** A shared head also knows the FROM items its list names, in order, and their SQL once rendered. */
-interface SharedHead extends Head {
-  readonly froms: readonly FromItem[];
-  fromSql?: string | undefined;
-}
-
-/**
- * Frozen result lists (a table's columns, a model's `select(...)`), by identity: statements built
- * from one model share them, so their rendering is shared too, when it holds no value, subquery
- * or anonymous alias.
- */
-const heads = new WeakMap<readonly Expr[], SharedHead>();
-
-/** The result columns of shared heads: what depends on them alone can be reused across statements. */
-const sharedColumns = new WeakSet<readonly ResultColumn[]>();
-
-/** Whether these result columns are shared by every statement with the same result list. */
-export function isShared(columns: readonly ResultColumn[]): boolean {
-  return sharedColumns.has(columns);
-}
-
-/**
- * A compiled statement kept and run again as it is (a baked query): its result columns count as
- * shared, so what is derived from them is derived once, and nothing of it can be changed.
- */
-export function bake(compiled: CompiledQuery): CompiledQuery {
-  sharedColumns.add(compiled.columns);
-  Object.freeze(compiled.params);
-  Object.freeze(compiled.paramTypes);
-  Object.freeze(compiled.paramLabels);
-  return Object.freeze(compiled);
-}
-
 const NO_COLUMNS: readonly ResultColumn[] = Object.freeze([]);
 const DEFAULT_KEYWORD = new Keyword('DEFAULT');
 
@@ -501,13 +461,66 @@ export class Compiler {
   private scopes: Scopes = [];
   /** SELECTs compiled so far: a list that contains one is not shared. */
   private selects = 0;
+  /** Some SELECT rendered so far locks rows (`FOR UPDATE`, ...), or a raw fragment does. */
+  locking = false;
   /** Anonymous aliases named so far in this compile, and how many of each stem. */
   private anonymous: Map<Alias, string> | undefined;
   private stems: Map<string, number> | undefined;
   private depth = 0;
 
-  /** DDL cannot take parameters: values are rendered as literals through `renderLiteral`. */
-  constructor(private readonly literalBinds = false) {}
+  /**
+   * `cache` keeps what this compile derives from objects that never change (see `cache.ts`). DDL
+   * cannot take parameters: with `literalBinds`, values are rendered as literals through `renderLiteral`.
+   */
+  constructor(
+    readonly cache: QueryCache = new QueryCache(),
+    private readonly literalBinds = false,
+  ) {}
+
+  /** A table's or named alias's SQL name, rendered once. */
+  namedOwner(owner: Table | Alias): string {
+    let sql = this.cache.ownerSql.get(owner);
+    if (sql === undefined) {
+      sql = owner.kind === 'table' ? quoteQualified(owner.schema, owner.name) : quoteIdentifier(owner.name);
+      this.cache.ownerSql.set(owner, sql);
+    }
+    return sql;
+  }
+
+  /** A column's own name, quoted as needed (INSERT and SET targets, DDL), rendered once. */
+  columnName(column: Column): string {
+    let sql = this.cache.columnNames.get(column);
+    if (sql === undefined) {
+      sql = quoteIdentifier(column.name);
+      this.cache.columnNames.set(column, sql);
+    }
+    return sql;
+  }
+
+  /** How error messages name a value meant for this column: `users.nickname`. */
+  columnLabel(column: Column): string {
+    let label = this.cache.columnLabels.get(column);
+    if (label === undefined) {
+      const owner = column.table;
+      label = `${owner.kind === 'table' ? owner.fullName : owner.name}.${column.key}`;
+      this.cache.columnLabels.set(column, label);
+    }
+    return label;
+  }
+
+  funcName(given: string): string {
+    return this.cache.functionNames.get(given) ?? this.cache.functionNames.set(given, funcNameSql(given));
+  }
+
+  /** `[table]`, one frozen list per table: the scope of its UPDATE or DELETE when nothing else is named. */
+  private alone(table: Table): readonly FromItem[] {
+    let list = this.cache.scopes.get(table);
+    if (!list) {
+      list = Object.freeze([table]);
+      this.cache.scopes.set(table, list);
+    }
+    return list;
+  }
 
   param(value: unknown, type: SqlType, label: string | undefined): string {
     if (value === undefined) {
@@ -562,17 +575,17 @@ export class Compiler {
   columnRef(column: Column): string {
     const owner = column.table;
     if (owner.kind === 'alias' && owner.anonymous) return `${this.aliasName(owner)}.${quoteIdentifier(column.name)}`;
-    let sql = columnSql.get(column);
+    let sql = this.cache.columnSql.get(column);
     if (sql === undefined) {
-      sql = `${namedOwner(owner)}.${quoteIdentifier(column.name)}`;
-      columnSql.set(column, sql);
+      sql = `${this.namedOwner(owner)}.${quoteIdentifier(column.name)}`;
+      this.cache.columnSql.set(column, sql);
     }
     return sql;
   }
 
   /** The name of an alias in this statement: its own, or for an anonymous one `<stem>_<n>` in order of appearance. */
   private aliasName(alias: Alias): string {
-    if (!alias.anonymous) return namedOwner(alias);
+    if (!alias.anonymous) return this.namedOwner(alias);
     this.anonymous ??= new Map();
     let name = this.anonymous.get(alias);
     if (name === undefined) {
@@ -586,11 +599,12 @@ export class Compiler {
   }
 
   private ownerName(owner: Table | Alias): string {
-    return owner.kind === 'alias' && owner.anonymous ? this.aliasName(owner) : namedOwner(owner);
+    return owner.kind === 'alias' && owner.anonymous ? this.aliasName(owner) : this.namedOwner(owner);
   }
 
   text(node: TextClause): string {
     const { sql, params } = node;
+    if (!this.locking && fragmentLocksRows(sql)) this.locking = true;
     if (Array.isArray(params)) {
       const base = this.params.length;
       for (const v of params) this.param(v, NULLTYPE, undefined);
@@ -617,7 +631,7 @@ export class Compiler {
   from(item: FromItem): string {
     switch (item.kind) {
       case 'table':
-        return namedOwner(item);
+        return this.namedOwner(item);
       case 'alias': {
         const alias = item as Alias;
         const name = this.aliasName(alias);
@@ -633,13 +647,18 @@ export class Compiler {
     }
   }
 
+  /** The kept head of a shared list, if any. */
+  private sharedHead(exprs: readonly Expr[]): SharedHead | undefined {
+    return isSharedList(exprs) ? this.cache.heads.get(exprs) : undefined;
+  }
+
   /**
    * A result list (SELECT or RETURNING): each expression rendered and keyed as rows will key it.
-   * A list of plain expressions (no values, no subqueries, no anonymous aliases) is rendered once
-   * and shared.
+   * A shared list (`sql/shared.ts`) of plain expressions (no values, no subqueries, no anonymous
+   * aliases) is rendered once and kept.
    */
   private head(exprs: readonly Expr[], nested = false): Head {
-    const known = heads.get(exprs);
+    const known = this.sharedHead(exprs);
     if (known && !(nested && known.renamed)) return known;
     const params = this.params.length;
     const selects = this.selects;
@@ -666,14 +685,14 @@ export class Compiler {
     const head: Head = { list: rendered.join(', '), columns: Object.freeze(columns), renamed };
     if (
       !(nested && renamed) &&
-      Object.isFrozen(exprs) &&
+      isSharedList(exprs) &&
       this.params.length === params &&
       this.selects === selects &&
       (this.anonymous?.size ?? 0) === anonymous &&
       !this.literalBinds
     ) {
-      heads.set(exprs, { ...head, froms: inferFrom(exprs) });
-      sharedColumns.add(head.columns);
+      this.cache.heads.set(exprs, { ...head, froms: inferFrom(exprs) });
+      this.cache.shareColumns(head.columns);
     }
     return head;
   }
@@ -682,7 +701,7 @@ export class Compiler {
   select(node: SelectLike, nested = false): string {
     const s = (node as Select<unknown, unknown>).state;
     this.selects++;
-    const known = heads.get(s.columns);
+    const known = this.sharedHead(s.columns);
     const shared = known && !(nested && known.renamed) ? known : undefined;
     const froms = this.fromList(s, nested, known?.froms ?? inferFrom(s.columns));
     // A subquery's values are not the enclosing comparison's: no label carries into it.
@@ -712,6 +731,7 @@ export class Compiler {
     if (s.limit) sql += ` LIMIT ${this.expr(s.limit)}`;
     if (s.offset) sql += ` OFFSET ${this.expr(s.offset)}`;
     if (s.forUpdate) {
+      this.locking = true;
       let lock = ` FOR ${s.forUpdate.mode}`;
       if (s.forUpdate.of?.length) lock += ` OF ${s.forUpdate.of.map((t) => this.ownerName(t)).join(', ')}`;
       if (s.forUpdate.nowait) lock += ' NOWAIT';
@@ -810,9 +830,9 @@ export class Compiler {
   insert(node: Insert<unknown>): string {
     const s = node.state;
     const table = s.table;
-    let sql = `INSERT INTO ${namedOwner(table)}`;
+    let sql = `INSERT INTO ${this.namedOwner(table)}`;
     if (s.fromSelect) {
-      const cols = s.fromSelect.columns.map((k) => quoteIdentifier(table.column(k).name));
+      const cols = s.fromSelect.columns.map((k) => this.columnName(table.column(k)));
       sql += ` (${cols.join(', ')}) ${this.select(s.fromSelect.select)}`;
     } else {
       let columns = insertColumns(table, s.rows);
@@ -821,7 +841,7 @@ export class Compiler {
       }
       // Several rows of nothing but defaults: `(first) VALUES (DEFAULT), (DEFAULT)`.
       if (columns.length === 0) columns = table.columns.slice(0, 1);
-      sql += ` (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `;
+      sql += ` (${columns.map((c) => this.columnName(c)).join(', ')}) VALUES `;
       sql += s.rows
         .map((row) => `(${columns.map((col) => this.assigned(col, insertValue(col, row))).join(', ')})`)
         .join(', ');
@@ -830,7 +850,7 @@ export class Compiler {
   }
 
   private tail(table: Table, s: Insert<unknown>['state']): string {
-    this.scopes.push(alone(table));
+    this.scopes.push(this.alone(table));
     const sql = (s.onConflict ? this.onConflict(table, s.onConflict) : '') + this.returning(s.returning);
     this.scopes.pop();
     return sql;
@@ -840,14 +860,14 @@ export class Compiler {
     let sql = ' ON CONFLICT';
     if (oc.target) {
       sql += Array.isArray(oc.target)
-        ? ` (${(oc.target as readonly string[]).map((k) => quoteIdentifier(table.column(k).name)).join(', ')})`
+        ? ` (${(oc.target as readonly string[]).map((k) => this.columnName(table.column(k))).join(', ')})`
         : ` ON CONSTRAINT ${quoteIdentifier((oc.target as { constraint: string }).constraint)}`;
     }
     if (!oc.set) return `${sql} DO NOTHING`;
     if (!oc.target) throw new InvalidRequestError('ON CONFLICT DO UPDATE needs a conflict target');
     const sets = Object.entries(oc.set).map(([k, v]) => {
       const col = table.column(k);
-      return `${quoteIdentifier(col.name)} = ${this.assigned(col, v)}`;
+      return `${this.columnName(col)} = ${this.assigned(col, v)}`;
     });
     sql += ` DO UPDATE SET ${sets.join(', ')}`;
     if (oc.where) sql += ` WHERE ${this.expr(oc.where)}`;
@@ -861,13 +881,13 @@ export class Compiler {
     if (keys.length === 0) throw new InvalidRequestError(`update of '${table.fullName}' has no values to SET`);
     const values = keys.map((k) => s.values[k]);
     // The updated table, then the tables SET and WHERE name besides it (UPDATE ... FROM).
-    const scope = fromsBeyond(alone(table), values, s.where);
+    const scope = fromsBeyond(this.alone(table), values, s.where);
     // Subqueries in SET, WHERE and RETURNING correlate to the updated table (and its FROM tables).
     this.scopes.push(scope);
-    let sql = `UPDATE ${namedOwner(table)} SET `;
+    let sql = `UPDATE ${this.namedOwner(table)} SET `;
     for (let i = 0; i < keys.length; i++) {
       const col = table.column(keys[i] as string);
-      sql += `${i ? ', ' : ''}${quoteIdentifier(col.name)}=${this.assigned(col, values[i])}`;
+      sql += `${i ? ', ' : ''}${this.columnName(col)}=${this.assigned(col, values[i])}`;
     }
     if (scope.length > 1) {
       // FROM items are rendered outside the statement's own scope, as a SELECT's are.
@@ -887,9 +907,9 @@ export class Compiler {
   delete(node: Delete<unknown>): string {
     const s = node.state;
     const table = s.table;
-    let sql = `DELETE FROM ${namedOwner(table)}`;
+    let sql = `DELETE FROM ${this.namedOwner(table)}`;
     // The table rows are deleted from, then the tables WHERE names besides it (DELETE ... USING).
-    const scope = fromsBeyond(alone(table), s.where);
+    const scope = fromsBeyond(this.alone(table), s.where);
     if (scope.length > 1) {
       sql += ` USING ${scope
         .slice(1)
@@ -906,9 +926,9 @@ export class Compiler {
 
   /** A value assigned to a column: a parameter of the column's type, or an expression. */
   private assigned(col: Column, value: unknown): string {
-    if (isExpr(value)) return this.labelled(columnLabel(col), () => this.expr(value));
+    if (isExpr(value)) return this.labelled(this.columnLabel(col), () => this.expr(value));
     if (isSelect(value)) return `(${this.select(value, true)})`;
-    return this.param(value, col.type, columnLabel(col));
+    return this.param(value, col.type, this.columnLabel(col));
   }
 
   /** The result columns of the statement: its SELECT list, or its RETURNING list. */
@@ -922,18 +942,6 @@ export class Compiler {
     this.resultColumns = head.columns;
     return ` RETURNING ${head.list}`;
   }
-}
-
-/** `[table]`, one frozen list per table: the scope of its UPDATE or DELETE when nothing else is named. */
-const alones = new WeakMap<Table, readonly FromItem[]>();
-
-function alone(table: Table): readonly FromItem[] {
-  let list = alones.get(table);
-  if (!list) {
-    list = Object.freeze([table]);
-    alones.set(table, list);
-  }
-  return list;
 }
 
 /** The columns an INSERT names: every key given in any row, plus columns with client-side defaults. */
@@ -964,28 +972,43 @@ function insertValue(col: Column, row: Readonly<Record<string, unknown>>): unkno
   return typeof d === 'function' ? new ClientDefault(d as () => unknown) : d;
 }
 
-/** Compile any statement or expression into SQL, parameters and result columns. */
-export function compile(node: object): CompiledQuery {
-  const c = new Compiler();
+/**
+ * Compile any statement or expression into SQL, parameters and result columns. `cache` keeps what
+ * is derived from objects that never change, for the next compile (the engine passes its own);
+ * without one, nothing is kept.
+ */
+export function compile(node: object, cache?: QueryCache): CompiledQuery {
+  const c = new Compiler(cache);
   const kind = (node as { kind?: unknown }).kind;
   let sql: string;
+  let what: Pick<CompiledQuery, 'kind' | 'writes' | 'locks'>;
   switch (kind) {
     case 'select':
       sql = c.select(node as SelectLike);
       c.resultColumns = c.selectColumns;
+      what = { kind: 'select', writes: false, locks: c.locking };
       break;
-    case 'insert':
+    case 'insert': {
       sql = c.insert(node as Insert<unknown>);
+      const upsert = (node as Insert<unknown>).state.onConflict?.set !== undefined;
+      what = { kind: 'insert', writes: true, locks: c.locking || upsert };
       break;
+    }
     case 'update':
       sql = c.update(node as Update<unknown>);
+      what = { kind: 'update', writes: true, locks: true };
       break;
     case 'delete':
       sql = c.delete(node as Delete<unknown>);
+      what = { kind: 'delete', writes: true, locks: true };
       break;
-    case 'text':
-      sql = c.text(node as TextClause);
+    case 'text': {
+      const text = node as TextClause;
+      sql = c.text(text);
+      const raw = cache ? cache.rawClass(text.sql) : classifySql(text.sql);
+      what = { kind: raw.kind, writes: raw.writes, locks: raw.locks };
       break;
+    }
     default:
       throw new InvalidRequestError(
         `cannot run ${kind === undefined ? typeof node : `a '${String(kind)}'`} as a statement: pass a select, insert, update, delete, db.text() or a SQL string`,
@@ -997,5 +1020,8 @@ export function compile(node: object): CompiledQuery {
     paramTypes: c.paramTypes,
     paramLabels: c.paramLabels,
     columns: c.resultColumns,
+    kind: what.kind,
+    writes: what.writes,
+    locks: what.locks,
   };
 }

@@ -7,7 +7,7 @@ import { Compiler } from './compiler.js';
 import { quoteIdentifier, quoteQualified, quoteString, renderLiteral } from './quote.js';
 
 function inline(expr: unknown): string {
-  return new Compiler(true).expr(expr as never);
+  return new Compiler(undefined, true).expr(expr as never);
 }
 
 /** A column's type in DDL (SERIAL for an autoincrementing key, an enum by its qualified name). */
@@ -76,7 +76,7 @@ export function createTableSql(table: Table, ifNotExists = false): string {
 function indexColumn(table: Table, c: string | unknown): string {
   if (typeof c === 'string') return quoteIdentifier(table.column(c).name);
   // Expression indexes render the expression with literal values, bare column names.
-  return `(${new Compiler(true).expr(c as never, { columns: 'bare' })})`;
+  return `(${new Compiler(undefined, true).expr(c as never, { columns: 'bare' })})`;
 }
 
 function indexSql(table: Table, index: Index, ifNotExists: boolean): string {

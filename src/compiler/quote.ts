@@ -19,17 +19,16 @@ const RESERVED = new Set(
 );
 
 const PLAIN = /^[a-z_][a-z0-9_$]*$/;
-const cache = new Map<string, string>();
 
-/** `name` as PostgreSQL needs it: bare when it is a plain lower-case word, else double-quoted. */
+/**
+ * `name` as PostgreSQL needs it: bare when it is a plain lower-case word, else double-quoted. The
+ * names of tables and columns are rendered once in the query cache (`cache.ts`); what is quoted
+ * per compile (INSERT and SET column lists, labels) costs a regular-expression test.
+ */
 export function quoteIdentifier(name: string): string {
-  const hit = cache.get(name);
-  if (hit !== undefined) return hit;
   if (name.length === 0) throw new InvalidRequestError('an identifier cannot be empty');
   if (name.includes('\0')) throw new InvalidRequestError('an identifier cannot contain a NUL character');
-  const out = PLAIN.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
-  if (cache.size < 10000) cache.set(name, out);
-  return out;
+  return PLAIN.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
 /** `schema.name`, each part quoted as needed. */

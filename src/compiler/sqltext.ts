@@ -157,6 +157,9 @@ function walkCode(sql: string, visit: CodeVisitor): void {
  * parentheses (`CREATE RULE … DO (…; …)`) and outside the `BEGIN ATOMIC … END` body of a
  * `CREATE FUNCTION` / `CREATE PROCEDURE` (the heuristic psql uses).
  *
+ * The building block for multi-statement (migration) scripts: the engine's script runner uses it
+ * where an adapter has no multi-statement path of its own, and `classifySql` reads each statement.
+ *
  * @example
  * splitStatements("INSERT INTO t VALUES ('a;b'); -- done\nSELECT 1;") // ["INSERT INTO t VALUES ('a;b')", '-- done\nSELECT 1']
  * for (const statement of splitStatements(script)) await db.status(statement);
@@ -205,7 +208,7 @@ export function splitStatements(sql: string): string[] {
 }
 
 /** The words of a statement's code outside parentheses, in order. */
-function topLevelWords(sql: string): string[] {
+export function topLevelWords(sql: string): string[] {
   const words: string[] = [];
   let parens = 0;
   walkCode(sql, {
@@ -252,4 +255,185 @@ export function checkRawStatement(sql: string, what = 'this SQL string'): void {
         'insert the rows with Model.insert().values([...]) (a few thousand at a time), or COPY from a file or PROGRAM on the server',
     );
   }
+}
+
+/** What raw SQL text is, as far as routing and migrations need to know (see `classifySql`). */
+export interface SqlClass {
+  /** `'ddl'` for a schema change (CREATE, ALTER, DROP, COMMENT, GRANT, REVOKE, TRUNCATE, ...), else `'raw'`. */
+  readonly kind: 'ddl' | 'raw';
+  /** May change data or schema: false only for what is recognisably read-only. */
+  readonly writes: boolean;
+  /** Takes row locks (FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE, UPDATE, DELETE, MERGE, ...). */
+  readonly locks: boolean;
+}
+
+/** A token of code: a word (lower-cased) or a parenthesis, with the depth of parentheses it stands at. */
+interface Token {
+  readonly word: string | undefined;
+  readonly paren: '(' | ')' | undefined;
+  readonly depth: number;
+}
+
+function tokensOf(sql: string): Token[] {
+  const out: Token[] = [];
+  let depth = 0;
+  walkCode(sql, {
+    word: (word) => {
+      out.push({ word, paren: undefined, depth });
+    },
+    char: (ch) => {
+      if (ch === '(') out.push({ word: undefined, paren: '(', depth: depth++ });
+      else if (ch === ')') {
+        depth = Math.max(0, depth - 1);
+        out.push({ word: undefined, paren: ')', depth });
+      }
+    },
+    span: () => undefined,
+  });
+  return out;
+}
+
+/** Statements whose first word makes them schema changes. */
+const DDL_WORDS: ReadonlySet<string> = new Set([
+  'create',
+  'alter',
+  'drop',
+  'comment',
+  'grant',
+  'revoke',
+  'truncate',
+  'reindex',
+  'security',
+  'import',
+]);
+
+/** The words that start the main statement of a WITH query. */
+const MAIN_WORDS: ReadonlySet<string> = new Set(['select', 'insert', 'update', 'delete', 'merge', 'values', 'table']);
+
+/** Statements that change rows. */
+const DML_WORDS: ReadonlySet<string> = new Set(['insert', 'update', 'delete', 'merge']);
+
+/** Statements that run code the text does not show (a DO block, a procedure, a prepared statement). */
+const OPAQUE_WORDS: ReadonlySet<string> = new Set(['do', 'call', 'execute']);
+
+const READ = Object.freeze({ kind: 'raw', writes: false, locks: false } as const);
+
+/** Whether the tokens from `from` hold a row-locking clause: FOR UPDATE, NO KEY UPDATE, SHARE, KEY SHARE. */
+function locksRows(t: readonly Token[], from: number): boolean {
+  for (let i = from; i < t.length - 1; i++) {
+    if (t[i]?.word !== 'for') continue;
+    const a = t[i + 1]?.word;
+    const b = t[i + 2]?.word;
+    if (a === 'update' || a === 'share') return true;
+    if (a === 'no' && b === 'key' && t[i + 3]?.word === 'update') return true;
+    if (a === 'key' && b === 'share') return true;
+  }
+  return false;
+}
+
+/** Whether a parenthesised part from `from` starts with INSERT, UPDATE, DELETE or MERGE (a data-modifying WITH query, `COPY (DELETE ...)`). */
+function modifiesInside(t: readonly Token[], from: number): boolean {
+  for (let i = from; i < t.length - 1; i++) {
+    if (t[i]?.paren === '(' && DML_WORDS.has(t[i + 1]?.word ?? '')) return true;
+  }
+  return false;
+}
+
+/** `ON CONFLICT ... DO UPDATE` in the tokens from `from`. */
+function updatesOnConflict(t: readonly Token[], from: number): boolean {
+  let conflict = false;
+  for (let i = from; i < t.length - 1; i++) {
+    if (t[i]?.word === 'conflict') conflict = true;
+    else if (conflict && t[i]?.word === 'do' && t[i + 1]?.word === 'update') return true;
+  }
+  return false;
+}
+
+/** One statement's class, from its tokens starting at `from`. */
+function classifyTokens(t: readonly Token[], from: number): SqlClass {
+  let i = from;
+  // `(SELECT ...) UNION (SELECT ...)` is a statement too.
+  while (t[i]?.paren === '(') i++;
+  const start = t[i];
+  if (start?.word === undefined) return READ;
+  let main = start.word;
+  let mainAt = i;
+  if (main === 'with') {
+    // The main statement: the first top-level word that starts one, after the WITH list.
+    for (let j = i + 1; j < t.length; j++) {
+      const tok = t[j] as Token;
+      if (tok.depth === start.depth && tok.word !== undefined && MAIN_WORDS.has(tok.word)) {
+        main = tok.word;
+        mainAt = j;
+        break;
+      }
+    }
+  }
+  const modifies = modifiesInside(t, i);
+  const locking = locksRows(t, i);
+  if (main === 'select' || main === 'values' || main === 'table' || main === 'show') {
+    // SELECT ... INTO makes a table.
+    const into =
+      main === 'select' && t.some((tok, j) => j > mainAt && tok.depth === start.depth && tok.word === 'into');
+    return { kind: 'raw', writes: modifies || into, locks: locking || modifies };
+  }
+  if (main === 'explain') {
+    // EXPLAIN only plans its statement; EXPLAIN ANALYZE runs it.
+    let j = i + 1;
+    let analyze = false;
+    if (t[j]?.paren === '(') {
+      const depth = (t[j] as Token).depth;
+      for (j++; j < t.length && !(t[j]?.paren === ')' && t[j]?.depth === depth); j++) {
+        const w = t[j]?.word;
+        if (w === 'analyze' || w === 'analyse') analyze = true;
+      }
+      j++;
+    } else {
+      for (; t[j]?.word === 'analyze' || t[j]?.word === 'analyse' || t[j]?.word === 'verbose'; j++) {
+        if (t[j]?.word !== 'verbose') analyze = true;
+      }
+    }
+    if (!analyze) return READ;
+    const inner = classifyTokens(t, j);
+    return { kind: 'raw', writes: inner.writes, locks: inner.locks };
+  }
+  if (DML_WORDS.has(main)) {
+    // An INSERT locks existing rows only to update them on conflict (or through a locking SELECT).
+    const upsert = main === 'insert' && updatesOnConflict(t, mainAt);
+    return { kind: 'raw', writes: true, locks: main !== 'insert' || upsert || locking };
+  }
+  if (DDL_WORDS.has(main)) return { kind: 'ddl', writes: true, locks: locking };
+  if (OPAQUE_WORDS.has(main)) return { kind: 'raw', writes: true, locks: true };
+  // Anything else (SET, BEGIN, LOCK, COPY, VACUUM, NOTIFY, ...) is taken to write.
+  return { kind: 'raw', writes: true, locks: locking || modifies };
+}
+
+/**
+ * What raw SQL text is (`db.text()`, SQL strings, scripts), read with the same scanner as the
+ * server's lexer, so that literals, quoted names, dollar-quoted bodies and comments are never
+ * taken for code. Conservative: text `writes` unless it is recognisably read-only — a SELECT
+ * (without INTO), VALUES, TABLE or SHOW, a WITH query of those with no INSERT, UPDATE, DELETE or
+ * MERGE inside, or an EXPLAIN without ANALYZE (with ANALYZE, what its statement is). A statement
+ * of code the text does not show (DO, CALL, EXECUTE) writes and locks. A function called in a
+ * SELECT (`nextval()`, a user function) is not looked into: such a SELECT reads, as far as this
+ * says. Several statements: what any of them does, and `'ddl'` only when all of them are.
+ *
+ * @example
+ * classifySql('SELECT * FROM t FOR UPDATE') // { kind: 'raw', writes: false, locks: true }
+ * classifySql('WITH d AS (DELETE FROM t RETURNING *) SELECT count(*) FROM d') // writes: true, locks: true
+ */
+export function classifySql(sql: string): SqlClass {
+  if (!sql.includes(';')) return classifyTokens(tokensOf(sql), 0);
+  const parts = splitStatements(sql).map((s) => classifyTokens(tokensOf(s), 0));
+  if (parts.length <= 1) return parts[0] ?? READ;
+  return {
+    kind: parts.every((p) => p.kind === 'ddl') ? 'ddl' : 'raw',
+    writes: parts.some((p) => p.writes),
+    locks: parts.some((p) => p.locks),
+  };
+}
+
+/** Whether a fragment of raw SQL (a `db.text()` inside a statement) holds a row-locking clause. */
+export function fragmentLocksRows(sql: string): boolean {
+  return /\bfor\b/i.test(sql) && locksRows(tokensOf(sql), 0);
 }

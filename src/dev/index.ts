@@ -16,6 +16,7 @@ export {
   writeMigration,
 } from './migrate-files.js';
 export {
+  DEV_PASSWORD,
   NEON_CORS_ALLOW_HEADERS,
   type NeonProxy,
   type NeonProxyClientOptions,

@@ -83,6 +83,12 @@ export type NeonProxyClientOptions = {
   fetchEndpoint: string;
   wsProxy: string;
   useSecureWebSocket: false;
+  /**
+   * The password for URLs that have none (a URL's own wins). Neon, and so the proxy, refuses a
+   * log-in without a password; the target then checks it, and a trust-auth server takes any, so
+   * `postgresql+neon-http://postgres@127.0.0.1/test` works locally as it would not on Neon.
+   */
+  password: string;
   /** The `ws` package's WebSocket where the runtime has no global one (Node 20). */
   webSocketConstructor?: unknown;
 };
@@ -190,6 +196,9 @@ function urlHost(host: string): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
   return isIPv6(h) ? `[${h}]` : h;
 }
+
+/** The password `neonOptions` give URLs without one (see `NeonProxyClientOptions.password`). */
+export const DEV_PASSWORD = 'gino-edge-dev';
 
 /**
  * Start the proxy. Node only.
@@ -312,6 +321,7 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
     fetchEndpoint: `http://${base}/sql`,
     wsProxy: `${base}/v1`,
     useSecureWebSocket: false,
+    password: DEV_PASSWORD,
     ...(typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function'
       ? {}
       : { webSocketConstructor: ws.WebSocket }),

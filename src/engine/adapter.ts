@@ -79,6 +79,15 @@ export interface Adapter {
   connect?(): Promise<Session>;
   /** Run statements atomically in one request (adapters with `nativeBatch`). */
   batch?(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]>;
+  /**
+   * Run a script of several statements (a migration file) in one request, through the driver's
+   * own multi-statement path: PostgreSQL's simple query protocol (pg's `client.query(text)`,
+   * PGlite's `exec`). The statements run in order in one implicit transaction: all of them or
+   * none. No parameters; results are not returned. Optional: without it the engine splits the
+   * script (`splitStatements`) and runs the statements in one transaction (one native batch on
+   * neon-http), which comes to the same.
+   */
+  script?(sql: string): Promise<void>;
   /** Close every connection; the adapter is not used again. */
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * (a pool, an HTTP endpoint, an embedded database); a Connection is one held session; a
  * Transaction is a level of BEGIN/SAVEPOINT on a Connection.
  */
-import type { CompiledQuery } from '../compiler/compiler.js';
+import { type CompiledQuery, compileRaw } from '../compiler/compiler.js';
 import {
   DatabaseError,
   GinoError,
@@ -13,7 +13,7 @@ import {
   toGinoError,
   UnsupportedError,
 } from '../errors.js';
-import type { GinoExtension, StatusResult } from '../sql/runner.js';
+import type { GinoExtension, StatusResult } from '../sql/executor.js';
 import type { Adapter, BatchOptions, Capabilities, DriverQuery, DriverResult, Session } from './adapter.js';
 import { Turnstile } from './adapter-kit.js';
 import { type Capability, timeoutVia, wayOut } from './capabilities.js';
@@ -791,7 +791,7 @@ function releasedError(): GinoError {
 }
 
 export function rawCompiled(sql: string): CompiledQuery {
-  return { sql, params: [], paramTypes: [], paramLabels: [], columns: [] };
+  return compileRaw(sql);
 }
 
 /** Thrown by `raiseCommit()`/`raiseRollback()` to end one transaction level early. */

@@ -2,15 +2,16 @@
  * The execution path shared by engines, connections and transactions: turn a query into its
  * compiled form, serialise parameters, call the driver, map errors, log, and shape rows.
  */
-import { bake, type CompiledQuery, compile, isShared, type ResultColumn, resolveParams } from '../compiler/compiler.js';
+import { type CompiledQuery, compile, compileRaw, type ResultColumn, resolveParams } from '../compiler/compiler.js';
 import { checkRawStatement } from '../compiler/sqltext.js';
 import { InvalidRequestError, MultipleResultsFound, NoResultFound, toGinoError } from '../errors.js';
+import type { StatusResult } from '../sql/executor.js';
 import { Func, TextClause } from '../sql/expr.js';
-import type { StatusResult } from '../sql/runner.js';
 import { Select } from '../sql/select.js';
 import { Column } from '../sql/table.js';
 import { serializeValue } from '../types/serialize.js';
 import type { BatchOptions, DriverQuery, DriverResult } from './adapter.js';
+import { queryCache } from './cache.js';
 import { type LoaderContext, type PreparedLoader, toLoader } from './shape.js';
 
 /** A statement, a function call, `db.text(...)`, or a SQL string. */
@@ -63,37 +64,30 @@ export function toCompiled(given: Query, params?: readonly unknown[]): CompiledQ
   }
   if (typeof query === 'string') {
     checkRawStatement(query);
-    const list = params ? [...params] : [];
-    return checkParameterCount({ sql: query, params: list, paramTypes: [], paramLabels: [], columns: [] });
+    return checkParameterCount(compileRaw(query, params ? [...params] : [], queryCache));
   }
   if (query instanceof Func) return compileCall(query);
   if (query instanceof TextClause) checkRawStatement(query.sql, 'this db.text() statement');
-  return checkParameterCount(compile(query));
+  return checkParameterCount(compile(query, queryCache));
 }
 
-type CallCache = Map<string, { type: unknown; compiled: CompiledQuery }>;
-const callsOfColumn = new WeakMap<object, CallCache>();
-const callsOfNothing: CallCache = new Map();
+/** The owner of the baked calls of no argument (`db.func.now()`). */
+const NO_ARGUMENT = Object.freeze({});
 
 /**
  * `SELECT <call>` for `db.func.<name>(...).gino.scalar()`. A call of no arguments or of one column
  * (`db.func.count(User.id)`, `db.func.now()`) always compiles to the same SQL with no parameters,
- * so it is compiled once per column, name and result type (a baked query, as `Model.get` has).
+ * so it is baked once per column, name and result type (as `Model.get` is).
  */
 function compileCall(call: Func): CompiledQuery {
   const [arg, more] = call.args;
-  if (more !== undefined || (arg !== undefined && !(arg instanceof Column)))
-    return compile(new Select({ columns: [call] }));
-  let cache = arg === undefined ? callsOfNothing : callsOfColumn.get(arg);
-  const known = cache?.get(call.name);
-  if (known?.type === call.type) return known.compiled;
-  const compiled = bake(compile(new Select({ columns: [call] })));
-  if (!cache) {
-    cache = new Map();
-    callsOfColumn.set(arg as Column, cache);
+  if (more !== undefined || (arg !== undefined && !(arg instanceof Column))) {
+    return compile(new Select({ columns: [call] }), queryCache);
   }
-  cache.set(call.name, { type: call.type, compiled });
-  return compiled;
+  const owner = arg ?? NO_ARGUMENT;
+  const known = queryCache.bakedQuery(owner, call.name);
+  if (known !== undefined && known.columns[0]?.type === call.type) return known;
+  return queryCache.bake(owner, call.name, compile(new Select({ columns: [call] }), queryCache));
 }
 
 /** The loader a query carries, if any. */
@@ -197,17 +191,15 @@ export async function executeBatch(
 
 type Finishers = readonly (readonly [number, (v: unknown) => unknown])[];
 
-/** Result lists are shared by every statement with the same list (see the compiler): so is this. */
-const finishersOf = new WeakMap<readonly ResultColumn[], Finishers>();
-
+/** The finishing of each result column whose type has one; kept for shared result columns. */
 function finishers(cols: readonly ResultColumn[]): Finishers {
-  const known = finishersOf.get(cols);
+  const known = queryCache.finishers.get(cols);
   if (known) return known;
   const found: [number, (v: unknown) => unknown][] = [];
   cols.forEach((c, i) => {
     if (c.type.result) found.push([i, c.type.result]);
   });
-  if (isShared(cols)) finishersOf.set(cols, found);
+  if (queryCache.isShared(cols)) queryCache.finishers.set(cols, found);
   return found;
 }
 
@@ -227,12 +219,12 @@ function finishRows(result: DriverResult, compiled: CompiledQuery): readonly (re
   });
 }
 
-const prepared = new WeakMap<readonly ResultColumn[], WeakMap<object, PreparedLoader>>();
-const PLAIN = {};
+/** The key of the plain loader (rows as objects) among prepared loaders. */
+const PLAIN = Object.freeze({});
 
 /**
- * A loader prepared for a result. When the statement's result columns match the driver's fields,
- * preparing depends on the columns alone, so it is done once per result list and loader.
+ * A loader prepared for a result. When the statement's result columns are shared and match the
+ * driver's fields, preparing depends on the columns alone, so it is done once per list and loader.
  */
 function prepareLoader(
   loader: unknown,
@@ -241,23 +233,16 @@ function prepareLoader(
 ): PreparedLoader {
   const key = loader === undefined || loader === null ? PLAIN : loader;
   if (
-    !isShared(columns) ||
+    !queryCache.isShared(columns) ||
     columns.length !== fields.length ||
     (typeof key !== 'object' && typeof key !== 'function')
   ) {
     return toLoader(loader).prepare(columns, fields);
   }
-  let byLoader = prepared.get(columns);
-  if (!byLoader) {
-    byLoader = new WeakMap();
-    prepared.set(columns, byLoader);
-  }
-  let done = byLoader.get(key);
-  if (!done) {
-    done = toLoader(loader).prepare(columns, fields);
-    byLoader.set(key, done);
-  }
-  return done;
+  return (
+    queryCache.preparedLoader(columns, key) ??
+    queryCache.keepPreparedLoader(columns, key, toLoader(loader).prepare(columns, fields))
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 /** `.gino` on statements and function calls: run on the current binding and shape the rows. */
-import type { AnyConstructor, GinoExtension, LoadedBy, RunOptions, StatusResult } from '../sql/runner.js';
+import type { AnyConstructor, GinoExtension, LoadedBy, RunOptions, StatusResult } from '../sql/executor.js';
 import { iterateCursor } from './cursor.js';
 import type { QueryRunner } from './engine.js';
 import { type Mode, toCompiled } from './execute.js';

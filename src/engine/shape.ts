@@ -9,6 +9,7 @@ import type { Expr } from '../sql/expr.js';
 import { distinctKeys } from '../sql/select.js';
 import { Column, type FromItem } from '../sql/table.js';
 import type { DriverField } from './adapter.js';
+import { queryCache } from './cache.js';
 
 /**
  * The method by which an object or class makes its loader (a model class loads its instances;
@@ -96,18 +97,16 @@ function rowMaker(
 }
 
 /**
- * Row prototypes by what they read (column name → key): statements whose result lists are built
- * per call (RETURNING, `db.select([...])`) share one prototype, so their rows keep one shape.
- */
-const prototypes = new Map<string, object | undefined>();
-
-/** A prototype whose getters read a selected column's value by the column (`row[User.id]`), or none. */
+ * A prototype whose getters read a selected column's value by the column (`row[User.id]`), or none. */
 function columnAccessors(keys: readonly string[], columns: readonly ResultColumn[]): object | undefined {
   let signature = '';
   for (let i = 0; i < columns.length; i++) {
     const e = (columns[i] as ResultColumn).expr;
     signature += `${e instanceof Column ? String(e) : ''}\u0001${keys[i]}\u0000`;
   }
+  // Statements whose result lists are built per call (RETURNING, `db.select([...])`) share one
+  // prototype per signature (kept in the query cache), so their rows keep one shape.
+  const prototypes = queryCache.rowPrototypes;
   if (prototypes.has(signature)) return prototypes.get(signature);
   let proto: object | undefined;
   columns.forEach((c, i) => {
@@ -123,9 +122,8 @@ function columnAccessors(keys: readonly string[], columns: readonly ResultColumn
       enumerable: false,
     });
   });
-  // Bounded: a program making endless distinct result lists gets fresh prototypes past this.
-  if (prototypes.size < 2000) prototypes.set(signature, proto);
-  return proto;
+  // Bounded: a program making endless distinct result lists gets fresh prototypes past the cap.
+  return prototypes.set(signature, proto);
 }
 
 /** Where `expr` is in the result: by identity (or the label around it), else by name for raw SQL. */

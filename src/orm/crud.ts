@@ -2,30 +2,28 @@
  * Model CRUD, as GINO does it: create (RETURNING every column), get by primary key, instance
  * update requests that SET and RETURN only what changed, and instance delete.
  */
-import { bake, type CompiledQuery, compile } from '../compiler/compiler.js';
+import { compile } from '../compiler/compiler.js';
+import { queryCache } from '../engine/cache.js';
 import type { QueryRunner } from '../engine/engine.js';
 import { Precompiled } from '../engine/execute.js';
 import { InvalidRequestError, modelName, NoSuchRowError } from '../errors.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
 import { and, Bind, type Expr, isExpr } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
-import type { Column, Table } from '../sql/table.js';
+import { type Column, noSuchColumn, type Table } from '../sql/table.js';
+import { hostOf, type ModelHost } from './host.js';
 import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from './json.js';
 
 export interface BindOption {
   bind?: unknown;
 }
 
-/** What CRUD needs of a model class. */
+/** What CRUD needs of a model class: its constructor, its table and the Gino instance it belongs to. */
 export interface ModelRuntime {
   new (values?: Record<string, unknown>): object;
   readonly __table__: Table;
   readonly name: unknown;
-}
-
-/** What CRUD needs of the Gino instance. */
-export interface CrudRunner {
-  runnerFor(bind?: unknown): QueryRunner;
+  readonly [hostOf]: ModelHost;
 }
 
 export function tableOf(model: ModelRuntime): Table {
@@ -38,8 +36,9 @@ export function tableOf(model: ModelRuntime): Table {
   return table;
 }
 
-function runnerOf(table: Table, bind: unknown): QueryRunner {
-  return (table.runner as CrudRunner).runnerFor(bind);
+/** Where the model's statement runs: `bind`, else the current binding of the model's Gino instance. */
+function runnerOf(model: ModelRuntime, bind: unknown): QueryRunner {
+  return model[hostOf].runnerFor(bind);
 }
 
 /** The instance's column values, by attribute key, skipping unset ones. */
@@ -65,8 +64,8 @@ export async function createInstance<T extends object>(
 ): Promise<T> {
   const table = tableOf(model);
   applyDefaults(instance, propertiesOf(table));
-  const insert = new Insert({ table, runner: table.runner as never }).values(valuesOf(instance, table)).returning();
-  const row = (await runnerOf(table, options.bind).run(insert, undefined, 'first', null)) as Record<
+  const insert = new Insert({ table }).values(valuesOf(instance, table)).returning();
+  const row = (await runnerOf(model, options.bind).run(insert, undefined, 'first', null)) as Record<
     string,
     unknown
   > | null;
@@ -130,9 +129,6 @@ function isPlainValue(value: unknown): boolean {
   return !isExpr(value) && !(typeof value === 'object' && (value as { kind?: unknown }).kind === 'select');
 }
 
-/** `get()`'s statement compiled once per table: its SQL never changes, only the key values. */
-const bakedGets = new WeakMap<Table, CompiledQuery>();
-
 export interface GetOptions extends BindOption {
   /** Lock the row: `true` for FOR UPDATE, or `{ nowait, skipLocked, mode }`. */
   forUpdate?:
@@ -143,21 +139,20 @@ export interface GetOptions extends BindOption {
 /** `SELECT ... WHERE pk = $1`: an instance, or null. */
 export async function getInstance(model: ModelRuntime, ident: unknown, options: GetOptions = {}): Promise<unknown> {
   const table = tableOf(model);
-  const runner = runnerOf(table, options.bind);
+  const runner = runnerOf(model, options.bind);
   const values = identValues(model, ident);
   if (!options.forUpdate && values.every(isPlainValue)) {
-    let baked = bakedGets.get(table);
+    // Baked once per table: its SQL never changes, only the key values. Compiled from placeholders
+    // of the key columns' types, never from a caller's values.
+    let baked = queryCache.bakedQuery(table, 'get');
     if (!baked) {
-      // Compiled from placeholders of the key columns' types, never from a caller's values.
       const placeholders = table.primaryKey.map((c) => new Bind(null, c.type));
-      baked = bake(compile(new Select({ columns: table.columns }).where(pkWhere(table, placeholders))));
-      bakedGets.set(table, baked);
+      const select = new Select({ columns: table.columns }).where(pkWhere(table, placeholders));
+      baked = queryCache.bake(table, 'get', compile(select, queryCache));
     }
     return runner.run(new Precompiled({ ...baked, params: values }), undefined, 'first', model);
   }
-  let query = new Select({ columns: table.columns, runner: table.runner as never, loader: model }).where(
-    pkWhere(table, values),
-  );
+  let query = new Select({ columns: table.columns, loader: model }).where(pkWhere(table, values));
   if (options.forUpdate) query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
   return runner.run(query, undefined, 'first', model);
 }
@@ -222,10 +217,7 @@ export class UpdateRequest<T extends object = object> {
     const props = propertiesOf(table);
     for (const key of Object.keys(values)) {
       if (!table.c[key] && !props.some((p) => p.key === key)) {
-        const names = props.length ? `; JSON properties: ${props.map((p) => p.key).join(', ')}` : '';
-        throw new InvalidRequestError(
-          `${modelName(this.model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')}${names})`,
-        );
+        throw noSuchColumn(modelName(this.model), key, table.columns, { properties: props });
       }
     }
   }
@@ -282,14 +274,10 @@ export class UpdateRequest<T extends object = object> {
     }
     const changed = keys.map((k) => table.c[k] as Column);
     const extra = (options.returning ?? []).filter((c) => !changed.includes(c));
-    const update = new Update({
-      table,
-      runner: table.runner as never,
-      returning: returningList(table, [...changed, ...extra]),
-    })
+    const update = new Update({ table, returning: queryCache.returningList(table, [...changed, ...extra]) })
       .values(values)
       .where(this.where);
-    const result = (await runnerOf(table, options.bind).run(update, undefined, 'status', null)) as {
+    const result = (await runnerOf(this.model, options.bind).run(update, undefined, 'status', null)) as {
       rowCount: number;
       rows: Record<string, unknown>[];
     };
@@ -303,29 +291,10 @@ export class UpdateRequest<T extends object = object> {
   }
 }
 
-/** RETURNING lists of `apply()`, one frozen list per set of columns and table: shared lists are compiled and shaped once. */
-const returningLists = new WeakMap<Table, Map<string, readonly Column[]>>();
-
-function returningList(table: Table, columns: readonly Column[]): readonly Column[] {
-  let lists = returningLists.get(table);
-  if (!lists) {
-    lists = new Map();
-    returningLists.set(table, lists);
-  }
-  const key = columns.map((c) => String(c)).join('\u0000');
-  let list = lists.get(key);
-  if (!list) {
-    list = Object.freeze([...columns]);
-    // Bounded: a table has few combinations of changed columns in practice.
-    if (lists.size < 256) lists.set(key, list);
-  }
-  return list;
-}
-
 /** `DELETE FROM ... WHERE <key>` → the status, e.g. `'DELETE 1'`. The instance keeps its values. */
 export async function deleteInstance(model: ModelRuntime, where: Expr, options: BindOption = {}): Promise<string> {
   const table = tableOf(model);
-  const del = new Delete({ table, runner: table.runner as never }).where(where);
-  const result = (await runnerOf(table, options.bind).run(del, undefined, 'status', null)) as { status: string };
+  const del = new Delete({ table }).where(where);
+  const result = (await runnerOf(model, options.bind).run(del, undefined, 'status', null)) as { status: string };
   return result.status;
 }

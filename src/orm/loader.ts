@@ -13,15 +13,15 @@ import type { DriverField } from '../engine/adapter.js';
 import { toStatementOf } from '../engine/execute.js';
 import { indexOf, type Loader, type PreparedLoader, toLoader, toLoaderOf } from '../engine/shape.js';
 import { InvalidRequestError, modelName } from '../errors.js';
+import type { GinoExtension, LoadedBy } from '../sql/executor.js';
 import type { Expr } from '../sql/expr.js';
-import type { GinoExtension, LoadedBy } from '../sql/runner.js';
 import { Select } from '../sql/select.js';
-import { Alias, Column, type FromItem, type Table } from '../sql/table.js';
+import { Alias, Column, type FromItem, noSuchColumn, type Table } from '../sql/table.js';
+import { type HostedModel, hostOf } from './host.js';
 
-/** A model class as the loader sees it. */
-export interface ModelLike {
+/** A model class as the loader sees it: it makes instances, and its Gino instance runs its queries. */
+export interface ModelLike extends HostedModel {
   new (): object;
-  readonly __table__: Table;
 }
 
 /**
@@ -147,11 +147,7 @@ export class ModelLoader<T = unknown> implements Loader {
     if (typeof ref === 'string') {
       const found =
         this.source.kind === 'table' ? (this.source.c[ref] ?? undefined) : ((this.source as Alias).c[ref] ?? undefined);
-      if (!found) {
-        throw new InvalidRequestError(
-          `${modelName(this.model)} has no column '${ref}' (columns: ${this.source.columns.map((c) => c.key).join(', ')})`,
-        );
-      }
+      if (!found) throw noSuchColumn(modelName(this.model), ref, this.source.columns);
       return found;
     }
     if (ref instanceof Column && ref.table === this.source) return ref;
@@ -222,13 +218,7 @@ export class ModelLoader<T = unknown> implements Loader {
 
   /** `SELECT <columns> FROM <from>` that loads with this loader. */
   get query(): Select<T, unknown> {
-    const table = this.source.kind === 'table' ? this.source : (this.source as Alias).table;
-    return new Select<T, unknown>({
-      columns: this.columns,
-      from: [this.from],
-      runner: table?.runner as never,
-      loader: this,
-    });
+    return new Select<T, unknown>({ columns: this.columns, from: [this.from], loader: this }, this.model[hostOf]);
   }
 
   /** `loader.query.where(...)`. */

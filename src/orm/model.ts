@@ -6,9 +6,10 @@
 import { toLoaderOf } from '../engine/shape.js';
 import { InvalidRequestError, modelName } from '../errors.js';
 import { Delete, Insert, Update } from '../sql/dml.js';
+import type { AnyConstructor } from '../sql/executor.js';
 import type { Expr } from '../sql/expr.js';
-import type { AnyConstructor, Runner } from '../sql/runner.js';
 import { Select } from '../sql/select.js';
+import { shareList } from '../sql/shared.js';
 import {
   asFromItem,
   type Column,
@@ -18,6 +19,7 @@ import {
   type HasTable,
   Index,
   type Join,
+  noSuchColumn,
   Table,
 } from '../sql/table.js';
 import {
@@ -31,16 +33,12 @@ import {
   UpdateRequest,
   valuesOf,
 } from './crud.js';
+import { hostOf, type ModelHost } from './host.js';
 import { bindProperties, installAccessors, JsonProperty, propertiesOf } from './json.js';
 import { ModelAlias, ModelLoader } from './loader.js';
 import type { ModelDefinition } from './typing.js';
 
-/** What a model needs of its Gino instance. */
-export interface ModelHost extends Runner {
-  registerTable(table: Table): void;
-  createTable(table: Table, options: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
-  dropTable(table: Table, options: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
-}
+export type { ModelHost };
 
 const RESERVED_INSTANCE = new Set(['create', 'update', 'delete', 'toDict', 'lookup', 'constructor']);
 const RESERVED_STATIC = new Set([
@@ -64,14 +62,6 @@ const RESERVED_STATIC = new Set([
   '__table__',
   '__tablename__',
 ]);
-
-function unknownKey(model: object, key: string): InvalidRequestError {
-  const table = (model as { __table__: Table }).__table__;
-  const props = propertiesOf(table).map((p) => p.key);
-  return new InvalidRequestError(
-    `${modelName(model)} has no column '${key}' (columns: ${table.columns.map((c) => c.key).join(', ')}${props.length ? `; JSON properties: ${props.join(', ')}` : ''})`,
-  );
-}
 
 interface BaseStatements {
   query?: Select<unknown, unknown>;
@@ -103,6 +93,11 @@ const CONSTRAINT_KINDS = new Set([
   'checkConstraint',
 ]);
 
+/** The model class of an instance. */
+function modelOf(instance: ModelBase): typeof ModelBase {
+  return instance.constructor as typeof ModelBase;
+}
+
 /**
  * The base of every model class. Instances are plain objects holding column values as properties:
  * no identity map, no change tracking.
@@ -110,6 +105,8 @@ const CONSTRAINT_KINDS = new Set([
 export class ModelBase {
   declare static readonly __table__: Table;
   declare static readonly __tablename__: string;
+  /** The Gino instance that made this model (`db.Model()`): it runs the model's statements and DDL. */
+  declare static readonly [hostOf]: ModelHost;
 
   constructor(values?: Record<string, unknown>) {
     const model = this.constructor as typeof ModelBase;
@@ -121,7 +118,9 @@ export class ModelBase {
       const props = propertiesOf(table);
       const keys = Object.keys(values);
       for (const key of keys) {
-        if (!table.c[key] && !props.some((p) => p.key === key)) throw unknownKey(model, key);
+        if (!table.c[key] && !props.some((p) => p.key === key)) {
+          throw noSuchColumn(modelName(model), key, table.columns, { properties: props });
+        }
       }
       // Columns first: properties then write into their JSON column's object.
       const own = this as Record<string, unknown>;
@@ -134,8 +133,8 @@ export class ModelBase {
   static get query(): Select<unknown, unknown> {
     const bases = basesOf(this);
     if (bases.query) return bases.query;
-    const table = tableOf(this as never);
-    bases.query = new Select({ columns: table.columns, runner: table.runner as Runner, loader: this });
+    const table = tableOf(this);
+    bases.query = new Select({ columns: table.columns, loader: this }, this[hostOf]);
     return bases.query;
   }
 
@@ -147,9 +146,10 @@ export class ModelBase {
     const key = names.join('\u0000');
     let select = selects.get(key);
     if (!select) {
-      const table = tableOf(this as never);
-      const columns = names.length ? Object.freeze(names.map((n) => table.column(n))) : table.columns;
-      select = new Select({ columns, runner: table.runner as Runner });
+      const table = tableOf(this);
+      // Shared: every `select(...)` of these names is this statement, its list rendered once.
+      const columns = names.length ? shareList(names.map((n) => table.column(n))) : table.columns;
+      select = new Select({ columns }, this[hostOf]);
       if (selects.size < 100) selects.set(key, select);
     }
     return select;
@@ -159,8 +159,8 @@ export class ModelBase {
   static get update(): Update<unknown> {
     const bases = basesOf(this);
     if (bases.update) return bases.update;
-    const table = tableOf(this as never);
-    bases.update = new Update({ table, runner: table.runner as Runner, loader: this });
+    const table = tableOf(this);
+    bases.update = new Update({ table, loader: this }, this[hostOf]);
     return bases.update;
   }
 
@@ -168,8 +168,8 @@ export class ModelBase {
   static get delete(): Delete<unknown> {
     const bases = basesOf(this);
     if (bases.delete) return bases.delete;
-    const table = tableOf(this as never);
-    bases.delete = new Delete({ table, runner: table.runner as Runner, loader: this });
+    const table = tableOf(this);
+    bases.delete = new Delete({ table, loader: this }, this[hostOf]);
     return bases.delete;
   }
 
@@ -177,20 +177,20 @@ export class ModelBase {
   static insert(): Insert<unknown> {
     const bases = basesOf(this);
     if (bases.insert) return bases.insert;
-    const table = tableOf(this as never);
-    bases.insert = new Insert({ table, runner: table.runner as Runner, loader: this });
+    const table = tableOf(this);
+    bases.insert = new Insert({ table, loader: this }, this[hostOf]);
     return bases.insert;
   }
 
   /** Insert one row and return it as an instance (server defaults included). */
   static async create(values: Record<string, unknown> = {}, options: BindOption = {}): Promise<unknown> {
     const instance = new this(values);
-    return createInstance(instance, this as never, options);
+    return createInstance(instance, this, options);
   }
 
   /** The row with this primary key (a value, an array, or an object by attribute), or null. */
   static get(ident: unknown, options: GetOptions = {}): Promise<unknown> {
-    return getInstance(this as never, ident, options);
+    return getInstance(this, ident, options);
   }
 
   /**
@@ -199,8 +199,8 @@ export class ModelBase {
    * anonymous, named `<table>_1`, `<table>_2`, ... in each statement, in order of appearance.
    */
   static alias(name?: string): ModelAlias {
-    const table = tableOf(this as never);
-    return new ModelAlias(this as never, table, name);
+    const table = tableOf(this);
+    return new ModelAlias(this, table, name);
   }
 
   /**
@@ -215,11 +215,11 @@ export class ModelBase {
         `${this.name || 'this class'} has no table (an abstract model?): it cannot load rows`,
       );
     }
-    return new ModelLoader<unknown>(this as never, table);
+    return new ModelLoader<unknown>(this, table);
   }
 
   static load(...args: (string | Column | Readonly<Record<string, unknown>>)[]): ModelLoader<unknown> {
-    const loader = new ModelLoader<unknown>(this as never, tableOf(this as never));
+    const loader = new ModelLoader<unknown>(this, tableOf(this));
     return args.length ? (loader.load as (...a: unknown[]) => ModelLoader<unknown>)(...args) : loader;
   }
 
@@ -234,11 +234,11 @@ export class ModelBase {
   }
 
   static join(right: FromItem | HasTable, on?: Expr): Join {
-    return tableOf(this as never).join(asFromItem(right), on);
+    return tableOf(this).join(asFromItem(right), on);
   }
 
   static outerjoin(right: FromItem | HasTable, on?: Expr): Join {
-    return tableOf(this as never).outerjoin(asFromItem(right), on);
+    return tableOf(this).outerjoin(asFromItem(right), on);
   }
 
   /** `db.gino`-style DDL for this model's table alone. */
@@ -246,8 +246,8 @@ export class ModelBase {
     create(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
     drop(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
   } {
-    const table = tableOf(this as never);
-    const host = table.runner as ModelHost;
+    const table = tableOf(this);
+    const host = this[hostOf];
     return {
       create: (options = {}) => host.createTable(table, options),
       drop: (options = {}) => host.dropTable(table, options),
@@ -256,27 +256,27 @@ export class ModelBase {
 
   /** Insert this instance; it takes the values the server returned. Resolves to the instance. */
   create(options: BindOption = {}): Promise<this> {
-    return createInstance(this, this.constructor as never, options);
+    return createInstance(this, modelOf(this), options);
   }
 
   /** Change values in memory now; `.apply()` writes them (only the changed columns). */
   update(values: Record<string, unknown>): UpdateRequest<this> {
-    return new UpdateRequest(this, this.constructor as never, () => this.lookup(), values);
+    return new UpdateRequest(this, modelOf(this), () => this.lookup(), values);
   }
 
   /** `DELETE` this row; resolves to the status, e.g. `'DELETE 1'`. The instance keeps its values. */
   async delete(options: BindOption = {}): Promise<string> {
-    return deleteInstance(this.constructor as never, this.lookup(), options);
+    return deleteInstance(modelOf(this), this.lookup(), options);
   }
 
   /** The WHERE clause naming this instance's row: its primary key. Override for tables without one. */
   lookup(): Expr {
-    return instanceWhere(this, this.constructor as never);
+    return instanceWhere(this, modelOf(this));
   }
 
   /** The values by attribute name: columns, with JSON properties shown instead of the column holding them. */
   toDict(): Record<string, unknown> {
-    const table = tableOf(this.constructor as never);
+    const table = tableOf(modelOf(this));
     const out = valuesOf(this, table);
     const props = propertiesOf(table);
     for (const p of props) delete out[p.column.key];
@@ -334,9 +334,9 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
   }
   // Indexes may name JSON properties, which exist only once the table does: filled in below.
   const tableIndexes: Index[] = [];
-  const table =
-    tablename === undefined ? undefined : new Table(tablename, schema, columns, constraints, tableIndexes, host);
+  const table = tablename === undefined ? undefined : new Table(tablename, schema, columns, constraints, tableIndexes);
   const model = class extends ModelBase {};
+  Object.defineProperty(model, hostOf, { value: host });
   if (table) {
     const props = bindProperties(table, tablename as string, properties);
     for (const index of indexes) {

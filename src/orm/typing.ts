@@ -4,8 +4,8 @@
  */
 
 import type { Delete, Insert, Update } from '../sql/dml.js';
+import type { AnyConstructor } from '../sql/executor.js';
 import type { Expr } from '../sql/expr.js';
-import type { AnyConstructor } from '../sql/runner.js';
 import type { Select } from '../sql/select.js';
 import type { Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/table.js';
 import type { BindOption, GetOptions, UpdateRequest } from './crud.js';

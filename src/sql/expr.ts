@@ -4,7 +4,7 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import { NULLTYPE, type SqlType, TYPES } from '../types/sqltypes.js';
-import { extensionOf, type GinoExtension } from './runner.js';
+import { type Executor, extensionOf, type GinoExtension } from './executor.js';
 
 /** A value or an expression of the same JavaScript type. */
 export type Operand<T> = T | Expr<T> | Expr<unknown>;
@@ -330,20 +330,26 @@ export class ClauseList<T = unknown> extends Expr<T> {
   }
 }
 
-/** A function call; without a label it is named `<name>_<n>` in a SELECT, like GINO's `count_1`. */
+/**
+ * A function call; without a label it is named `<name>_<n>` in a SELECT, like GINO's `count_1`.
+ * The node is its name, arguments and type; the executor (`db.func` gives its Gino instance) is the
+ * builder's, for `.gino`, and the compiler never sees it.
+ */
 export class Func<T = unknown> extends Expr<T> {
   readonly kind = 'func';
+  readonly #executor: Executor | undefined;
   constructor(
     readonly name: string,
     readonly args: readonly Expr[],
     readonly type: SqlType,
-    readonly runner?: unknown,
+    executor?: Executor,
   ) {
     super();
+    this.#executor = executor;
   }
   /** Run `SELECT <this call>`: `await db.func.count(User.id).gino.scalar()`. */
   get gino(): GinoExtension<Record<string, T>, T> {
-    return extensionOf<Record<string, T>, T>(this.runner, this, undefined);
+    return extensionOf<Record<string, T>, T>(this.#executor, this, undefined);
   }
 }
 

@@ -1,5 +1,6 @@
 /** `db.func.<anyName>(...)`: any SQL function by name, with known return types for common ones. */
 import { NULLTYPE, type SqlType, TYPES } from '../types/sqltypes.js';
+import type { Executor } from './executor.js';
 import { coerce, type Expr, Func } from './expr.js';
 
 type Arg = unknown;
@@ -101,8 +102,8 @@ const RETURNS: Record<string, SqlType | 'first' | 'sum'> = {
   abs: 'first',
 };
 
-/** The `db.func` proxy; calls remember `runner` so `.gino` can run them. */
-export function funcNamespace(runner: unknown): FuncNamespace {
+/** The `db.func` proxy; calls hold `executor` so `.gino` can run them. */
+export function funcNamespace(executor: Executor): FuncNamespace {
   const cache = new Map<string, (...args: Arg[]) => Func<unknown>>();
   return new Proxy({} as FuncNamespace, {
     get(_target, prop) {
@@ -118,7 +119,7 @@ export function funcNamespace(runner: unknown): FuncNamespace {
               : known === 'sum'
                 ? sumOf(exprs[0]?.type)
                 : (known ?? NULLTYPE);
-          return new Func(prop, exprs, type, runner);
+          return new Func(prop, exprs, type, executor);
         };
         cache.set(prop, fn);
       }

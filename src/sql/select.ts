@@ -1,9 +1,9 @@
 /** SELECT: an immutable builder; every method returns a new statement. */
 import { InvalidRequestError } from '../errors.js';
 import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
+import { compileWith, type Executor, extensionOf, type GinoExtension } from './executor.js';
 import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
 import { inferFrom } from './nodes.js';
-import { compileWith, extensionOf, type GinoExtension, type Runner } from './runner.js';
 import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './table.js';
 
 export interface ForUpdate {
@@ -84,7 +84,6 @@ export interface SelectState {
   readonly correlate: Correlation;
   /** What turns rows into objects (a model class or a loader); travels with the query. */
   readonly loader: unknown;
-  readonly runner: Runner | undefined;
 }
 
 const EMPTY: SelectState = Object.freeze({
@@ -100,7 +99,6 @@ const EMPTY: SelectState = Object.freeze({
   forUpdate: undefined,
   correlate: AUTO,
   loader: undefined,
-  runner: undefined,
 });
 
 /** LIMIT and OFFSET counts: whole numbers PostgreSQL reads as bigint. */
@@ -121,7 +119,6 @@ function patched(s: SelectState, p: Partial<SelectState>): SelectState {
     forUpdate: 'forUpdate' in p ? p.forUpdate : s.forUpdate,
     correlate: p.correlate ?? s.correlate,
     loader: 'loader' in p ? p.loader : s.loader,
-    runner: 'runner' in p ? p.runner : s.runner,
   });
 }
 
@@ -139,7 +136,8 @@ function expressions(method: string, given: readonly Expr[]): readonly Expr[] {
 }
 
 /**
- * A SELECT statement. `R` is what a row becomes, `S` the value of `scalar()`.
+ * A SELECT statement. `R` is what a row becomes, `S` the value of `scalar()`. The statement is its
+ * `state` (pure data: what the compiler reads) and the executor that runs it (`.gino`, `compile()`).
  *
  * @example
  * await User.query.where(User.id.lt(10)).orderBy(User.id.desc()).limit(5).gino.all();
@@ -147,13 +145,15 @@ function expressions(method: string, given: readonly Expr[]): readonly Expr[] {
 export class Select<R = Record<string, unknown>, S = unknown> {
   readonly kind = 'select';
   readonly state: SelectState;
+  readonly #executor: Executor | undefined;
   /** `complete`: `state` is already a whole, frozen state (from another statement). */
-  constructor(state: Partial<SelectState>, complete?: true) {
+  constructor(state: Partial<SelectState>, executor?: Executor, complete?: true) {
     this.state = complete ? (state as SelectState) : patched(EMPTY, state);
+    this.#executor = executor;
   }
 
   private with<R2 = R, S2 = S>(patch: Partial<SelectState>): Select<R2, S2> {
-    return new Select<R2, S2>(patched(this.state, patch), true);
+    return new Select<R2, S2>(patched(this.state, patch), this.#executor, true);
   }
 
   /** Add conditions; repeated calls are joined with AND. */
@@ -239,11 +239,11 @@ export class Select<R = Record<string, unknown>, S = unknown> {
   }
   /** The `{ sql, params }` this statement compiles to. */
   compile(): { sql: string; params: unknown[] } {
-    return compileWith(this.state.runner, this);
+    return compileWith(this.#executor, this);
   }
   /** Run it: `all first one oneOrNone scalar status iterate load model timeout`. */
   get gino(): GinoExtension<R, S> {
-    return extensionOf<R, S>(this.state.runner, this, this.state.loader);
+    return extensionOf<R, S>(this.#executor, this, this.state.loader);
   }
 }
 

@@ -1,10 +1,11 @@
 /**
  * Tables and their parts as SQL objects: columns (expressions bound to a table), constraints,
- * indexes, foreign keys, aliases and joins. The model layer (`src/schema/`) builds these.
+ * indexes, foreign keys, aliases and joins. The model layer (`src/orm/`) builds these.
  */
 import { InvalidRequestError } from '../errors.js';
 import type { SqlType } from '../types/sqltypes.js';
 import { and, type Expr, Expr as ExprBase } from './expr.js';
+import { type SharedList, shareList } from './shared.js';
 
 export type ReferentialAction = 'CASCADE' | 'SET NULL' | 'SET DEFAULT' | 'RESTRICT' | 'NO ACTION';
 
@@ -55,6 +56,25 @@ export class ColumnDef<T = unknown, NotNull extends boolean = boolean> {
 }
 
 export type FromItem = Table | Alias | Join;
+
+/**
+ * The error for a column key `owner` does not have (a table, an alias, a model), naming the keys it
+ * has and, for a model, its JSON properties: one wording wherever a column is looked up by key.
+ * `what` names the call that looked (`insert: table 'users' has no column ...`).
+ */
+export function noSuchColumn(
+  owner: string,
+  key: string,
+  columns: readonly { readonly key: string }[],
+  options: { properties?: readonly { readonly key: string }[]; what?: string } = {},
+): InvalidRequestError {
+  const props = options.properties?.length
+    ? `; JSON properties: ${options.properties.map((p) => p.key).join(', ')}`
+    : '';
+  return new InvalidRequestError(
+    `${options.what ? `${options.what}: ` : ''}${owner} has no column '${key}' (columns: ${columns.map((c) => c.key).join(', ')}${props})`,
+  );
+}
 
 /** A model class: anything with a `__table__`. */
 export interface HasTable {
@@ -178,7 +198,7 @@ function joinOf(left: FromItem, rightItem: FromItem | HasTable, on: Expr | undef
 /** A table: its columns by attribute key, its constraints and indexes. */
 export class Table implements Joinable {
   readonly kind = 'table';
-  readonly columns: readonly Column[];
+  readonly columns: SharedList<Column>;
   readonly c: Readonly<Record<string, Column>>;
   readonly primaryKey: readonly Column[];
   readonly foreignKeys: readonly ForeignKeyInfo[];
@@ -188,8 +208,6 @@ export class Table implements Joinable {
     columns: readonly { key: string; def: ColumnDef }[],
     readonly constraints: readonly Constraint[] = [],
     readonly indexes: readonly Index[] = [],
-    /** Whoever runs statements over this table (the Gino instance). */
-    readonly runner?: unknown,
   ) {
     const byKey: Record<string, Column> = {};
     const pkConstraint = constraints.find((c): c is PrimaryKeyConstraint => c.kind === 'primaryKeyConstraint');
@@ -201,8 +219,8 @@ export class Table implements Joinable {
       byKey[key] = column;
       return column;
     });
-    // Frozen: statements share the list, and the compiler renders a frozen list once.
-    this.columns = Object.freeze(list);
+    // Shared: every statement over the table selects or returns this one list, rendered once.
+    this.columns = shareList(list);
     this.c = byKey;
     this.primaryKey = list.filter((c) => c.primaryKey);
     this.foreignKeys = this.resolveForeignKeys();
@@ -215,11 +233,7 @@ export class Table implements Joinable {
   /** The column with this attribute key or database name, or a clear error. */
   column(keyOrName: string): Column {
     const found = this.c[keyOrName] ?? this.columns.find((c) => c.name === keyOrName);
-    if (!found) {
-      throw new InvalidRequestError(
-        `table '${this.fullName}' has no column '${keyOrName}' (columns: ${this.columns.map((c) => c.key).join(', ')})`,
-      );
-    }
+    if (!found) throw noSuchColumn(`table '${this.fullName}'`, keyOrName, this.columns);
     return found;
   }
 
@@ -273,7 +287,7 @@ let anonymousAliases = 0;
  */
 export class Alias implements Joinable {
   readonly kind = 'alias';
-  readonly columns: readonly Column[];
+  readonly columns: SharedList<Column>;
   readonly c: Readonly<Record<string, Column>>;
   /** The alias's name; for an anonymous alias, the stem its compiled name is made from. */
   readonly name: string;
@@ -297,7 +311,8 @@ export class Alias implements Joinable {
         ? of.columns.map((col) => col.rebind(this))
         : of.outputs.map((o) => new Column(this, o.key, o.name, o.type, {}));
     for (const c of columns) byKey[c.key] = c;
-    this.columns = Object.freeze(columns);
+    // Shared, as a table's: `db.select([alias])` and model loaders over the alias use this list.
+    this.columns = shareList(columns);
     this.c = byKey;
   }
   get table(): Table | undefined {
@@ -305,7 +320,7 @@ export class Alias implements Joinable {
   }
   column(key: string): Column {
     const found = this.c[key];
-    if (!found) throw new InvalidRequestError(`alias '${this.name}' has no column '${key}'`);
+    if (!found) throw noSuchColumn(`alias '${this.name}'`, key, this.columns);
     return found;
   }
   join(right: FromItem | HasTable, on?: Expr): Join {

@@ -62,6 +62,33 @@ describe('splitStatements', () => {
       "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql; SELECT 'begin'",
       ['CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql', "SELECT 'begin'"],
     ],
+    // A migration script: dollar-quoted PL/pgSQL with its own BEGIN/END and `;`, a tagged body
+    // holding `$$`, a SQL-standard body with nested CASE, comments between statements.
+    [
+      [
+        '-- 001_init.sql',
+        "CREATE TABLE a (id int PRIMARY KEY, note text DEFAULT 'x;y');",
+        '/* the trigger function */',
+        'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $fn$',
+        'BEGIN',
+        "  IF NEW.note = '$$' THEN NEW.note := 'z;'; END IF;",
+        '  RETURN NEW;',
+        'END $fn$;',
+        'Create Or Replace Function g(x int) Returns int Language sql',
+        'Begin Atomic',
+        '  Select Case When x > 0 Then (Case When x > 9 Then 2 Else 1 End) Else 0 End;',
+        'End;',
+        'INSERT INTO a VALUES (1); -- done',
+      ].join('\n'),
+      [
+        "-- 001_init.sql\nCREATE TABLE a (id int PRIMARY KEY, note text DEFAULT 'x;y')",
+        "/* the trigger function */\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n  IF NEW.note = '$$' THEN NEW.note := 'z;'; END IF;\n  RETURN NEW;\nEND $fn$",
+        'Create Or Replace Function g(x int) Returns int Language sql\nBegin Atomic\n  Select Case When x > 0 Then (Case When x > 9 Then 2 Else 1 End) Else 0 End;\nEnd',
+        'INSERT INTO a VALUES (1)',
+      ],
+    ],
+    // A dollar tag may hold digits after its first character; `$1$` is a parameter and a `$`.
+    ['SELECT $a1$;$a1$; SELECT $1$', ['SELECT $a1$;$a1$', 'SELECT $1$']],
   ])('%j', (sql, statements) => {
     expect(splitStatements(sql)).toEqual(statements);
   });

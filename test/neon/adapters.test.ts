@@ -216,7 +216,9 @@ describe('failures become gino-edge errors', () => {
     // A bare relay, so that the server's own SCRAM log-in reaches the driver (the dev proxy, like
     // Neon's, logs in to the server itself).
     const relay = await startWsRelay({ host: '127.0.0.1', port: scram.port });
-    const relayOptions = { ...proxy.neonOptions, wsProxy: relay.wsProxy };
+    // Without the dev password neonOptions give URLs that have none: this URL must reach the server bare.
+    const { password: _devPassword, ...bare } = proxy.neonOptions;
+    const relayOptions = { ...bare, wsProxy: relay.wsProxy };
     const db = new Gino();
     try {
       await db.setBind(neonUrl('neon-ws', scram.url).replace(`:${NEON_TEST_PASSWORD}@`, '@'), relayOptions);

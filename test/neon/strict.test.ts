@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { Client } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { type FetchLike, neonHttp } from '../../adapters/neon-http/index.js';
-import { NEON_CORS_ALLOW_HEADERS, type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
+import { DEV_PASSWORD, NEON_CORS_ALLOW_HEADERS, type NeonProxy, startNeonProxy } from '../../src/dev/index.js';
 import { ConnectionError, Gino, GinoError } from '../../src/index.js';
 import { signJwt } from '../support/jwt.js';
 import { NEON_TEST_PASSWORD, neonUrl } from '../support/neon.js';
@@ -267,8 +267,10 @@ describe("5. errors and credentials in Neon's shape", () => {
     } finally {
       await withTargetPassword.close();
     }
+    // Without the dev password of neonOptions, as with Neon's own options, the proxy refuses it.
+    const { password: _devPassword, ...asOnNeon } = proxy.neonOptions;
     const db = new Gino();
-    await db.setBind(neonUrl('neon-http').replace(`:${NEON_TEST_PASSWORD}@`, '@'), proxy.neonOptions);
+    await db.setBind(neonUrl('neon-http').replace(`:${NEON_TEST_PASSWORD}@`, '@'), asOnNeon);
     try {
       const error = await failure(db.scalar('SELECT 1'));
       expect(error).toBeInstanceOf(ConnectionError);
@@ -277,6 +279,22 @@ describe("5. errors and credentials in Neon's shape", () => {
     } finally {
       await db.popBind().close();
     }
+  });
+
+  test("a URL without a password works with the proxy's neonOptions (their dev password; the target checks it)", async () => {
+    const url = neonUrl('neon-http').replace(`:${NEON_TEST_PASSWORD}@`, '@');
+    expect(new URL(url).password).toBe('');
+    for (const scheme of ['neon-http', 'neon-ws'] as const) {
+      const db = new Gino();
+      await db.setBind(url.replace('+neon-http:', `+${scheme}:`), proxy.neonOptions);
+      try {
+        expect(await db.scalar('SELECT 1::int')).toBe(1);
+      } finally {
+        await db.popBind().close();
+      }
+    }
+    // The URL's own password wins over the dev one: a wrong one fails at a password-checking server.
+    expect(proxy.neonOptions.password).toBe(DEV_PASSWORD);
   });
 
   test('the other connection-string refusals, with code ""', async () => {

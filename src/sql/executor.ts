@@ -1,7 +1,8 @@
 /**
- * The contract between statements and whoever runs them: `statement.gino` asks its runner (the
- * Gino instance that made the models) for an extension. Declared here so the SQL layer depends on
- * no engine code.
+ * The contract between statements and what runs them (Kysely's executor): every builder holds one
+ * typed `Executor` beside its node, the Gino instance that made it, and `statement.gino` and
+ * `statement.compile()` ask it. The node (`statement.state`, a function call's name, arguments and
+ * type) is pure data, all the compiler reads. Declared here so the SQL layer depends on no engine code.
  */
 
 /** Options every running method takes. `bind` picks an Engine, a connection or a transaction. */
@@ -62,24 +63,40 @@ export interface GinoExtension<R, S = unknown> {
   timeout(ms: number): GinoExtension<R, S>;
 }
 
-/** Implemented by the Gino instance. */
-export interface Runner {
-  extension(statement: object, loader: unknown): GinoExtension<unknown, unknown>;
-  compile(statement: object): { sql: string; params: unknown[] };
+/** What an executor runs: a statement, or a function call (`SELECT <call>`). */
+export interface Executable {
+  readonly kind: 'select' | 'insert' | 'update' | 'delete' | 'func';
 }
 
-function noRunner(): never {
+/**
+ * What runs the statements a builder makes: the Gino instance. Builders made without one
+ * (`new Select({...})`) still compile with `db.compile(statement)` and run with `db.all(statement)`.
+ */
+export interface Executor {
+  /** `statement.compile()`: the SQL and parameters. */
+  compile(statement: Executable): { sql: string; params: unknown[] };
+  /** `statement.gino`: run on the current binding, rows shaped by `loader` (the statement's, or none). */
+  extension<R, S>(statement: Executable, loader: unknown): GinoExtension<R, S>;
+}
+
+/** The builder's executor, or a clear error for a builder made without one. */
+function executorOf(executor: Executor | undefined): Executor {
+  if (executor) return executor;
   throw new TypeError(
     'this statement is not tied to a Gino instance: build it from a model or db, or run it with db.all(statement)',
   );
 }
 
-export function compileWith(runner: unknown, statement: object): { sql: string; params: unknown[] } {
-  if (!runner) noRunner();
-  return (runner as Runner).compile(statement);
+/** `statement.compile()` of every builder: its executor compiles it. */
+export function compileWith(executor: Executor | undefined, statement: Executable): { sql: string; params: unknown[] } {
+  return executorOf(executor).compile(statement);
 }
 
-export function extensionOf<R, S>(runner: unknown, statement: object, loader: unknown): GinoExtension<R, S> {
-  if (!runner) noRunner();
-  return (runner as Runner).extension(statement, loader) as GinoExtension<R, S>;
+/** `statement.gino` of every builder: its executor runs it, rows shaped by `loader`. */
+export function extensionOf<R, S>(
+  executor: Executor | undefined,
+  statement: Executable,
+  loader: unknown,
+): GinoExtension<R, S> {
+  return executorOf(executor).extension<R, S>(statement, loader);
 }
