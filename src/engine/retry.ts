@@ -69,8 +69,7 @@ export async function retrying<R>(retries: number, attempt: (n: number) => Promi
  * Such a statement may go to a replica, and may be sent again after a lost connection.
  */
 export function isPlainRead(compiled: CompiledQuery): boolean {
-  const c = compiled as CompiledQuery & { kind?: string; locks?: boolean; writes?: boolean };
-  return c.kind === 'select' && !c.locks && !c.writes;
+  return compiled.kind === 'select' && !compiled.locks && !compiled.writes;
 }
 
 /**

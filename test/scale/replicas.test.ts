@@ -121,13 +121,24 @@ describe.skipIf(SKIP).each(CONFIGS)('read replicas on $name', (config) => {
     await pair.setApplyDelay(60_000);
     // Written behind gino-edge's back: this scope has no write to wait for.
     const name = `behind-${config.name}`;
-    await sql(pair.primary.url, 'INSERT INTO scale_accounts (owner) VALUES ($1)', [name]);
+    const id = (
+      await sql<{ id: number }>(pair.primary.url, 'INSERT INTO scale_accounts (owner) VALUES ($1) RETURNING id', [name])
+    )[0]?.id;
     const seen = async (what: string, read: () => Promise<unknown[]>) => [what, (await read()).length] as const;
     const before = router().stats;
     const results = [
       await seen('Model query', () => byName(name).gino.all()),
       await seen('db.select', () => db.all(db.select([Account.id]).where(Account.owner.eq(name)))),
       await seen('db.batch of reads', async () => (await db.batch([byName(name)]))[0]),
+      await seen('Model.get', async () => ((await Account.get(id)) ? [1] : [])),
+      await seen('db.func.count', async () => {
+        const n = Number(await db.scalar(db.select([db.func.count(Account.id)]).where(Account.owner.eq(name))));
+        return Array(n).fill(0);
+      }),
+      await seen('update() of no change', async () => {
+        await Account.update.values({ owner: name }).where(Account.owner.eq(name)).gino.status();
+        return db.primary(() => byName(name).gino.all());
+      }),
       await seen('forUpdate()', () => byName(name).forUpdate().gino.all()),
       await seen('SQL text', () => db.all('SELECT id FROM scale_accounts WHERE owner = $1', [name])),
       await seen('db.primary(fn)', () => db.primary(() => byName(name).gino.all())),
@@ -152,14 +163,17 @@ describe.skipIf(SKIP).each(CONFIGS)('read replicas on $name', (config) => {
       'Model query': 0,
       'db.select': 0,
       'db.batch of reads': 0,
+      'Model.get': 0,
+      'db.func.count': 0,
       'forUpdate()': 1,
       'SQL text': 1,
       'db.primary(fn)': 1,
       '{ bind: db.bind.primary }': 1,
       'db.batch with a write': 1,
+      'update() of no change': 1,
       ...(config.sessions ? { transaction: 1, acquire: 1, cursor: 1 } : {}),
     });
-    expect(delta(before, router().stats).replicaReads).toBe(3);
+    expect(delta(before, router().stats).replicaReads).toBe(5);
     // The same through db.withBind (and db.worker, in test/runtimes/hyperdrive.test.ts).
     const { url, options } = await config.bind({});
     const viaWithBind = await db.withBind(
