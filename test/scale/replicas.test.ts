@@ -123,7 +123,7 @@ describe.skipIf(SKIP).each(CONFIGS)('read replicas on $name', (config) => {
     const name = `behind-${config.name}`;
     const id = (
       await sql<{ id: number }>(pair.primary.url, 'INSERT INTO scale_accounts (owner) VALUES ($1) RETURNING id', [name])
-    )[0]?.id;
+    )[0]?.id as number;
     const seen = async (what: string, read: () => Promise<unknown[]>) => [what, (await read()).length] as const;
     const before = router().stats;
     const results = [
