@@ -18,7 +18,5 @@ export const NEON_HTTP: Required<RegisteredAdapter> = Object.freeze({
     timeouts: true,
     // With no session, SET LOCAL statement_timeout goes with the statement in one batch.
     timeoutVia: 'batch',
-    // Each request runs on a pooled server connection: a session SET would stay there.
-    sessionState: false,
   }),
 });

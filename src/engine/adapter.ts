@@ -22,8 +22,9 @@ export interface Capabilities {
   /**
    * Whether session state (a session `SET`, `LISTEN`, a session advisory lock, a temporary table)
    * stays with this client between transactions. False behind a transaction-mode pooler (PgBouncer,
-   * Neon's `-pooler` endpoints, Hyperdrive) and over Neon's HTTP: the engine then refuses such
-   * statements before any I/O. Absent means true.
+   * Neon's `-pooler` endpoints, Hyperdrive): the engine then refuses such statements before any
+   * I/O. Absent means true. (Neon's HTTP endpoint resets the session after every request, so
+   * nothing a request leaves reaches another: neon-http keeps it absent.)
    */
   readonly sessionState?: boolean;
   /**
