@@ -39,6 +39,14 @@ export class InvalidRequestError extends GinoError {
 }
 
 /**
+ * A JSON column holds a key that no JSON property of the model declares (found by `toDict()`), or
+ * a JSON property's name is taken by a column: GINO's `UnknownJSONPropertyError`.
+ */
+export class UnknownJSONPropertyError extends InvalidRequestError {
+  override name = 'UnknownJSONPropertyError';
+}
+
+/**
  * Why a `ConnectionError` happened, where the adapter can tell: `'authentication'` (the credentials
  * or the token were refused), `'refused'` (the endpoint refused the request before any SQL ran),
  * `'too-large'` (a request or a reply over the endpoint's size limit).

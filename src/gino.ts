@@ -5,7 +5,7 @@
  * factory's (`orm/model.ts`).
  */
 import { type Bindable, Binder, type ClaimsLike, type ClaimsOptions } from './engine/binder.js';
-import { iterateCursor } from './engine/cursor.js';
+import { type Iteration, iteration } from './engine/cursor.js';
 import { type DdlOptions, DdlRunner } from './engine/ddl.js';
 import type {
   Connection,
@@ -17,6 +17,7 @@ import type {
   TypedScalar,
 } from './engine/engine.js';
 import { type Logger, loaderOf, type Mode, type Query, toCompiled } from './engine/execute.js';
+import { isValueSets, statementsFor } from './engine/executemany.js';
 import { StatementExtension } from './engine/extension.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './engine/worker.js';
 import { GinoError, InvalidRequestError } from './errors.js';
@@ -32,12 +33,15 @@ import {
 import { propertyFactory } from './orm/json.js';
 import { defineModel, type ModelHost } from './orm/model.js';
 import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './orm/typing.js';
-import type { GinoExtension, StatusResult } from './sql/executor.js';
+import type { Insert } from './sql/dml.js';
+import type { GinoExtension, StatusResult, ValueSet } from './sql/executor.js';
+import type { TextClause } from './sql/expr.js';
 import * as expr from './sql/expr.js';
 import { type FuncNamespace, funcNamespace } from './sql/func.js';
-import { Select } from './sql/select.js';
+import { Select, Text } from './sql/select.js';
 import {
   Alias,
+  asFromItem,
   CheckConstraint,
   type Column,
   ColumnDef,
@@ -138,7 +142,14 @@ export class Gino implements ModelHost {
   readonly concat = expr.concat;
   readonly literal = expr.literal;
   readonly cast = expr.cast;
-  readonly text = expr.text;
+  /**
+   * A SQL fragment or statement with `:name` parameters: `db.text('id = :id', { id })` in a
+   * where(), or run as is (`db.all(text)`, `text.gino.all()`); `.columns(User)` (or `{ key: type }`)
+   * names its result columns, so rows load into models: `.gino.model(User)`.
+   */
+  text<T = unknown>(sql: string, params?: Readonly<Record<string, unknown>> | readonly unknown[]): Text<T> {
+    return new Text<T>(sql, params ?? {}, this);
+  }
   readonly exists = expr.exists;
   /** `CASE WHEN ... THEN ... ELSE ... END`: `db.case([[User.id.lt(10), 'founder']], 'member')`. */
   readonly case = expr.caseOf;
@@ -261,7 +272,7 @@ export class Gino implements ModelHost {
   ): Select<R, unknown> {
     const given = Array.isArray(columns) ? [...columns, ...more] : [columns as expr.Expr, ...more];
     const list = given.flatMap((c): readonly expr.Expr[] =>
-      c instanceof expr.Expr ? [c] : c instanceof Alias ? c.columns : (c as HasTable).__table__.columns,
+      c instanceof expr.Expr ? [c] : c instanceof Alias ? c.columns : (asFromItem(c) as Table).columns,
     );
     return new Select<R, unknown>({ columns: list }, this);
   }
@@ -308,6 +319,17 @@ export class Gino implements ModelHost {
   /** The current Engine; `UninitializedError` when nothing is bound. */
   get bind(): Engine {
     return this.binder.bind;
+  }
+
+  /**
+   * Bind an Engine (GINO's `db.bind = engine`), replacing the current stack's most recent binding;
+   * `db.bind = null` unbinds the current stack. Nothing is closed: close engines yourself.
+   *
+   * @example
+   * db.bind = await db.createEngine(url);
+   */
+  set bind(engine: Engine | null) {
+    this.binder.bind = engine;
   }
 
   /** Whether anything is bound in the current scope. */
@@ -428,6 +450,9 @@ export class Gino implements ModelHost {
    * nested `tx` it is given: a statement it sends with `{ bind: outerTx }` waits for the nested
    * transaction, that is for itself.
    *
+   * Inside a transaction it is a savepoint, inside `db.acquire()` a transaction on the held
+   * connection; `reuse: false` opens one on a connection of its own instead (GINO's `reuse=False`).
+   *
    * @example
    * await db.transaction(async (tx) => {
    *   const u = await User.create({ nickname: 'x' });
@@ -440,7 +465,13 @@ export class Gino implements ModelHost {
   ): Promise<R | undefined> {
     await this.binder.ready();
     const { bind, ...txOptions } = options;
-    return this.runnerFor(bind).transaction(fn, txOptions, this.binder.wrap);
+    const runner = this.runnerFor(bind);
+    // `reuse: false`, or an engine given as `bind` (explicit, as for statements): a transaction on
+    // a connection of its own, wherever this is called.
+    if (txOptions.reuse === false || (bind !== undefined && runner === runner.engine)) {
+      return runner.engine.transaction(fn, { ...txOptions, reuse: false }, this.binder.wrap);
+    }
+    return runner.transaction(fn, txOptions, this.binder.wrap);
   }
 
   /**
@@ -522,33 +553,43 @@ export class Gino implements ModelHost {
   scalar(query: Query, params?: Params, options?: BindOnly): Promise<unknown> {
     return this.exec('scalar', query, params, options);
   }
-  /** `{ status: 'UPDATE 9', rowCount, rows }`. */
+  /**
+   * `{ status: 'UPDATE 9', rowCount, rows }`; given an INSERT (or `db.text()`) and sets of values,
+   * runs it once per set, atomically, and resolves to null (GINO's executemany).
+   */
+  status(query: Insert<unknown> | TextClause, valueSets: readonly ValueSet[], options?: BindOnly): Promise<null>;
   status<R>(query: Typed<R>, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
   status<R = Record<string, unknown>>(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<R>>;
-  status(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<unknown>> {
-    return this.exec('status', query, params, options) as Promise<StatusResult<unknown>>;
+  status(query: Query, params?: Params, options?: BindOnly): Promise<StatusResult<unknown> | null> {
+    return this.exec('status', query, params, options) as Promise<StatusResult<unknown> | null>;
   }
 
   /**
    * Rows through a server-side cursor, `prefetch` at a time (not on neon-http). Opens a
    * transaction (and takes a connection) for the cursor when none is open; leaving the loop early
-   * closes the cursor and gives them back.
+   * closes the cursor and gives them back. `await` it for the cursor itself (GINO's cursor
+   * object): `next()`, `many(n)`, `forward(n)`, `close()` — outside a transaction it holds its
+   * transaction and connection until its rows are exhausted or it is closed.
    *
    * @example
    * for await (const user of db.iterate(User.query, { prefetch: 50 })) if (user.id > 9) break;
+   * const cursor = await db.iterate(User.query);
+   * const firstTen = await cursor.many(10);
    */
-  iterate<R>(query: Typed<R>, options?: IterateOptions): AsyncIterable<R>;
-  iterate<R = Record<string, unknown>>(query: Query, options?: IterateOptions): AsyncIterable<R>;
-  iterate(query: Query, options: IterateOptions = {}): AsyncIterable<unknown> {
-    return {
-      [Symbol.asyncIterator]: () =>
-        iterateCursor(
-          this.runnerFor(options.bind),
-          toCompiled(query, options.params),
-          loaderOf(query) ?? null,
-          options.prefetch,
-        ),
-    };
+  iterate<R>(query: Typed<R>, options?: IterateOptions): Iteration<R>;
+  iterate<R = Record<string, unknown>>(query: Query, options?: IterateOptions): Iteration<R>;
+  iterate(query: Query, options: IterateOptions = {}): Iteration<unknown> {
+    if (Array.isArray(options)) {
+      throw new InvalidRequestError(
+        'iterate() runs one statement with one set of values (a cursor); several sets of values go to status(): db.status(User.insert(), rows)',
+      );
+    }
+    return iteration(
+      () => this.runnerFor(options.bind),
+      () => toCompiled(query, options.params),
+      loaderOf(query) ?? null,
+      options.prefetch,
+    );
   }
 
   /**
@@ -563,8 +604,24 @@ export class Gino implements ModelHost {
     return new Alias(table, 'excluded').column(column.key) as Column<T>;
   }
 
-  /** The SQL and parameters a statement compiles to. */
-  compile(query: object): { sql: string; params: unknown[] } {
+  /**
+   * The SQL and parameters a statement compiles to; with sets of values (executemany), the SQL
+   * and one list of parameters per set.
+   *
+   * @example
+   * db.compile(User.insert(), [{ nickname: 'a' }, { nickname: 'b' }]); // { sql, params: [['a'], ['b']] }
+   */
+  compile(query: object): { sql: string; params: unknown[] };
+  compile(query: object, valueSets: readonly ValueSet[]): { sql: string; params: unknown[][] };
+  compile(query: object, valueSets?: readonly ValueSet[]): { sql: string; params: unknown[] } {
+    if (valueSets && isValueSets(query, valueSets)) {
+      const compiled = statementsFor(query, valueSets).map((q) => toCompiled(q));
+      const sql = compiled[0]?.sql as string;
+      if (compiled.some((c) => c.sql !== sql)) {
+        throw new InvalidRequestError('every set of values must name the same columns: they run as one statement');
+      }
+      return { sql, params: compiled.map((c) => c.params) };
+    }
     const c = toCompiled(query);
     return { sql: c.sql, params: c.params };
   }

@@ -20,6 +20,7 @@ export type {
   Session,
 } from './engine/adapter.js';
 export type { ClaimsLike, ClaimsOptions } from './engine/binder.js';
+export { Cursor, type Iteration } from './engine/cursor.js';
 export {
   Connection,
   Engine,
@@ -53,6 +54,7 @@ export {
   QueryTimeoutError,
   TransactionRolledBackError,
   UninitializedError,
+  UnknownJSONPropertyError,
   UnsupportedError,
 } from './errors.js';
 export { type Bindable, Gino, type GinoOptions, type Migration, type RowsOf } from './gino.js';
@@ -85,10 +87,10 @@ export type {
   PropertyValue,
 } from './orm/typing.js';
 export { Delete, Insert, Update } from './sql/dml.js';
-export type { GinoExtension, LoadedBy, RunOptions, StatusResult } from './sql/executor.js';
+export type { CursorLike, GinoExtension, LoadedBy, RunOptions, StatusResult, ValueSet } from './sql/executor.js';
 export { Case, Expr, type Operand } from './sql/expr.js';
 export type { NodeKind, SqlNode } from './sql/nodes.js';
-export { type Correlation, Select } from './sql/select.js';
+export { type Correlation, Select, Text, type TextColumnSpec, TextSelect } from './sql/select.js';
 export { Alias, Column, type ColumnOptions, Join, Table } from './sql/table.js';
 export { parserFor, parseText } from './types/parse.js';
 export { SqlType } from './types/sqltypes.js';

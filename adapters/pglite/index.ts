@@ -221,9 +221,37 @@ export function dataDirOf(url: string): string | undefined {
   return decodeURIComponent(rest);
 }
 
+/** PGlite's own options (`new PGlite(dataDir, options)`, PGlite 0.2 to 0.5), passed through. */
+const PGLITE_OPTIONS = new Set([
+  'noInitDb',
+  'dataDir',
+  'username',
+  'database',
+  'fs',
+  'pgDataProxyFs',
+  'debug',
+  'relaxedDurability',
+  'extensions',
+  'loadDataDir',
+  'icuDataDir',
+  'initialMemory',
+  'wasmModule',
+  'pgliteWasmModule',
+  'initdbWasmModule',
+  'fsBundle',
+  'parsers',
+  'serializers',
+  'startParams',
+  'initDbStartParams',
+  'postgresqlconf',
+  'onStdout',
+  'onStderr',
+]);
+
 /**
  * A PGlite adapter from a URL (`pglite://memory`, `pglite://./data`), or an existing instance
- * (not closed by gino-edge unless `{ own: true }`).
+ * (not closed by gino-edge unless `{ own: true }`). Options are `connectionTimeoutMillis`, `own`
+ * and PGlite's own; anything else is refused, naming it (a misspelt option never goes unnoticed).
  */
 export function pglite(
   instanceOrUrl: PGliteLike | string = 'pglite://memory',
@@ -239,6 +267,13 @@ export function pglite(
     );
   }
   const wait = connectionTimeoutMillis ?? DEFAULT_WAIT_MS;
+  const unknown = Object.keys(pgliteOptions).filter((k) => !PGLITE_OPTIONS.has(k));
+  if (unknown.length) {
+    throw new InvalidRequestError(
+      `pglite adapter: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}; it takes connectionTimeoutMillis, own ` +
+        `and PGlite's options (${[...PGLITE_OPTIONS].join(', ')})`,
+    );
+  }
   if (typeof instanceOrUrl === 'string') {
     const dir = dataDirOf(instanceOrUrl);
     return new PGliteAdapter(() => openPGlite(dir, pgliteOptions), true, wait);

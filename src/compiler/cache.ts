@@ -108,8 +108,10 @@ export class QueryCache<Prepared = unknown> {
   readonly finishers = new WeakMap<readonly ResultColumn[], readonly (readonly [number, (v: unknown) => unknown])[]>();
   /** Loaders prepared for shared result columns, by loader. */
   private readonly loaders = new WeakMap<readonly ResultColumn[], WeakMap<object, Prepared>>();
+  /** The result columns of `db.text(sql).columns(...)` lists, by list. */
+  readonly textColumns = new WeakMap<readonly Column[], readonly ResultColumn[]>();
   /** Row prototypes by what they read (column → key): rows of the same shape share one. */
-  readonly rowPrototypes = new CappedMap<object | undefined>(CACHE_LIMITS.rowPrototypes);
+  readonly rowPrototypes = new CappedMap<object>(CACHE_LIMITS.rowPrototypes);
 
   // ---- raw SQL --------------------------------------------------------------------------------
 

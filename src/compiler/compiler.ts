@@ -972,6 +972,16 @@ function insertValue(col: Column, row: Readonly<Record<string, unknown>>): unkno
   return typeof d === 'function' ? new ClientDefault(d as () => unknown) : d;
 }
 
+/** The result columns of a text's declared columns (`db.text(sql).columns(...)`), keys kept distinct. */
+function textResultColumns(declared: readonly Column[], cache: QueryCache | undefined): readonly ResultColumn[] {
+  const known = cache?.textColumns.get(declared);
+  if (known) return known;
+  const keys = resultKeys(declared);
+  const out = Object.freeze(declared.map((expr, i) => ({ key: keys[i] as string, type: expr.type, expr })));
+  cache?.textColumns.set(declared, out);
+  return out;
+}
+
 /**
  * Compile any statement or expression into SQL, parameters and result columns. `cache` keeps what
  * is derived from objects that never change, for the next compile (the engine passes its own);
@@ -1007,6 +1017,9 @@ export function compile(node: object, cache?: QueryCache): CompiledQuery {
       sql = c.text(text);
       const raw = cache ? cache.rawClass(text.sql) : classifySql(text.sql);
       what = { kind: raw.kind, writes: raw.writes, locks: raw.locks };
+      // db.text(...).columns(...): its result columns, by position.
+      const declared = (node as { resultColumns?: readonly Column[] }).resultColumns;
+      if (declared) c.resultColumns = textResultColumns(declared, cache);
       break;
     }
     default:

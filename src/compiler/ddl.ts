@@ -1,7 +1,7 @@
 /** DDL: CREATE/DROP TABLE, INDEX, TYPE (enums) and COMMENT, for `db.gino.createAll()` and friends. */
 import { InvalidRequestError } from '../errors.js';
 import { isExpr } from '../sql/expr.js';
-import type { Column, Index, Table } from '../sql/table.js';
+import type { Column, ForeignKeyInfo, Index, Table } from '../sql/table.js';
 import type { EnumType } from '../types/sqltypes.js';
 import { Compiler } from './compiler.js';
 import { quoteIdentifier, quoteQualified, quoteString, renderLiteral } from './quote.js';
@@ -47,8 +47,40 @@ function named(name: string | undefined): string {
   return name ? `CONSTRAINT ${quoteIdentifier(name)} ` : '';
 }
 
-/** `CREATE TABLE` with its columns and constraints. */
-export function createTableSql(table: Table, ifNotExists = false): string {
+/** PostgreSQL's name for a foreign key it names itself: `<table>_<columns>_fkey`, at most 63 bytes. */
+export function foreignKeyName(table: Table, fk: ForeignKeyInfo): string {
+  return fk.name ?? `${table.name}_${fk.columns.map((c) => c.name).join('_')}_fkey`.slice(0, 63);
+}
+
+function foreignKeyClause(table: Table, fk: ForeignKeyInfo): string {
+  let line = `FOREIGN KEY(${fk.columns.map((c) => quoteIdentifier(c.name)).join(', ')}) REFERENCES ${quoteQualified(fk.target.schema ?? table.schema, fk.target.table)} (${fk.target.columns.map(quoteIdentifier).join(', ')})`;
+  if (fk.onDelete) line += ` ON DELETE ${fk.onDelete}`;
+  if (fk.onUpdate) line += ` ON UPDATE ${fk.onUpdate}`;
+  return line;
+}
+
+/**
+ * `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`: a foreign key of a cycle (tables referencing
+ * each other), added once every table of the cycle exists (SQLAlchemy's `use_alter`).
+ */
+export function addForeignKeySql(table: Table, fk: ForeignKeyInfo): string {
+  return `ALTER TABLE ${quoteQualified(table.schema, table.name)} ADD CONSTRAINT ${quoteIdentifier(foreignKeyName(table, fk))} ${foreignKeyClause(table, fk)}`;
+}
+
+/** `ALTER TABLE ... DROP CONSTRAINT IF EXISTS`: a cycle's foreign key, dropped before its tables. */
+export function dropForeignKeySql(table: Table, fk: ForeignKeyInfo): string {
+  return `ALTER TABLE ${quoteQualified(table.schema, table.name)} DROP CONSTRAINT IF EXISTS ${quoteIdentifier(foreignKeyName(table, fk))}`;
+}
+
+/**
+ * `CREATE TABLE` with its columns and constraints; the foreign keys in `deferred` are left out (a
+ * cycle's, added afterwards with `addForeignKeySql`).
+ */
+export function createTableSql(
+  table: Table,
+  ifNotExists = false,
+  deferred: ReadonlySet<ForeignKeyInfo> = new Set(),
+): string {
   if (table.columns.length === 0) throw new InvalidRequestError(`table '${table.fullName}' has no columns`);
   const lines = table.columns.map(columnDdl);
   const pk = table.constraints.find((c) => c.kind === 'primaryKeyConstraint');
@@ -61,10 +93,7 @@ export function createTableSql(table: Table, ifNotExists = false): string {
     if (c.options.unique) lines.push(`UNIQUE (${quoteIdentifier(c.name)})`);
   }
   for (const fk of table.foreignKeys) {
-    let line = `${named(fk.name)}FOREIGN KEY(${fk.columns.map((c) => quoteIdentifier(c.name)).join(', ')}) REFERENCES ${quoteQualified(fk.target.schema ?? table.schema, fk.target.table)} (${fk.target.columns.map(quoteIdentifier).join(', ')})`;
-    if (fk.onDelete) line += ` ON DELETE ${fk.onDelete}`;
-    if (fk.onUpdate) line += ` ON UPDATE ${fk.onUpdate}`;
-    lines.push(line);
+    if (!deferred.has(fk)) lines.push(`${named(fk.name)}${foreignKeyClause(table, fk)}`);
   }
   for (const c of table.constraints) {
     if (c.kind === 'uniqueConstraint') lines.push(`${named(c.options.name)}UNIQUE (${names(table, c.columns)})`);

@@ -88,6 +88,25 @@ export class Binder {
     return engine;
   }
 
+  /**
+   * `db.bind = engine`: the current stack's binding becomes `engine` (its most recent one is
+   * replaced, not closed); `db.bind = null` unbinds the current stack (nothing is closed).
+   */
+  set bind(engine: Engine | null) {
+    const stack = this.stack();
+    if (engine === null || engine === undefined) {
+      stack.length = 0;
+      return;
+    }
+    if (!(engine instanceof Engine)) {
+      throw new InvalidRequestError(
+        'db.bind takes an Engine (or null to unbind); bind a URL or an adapter with await db.setBind(url)',
+      );
+    }
+    if (stack.length) stack[stack.length - 1] = engine;
+    else stack.push(engine);
+  }
+
   /** Whether anything is bound in the current scope or outside it. */
   get isBound(): boolean {
     for (let store = this.store(); store; store = store.parent) if (store.stack.length > 0) return true;
@@ -286,7 +305,7 @@ export class Binder {
     }
     if (typeof bind !== 'string' && Object.keys(options).length) throw optionsWithoutUrl();
     const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
-    return new Engine(adapter, { logger: this.logger });
+    return new Engine(adapter, { logger: this.logger, contextRunner: this.wrap });
   }
 
   /** Runs a level's callback with that level as the context's target (implicit binding). */

@@ -6,16 +6,18 @@
  * within that default. The `DdlRunner` orders, checks and runs a set of tables' DDL.
  */
 import {
+  addForeignKeySql,
   commentSqls,
   createEnumSql,
   createIndexSqls,
   createTableSql,
   dropEnumSql,
+  dropForeignKeySql,
   dropTableSql,
   enumsOf,
 } from '../compiler/ddl.js';
 import { quoteQualified } from '../compiler/quote.js';
-import type { Table } from '../sql/table.js';
+import type { ForeignKeyInfo, Table } from '../sql/table.js';
 import type { QueryRunner } from './engine.js';
 
 /** Statements that belong together (a table with its indexes and comments), and the locks they take. */
@@ -26,6 +28,9 @@ export interface DdlGroup {
 
 /** How many locks one chunk may take: PostgreSQL's default max_locks_per_transaction. */
 export const CHUNK_LOCKS = 64;
+
+/** Locks adding or dropping a foreign key takes: both tables, the constraint, its four triggers, the transaction. */
+export const FOREIGN_KEY_LOCKS = 8;
 
 /** Locks creating or dropping an enum type takes (the type, its array type, the transaction). */
 export const ENUM_LOCKS = 3;
@@ -132,7 +137,7 @@ export class DdlRunner {
    */
   async create(tables: readonly Table[], options: DdlOptions = {}): Promise<Table[]> {
     const runner = this.runnerFor(options.bind);
-    const ordered = sortByDependency(tables);
+    const { ordered, cycles } = dependencyOrder(tables);
     const checkfirst = options.checkfirst ?? true;
     const have = checkfirst
       ? await this.existing(runner, ordered)
@@ -148,12 +153,18 @@ export class DdlRunner {
         groups.push({ statements: [createEnumSql(e, table.schema)], locks: ENUM_LOCKS });
       }
     }
+    const deferred = new Set(cycles.map(([, fk]) => fk));
     for (const table of ordered) {
       if (have.tables.has(table)) continue;
       groups.push({
-        statements: [createTableSql(table), ...createIndexSqls(table), ...commentSqls(table)],
+        statements: [createTableSql(table, false, deferred), ...createIndexSqls(table), ...commentSqls(table)],
         locks: tableLocks(table),
       });
+    }
+    // A cycle's foreign keys once all its tables exist (SQLAlchemy's use_alter).
+    for (const [table, fk] of cycles) {
+      if (have.tables.has(table)) continue;
+      groups.push({ statements: [addForeignKeySql(table, fk)], locks: FOREIGN_KEY_LOCKS });
     }
     await runChunks(runner, chunked(groups));
     return ordered.filter((t) => have.tables.has(t));
@@ -165,11 +176,17 @@ export class DdlRunner {
    */
   async drop(tables: readonly Table[], options: DdlOptions = {}): Promise<void> {
     const runner = this.runnerFor(options.bind);
-    const ordered = sortByDependency(tables).reverse();
+    const { ordered: sorted, cycles } = dependencyOrder(tables);
+    const ordered = sorted.reverse();
     const checkfirst = options.checkfirst ?? true;
     const have = checkfirst ? await this.existing(runner, ordered) : undefined;
     const groups: DdlGroup[] = [];
     const dropped = new Set<string>();
+    // A cycle's foreign keys first: then its tables drop in order, as any others.
+    for (const [table, fk] of cycles) {
+      if (have && !have.tables.has(table)) continue;
+      groups.push({ statements: [dropForeignKeySql(table, fk)], locks: FOREIGN_KEY_LOCKS });
+    }
     for (const table of ordered) {
       if (have && !have.tables.has(table)) continue;
       groups.push({ statements: [dropTableSql(table)], locks: tableLocks(table) });
@@ -191,9 +208,16 @@ export class DdlRunner {
   }
 }
 
-/** Tables ordered so each comes after the tables its foreign keys reference. */
-export function sortByDependency(tables: readonly Table[]): Table[] {
-  const out: Table[] = [];
+/**
+ * Tables ordered so each comes after the tables its foreign keys reference, and the foreign keys
+ * that close a cycle (tables referencing each other), which cannot be created with their table.
+ */
+export function dependencyOrder(tables: readonly Table[]): {
+  ordered: Table[];
+  cycles: [Table, ForeignKeyInfo][];
+} {
+  const ordered: Table[] = [];
+  const cycles: [Table, ForeignKeyInfo][] = [];
   const state = new Map<Table, 'visiting' | 'done'>();
   const byName = (name: string, schema: string | undefined) =>
     tables.find((t) => t.name === name && (schema === undefined || t.schema === schema));
@@ -203,11 +227,18 @@ export function sortByDependency(tables: readonly Table[]): Table[] {
     state.set(t, 'visiting');
     for (const fk of t.foreignKeys) {
       const target = byName(fk.target.table, fk.target.schema ?? t.schema);
-      if (target && target !== t) visit(target);
+      if (!target || target === t) continue;
+      if (state.get(target) === 'visiting') cycles.push([t, fk]);
+      else visit(target);
     }
     state.set(t, 'done');
-    out.push(t);
+    ordered.push(t);
   };
   for (const t of tables) visit(t);
-  return out;
+  return { ordered, cycles };
+}
+
+/** Tables ordered so each comes after the tables its foreign keys reference. */
+export function sortByDependency(tables: readonly Table[]): Table[] {
+  return dependencyOrder(tables).ordered;
 }

@@ -29,6 +29,7 @@ import {
   type Target,
   toCompiled,
 } from './execute.js';
+import { isValueSets, runMany } from './executemany.js';
 import { Lane } from './lane.js';
 import { checkSessionFree } from './pooler.js';
 import { isPlainRead, readAgainIfLost, retriesOf, retrying } from './retry.js';
@@ -36,6 +37,8 @@ import { isPlainRead, readAgainIfLost, retriesOf, retrying } from './retry.js';
 /** What an Engine is made with. */
 export interface EngineOptions {
   logger?: Logger | undefined;
+  /** See `Engine.contextRunner`. */
+  contextRunner?: ContextRunner | undefined;
   /** See `Engine.withLocals`. */
   locals?: readonly DriverQuery[] | undefined;
 }
@@ -50,6 +53,12 @@ export interface TransactionOptions extends BatchOptions {
    * database's out of it. Only on the outermost transaction.
    */
   retries?: number | undefined;
+  /**
+   * `engine.transaction(fn)` (and `db.transaction(fn)`) inside a transaction or `acquire()` of the
+   * same engine nests in it, as GINO's `reuse=True`: a savepoint, or a transaction on the held
+   * connection. `reuse: false` opens a transaction on a connection of its own instead.
+   */
+  reuse?: boolean;
 }
 
 /** A statement whose rows are `R` (anything with `.gino`). */
@@ -100,6 +109,11 @@ export abstract class QueryRunner implements Target {
     return false;
   }
 
+  /** Whether statements can still run on this level (a connection not released, a transaction not ended). */
+  get isOpen(): boolean {
+    return true;
+  }
+
   /** The connection this level holds (a connection itself, a transaction's), or none (an engine). */
   held(): Connection | undefined {
     return undefined;
@@ -110,7 +124,11 @@ export abstract class QueryRunner implements Target {
     return this;
   }
 
-  /** Run a query and shape the answer (`mode`), with an optional loader and timeout. */
+  /**
+   * Run a query and shape the answer (`mode`), with an optional loader and timeout. A statement
+   * given sets of values (`[row, row]`) runs once per set, atomically, and returns nothing (GINO's
+   * executemany).
+   */
   async run(
     query: Query,
     params: readonly unknown[] | undefined,
@@ -120,6 +138,7 @@ export abstract class QueryRunner implements Target {
   ): Promise<unknown> {
     const level = this.within();
     if (level !== this) return level.run(query, params, mode, loader, timeout);
+    if (isValueSets(query, params)) return runMany(this, query, params, mode, timeout);
     const compiled = toCompiled(query, params);
     if (this.engine.capabilities.sessionState === false) checkSessionFree(compiled.sql, this.engine.adapter.name);
     if (timeout !== undefined) checkTimeout(this.engine, timeout);
@@ -127,6 +146,17 @@ export abstract class QueryRunner implements Target {
     // A plain read on an engine (any pooled connection) is sent again once after a lost connection.
     const result = this.held() === undefined && isPlainRead(compiled) ? await readAgainIfLost(send) : await send();
     return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
+  }
+
+  /**
+   * The SQL and parameters a statement compiles to (GINO's `engine.compile()`), as `db.compile()`.
+   *
+   * @example
+   * const { sql, params } = engine.compile(User.query.where(User.id.eq(3)));
+   */
+  compile(query: object): { sql: string; params: unknown[] } {
+    const c = toCompiled(query);
+    return { sql: c.sql, params: c.params };
   }
 
   /** Every row: model instances for model queries, plain objects otherwise. */
@@ -300,6 +330,12 @@ export function requireCapability(engine: Engine, capability: Capability, what: 
 export class Engine extends QueryRunner {
   readonly engine: Engine = this;
   private closed = false;
+  /**
+   * Runs the callbacks of `transaction(fn)` and `acquire(fn)` on this engine (and on its
+   * connections and transactions) in the async context of the Gino that made it, so that the
+   * statements of `db.*` and models inside use that transaction or connection, as in GINO.
+   */
+  readonly contextRunner: ContextRunner;
   constructor(
     readonly adapter: Adapter,
     readonly options: EngineOptions = {},
@@ -307,6 +343,7 @@ export class Engine extends QueryRunner {
     private readonly base?: Engine,
   ) {
     super();
+    this.contextRunner = options.contextRunner ?? direct;
   }
 
   get capabilities(): Capabilities {
@@ -366,8 +403,11 @@ export class Engine extends QueryRunner {
     return new GinoError('this engine is closed; bind a new one with db.setBind()');
   }
 
-  /** A dedicated connection for `fn`, released afterwards whatever happens. */
-  async acquire<R>(fn: (conn: Connection) => Promise<R>, wrap: ContextRunner = direct): Promise<R> {
+  /**
+   * A dedicated connection for `fn`, released afterwards whatever happens. Statements of the Gino
+   * that made this engine run on it inside `fn` (where the runtime has AsyncLocalStorage).
+   */
+  async acquire<R>(fn: (conn: Connection) => Promise<R>, wrap: ContextRunner = this.contextRunner): Promise<R> {
     requireCapability(this, 'sessions', 'hold a connection');
     const conn = await this.connect();
     conn.context = wrap.current;
@@ -396,11 +436,30 @@ export class Engine extends QueryRunner {
     return new Connection(this, session);
   }
 
-  /** A transaction on a fresh connection: committed when `fn` resolves, rolled back when it throws. */
+  /**
+   * A transaction: committed when `fn` resolves, rolled back when it throws. Inside a transaction
+   * or `acquire()` of this engine it nests there (a savepoint, or a transaction on the held
+   * connection), unless `reuse: false`; else it takes a fresh connection. Statements of the Gino
+   * that made this engine run in it inside `fn` (where the runtime has AsyncLocalStorage).
+   */
   async transaction<R>(
     fn: (tx: Transaction) => Promise<R>,
     options: TransactionOptions = {},
-    wrap: ContextRunner = direct,
+    wrap: ContextRunner = this.contextRunner,
+  ): Promise<R | undefined> {
+    const { reuse = true, ...txOptions } = options;
+    const current = reuse ? wrap.current?.() : undefined;
+    if (current && current !== this && current.engine === this && current.isOpen) {
+      return current.transaction(fn, txOptions, wrap);
+    }
+    return this.freshTransaction(fn, txOptions, wrap);
+  }
+
+  /** A transaction on a connection of its own. */
+  private async freshTransaction<R>(
+    fn: (tx: Transaction) => Promise<R>,
+    options: TransactionOptions,
+    wrap: ContextRunner,
   ): Promise<R | undefined> {
     requireCapability(this, 'transactions', 'run an interactive transaction');
     checkOptions(options);
@@ -448,7 +507,8 @@ export class Engine extends QueryRunner {
       return results.map((r, i) => shape(r, compiled[i] as CompiledQuery, loaderOf(queries[i] as Query)));
     }
     requireCapability(this, 'transactions', 'run a batch');
-    const out = await this.transaction((tx) => runAll(tx, queries, compiled), options);
+    const { reuse: _reuse, ...batchOptions } = options;
+    const out = await this.freshTransaction((tx) => runAll(tx, queries, compiled), batchOptions, this.contextRunner);
     return out ?? [];
   }
 
@@ -462,7 +522,7 @@ export class Engine extends QueryRunner {
         throw timeoutError(error, ms);
       }
     }
-    const result = await this.transaction((tx) => tx.runTimed(compiled, ms, 'own'));
+    const result = await this.freshTransaction((tx) => tx.runTimed(compiled, ms, 'own'), {}, direct);
     return result as DriverResult;
   }
 
@@ -704,6 +764,10 @@ export class Connection extends QueryRunner {
     return this;
   }
 
+  override get isOpen(): boolean {
+    return !this.released;
+  }
+
   /** `fn` on this connection (it is already held). */
   acquire<R>(fn: (conn: Connection) => Promise<R>): Promise<R> {
     return fn(this);
@@ -716,10 +780,11 @@ export class Connection extends QueryRunner {
    */
   async transaction<R>(
     fn: (tx: Transaction) => Promise<R>,
-    options: TransactionOptions = {},
-    wrap: ContextRunner = direct,
+    given: TransactionOptions = {},
+    wrap: ContextRunner = this.engine.contextRunner,
     from?: Transaction,
   ): Promise<R | undefined> {
+    const { reuse: _reuse, ...options } = given;
     if (from) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
     else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
     checkOptions(options, from !== undefined);
@@ -851,11 +916,15 @@ export class Transaction extends QueryRunner {
     return this.connection;
   }
 
+  override get isOpen(): boolean {
+    return !this.done;
+  }
+
   /** A savepoint in this transaction around `fn`. */
   transaction<R>(
     fn: (tx: Transaction) => Promise<R>,
     options: TransactionOptions = {},
-    wrap: ContextRunner = direct,
+    wrap: ContextRunner = this.engine.contextRunner,
   ): Promise<R | undefined> {
     return this.connection.transaction(fn, options, wrap, this);
   }

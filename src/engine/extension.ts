@@ -1,6 +1,6 @@
 /** `.gino` on statements and function calls: run on the current binding and shape the rows. */
-import type { AnyConstructor, GinoExtension, LoadedBy, RunOptions, StatusResult } from '../sql/executor.js';
-import { iterateCursor } from './cursor.js';
+import type { AnyConstructor, GinoExtension, LoadedBy, RunOptions, ValueSet } from '../sql/executor.js';
+import { type Iteration, iteration } from './cursor.js';
 import type { QueryRunner } from './engine.js';
 import { type Mode, toCompiled } from './execute.js';
 
@@ -17,50 +17,70 @@ export class StatementExtension<R, S> implements GinoExtension<R, S> {
     private readonly timeoutMs?: number,
   ) {}
 
-  private async run(mode: Mode, options?: RunOptions): Promise<unknown> {
+  /** Run with options, or (executemany) with sets of values: `(options?)`, `(...sets)`, `(sets, options?)`. */
+  private async run(mode: Mode, args: readonly unknown[]): Promise<unknown> {
+    const [sets, options] = splitArgs(args);
     const runner = this.host.runnerFor(options?.bind);
-    return runner.run(this.statement, undefined, mode, this.loader === undefined ? null : this.loader, this.timeoutMs);
+    const loader = this.loader === undefined ? null : this.loader;
+    return runner.run(this.statement, sets, mode, loader, this.timeoutMs);
   }
 
-  all(options?: RunOptions): Promise<R[]> {
-    return this.run('all', options) as Promise<R[]>;
+  all(...args: unknown[]): Promise<never> {
+    return this.run('all', args) as Promise<never>;
   }
-  first(options?: RunOptions): Promise<R | null> {
-    return this.run('first', options) as Promise<R | null>;
+  first(...args: unknown[]): Promise<never> {
+    return this.run('first', args) as Promise<never>;
   }
-  one(options?: RunOptions): Promise<R> {
-    return this.run('one', options) as Promise<R>;
+  one(...args: unknown[]): Promise<never> {
+    return this.run('one', args) as Promise<never>;
   }
-  oneOrNone(options?: RunOptions): Promise<R | null> {
-    return this.run('oneOrNone', options) as Promise<R | null>;
+  oneOrNone(...args: unknown[]): Promise<never> {
+    return this.run('oneOrNone', args) as Promise<never>;
   }
-  scalar(options?: RunOptions): Promise<S | null> {
-    return this.run('scalar', options) as Promise<S | null>;
+  scalar(...args: unknown[]): Promise<never> {
+    return this.run('scalar', args) as Promise<never>;
   }
-  status(options?: RunOptions): Promise<StatusResult<R>> {
-    return this.run('status', options) as Promise<StatusResult<R>>;
+  status(...args: unknown[]): Promise<never> {
+    return this.run('status', args) as Promise<never>;
   }
-  iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R> {
-    const compiled = toCompiled(this.statement);
+  iterate(options?: RunOptions & { prefetch?: number }): Iteration<R> {
     const { host, loader, timeoutMs } = this;
-    return {
-      [Symbol.asyncIterator]: () =>
-        iterateCursor(
-          host.runnerFor(options?.bind),
-          compiled,
-          loader,
-          options?.prefetch,
-          timeoutMs,
-        ) as AsyncIterator<R>,
-    };
+    const compiled = toCompiled(this.statement);
+    return iteration<R>(
+      () => host.runnerFor(options?.bind),
+      () => compiled,
+      loader,
+      options?.prefetch,
+      timeoutMs,
+    );
   }
   load<const L>(loader: L): GinoExtension<LoadedBy<L>, S> {
     return new StatementExtension<LoadedBy<L>, S>(this.host, this.statement, loader, this.timeoutMs);
   }
-  model<M extends AnyConstructor>(model: M): GinoExtension<InstanceType<M>, S> {
-    return new StatementExtension<InstanceType<M>, S>(this.host, this.statement, model, this.timeoutMs);
+  model<M extends AnyConstructor>(model: M): GinoExtension<InstanceType<M>, S>;
+  model(model: null): GinoExtension<Record<string, unknown>, S>;
+  model(model: AnyConstructor | null): GinoExtension<unknown, S> {
+    return new StatementExtension<unknown, S>(this.host, this.statement, model, this.timeoutMs);
   }
   timeout(ms: number): GinoExtension<R, S> {
     return new StatementExtension<R, S>(this.host, this.statement, this.loader, ms);
   }
+}
+
+/** Options are an object of `bind` alone (or nothing); anything else given is sets of values. */
+function isRunOptions(value: unknown): value is RunOptions {
+  return (
+    value === undefined ||
+    (value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      Object.keys(value).every((k) => k === 'bind'))
+  );
+}
+
+function splitArgs(args: readonly unknown[]): [ValueSet[] | undefined, RunOptions | undefined] {
+  const [first, second] = args;
+  if (Array.isArray(first)) return [first as ValueSet[], second as RunOptions | undefined];
+  if (args.length <= 1 && isRunOptions(first)) return [undefined, first];
+  return [args as ValueSet[], undefined];
 }

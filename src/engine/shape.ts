@@ -36,7 +36,11 @@ export type PreparedLoader = (row: readonly unknown[], ctx: LoaderContext) => re
 
 export interface Loader {
   readonly isLoader: true;
-  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[]): PreparedLoader;
+  /**
+   * `nested`: prepared for a part of each row (a related loader, a tuple's element) rather than the
+   * whole row; a model loader then gives null for a part that is all NULLs.
+   */
+  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[], nested?: boolean): PreparedLoader;
   /** Expressions this loader needs in the SELECT list (for `loader.query`). */
   readonly columns?: readonly Expr[];
   /** What to select them from (for `loader.query`); a related loader's FROM is outer-joined. */
@@ -48,8 +52,9 @@ export interface Loader {
 /**
  * Rows as plain objects keyed by result column (attribute key, label, `count_1`; keys the compiler
  * made distinct), else by field name for raw SQL (a repeated name gets `_1`, `_2`, ...: no value is
- * dropped). A selected column also reads its value as `row[User.id]` (through the row's prototype,
- * so it is not an own key), and a key such as `__proto__` is an own property like any other.
+ * dropped). As GINO's rows are, each is also readable by position (`row[0]`) and a selected column
+ * by the column itself (`row[User.id]`), through the row's prototype (not own keys); a key such as
+ * `__proto__` is an own property like any other.
  */
 export const plainLoader: Loader = {
   isLoader: true,
@@ -67,10 +72,10 @@ function rowMaker(
   columns: readonly ResultColumn[] | undefined,
 ): (row: readonly unknown[]) => object {
   const n = keys.length;
-  const proto = columns ? columnAccessors(keys, columns) : undefined;
+  const proto = rowAccessors(keys, columns);
   if (keys.includes('__proto__')) {
     return (row) => {
-      const out: Record<string, unknown> = proto ? Object.create(proto) : {};
+      const out: Record<string, unknown> = Object.create(proto);
       for (let i = 0; i < n; i++) {
         Object.defineProperty(out, keys[i] as string, {
           value: row[i],
@@ -82,45 +87,43 @@ function rowMaker(
       return out;
     };
   }
-  if (proto) {
-    return (row) => {
-      const out: Record<string, unknown> = Object.create(proto);
-      for (let i = 0; i < n; i++) out[keys[i] as string] = row[i];
-      return out;
-    };
-  }
   return (row) => {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(proto);
     for (let i = 0; i < n; i++) out[keys[i] as string] = row[i];
     return out;
   };
 }
 
 /**
- * A prototype whose getters read a selected column's value by the column (`row[User.id]`), or none. */
-function columnAccessors(keys: readonly string[], columns: readonly ResultColumn[]): object | undefined {
-  let signature = '';
-  for (let i = 0; i < columns.length; i++) {
-    const e = (columns[i] as ResultColumn).expr;
+ * A prototype whose getters read a value by its position (`row[0]`) and, for a selected column, by
+ * the column (`row[User.id]`); a key of the row itself is never shadowed. Statements whose result
+ * lists are built per call (RETURNING, `db.select([...])`) share one prototype per signature (kept
+ * in the query cache), so their rows keep one shape.
+ */
+function rowAccessors(keys: readonly string[], columns: readonly ResultColumn[] | undefined): object {
+  let signature = columns ? '' : '\u0002';
+  for (let i = 0; i < keys.length; i++) {
+    const e = columns?.[i]?.expr;
     signature += `${e instanceof Column ? String(e) : ''}\u0001${keys[i]}\u0000`;
   }
-  // Statements whose result lists are built per call (RETURNING, `db.select([...])`) share one
-  // prototype per signature (kept in the query cache), so their rows keep one shape.
   const prototypes = queryCache.rowPrototypes;
-  if (prototypes.has(signature)) return prototypes.get(signature);
-  let proto: object | undefined;
-  columns.forEach((c, i) => {
-    if (!(c.expr instanceof Column)) return;
-    const name = String(c.expr);
-    proto ??= {};
+  const known = prototypes.get(signature);
+  if (known) return known;
+  const proto: object = {};
+  const define = (name: string, key: string) => {
     if (Object.hasOwn(proto, name) || keys.includes(name)) return;
-    const key = keys[i] as string;
     Object.defineProperty(proto, name, {
       get(this: Record<string, unknown>) {
         return this[key];
       },
       enumerable: false,
     });
+  };
+  keys.forEach((key, i) => {
+    define(String(i), key);
+  });
+  columns?.forEach((c, i) => {
+    if (c.expr instanceof Column) define(String(c.expr), keys[i] as string);
   });
   // Bounded: a program making endless distinct result lists gets fresh prototypes past the cap.
   return prototypes.set(signature, proto);
@@ -158,7 +161,7 @@ function tupleLoader(items: readonly unknown[]): Loader {
     isLoader: true,
     columns: loaders.flatMap((l) => l.columns ?? []),
     prepare(columns, fields) {
-      const prepared = loaders.map((l) => l.prepare(columns, fields));
+      const prepared = loaders.map((l) => l.prepare(columns, fields, true));
       return (row, ctx) => [prepared.map((p) => p(row, ctx)[0]), true];
     },
   };

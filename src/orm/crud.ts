@@ -12,10 +12,13 @@ import { and, Bind, type Expr, isExpr } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
 import { type Column, noSuchColumn, type Table } from '../sql/table.js';
 import { hostOf, type ModelHost } from './host.js';
-import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf } from './json.js';
+import { applyDefaults, type BoundProperty, mergedValue, objectIn, propertiesOf, reloadProperty } from './json.js';
 
+/** Where a CRUD call runs (`bind`: an Engine, a connection or a transaction), and its time limit. */
 export interface BindOption {
   bind?: unknown;
+  /** Cancel the statement on the server after this many milliseconds (`QueryTimeoutError`), as GINO's `timeout`. */
+  timeout?: number;
 }
 
 /** What CRUD needs of a model class: its constructor, its table and the Gino instance it belongs to. */
@@ -65,7 +68,7 @@ export async function createInstance<T extends object>(
   const table = tableOf(model);
   applyDefaults(instance, propertiesOf(table));
   const insert = new Insert({ table }).values(valuesOf(instance, table)).returning();
-  const row = (await runnerOf(model, options.bind).run(insert, undefined, 'first', null)) as Record<
+  const row = (await runnerOf(model, options.bind).run(insert, undefined, 'first', null, options.timeout)) as Record<
     string,
     unknown
   > | null;
@@ -73,7 +76,10 @@ export async function createInstance<T extends object>(
   return instance;
 }
 
-/** The primary-key values of an ident, in key order, checked (count, names, no nulls). */
+/**
+ * The primary-key values of an ident, in key order, checked (count, names, no nulls): a scalar,
+ * an array in key order, or an object by attribute key and/or position (`{ 0: 'a', lastName: 'b' }`).
+ */
 export function identValues(model: ModelRuntime, ident: unknown): unknown[] {
   const table = tableOf(model);
   const pk = table.primaryKey;
@@ -91,13 +97,19 @@ export function identValues(model: ModelRuntime, ident: unknown): unknown[] {
     !(ident instanceof Date) &&
     !(ident instanceof Uint8Array)
   ) {
+    // By attribute key, or by position in the key (GINO's `{0: 'a', 1: 'b'}`), or both mixed.
     const obj = ident as Record<string, unknown>;
     const given = Object.keys(obj);
-    const unknown = given.filter((k) => !pk.some((c) => c.key === k));
-    if (unknown.length || given.length !== pk.length) {
-      throw new InvalidRequestError(`${name}.get() expected the primary key {${keys}}, got {${given.join(', ')}}`);
+    const refused = (why: string) =>
+      new InvalidRequestError(`${name}.get() expected the primary key {${keys}}, got {${given.join(', ')}}: ${why}`);
+    if (given.length !== pk.length) {
+      throw refused(`expected ${pk.length} value${pk.length === 1 ? '' : 's'}, got ${given.length}`);
     }
-    values = pk.map((c) => obj[c.key]);
+    values = pk.map((c, i) => {
+      if (Object.hasOwn(obj, c.key)) return obj[c.key];
+      if (Object.hasOwn(obj, String(i))) return obj[String(i)];
+      throw refused(`no value for ${c.key} (give it by its attribute key or its position, ${i})`);
+    });
   } else {
     values = [ident];
   }
@@ -150,11 +162,11 @@ export async function getInstance(model: ModelRuntime, ident: unknown, options: 
       const select = new Select({ columns: table.columns }).where(pkWhere(table, placeholders));
       baked = queryCache.bake(table, 'get', compile(select, queryCache));
     }
-    return runner.run(new Precompiled({ ...baked, params: values }), undefined, 'first', model);
+    return runner.run(new Precompiled({ ...baked, params: values }), undefined, 'first', model, options.timeout);
   }
   let query = new Select({ columns: table.columns, loader: model }).where(pkWhere(table, values));
   if (options.forUpdate) query = query.forUpdate(options.forUpdate === true ? {} : options.forUpdate);
-  return runner.run(query, undefined, 'first', model);
+  return runner.run(query, undefined, 'first', model, options.timeout);
 }
 
 /** The WHERE clause finding an instance's row: its primary key, or the model's `lookup()`. */
@@ -277,7 +289,13 @@ export class UpdateRequest<T extends object = object> {
     const update = new Update({ table, returning: queryCache.returningList(table, [...changed, ...extra]) })
       .values(values)
       .where(this.where);
-    const result = (await runnerOf(this.model, options.bind).run(update, undefined, 'status', null)) as {
+    const result = (await runnerOf(this.model, options.bind).run(
+      update,
+      undefined,
+      'status',
+      null,
+      options.timeout,
+    )) as {
       rowCount: number;
       rows: Record<string, unknown>[];
     };
@@ -287,6 +305,9 @@ export class UpdateRequest<T extends object = object> {
       );
     }
     assignRow(this.instance, result.rows[0] ?? null);
+    // Only the properties this request changed take the stored values (GINO): others keep what
+    // they hold in memory, changed or removed since.
+    for (const prop of this.props.keys()) reloadProperty(this.instance, prop);
     return this.instance;
   }
 }
@@ -295,6 +316,8 @@ export class UpdateRequest<T extends object = object> {
 export async function deleteInstance(model: ModelRuntime, where: Expr, options: BindOption = {}): Promise<string> {
   const table = tableOf(model);
   const del = new Delete({ table }).where(where);
-  const result = (await runnerOf(model, options.bind).run(del, undefined, 'status', null)) as { status: string };
+  const result = (await runnerOf(model, options.bind).run(del, undefined, 'status', null, options.timeout)) as {
+    status: string;
+  };
   return result.status;
 }

@@ -4,7 +4,7 @@
  * SQL expressions (`User.age` is `CAST(users.profile ->> 'age' AS INTEGER)`) usable in `where`,
  * `orderBy` and `db.Index(...)`; `update().apply()` sends only the changed keys.
  */
-import { InvalidRequestError, modelName } from '../errors.js';
+import { InvalidRequestError, modelName, UnknownJSONPropertyError } from '../errors.js';
 import { Binary, Bind, Case, Cast, type Expr, Func, isExpr } from '../sql/expr.js';
 import type { Column, Table } from '../sql/table.js';
 import { instantOf, instantText } from '../types/datetime.js';
@@ -17,6 +17,10 @@ export interface JsonPropertyOptions<T> {
   default?: T | ((instance: object) => T);
   /** The attribute key of the JSON/JSONB column holding it (default: the model's only one, or `profile`). */
   propName?: string;
+  /** What an instance reads: the stored value (or the default) through this (GINO's `after_get` hook). */
+  afterGet?: (value: T | null, instance: object) => T | null;
+  /** What is stored when the property is set: the value given through this (GINO's `before_set` hook). */
+  beforeSet?: (value: T | null, instance: object) => T | null;
 }
 
 const { TEXT, INTEGER, BOOLEAN, TIMESTAMPTZ, JSONB } = TYPES;
@@ -111,6 +115,30 @@ export class JsonProperty<T = unknown, D extends boolean = boolean> {
     return this.options.default !== undefined;
   }
 
+  /**
+   * This property with a hook on reading (GINO's `@prop.after_get`): instances read what `hook`
+   * makes of the stored value (or of the default, null without one).
+   *
+   * @example
+   * balance: db.IntegerProperty().afterGet((value) => value ?? 0),
+   */
+  afterGet(hook: (value: T | null, instance: object) => T): JsonProperty<T, true>;
+  afterGet(hook: (value: T | null, instance: object) => T | null): JsonProperty<T, D>;
+  afterGet(hook: (value: T | null, instance: object) => T | null): JsonProperty<T, boolean> {
+    return new JsonProperty<T, boolean>(this.type, { ...this.options, afterGet: hook });
+  }
+
+  /**
+   * This property with a hook on writing (GINO's `@prop.before_set`): what is set goes through
+   * `hook` before it is checked and stored.
+   *
+   * @example
+   * title: db.StringProperty().beforeSet((value) => value?.trim() ?? null),
+   */
+  beforeSet(hook: (value: T | null, instance: object) => T | null): JsonProperty<T, D> {
+    return new JsonProperty<T, D>(this.type, { ...this.options, beforeSet: hook });
+  }
+
   get constructorName(): string {
     return `${this.type === 'json' ? 'JSON' : this.type === 'datetime' ? 'DateTime' : this.type[0]?.toUpperCase() + this.type.slice(1)}Property`;
   }
@@ -161,7 +189,9 @@ export function bindProperties(
   if (properties.length === 0) return [];
   const jsonColumns = table.columns.filter(isJsonColumn);
   const out = properties.map(([key, property]): BoundProperty => {
-    if (table.c[key]) throw new InvalidRequestError(`${model}: '${key}' is both a column and a JSON property`);
+    if (table.c[key]) {
+      throw new UnknownJSONPropertyError(`${model}: '${key}' is both a column and a JSON property; rename one`);
+    }
     const name = property.options.propName;
     let column: Column | undefined;
     if (name !== undefined) {
@@ -201,26 +231,92 @@ export function objectIn(instance: object, column: Column): Record<string, unkno
     : undefined;
 }
 
-/** Instance accessors for the properties: reading and writing keys of the column's object. */
+/**
+ * The properties' values of each instance, per JSON column, as stored in JSON (GINO's per-instance
+ * profile): taken from the column's object when a property is first used, then kept. Setting a
+ * property writes here and into the column's object; a value the column gets otherwise (an update
+ * of the column itself, RETURNING) reaches a property only when it is reloaded — `apply()` reloads
+ * the properties it changed, `user.reload('title')` the ones named.
+ */
+const profiles = new WeakMap<object, Map<Column, Record<string, unknown>>>();
+
+function profileOf(instance: object, column: Column): Record<string, unknown> {
+  let byColumn = profiles.get(instance);
+  if (!byColumn) {
+    byColumn = new Map();
+    profiles.set(instance, byColumn);
+  }
+  let profile = byColumn.get(column);
+  if (!profile) {
+    profile = { ...(objectIn(instance, column) ?? {}) };
+    byColumn.set(column, profile);
+  }
+  return profile;
+}
+
+/** Read `prop` of `instance` again from its JSON column's object (GINO's `JSONProperty.reload`). */
+export function reloadProperty(instance: object, prop: BoundProperty): void {
+  const byColumn = profiles.get(instance);
+  const profile = byColumn?.get(prop.column);
+  if (!profile) return;
+  const obj = objectIn(instance, prop.column);
+  if (obj && Object.hasOwn(obj, prop.key)) profile[prop.key] = obj[prop.key];
+  else delete profile[prop.key];
+}
+
+/** Instance accessors for the properties: reading and writing the instance's profile (and its column's object). */
 export function installAccessors(prototype: object, props: readonly BoundProperty[]): void {
   for (const { key, property, column } of props) {
+    const { afterGet, beforeSet } = property.options;
     Object.defineProperty(prototype, key, {
       configurable: true,
       enumerable: false,
       get(this: object) {
-        const obj = objectIn(this, column);
-        if (obj && Object.hasOwn(obj, key)) return property.decode(obj[key]);
-        return property.defaultFor(this);
+        const profile = profileOf(this, column);
+        const value = Object.hasOwn(profile, key) ? property.decode(profile[key]) : property.defaultFor(this);
+        return afterGet ? afterGet(value, this) : value;
       },
-      set(this: object, value: unknown) {
+      set(this: object, given: unknown) {
+        const value = beforeSet && given !== undefined ? beforeSet(given, this) : given;
+        const profile = profileOf(this, column);
         const current = objectIn(this, column) ?? {};
         // A new object each time, so an object shared with another instance or a caller is never changed.
         const next = { ...current };
-        if (value === undefined) delete next[key];
-        else next[key] = property.encode(value, `${modelName(this)}.${key}`);
+        if (value === undefined) {
+          delete next[key];
+          delete profile[key];
+        } else {
+          const encoded = property.encode(value, `${modelName(this)}.${key}`);
+          next[key] = encoded;
+          profile[key] = encoded;
+        }
         (this as Record<string, unknown>)[column.key] = next;
       },
     });
+  }
+}
+
+/**
+ * Refuse keys in the instance's JSON columns that no property declares (GINO's
+ * `UnknownJSONPropertyError`), naming the key and the column; a key that is a column's attribute
+ * is said to be one.
+ */
+export function checkProfiles(instance: object, table: Table, props: readonly BoundProperty[]): void {
+  const columns = new Set(props.map((p) => p.column));
+  for (const column of columns) {
+    const declared = props.filter((p) => p.column === column).map((p) => p.key);
+    const keys = new Set([
+      ...Object.keys(objectIn(instance, column) ?? {}),
+      ...Object.keys(profileOf(instance, column)),
+    ]);
+    for (const key of keys) {
+      if (declared.includes(key)) continue;
+      const what = table.c[key] ? `'${key}', a column of ${modelName(instance)}, not a JSON property` : `'${key}'`;
+      throw new UnknownJSONPropertyError(
+        `${modelName(instance)}.${column.key} holds ${what}: no JSON property in ${column.key} declares it ` +
+          `(properties: ${declared.join(', ')}); declare it, e.g. ${key}: db.JSONProperty({ propName: '${column.key}' }), or remove the key`,
+      );
+    }
   }
 }
 

@@ -16,7 +16,7 @@ import { InvalidRequestError, modelName } from '../errors.js';
 import type { GinoExtension, LoadedBy } from '../sql/executor.js';
 import type { Expr } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
-import { Alias, Column, type FromItem, noSuchColumn, type Table } from '../sql/table.js';
+import { Alias, Column, type FromItem, type HasTable, type Join, noSuchColumn, type Table } from '../sql/table.js';
 import { type HostedModel, hostOf } from './host.js';
 
 /** A model class as the loader sees it: it makes instances, and its Gino instance runs its queries. */
@@ -236,12 +236,14 @@ export class ModelLoader<T = unknown> implements Loader {
     return this.query.gino;
   }
 
-  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[]): PreparedLoader {
+  prepare(columns: readonly ResultColumn[], fields: readonly DriverField[], nested = false): PreparedLoader {
     const { model, source } = this;
     const wanted = this.state.only ? new Set(this.state.only.map((c) => c.key)) : undefined;
     const positions: { key: string; index: number }[] = [];
     for (const col of source.columns) {
       if (wanted && !wanted.has(col.key)) continue;
+      // A subquery's other columns (a count, a label) are not the model's.
+      if (!model.__table__.c[col.key]) continue;
       const index = indexOf(col, columns, fields);
       if (index !== -1) positions.push({ key: col.key, index });
     }
@@ -256,7 +258,7 @@ export class ModelLoader<T = unknown> implements Loader {
       return index;
     });
     const extras = this.state.extras.map(
-      ([key, l]) => [key, l.prepare(columns, fields), isMethod(model, key)] as const,
+      ([key, l]) => [key, l.prepare(columns, fields, true), isMethod(model, key)] as const,
     );
     const n = positions.length;
     const build = (row: readonly unknown[]): object | null => {
@@ -267,8 +269,9 @@ export class ModelLoader<T = unknown> implements Loader {
           break;
         }
       }
-      // GINO 1.1: an outer-joined row of NULLs is no instance at all.
-      if (allNull) return null;
+      // GINO 1.1 (#729): a related loader's row of NULLs (an outer join that found nothing) is no
+      // instance at all; the top-level loader makes an empty one, so no row is ever dropped.
+      if (allNull && (nested || distinct)) return null;
       const instance = new model() as Record<string, unknown>;
       for (let i = 0; i < n; i++) {
         const p = positions[i] as { key: string; index: number };
@@ -329,6 +332,13 @@ export class ModelAlias extends Alias {
     for (const col of this.columns) {
       if (!(col.key in this)) Object.defineProperty(this, col.key, { value: col, enumerable: true });
     }
+  }
+  /** A join of the alias, whose `select()` runs on the model's Gino. */
+  override join(right: FromItem | HasTable, on?: Expr): Join {
+    return super.join(right, on).withExecutor(this.model[hostOf]);
+  }
+  override outerjoin(right: FromItem | HasTable, on?: Expr): Join {
+    return super.outerjoin(right, on).withExecutor(this.model[hostOf]);
   }
   /** As a loader, the alias loads instances of its model from its columns. */
   [toLoaderOf](): ModelLoader<unknown> {

@@ -11,6 +11,7 @@ import type { Expr } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
 import { shareList } from '../sql/shared.js';
 import {
+  Alias,
   asFromItem,
   type Column,
   ColumnDef,
@@ -34,7 +35,7 @@ import {
   valuesOf,
 } from './crud.js';
 import { hostOf, type ModelHost } from './host.js';
-import { bindProperties, installAccessors, JsonProperty, propertiesOf } from './json.js';
+import { bindProperties, checkProfiles, installAccessors, JsonProperty, propertiesOf, reloadProperty } from './json.js';
 import { ModelAlias, ModelLoader } from './loader.js';
 import type { ModelDefinition } from './typing.js';
 
@@ -138,7 +139,7 @@ export class ModelBase {
     return bases.query;
   }
 
-  /** `SELECT <named columns> FROM <table>`, rows as plain objects. */
+  /** `SELECT <named columns or JSON properties> FROM <table>`, rows as plain objects. */
   static select(...names: string[]): Select<unknown, unknown> {
     const bases = basesOf(this);
     bases.selects ??= new Map();
@@ -147,8 +148,15 @@ export class ModelBase {
     let select = selects.get(key);
     if (!select) {
       const table = tableOf(this);
+      const props = propertiesOf(table);
+      // A JSON property's name selects its expression, labelled with the name (GINO's `User.select('age')`).
+      const pick = (n: string): Expr => {
+        if (table.c[n]) return table.c[n] as Column;
+        const prop = props.find((p) => p.key === n);
+        return prop ? prop.expr.label(n) : table.column(n);
+      };
       // Shared: every `select(...)` of these names is this statement, its list rendered once.
-      const columns = names.length ? shareList(names.map((n) => table.column(n))) : table.columns;
+      const columns = names.length ? shareList(names.map(pick)) : table.columns;
       select = new Select({ columns }, this[hostOf]);
       if (selects.size < 100) selects.set(key, select);
     }
@@ -223,6 +231,25 @@ export class ModelBase {
     return args.length ? (loader.load as (...a: unknown[]) => ModelLoader<unknown>)(...args) : loader;
   }
 
+  /**
+   * A loader of this model from a subquery's columns (GINO's `Model.in_query()`): the subquery's
+   * columns with this model's attribute keys load instances, as the table's own would.
+   *
+   * @example
+   * const recent = User.query.where(User.id.gt(100)).alias('users');
+   * const users = await db.select([recent]).gino.load(User.inQuery(recent)).all();
+   */
+  static inQuery(subquery: Alias | Select<unknown, unknown>): ModelLoader<unknown> {
+    tableOf(this as never);
+    const alias = subquery instanceof Select ? subquery.alias() : subquery;
+    if (!(alias instanceof Alias) || alias.of.kind !== 'subquery') {
+      throw new InvalidRequestError(
+        `${modelName(this)}.inQuery() takes a subquery (a select, or select.alias(name)); for a table alias use ${modelName(this)}.alias()`,
+      );
+    }
+    return new ModelLoader<unknown>(this as never, alias);
+  }
+
   /** A loader reusing one instance per value of these columns (one-to-many, many-to-many). */
   static distinct(...columns: (string | Column | Expr)[]): ModelLoader<unknown> {
     return this.load().distinct(...columns);
@@ -234,11 +261,11 @@ export class ModelBase {
   }
 
   static join(right: FromItem | HasTable, on?: Expr): Join {
-    return tableOf(this).join(asFromItem(right), on);
+    return tableOf(this).join(asFromItem(right), on).withExecutor(this[hostOf]);
   }
 
   static outerjoin(right: FromItem | HasTable, on?: Expr): Join {
-    return tableOf(this).outerjoin(asFromItem(right), on);
+    return tableOf(this).outerjoin(asFromItem(right), on).withExecutor(this[hostOf]);
   }
 
   /** `db.gino`-style DDL for this model's table alone. */
@@ -269,9 +296,53 @@ export class ModelBase {
     return deleteInstance(modelOf(this), this.lookup(), options);
   }
 
+  /**
+   * `SELECT` of this instance's row (GINO's instance `query`): `Model.query` where its key (or
+   * `lookup()`) names this row; `InvalidRequestError` on a model whose rows it cannot name.
+   *
+   * @example
+   * const again = await db.first(user.query);
+   */
+  get query(): Select<unknown, unknown> {
+    const model = this.constructor as typeof ModelBase;
+    return model.query.where(this.lookup());
+  }
+
+  /**
+   * `SELECT <named columns or JSON properties>` of this instance's row (GINO's instance `select()`).
+   *
+   * @example
+   * const nickname = await user.select('nickname').gino.scalar();
+   */
+  select(...names: string[]): Select<unknown, unknown> {
+    const model = this.constructor as typeof ModelBase;
+    return model.select(...names).where(this.lookup());
+  }
+
   /** The WHERE clause naming this instance's row: its primary key. Override for tables without one. */
   lookup(): Expr {
     return instanceWhere(this, modelOf(this));
+  }
+
+  /**
+   * Read JSON properties again from their JSON column's value on this instance, all of them when
+   * none is named (GINO's `JSONProperty.reload(instance)`): a property keeps its in-memory value
+   * until then when the column itself is changed.
+   *
+   * @example
+   * await user.update({ profile: null }).apply();
+   * user.reload('title'); // user.title is null again
+   */
+  reload(...properties: string[]): this {
+    const props = propertiesOf(tableOf(this.constructor as never));
+    for (const name of properties) {
+      if (!props.some((p) => p.key === name)) {
+        const table = tableOf(this.constructor as never);
+        throw noSuchColumn(modelName(this.constructor), name, table.columns, { properties: props });
+      }
+    }
+    for (const p of props) if (properties.length === 0 || properties.includes(p.key)) reloadProperty(this, p);
+    return this;
   }
 
   /** The values by attribute name: columns, with JSON properties shown instead of the column holding them. */
@@ -279,6 +350,7 @@ export class ModelBase {
     const table = tableOf(modelOf(this));
     const out = valuesOf(this, table);
     const props = propertiesOf(table);
+    checkProfiles(this, table, props);
     for (const p of props) delete out[p.column.key];
     for (const p of props) out[p.key] = (this as Record<string, unknown>)[p.key];
     return out;

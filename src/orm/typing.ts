@@ -7,7 +7,7 @@ import type { Delete, Insert, Update } from '../sql/dml.js';
 import type { AnyConstructor } from '../sql/executor.js';
 import type { Expr } from '../sql/expr.js';
 import type { Select } from '../sql/select.js';
-import type { Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/table.js';
+import type { Alias, Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/table.js';
 import type { BindOption, GetOptions, UpdateRequest } from './crud.js';
 import type { JsonProperty } from './json.js';
 import type { ModelAlias, ModelLoader, WithRelated } from './loader.js';
@@ -72,6 +72,19 @@ export interface ModelMethods<D> {
   /** The WHERE clause naming this instance's row. */
   lookup(): Expr<boolean>;
   toDict(): Partial<ModelValues<D>>;
+  /**
+   * Read JSON properties again from their JSON column's value on this instance (all of them when
+   * none is named): GINO's `JSONProperty.reload(instance)`.
+   */
+  reload(...properties: PropertyKeys<D>[]): this;
+  /** `SELECT` of this instance's row: `Model.query` where its key names it. */
+  readonly query: Select<this, ModelValues<D>[ColumnKeys<D>]>;
+  /** `SELECT` of the named columns or JSON properties of this instance's row. */
+  select<K extends ColumnKeys<D> | PropertyKeys<D>, K2 extends ColumnKeys<D> | PropertyKeys<D> = K>(
+    first: K,
+    ...rest: K2[]
+  ): Select<Pick<ModelValues<D>, K | K2>, ModelValues<D>[K]>;
+  select(): Select<ModelValues<D>, unknown>;
 }
 
 export type ModelInstance<D> = ModelValues<D> & ModelMethods<D>;
@@ -116,8 +129,8 @@ export interface ModelStatics<D> {
   readonly __tablename__: string;
   /** `SELECT` every column; rows are instances. */
   readonly query: Select<ModelInstance<D>, ModelValues<D>[ColumnKeys<D>]>;
-  /** `SELECT` the named columns; rows are plain objects. */
-  select<K extends ColumnKeys<D>, K2 extends ColumnKeys<D> = K>(
+  /** `SELECT` the named columns (or JSON properties); rows are plain objects. */
+  select<K extends ColumnKeys<D> | PropertyKeys<D>, K2 extends ColumnKeys<D> | PropertyKeys<D> = K>(
     first: K,
     ...rest: K2[]
   ): Select<Pick<ModelValues<D>, K | K2>, ModelValues<D>[K]>;
@@ -140,6 +153,8 @@ export interface ModelStatics<D> {
     this: M,
     ...args: [...columns: ColumnRef<D>[], related: E]
   ): ModelLoader<WithRelated<InstanceType<M>, E>>;
+  /** A loader of this model from a subquery's columns (GINO's `in_query`): `User.inQuery(sub.alias('users'))`. */
+  inQuery<M extends AnyConstructor>(this: M, subquery: Alias | Select<unknown, unknown>): ModelLoader<InstanceType<M>>;
   /** A loader reusing one instance per value of these columns: `Parent.distinct(Parent.id)`. */
   distinct<M extends AnyConstructor>(this: M, ...columns: (ColumnRef<D> | Expr)[]): ModelLoader<InstanceType<M>>;
   /** A loader joined to its parent ON this clause: `Team.on(User.teamId.eq(Team.id))`. */

@@ -39,33 +39,69 @@ export type LoadedBy<L> = L extends AnyConstructor
             ? L
             : unknown;
 
-/** `.gino` on every statement and function call: run it and shape the rows. */
+/** A server-side cursor held open between calls (the engine's `Cursor`). */
+export interface CursorLike<R> extends AsyncIterable<R> {
+  /** The next row, or null once the rows are exhausted. */
+  next(): Promise<R | null>;
+  /** Up to `n` more rows. */
+  many(n: number): Promise<R[]>;
+  /** Skip `n` rows. */
+  forward(n: number): Promise<void>;
+  /** Close the cursor (and the transaction and connection it opened). */
+  close(): Promise<void>;
+}
+
+/** One set of values for a statement run several times (a row by attribute key, a text's parameters by name). */
+export type ValueSet = Readonly<Record<string, unknown>>;
+
+/**
+ * `.gino` on every statement and function call: run it and shape the rows. Given several sets of
+ * values (`User.insert().gino.status(row1, row2)`, or an array of them), the statement runs once
+ * per set, atomically, and returns nothing, as GINO's executemany does: null, and `one()` raises
+ * `NoResultFound`.
+ */
 export interface GinoExtension<R, S = unknown> {
   /** Every row. */
   all(options?: RunOptions): Promise<R[]>;
+  all(...valueSets: ValueSet[]): Promise<null>;
+  all(valueSets: readonly ValueSet[], options?: RunOptions): Promise<null>;
   /** The first row, or null. */
   first(options?: RunOptions): Promise<R | null>;
+  first(...valueSets: ValueSet[]): Promise<null>;
+  first(valueSets: readonly ValueSet[], options?: RunOptions): Promise<null>;
   /** Exactly one row; `NoResultFound` or `MultipleResultsFound` otherwise. */
   one(options?: RunOptions): Promise<R>;
+  one(...valueSets: ValueSet[]): Promise<never>;
+  one(valueSets: readonly ValueSet[], options?: RunOptions): Promise<never>;
   /** One row or null; `MultipleResultsFound` if more. */
   oneOrNone(options?: RunOptions): Promise<R | null>;
+  oneOrNone(...valueSets: ValueSet[]): Promise<null>;
+  oneOrNone(valueSets: readonly ValueSet[], options?: RunOptions): Promise<null>;
   /** The first column of the first row, or null. */
   scalar(options?: RunOptions): Promise<S | null>;
+  scalar(...valueSets: ValueSet[]): Promise<null>;
+  scalar(valueSets: readonly ValueSet[], options?: RunOptions): Promise<null>;
   /** The command tag (`'UPDATE 9'`), the row count and the rows. */
   status(options?: RunOptions): Promise<StatusResult<R>>;
-  /** Rows through a server-side cursor, `prefetch` at a time. */
-  iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R>;
+  status(...valueSets: ValueSet[]): Promise<null>;
+  status(valueSets: readonly ValueSet[], options?: RunOptions): Promise<null>;
+  /**
+   * Rows through a server-side cursor, `prefetch` at a time: `for await` reads them all, `await`
+   * gives the cursor itself (`next()`, `many(n)`, `forward(n)`, `close()`).
+   */
+  iterate(options?: RunOptions & { prefetch?: number }): AsyncIterable<R> & PromiseLike<CursorLike<R>>;
   /** Shape rows with a loader (a model class, a column, a tuple, a function or a model loader). */
   load<const L>(loader: L): GinoExtension<LoadedBy<L>, S>;
-  /** Rows become instances of this model class. */
+  /** Rows become instances of this model class; `model(null)`: plain rows, whatever the statement's loader. */
   model<M extends AnyConstructor>(model: M): GinoExtension<InstanceType<M>, S>;
+  model(model: null): GinoExtension<Record<string, unknown>, S>;
   /** Cancel the statement on the server after `ms` milliseconds (`QueryTimeoutError`). */
   timeout(ms: number): GinoExtension<R, S>;
 }
 
 /** What an executor runs: a statement, or a function call (`SELECT <call>`). */
 export interface Executable {
-  readonly kind: 'select' | 'insert' | 'update' | 'delete' | 'func';
+  readonly kind: 'select' | 'insert' | 'update' | 'delete' | 'func' | 'text';
 }
 
 /**

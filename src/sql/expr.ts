@@ -3,7 +3,7 @@
  * operators as methods. `src/compiler/` renders them; nothing here knows SQL text.
  */
 import { InvalidRequestError } from '../errors.js';
-import { NULLTYPE, type SqlType, TYPES } from '../types/sqltypes.js';
+import { NULLTYPE, type SqlType, TYPES, typeFactories } from '../types/sqltypes.js';
 import { type Executor, extensionOf, type GinoExtension } from './executor.js';
 
 /** A value or an expression of the same JavaScript type. */
@@ -33,6 +33,8 @@ export interface SelectLike {
 }
 
 const { BOOLEAN, TEXT } = TYPES;
+/** A text[] parameter (a JSON path). */
+const TEXT_ARRAY = typeFactories.ARRAY(TEXT);
 
 /** A SQL expression whose values are `T` in JavaScript. */
 export abstract class Expr<T = unknown> {
@@ -123,6 +125,16 @@ export abstract class Expr<T = unknown> {
   }
   nullsLast(): Expr<T> {
     return new Unary('NULLS LAST', this, true, this.type) as Expr<T>;
+  }
+  /**
+   * The JSON value at a path, `expr #> '{a,b}'` (SQLAlchemy's `column[('a', 'b')]` on JSON/JSONB);
+   * `.astext` is the text there, `expr #>> '{a,b}'`. Keys are object keys or array positions.
+   *
+   * @example
+   * User.query.where(User.profile.path(['address', 'city']).astext.eq('Paris'))
+   */
+  path(keys: readonly (string | number)[]): JsonPath {
+    return new JsonPath(this, keys);
   }
   /** `expr AS name`: the key of this column in result rows. */
   label<N extends string>(name: N): Label<T, N> {
@@ -277,6 +289,23 @@ export class Binary<T = unknown> extends Expr<T> {
     readonly type: SqlType,
   ) {
     super();
+  }
+}
+
+/** `target #> path`: the JSON value at a path of a JSON or JSONB value; `.astext` reads it as text (`#>>`). */
+export class JsonPath extends Binary<unknown> {
+  constructor(
+    readonly target: Expr,
+    readonly keys: readonly (string | number)[],
+  ) {
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string' && typeof k !== 'number')) {
+      throw new InvalidRequestError("path() takes a list of object keys and array positions: path(['a', 0, 'b'])");
+    }
+    super(target, '#>', new Bind(keys.map(String), TEXT_ARRAY), target.type);
+  }
+  /** The text at the path: `target #>> path`. */
+  get astext(): Expr<string> {
+    return new Binary<string>(this.target, '#>>', new Bind(this.keys.map(String), TEXT_ARRAY), TEXT);
   }
 }
 

@@ -2,9 +2,18 @@
 import { InvalidRequestError } from '../errors.js';
 import { NULLTYPE, type SqlType, typeFactories } from '../types/sqltypes.js';
 import { compileWith, type Executor, extensionOf, type GinoExtension } from './executor.js';
-import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect } from './expr.js';
+import { andWhere, coerce, Exists, type Expr, Func, Label, ScalarSelect, TextClause } from './expr.js';
 import { inferFrom } from './nodes.js';
-import { Alias, asFromItem, Column, type FromItem, type HasTable, type SubquerySource, type Table } from './table.js';
+import {
+  Alias,
+  asFromItem,
+  Column,
+  type FromItem,
+  type HasTable,
+  provideJoinSelect,
+  type SubquerySource,
+  type Table,
+} from './table.js';
 
 export interface ForUpdate {
   mode: 'UPDATE' | 'NO KEY UPDATE' | 'SHARE' | 'KEY SHARE';
@@ -221,9 +230,13 @@ export class Select<R = Record<string, unknown>, S = unknown> {
   column(...exprs: Expr[]): Select<Record<string, unknown>, S> {
     return this.with({ columns: [...this.state.columns, ...exprs], loader: undefined });
   }
-  /** Replace the result columns. */
-  withOnlyColumns(...exprs: Expr[]): Select<Record<string, unknown>, unknown> {
-    return this.with({ columns: exprs, loader: undefined });
+  /**
+   * Replace the result columns, keeping the loader (SQLAlchemy keeps a statement's execution
+   * options, where GINO's loader travels): `User.query.withOnlyColumns(User.id)` still loads
+   * `User` instances, of those columns only.
+   */
+  withOnlyColumns(...exprs: Expr[]): Select<R, unknown> {
+    return this.with({ columns: exprs });
   }
   /** `(SELECT ...) AS name` (anonymous without a name), usable as a FROM item; its columns are `alias.c.<key>`. */
   alias(name?: string): Alias {
@@ -257,13 +270,18 @@ function fromItems(method: string, items: readonly (FromItem | HasTable | null)[
 }
 
 /** The result columns of a SELECT, named as rows will key them. */
-export function outputColumns(select: Select<unknown, unknown>): { key: string; name: string; type: SqlType }[] {
+export function outputColumns(
+  select: Select<unknown, unknown>,
+): { key: string; name: string; type: SqlType; origin?: Column }[] {
   const exprs = select.state.columns;
   const keys = resultKeys(exprs);
   // A bare column keeps its database name in the output unless it was renamed apart; everything else is its key.
   return exprs.map((e, i) => {
     const key = keys[i] as string;
-    return { key, name: e instanceof Column && e.key === key ? e.name : key, type: e.type ?? NULLTYPE };
+    const name = e instanceof Column && e.key === key ? e.name : key;
+    // The column an output stands for (its foreign keys join a subquery alias, as SQLAlchemy's do).
+    const origin = e instanceof Column ? e : e instanceof Label && e.expr instanceof Column ? e.expr : undefined;
+    return origin ? { key, name, type: e.type ?? NULLTYPE, origin } : { key, name, type: e.type ?? NULLTYPE };
   });
 }
 
@@ -323,3 +341,89 @@ export function resultKey(e: Expr, counters: Map<string, number>): string {
 function subquerySource(select: Select<unknown, unknown>): SubquerySource {
   return { kind: 'subquery', select, outputs: outputColumns(select) };
 }
+
+/** What `db.text(sql).columns(...)` takes: columns, models and aliases (all their columns), or `{ key: type }`. */
+export type TextColumnSpec = Column | HasTable | Alias | Readonly<Record<string, SqlType>>;
+
+/**
+ * `db.text(sql, params)`: a SQL fragment or statement with `:name` parameters, runnable as is
+ * (`db.all(text)`, `text.gino.all()`); `.columns(...)` says what its result columns are.
+ */
+export class Text<T = unknown> extends TextClause<T> {
+  constructor(
+    sql: string,
+    params: Readonly<Record<string, unknown>> | readonly unknown[],
+    private readonly executor: Executor | undefined,
+  ) {
+    super(sql, params);
+  }
+
+  /**
+   * The same text as a SELECT with these result columns, matched by position (SQLAlchemy's
+   * `text().columns()`): rows load into models (`.gino.model(User)`) and read by column, and
+   * `{ key: type }` makes columns of the text's own (`text.c.key`).
+   *
+   * @example
+   * const users = await db.text('SELECT * FROM users WHERE id < :n', { n: 10 }).columns(User).gino.model(User).all();
+   */
+  columns(...items: TextColumnSpec[]): TextSelect<Record<string, unknown>> {
+    return new TextSelect(this.sql, this.params, this.executor, items);
+  }
+
+  /** Run it: `all first one oneOrNone scalar status iterate load model timeout`. */
+  get gino(): GinoExtension<Record<string, unknown>, unknown> {
+    return extensionOf(this.executor, this, undefined);
+  }
+}
+
+/** `db.text(sql).columns(...)`: text whose result columns are known, by position. */
+export class TextSelect<R = Record<string, unknown>> extends TextClause<unknown> {
+  /** The result columns, in order. */
+  readonly resultColumns: readonly Column[];
+  /** Its columns by key, those made from `{ key: type }` included: `text.c.time`. */
+  readonly c: Readonly<Record<string, Column>>;
+  constructor(
+    sql: string,
+    params: Readonly<Record<string, unknown>> | readonly unknown[],
+    private readonly executor: Executor | undefined,
+    items: readonly TextColumnSpec[],
+  ) {
+    super(sql, params);
+    const columns: Column[] = [];
+    for (const item of items) {
+      if (item instanceof Column) columns.push(item);
+      else if (item instanceof Alias) columns.push(...item.columns);
+      else if (typeof item === 'function' || '__table__' in item)
+        columns.push(...(asFromItem(item as HasTable) as Table).columns);
+      else {
+        const entries = Object.entries(item as Readonly<Record<string, SqlType>>);
+        const own = new Alias({
+          kind: 'subquery',
+          select: this,
+          outputs: entries.map(([key, type]) => ({ key, name: key, type })),
+        });
+        columns.push(...own.columns);
+      }
+    }
+    if (columns.length === 0)
+      throw new InvalidRequestError('columns() takes at least one column, model or { key: type }');
+    this.resultColumns = Object.freeze(columns);
+    const byKey: Record<string, Column> = {};
+    for (const col of columns) byKey[col.key] ??= col;
+    this.c = byKey;
+  }
+
+  /** Run it: rows keyed by the columns, loadable into models (`.gino.model(User)`, `.gino.load(...)`). */
+  get gino(): GinoExtension<R, unknown> {
+    return extensionOf<R, unknown>(this.executor, this, undefined);
+  }
+}
+
+// `join.select()`: every column of the join's tables, from the join, run by the join's executor.
+provideJoinSelect(
+  (join, executor) =>
+    new Select<Record<string, unknown>, unknown>(
+      { columns: join.items.flatMap((t) => t.columns), from: [join] },
+      executor,
+    ),
+);

@@ -2,9 +2,11 @@
  * Tables and their parts as SQL objects: columns (expressions bound to a table), constraints,
  * indexes, foreign keys, aliases and joins. The model layer (`src/orm/`) builds these.
  */
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, modelName } from '../errors.js';
 import type { SqlType } from '../types/sqltypes.js';
+import type { Executor } from './executor.js';
 import { and, type Expr, Expr as ExprBase } from './expr.js';
+import type { Select } from './select.js';
 import { type SharedList, shareList } from './shared.js';
 
 export type ReferentialAction = 'CASCADE' | 'SET NULL' | 'SET DEFAULT' | 'RESTRICT' | 'NO ACTION';
@@ -81,8 +83,17 @@ export interface HasTable {
   readonly __table__: Table;
 }
 
-/** A FROM item, or a model standing for its table. */
+/** A FROM item, or a model standing for its table; an abstract model (a class without one) is refused. */
 export function asFromItem(item: FromItem | HasTable): FromItem {
+  if (typeof item === 'function') {
+    const table = (item as Partial<HasTable>).__table__;
+    if (!table) {
+      throw new InvalidRequestError(
+        `${modelName(item)} is abstract (it has no __tablename__): it has no table to select from or join`,
+      );
+    }
+    return table;
+  }
   return '__table__' in item ? item.__table__ : item;
 }
 
@@ -190,9 +201,15 @@ interface Joinable {
   outerjoin(right: FromItem | HasTable, on?: Expr): Join;
 }
 
-function joinOf(left: FromItem, rightItem: FromItem | HasTable, on: Expr | undefined, outer: boolean): Join {
+function joinOf(
+  left: FromItem,
+  rightItem: FromItem | HasTable,
+  on: Expr | undefined,
+  outer: boolean,
+  executor?: Executor,
+): Join {
   const right = asFromItem(rightItem);
-  return new Join(left, right, on ?? foreignKeyCondition(left, right), outer);
+  return new Join(left, right, on ?? foreignKeyCondition(left, right), outer, executor);
 }
 
 /** A table: its columns by attribute key, its constraints and indexes. */
@@ -335,7 +352,18 @@ export class Alias implements Joinable {
 export interface SubquerySource {
   readonly kind: 'subquery';
   readonly select: object;
-  readonly outputs: readonly { key: string; name: string; type: SqlType }[];
+  /** `origin`: the column an output selects as it is (or labelled), whose foreign keys it carries. */
+  readonly outputs: readonly { key: string; name: string; type: SqlType; origin?: Column }[];
+}
+
+type JoinSelect = (join: Join, executor: Executor | undefined) => Select<Record<string, unknown>, unknown>;
+
+/** Makes the SELECT of a join (set by `select.ts`, which builds on this module). */
+let selectOfJoin: JoinSelect | undefined;
+
+/** @internal Called once by `select.ts`. */
+export function provideJoinSelect(make: JoinSelect): void {
+  selectOfJoin = make;
 }
 
 export class Join implements Joinable {
@@ -345,12 +373,29 @@ export class Join implements Joinable {
     readonly right: FromItem,
     readonly on: Expr,
     readonly outer: boolean,
+    /** What runs `join.select()` (a model's join has its Gino); not part of the node. */
+    private readonly executor?: Executor,
   ) {}
+  /** The same join, whose `select()` runs on `executor` (`Model.join()` gives its Gino). */
+  withExecutor(executor: Executor | undefined): Join {
+    return new Join(this.left, this.right, this.on, this.outer, executor);
+  }
+  /**
+   * `SELECT <every column of every table in the join> FROM <join>` (SQLAlchemy's `join.select()`),
+   * GINO's loader idiom: `User.outerjoin(Team).select().gino.load(User.load({ team: Team }))`.
+   */
+  select(): Select<Record<string, unknown>, unknown> {
+    return (selectOfJoin as JoinSelect)(this, this.executor);
+  }
+  /** The tables and aliases of the join, left to right. */
+  get items(): readonly (Table | Alias)[] {
+    return tablesOf(this);
+  }
   join(right: FromItem | HasTable, on?: Expr): Join {
-    return joinOf(this, right, on, false);
+    return joinOf(this, right, on, false, this.executor);
   }
   outerjoin(right: FromItem | HasTable, on?: Expr): Join {
-    return joinOf(this, right, on, true);
+    return joinOf(this, right, on, true, this.executor);
   }
 }
 
@@ -362,10 +407,50 @@ function baseTable(item: Table | Alias): Table | undefined {
   return item.kind === 'table' ? item : item.table;
 }
 
+/** A column of a table that `col` stands for: its own, a table alias's, or what a subquery's output selects. */
+function tableColumnOf(col: Column | undefined): Column | undefined {
+  if (!col) return undefined;
+  const owner = col.table;
+  if (owner.kind === 'table') return col;
+  if (owner.of.kind === 'table') return owner.of.c[col.key];
+  const i = owner.columns.indexOf(col);
+  return tableColumnOf(owner.of.outputs[i]?.origin);
+}
+
+/** Each column of a FROM item with the table column it stands for (a subquery alias's may stand for none). */
+function origins(item: Table | Alias): [Column, Column | undefined][] {
+  return item.columns.map((c) => [c, tableColumnOf(c)]);
+}
+
+/**
+ * The single-column foreign keys from `from`'s columns to `to`'s, found through the table columns
+ * they stand for: how a join with a subquery alias finds its ON clause.
+ */
+function fkThroughOrigins(from: Table | Alias, to: Table | Alias): Expr[] | undefined {
+  const targets = origins(to);
+  for (const [local, origin] of origins(from)) {
+    if (origin?.table.kind !== 'table') continue;
+    for (const fk of origin.table.foreignKeys) {
+      if (fk.columns.length !== 1 || fk.columns[0] !== origin) continue;
+      const remote = targets.find(([, o]) => {
+        if (o?.table.kind !== 'table') return false;
+        const t = o.table;
+        return (
+          t.name === fk.target.table &&
+          (fk.target.schema ?? (origin.table as Table).schema) === t.schema &&
+          o.name === fk.target.columns[0]
+        );
+      });
+      if (remote) return [local.eq(remote[0])];
+    }
+  }
+  return undefined;
+}
+
 function fkBetween(from: Table | Alias, to: Table | Alias): Expr[] | undefined {
   const fromTable = baseTable(from);
   const toTable = baseTable(to);
-  if (!fromTable || !toTable) return undefined;
+  if (!fromTable || !toTable) return fkThroughOrigins(from, to);
   for (const fk of fromTable.foreignKeys) {
     if (fk.target.table !== toTable.name || (fk.target.schema ?? toTable.schema) !== toTable.schema) continue;
     return fk.columns.map((col, i) => {

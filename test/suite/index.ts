@@ -13,6 +13,16 @@ import { differentialSuite } from './differential.js';
 import { distinctKeysSuite } from './distinctkeys.js';
 import { errorsSuite } from './errors.js';
 import { fidelitySuite } from './fidelity.js';
+import { ginoBindSuite } from './gino-bind.js';
+import { ginoCrudSuite } from './gino-crud.js';
+import { ginoDeclarativeSuite } from './gino-declarative.js';
+import { ginoEngineSuite } from './gino-engine.js';
+import { ginoExecutemanySuite } from './gino-executemany.js';
+import { ginoIterateSuite } from './gino-iterate.js';
+import { ginoJsonSuite } from './gino-json.js';
+import { ginoLoaderSuite } from './gino-loader.js';
+import { ginoSchemaSuite, ginoStatementSuite } from './gino-schema.js';
+import { ginoTransactionSuite } from './gino-transaction.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
 import { jsonSuite } from './json.js';
 import { loadersSuite } from './loaders.js';
@@ -53,6 +63,18 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   ddlChunks: ddlChunksSuite,
   protocol: protocolSuite,
   migrations: migrationsSuite,
+  // GINO's own test suite (python-gino/gino tests/), translated: one file per GINO test module.
+  ginoCrud: ginoCrudSuite,
+  ginoLoader: ginoLoaderSuite,
+  ginoJson: ginoJsonSuite,
+  ginoTransaction: ginoTransactionSuite,
+  ginoIterate: ginoIterateSuite,
+  ginoDeclarative: ginoDeclarativeSuite,
+  ginoBind: ginoBindSuite,
+  ginoEngine: ginoEngineSuite,
+  ginoExecutemany: ginoExecutemanySuite,
+  ginoSchema: ginoSchemaSuite,
+  ginoStatement: ginoStatementSuite,
 };
 
 /** Register the shared suite (every file, or those named in `only`) for one adapter. */

@@ -206,7 +206,7 @@ export function transactionsSuite(ctx: SuiteContext): void {
       '{ bind: tx } reaches the transaction from every entry point',
       'transactions',
       async () => {
-        // engine.transaction() sets no scope: only what is given { bind: tx } runs in it.
+        // Everything given { bind: tx } runs in it (implicit binding inside it is the GINO suite's).
         await ctx.engine().transaction(async (tx: Transaction) => {
           const id = await tx.scalar<string>('SELECT txid_current()::text');
           const ids: (string | null)[] = [];
