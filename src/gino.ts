@@ -4,8 +4,7 @@
  * scopes, per-request bindings), DDL the DDL runner's (`engine/ddl.ts`), models the model
  * factory's (`orm/model.ts`).
  */
-import type { Adapter, BatchOptions } from './engine/adapter.js';
-import { type Bindable, Binder } from './engine/binder.js';
+import { type Bindable, Binder, type ClaimsLike, type ClaimsOptions } from './engine/binder.js';
 import { type Iteration, iteration } from './engine/cursor.js';
 import { type DdlOptions, DdlRunner } from './engine/ddl.js';
 import type {
@@ -310,6 +309,12 @@ export class Gino implements ModelHost {
    * @example
    * await db.setBind('postgresql://localhost/gino', { max: 10 });
    * await db.setBind('postgresql+neon-http://user:pw@ep-x.neon.tech/db');
+   *
+   * With `{ replicas: [url | { url, options }, ...] }` the engine sends plain SELECTs to the
+   * replicas and everything else to the primary, with read-your-writes per scope
+   * (`readYourWrites: 'wait' | 'primary'`, `replicaWaitMs`, `replicaRetryMs`,
+   * `onReplicaFallback`; see the README's "Scaling out"):
+   * await db.setBind(env.PRIMARY_URL, { max: 10, replicas: [env.REPLICA_URL] });
    */
   setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
     return this.binder.setBind(bind, options);
@@ -419,8 +424,38 @@ export class Gino implements ModelHost {
     return this.binder.request(bind, options, fn, ctx);
   }
 
-  /** An Engine for a URL or adapter, not bound. */
-  createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+  /**
+   * Per-request identity for row-level security: every statement `fn` runs (and every statement
+   * of the transactions, batches and cursors it opens) runs in a transaction that starts with
+   * `set_config('request.jwt.claims', <claims JSON>, true)` and, with `role`, `SET LOCAL ROLE`
+   * (as `set_config('role', role, true)`): policies read `current_setting('request.jwt.claims',
+   * true)::jsonb`. Nothing outlives the transaction, so a pooled connection (pg's pool, PgBouncer,
+   * Hyperdrive, Neon) keeps nothing of it. A statement outside a transaction becomes one: BEGIN,
+   * the claims, the statement, COMMIT (on neon-http one batch: still one request). Called inside a
+   * transaction it throws; a statement given an explicit `{ bind }` runs there, without the claims.
+   *
+   * @example
+   * await db.withClaims({ sub: user.id, tenant: user.tenant }, () => Note.query.gino.all(), { role: 'app_user' });
+   */
+  withClaims<R>(claims: ClaimsLike, fn: () => Promise<R> | R, options: ClaimsOptions = {}): Promise<R> {
+    return this.binder.withClaims(claims, fn, options);
+  }
+
+  /**
+   * Run `fn` with every statement on the primary of a binding with read replicas (on any other
+   * binding it changes nothing): reads that must see the latest committed data. Writes inside
+   * still count for the enclosing scope's read-your-writes. For one statement,
+   * `{ bind: db.bind.primary }` does the same.
+   *
+   * @example
+   * const fresh = await db.primary(() => Account.get(id));
+   */
+  primary<R>(fn: () => Promise<R> | R): Promise<R> {
+    return this.binder.primary(fn);
+  }
+
+  /** An Engine for a URL or adapter (with `{ replicas }`, over a primary and its replicas), not bound. */
+  createEngine(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
     return this.binder.createEngine(bind, options);
   }
 
@@ -431,6 +466,11 @@ export class Gino implements ModelHost {
    * when `tx.raiseCommit()` / `tx.raiseRollback()` ended it early. Rejects with
    * `TransactionRolledBackError` when a statement inside failed (even one whose error `fn`
    * handled): PostgreSQL then rolls back instead of committing.
+   *
+   * `{ retries: n }` runs the whole transaction again, up to n times, when PostgreSQL aborts it
+   * with a serialization failure (40001) or a deadlock (40P01), after a short, growing, jittered
+   * wait; the callback runs again from the start, so keep side effects other than the database's
+   * out of it. Other errors, and writes outside a transaction, are never retried.
    *
    * While a nested transaction is open, statements sent on the enclosing level (by code running
    * concurrently outside the nested callback) wait until it has ended, so its rollback never
@@ -488,10 +528,11 @@ export class Gino implements ModelHost {
    *
    * @example
    * const [users, teams] = await db.batch([User.query, Team.query], { readOnly: true });
+   * await db.batch([debit, credit], { isolation: 'serializable', retries: 3 }); // run again after 40001/40P01
    */
   async batch<const Q extends readonly Query[]>(
     queries: Q,
-    options: BatchOptions & { bind?: unknown } = {},
+    options: TransactionOptions & { bind?: unknown } = {},
   ): Promise<{ -readonly [I in keyof Q]: RowsOf<Q[I]> }> {
     type Out = { -readonly [I in keyof Q]: RowsOf<Q[I]> };
     const { bind, ...batchOptions } = options;

@@ -19,10 +19,12 @@ export type {
   DriverResult,
   Session,
 } from './engine/adapter.js';
+export type { ClaimsLike, ClaimsOptions } from './engine/binder.js';
 export { Cursor, type Iteration } from './engine/cursor.js';
 export {
   Connection,
   Engine,
+  type EngineOptions,
   QueryRunner,
   Transaction,
   type TransactionOptions,
@@ -31,6 +33,13 @@ export {
   type TypedScalar,
 } from './engine/engine.js';
 export type { Logger, Query, QueryEvent } from './engine/execute.js';
+export {
+  type ReadYourWrites,
+  type ReplicaFallback,
+  type ReplicaRouting,
+  type ReplicaStats,
+  ReplicatedEngine,
+} from './engine/replicas.js';
 export { type AdapterFactory, registerAdapter } from './engine/resolve.js';
 export type { Loader, LoaderContext, PreparedLoader } from './engine/shape.js';
 export type { ContextLike, SpanLike, TracerLike } from './engine/tracing.js';

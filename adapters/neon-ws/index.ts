@@ -14,8 +14,9 @@
  * import { neonWs } from 'gino-edge/adapters/neon-ws';
  * await db.setBind(neonWs(process.env.DATABASE_URL, { webSocketConstructor: ws }));
  */
-import type { Adapter, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import { heldSession, settleSession } from '../../src/engine/adapter-kit.js';
+import { checkDefaults, hostOf, type PoolerMode, pooledCapabilities, poolerMode } from '../../src/engine/pooler.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { runtimeImporter } from '../../src/engine/runtime.js';
 import {
@@ -98,6 +99,8 @@ export interface NeonWsOptions {
   max?: number;
   /** Opening a connection fails after this long (default 30 s; 0: no limit). */
   connectionTimeoutMillis?: number;
+  /** `'transaction'` behind a transaction-mode pooler; default: on for a Neon `-pooler` host. */
+  pooler?: PoolerMode;
   /** Anything else goes to the driver's `Client`/`Pool` config: `password`, ... */
   [option: string]: unknown;
 }
@@ -231,7 +234,7 @@ function configuredClient(driver: NeonDriver, neonConfig: Record<string, unknown
 
 class NeonWsAdapter implements Adapter {
   readonly name = 'neon-ws';
-  readonly capabilities = NEON_WS.capabilities;
+  readonly capabilities: Capabilities;
   private setup: Promise<{ Client: ClientClass; pool: NeonPoolLike | undefined }> | undefined;
   /** The binding's own client, for statements outside a session. */
   private shared: Promise<NeonClientLike> | undefined;
@@ -243,7 +246,17 @@ class NeonWsAdapter implements Adapter {
     private readonly clientConfig: Record<string, unknown>,
     private readonly neonConfig: Record<string, unknown>,
     private readonly poolOption: { use: boolean; existing: NeonPoolLike | undefined; owns: boolean },
-  ) {}
+    /** Behind a transaction-mode pooler: the server's defaults are checked, never SET. */
+    private readonly pooled = false,
+  ) {
+    this.capabilities = pooled ? pooledCapabilities(NEON_WS.capabilities) : NEON_WS.capabilities;
+  }
+
+  /** Before a new connection's first statement: its session settings, or the pooled server's defaults. */
+  private settle(client: NeonClientLike | NeonPoolClientLike): Promise<void> | undefined {
+    if (this.pooled) return checkDefaults(this.url, async (q) => pgLikeResult(await extendedQuery(client, q)));
+    return settleSession(client, (setup) => extendedQuery(client, setup));
+  }
 
   private ready() {
     this.setup ??= (async () => {
@@ -299,11 +312,7 @@ class NeonWsAdapter implements Adapter {
       throw this.connectError(error);
     }
     try {
-      await withinConnectTimeout(
-        Promise.resolve(settleSession(client, (setup) => extendedQuery(client, setup))),
-        this.connectTimeoutLeft(started),
-        this.url,
-      );
+      await withinConnectTimeout(Promise.resolve(this.settle(client)), this.connectTimeoutLeft(started), this.url);
     } catch (error) {
       this.open.delete(client);
       void endClient(client);
@@ -393,7 +402,7 @@ class NeonWsAdapter implements Adapter {
         lost ??= error;
       };
       client.on('error', onError);
-      const settling = settleSession(client, (setup) => extendedQuery(client, setup));
+      const settling = this.settle(client);
       if (settling) {
         try {
           await withinConnectTimeout(settling, this.connectTimeoutLeft(started), this.url);
@@ -447,7 +456,8 @@ function sessionOver(
  */
 export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
   const { connectionString, hasPassword } = parseNeonUrl(withPassword(url, options.password), 'neon-ws');
-  const { pool, ownPool, ...rest } = options;
+  const { pool, ownPool, pooler, ...rest } = options;
+  const pooled = poolerMode(hostOf(connectionString), pooler) === 'transaction';
   const neonConfig: Record<string, unknown> = {};
   const clientConfig: Record<string, unknown> = { connectionString };
   const given: string[] = [];
@@ -473,7 +483,7 @@ export function neonWs(url: string, options: NeonWsOptions = {}): Adapter {
   }
   const use = existing !== undefined || pool === true || clientConfig.max !== undefined;
   const owns = existing ? ownPool === true : use;
-  return new NeonWsAdapter(url, clientConfig, neonConfig, { use, existing, owns });
+  return new NeonWsAdapter(url, clientConfig, neonConfig, { use, existing, owns }, pooled);
 }
 
 // Binding by URL loads the driver at once, so a missing package fails setBind(), before any statement.

@@ -6,8 +6,9 @@
  * import { pg } from 'gino-edge/adapters/pg';
  * await db.setBind(pg({ pool: new Pool({ connectionString }) }));
  */
-import type { Adapter, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
+import type { Adapter, Capabilities, DriverQuery, DriverResult, Session } from '../../src/engine/adapter.js';
 import { heldSession, settleSession } from '../../src/engine/adapter-kit.js';
+import { checkDefaults, hostOf, type PoolerMode, pooledCapabilities, poolerMode } from '../../src/engine/pooler.js';
 import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
 import '../kit/catalogue.js';
@@ -48,6 +49,12 @@ export interface PgAdapterOptions {
   ownPool?: boolean;
   /** Opening a connection, or waiting for a free one, fails after this long (default 30 s; 0: no limit). */
   connectionTimeoutMillis?: number;
+  /**
+   * `'transaction'` behind a transaction-mode pooler (PgBouncer, Hyperdrive): no per-connection
+   * session SET, session statements refused (see the README's "Scaling out"). Default: on for a
+   * Neon `-pooler` host and a Hyperdrive connection string (`*.hyperdrive.local`), else `'none'`.
+   */
+  pooler?: PoolerMode;
   /** Any other option goes to `new pg.Pool(...)`: max, idleTimeoutMillis, ssl, query_timeout, ... */
   [option: string]: unknown;
 }
@@ -141,7 +148,7 @@ async function loadPool(): Promise<new (config: Record<string, unknown>) => PgPo
 
 class PgAdapter implements Adapter {
   readonly name = 'pg';
-  readonly capabilities = PG.capabilities;
+  readonly capabilities: Capabilities;
   private pool: PgPoolLike | undefined;
   private opening: Promise<PgPoolLike> | undefined;
   /** How statements reach a client, chosen once with the pool. */
@@ -152,7 +159,17 @@ class PgAdapter implements Adapter {
     private readonly owns: boolean,
     /** `host:port`, for a connection that cannot be opened (workerd's socket error names neither). */
     private readonly address?: string,
-  ) {}
+    /** Behind a transaction-mode pooler: the server's defaults are checked (once per `key`), never SET. */
+    private readonly pooled?: { key: string },
+  ) {
+    this.capabilities = pooled ? pooledCapabilities(PG.capabilities) : PG.capabilities;
+  }
+
+  /** Before a new connection's first statement: its session settings, or the pooled server's defaults. */
+  private settle(client: PgClientLike, run: ClientRunner): Promise<void> | undefined {
+    if (this.pooled) return checkDefaults(this.pooled.key, async (q) => pgLikeResult(await run(client, q)));
+    return settleSession(client, (setup) => run(client, setup));
+  }
 
   /** A failure to open a connection, naming where it tried, as Node's own ECONNREFUSED does. */
   private connectFailure(error: unknown): unknown {
@@ -205,7 +222,7 @@ class PgAdapter implements Adapter {
     client.on?.('error', ignore);
     let result: T;
     try {
-      const settling = settleSession(client, (setup) => run(client, setup));
+      const settling = this.settle(client, run);
       if (settling) await settling;
       result = await fn(client);
     } catch (error) {
@@ -234,7 +251,7 @@ class PgAdapter implements Adapter {
       lost = error;
     };
     client.on?.('error', onError);
-    const settling = settleSession(client, (setup) => run(client, setup));
+    const settling = this.settle(client, run);
     if (settling) {
       try {
         await settling;
@@ -266,6 +283,9 @@ class PgAdapter implements Adapter {
   }
 }
 
+/** Pools given without a URL or host: each checks the server's defaults on its own. */
+let pools = 0;
+
 /**
  * A pg adapter: from a URL (`pg('postgresql://...', { max: 5 })`), pool options, or `{ pool }`.
  */
@@ -274,8 +294,14 @@ export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOp
     typeof urlOrOptions === 'string'
       ? { ...options, connectionString: pgConnectionString(urlOrOptions) }
       : urlOrOptions;
-  const { pool, ownPool, ...poolConfig } = opts;
-  if (pool) return new PgAdapter(() => pool, ownPool === true);
+  const { pool, ownPool, pooler, ...poolConfig } = opts;
+  const url = typeof urlOrOptions === 'string' ? urlOrOptions : (poolConfig.connectionString as string | undefined);
+  const host = typeof poolConfig.host === 'string' ? poolConfig.host : hostOf(url);
+  const pooled =
+    poolerMode(host, pooler) === 'transaction'
+      ? { key: url ?? (host ? JSON.stringify(poolConfig) : `pool ${++pools}`) }
+      : undefined;
+  if (pool) return new PgAdapter(() => pool, ownPool === true, undefined, pooled);
   if (typeof poolConfig.connectionString !== 'string' && typeof poolConfig.host !== 'string') {
     throw new ConnectionError('pg adapter: give a postgresql:// URL, { connectionString }, { host, ... } or { pool }');
   }
@@ -286,7 +312,7 @@ export function pg(urlOrOptions: string | PgAdapterOptions, options: PgAdapterOp
     );
   }
   poolConfig.connectionTimeoutMillis ??= DEFAULT_CONNECT_TIMEOUT_MS;
-  return new PgAdapter(async () => new (await loadPool())(poolConfig), true, addressOf(poolConfig));
+  return new PgAdapter(async () => new (await loadPool())(poolConfig), true, addressOf(poolConfig), pooled);
 }
 
 /** `host:port` of a pool's configuration, when it names one. */

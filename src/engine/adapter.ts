@@ -20,6 +20,14 @@ export interface Capabilities {
   /** `statement_timeout` cancels a running statement (`.gino.timeout(ms)`). */
   readonly timeouts: boolean;
   /**
+   * Whether session state (a session `SET`, `LISTEN`, a session advisory lock, a temporary table)
+   * stays with this client between transactions. False behind a transaction-mode pooler (PgBouncer,
+   * Neon's `-pooler` endpoints, Hyperdrive): the engine then refuses such statements before any
+   * I/O. Absent means true. (Neon's HTTP endpoint resets the session after every request, so
+   * nothing a request leaves reaches another: neon-http keeps it absent.)
+   */
+  readonly sessionState?: boolean;
+  /**
    * How a `.gino.timeout(ms)` statement reaches the server: `'transaction'`, a `SET LOCAL
    * statement_timeout` before it in a transaction of its own, or `'batch'`, the two together as one
    * native batch (an adapter without sessions). Unstated: a transaction where the adapter has

@@ -5,11 +5,12 @@
  */
 
 import { InvalidRequestError, UninitializedError } from '../errors.js';
-import type { Adapter } from './adapter.js';
+import type { Adapter, DriverQuery } from './adapter.js';
 import { ContextSlot } from './context.js';
 import { checkCredentials } from './credentials.js';
 import { type ContextRunner, Engine, levelWithin, QueryRunner } from './engine.js';
 import type { Logger } from './execute.js';
+import { type ReadContext, ReadState, type ReplicaRouting, ReplicatedEngine } from './replicas.js';
 import { resolveAdapter } from './resolve.js';
 import { serverOf, type TracerLike, Tracing } from './tracing.js';
 import type { WorkerContext, WorkerHandler, WorkerOptions } from './worker.js';
@@ -19,6 +20,10 @@ export type Bindable = string | Adapter | Engine;
 
 interface Store {
   readonly stack: Engine[];
+  /** Read-your-writes state per router, shared by a scope and the scopes inside it (see replicas.ts). */
+  readonly reads: WeakMap<object, ReadState>;
+  /** `db.primary(fn)`: every statement of this scope goes to the primary. */
+  readonly primary: boolean;
   /** The transaction or held connection queries run on, unless this scope bound another engine. */
   readonly target: QueryRunner | undefined;
   /** The enclosing scope: its bindings serve where this one has none. */
@@ -62,12 +67,7 @@ export class Binder {
 
   /** Push an engine for `bind` on the current stack. */
   async setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
-    if (typeof bind !== 'string' && Object.keys(options).length) {
-      throw new InvalidRequestError(
-        'setBind(): options go with a URL; an adapter or Engine was already made with its own (e.g. pg(url, { max }))',
-      );
-    }
-    const engine = bind instanceof Engine ? bind : await this.createEngine(bind, options);
+    const engine = bind instanceof Engine && !('replicas' in options) ? bind : await this.createEngine(bind, options);
     this.stack().push(engine);
     return engine;
   }
@@ -134,19 +134,44 @@ export class Binder {
     if (!store) return this.bind;
     for (let s: Store | undefined = store; s?.inherited; s = s.parent) {
       const top = s.stack[s.stack.length - 1];
-      if (top) return top === store.target?.engine ? store.target : top;
+      if (top) return store.target && top.holds(store.target.engine) ? store.target : top;
     }
     return store.target ?? this.bind;
   }
 
   /** Run `fn` with its own binding stack; it inherits the enclosing transaction or connection. */
-  async scope<R>(fn: () => Promise<R> | R): Promise<R> {
+  async scope<R>(fn: () => Promise<R> | R, primary = false): Promise<R> {
     await this.context.ready();
     const parent = this.store();
     const target = parent?.target;
+    const store: Store = {
+      stack: [],
+      reads: parent?.reads ?? new WeakMap(),
+      primary: primary || (parent?.primary ?? false),
+      target,
+      parent,
+      inherited: target !== undefined,
+    };
     // Throws a clear UnsupportedError where the runtime has no AsyncLocalStorage.
-    return this.context.run({ stack: [], target, parent, inherited: target !== undefined }, async () => await fn());
+    return this.context.run(store, async () => await fn());
   }
+
+  /** Run `fn` with every statement on the primary of a replicated binding (see `Gino.primary`). */
+  primary<R>(fn: () => Promise<R> | R): Promise<R> {
+    return this.scope(fn, true);
+  }
+
+  /** The read-your-writes state and primary choice of the caller's scope for one router. */
+  readonly readContext = (key: object): ReadContext | undefined => {
+    const store = this.store();
+    if (!store) return undefined;
+    let state = store.reads.get(key);
+    if (!state) {
+      state = new ReadState();
+      store.reads.set(key, state);
+    }
+    return { state, primary: store.primary };
+  };
 
   /** Scope, bind, run `fn(engine)`, close what it opened (see `Gino.withBind`). */
   async withBind<R>(
@@ -161,6 +186,33 @@ export class Binder {
       () => fn(engine),
       () => (engine === bind ? undefined : engine.close()),
     );
+  }
+
+  /**
+   * Run `fn` with every statement under these JWT claims (and role), each transaction starting
+   * with `set_config('request.jwt.claims', ..., true)` (and `set_config('role', ..., true)`, which
+   * is `SET LOCAL ROLE`), so nothing outlives the transaction on a pooled connection. See
+   * `Gino.withClaims`.
+   */
+  async withClaims<R>(claims: ClaimsLike, fn: () => Promise<R> | R, options: ClaimsOptions = {}): Promise<R> {
+    const local = claimsStatement(claims, options);
+    if (this.store()?.target) {
+      throw new InvalidRequestError(
+        'withClaims() inside a transaction (or db.acquire()) cannot give its statements their own claims: the enclosing ' +
+          'transaction would keep them after withClaims() returns. Call withClaims() outside it and open the transaction inside',
+      );
+    }
+    await this.context.ready();
+    return this.scope(async () => {
+      const view = this.bind.withLocals([local]);
+      const stack = this.stack();
+      stack.push(view);
+      return settle(fn, () => {
+        const i = stack.lastIndexOf(view);
+        if (i !== -1) stack.splice(i, 1);
+        return view.close();
+      });
+    });
   }
 
   /** A Workers module handler binding each request in its own scope (see `Gino.worker`). */
@@ -215,8 +267,12 @@ export class Binder {
     );
   }
 
-  /** An Engine for a URL or adapter, not bound. */
-  async createEngine(bind: string | Adapter, options: Record<string, unknown> = {}): Promise<Engine> {
+  /**
+   * An Engine for a URL or adapter, not bound; with `replicas`, an engine over that primary and
+   * those replicas (each a URL, which takes the primary's options, `{ url, options }`, an adapter
+   * or an Engine), routing reads to them (see replicas.ts).
+   */
+  async createEngine(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {
     if (bind === undefined || bind === null || bind === '') {
       const got = bind === '' ? 'an empty string' : String(bind);
       throw new InvalidRequestError(
@@ -224,9 +280,58 @@ export class Binder {
           'On Workers: [vars] in wrangler.toml, .dev.vars, or `wrangler secret put DATABASE_URL`; elsewhere the environment',
       );
     }
+    const { replicas, readYourWrites, replicaWaitMs, replicaRetryMs, onReplicaFallback, ...own } = options;
+    const routing = { readYourWrites, replicaWaitMs, replicaRetryMs, onReplicaFallback } as ReplicaRouting;
+    if (replicas === undefined) {
+      if (Object.values(routing).some((v) => v !== undefined)) {
+        throw new InvalidRequestError(
+          'setBind(): readYourWrites, replicaWaitMs, replicaRetryMs and onReplicaFallback go with { replicas: [...] }',
+        );
+      }
+      return this.singleEngine(bind, own);
+    }
+    if (!Array.isArray(replicas)) {
+      throw new InvalidRequestError(
+        "setBind(): replicas takes a list: [url, { url, options }, ...] (a replica URL alone takes the primary's options)",
+      );
+    }
+    const made: Engine[] = [];
+    try {
+      const primary = bind instanceof Engine ? bind : await this.singleEngine(bind, own);
+      if (primary !== bind) made.push(primary);
+      for (const item of replicas as unknown[]) {
+        const replica = await this.replicaEngine(item, own);
+        made.push(replica);
+      }
+      const router = new ReplicatedEngine(primary, made.slice(primary === bind ? 0 : 1), routing, this.readContext);
+      return router;
+    } catch (error) {
+      await Promise.all(made.map((e) => e.close().catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  private async replicaEngine(item: unknown, primaryOptions: Record<string, unknown>): Promise<Engine> {
+    if (item instanceof Engine || isAdapter(item)) return this.singleEngine(item, {});
+    if (typeof item === 'string') return this.singleEngine(item, primaryOptions);
+    const given = item as { url?: unknown; options?: unknown } | null;
+    if (typeof given?.url === 'string' && (given.options === undefined || typeof given.options === 'object')) {
+      return this.singleEngine(given.url, (given.options ?? {}) as Record<string, unknown>);
+    }
+    throw new InvalidRequestError(
+      `setBind(): a replica is a URL, { url, options }, an adapter or an Engine; got ${JSON.stringify(item) ?? String(item)}`,
+    );
+  }
+
+  private async singleEngine(bind: Bindable, options: Record<string, unknown>): Promise<Engine> {
+    if (bind instanceof Engine) {
+      if (Object.keys(options).length) throw optionsWithoutUrl();
+      return bind;
+    }
     if (typeof bind !== 'string' && !isAdapter(bind)) {
       throw new InvalidRequestError('setBind() takes a database URL, an adapter (e.g. pglite(instance)) or an Engine');
     }
+    if (typeof bind !== 'string' && Object.keys(options).length) throw optionsWithoutUrl();
     if (typeof bind === 'string') checkCredentials(bind);
     const adapter = typeof bind === 'string' ? await resolveAdapter(bind, options) : bind;
     const tracing = this.tracer ? new Tracing(this.tracer, typeof bind === 'string' ? serverOf(bind) : {}) : undefined;
@@ -239,11 +344,74 @@ export class Binder {
       if (!this.context.available) return fn();
       const store = this.store();
       return this.context.run(
-        { stack: store?.stack ?? this.globalStack, target, parent: store?.parent, inherited: false },
+        {
+          stack: store?.stack ?? this.globalStack,
+          reads: store?.reads ?? new WeakMap(),
+          primary: store?.primary ?? false,
+          target,
+          parent: store?.parent,
+          inherited: false,
+        },
         fn,
       );
     },
     { current: () => this.store()?.target },
+  );
+}
+
+/** JWT claims: an object (sent as its JSON), or a JSON object's text. */
+export type ClaimsLike = Readonly<Record<string, unknown>> | string;
+
+export interface ClaimsOptions {
+  /** The role every statement runs as (`SET LOCAL ROLE`); the login role must be a member of it. */
+  role?: string | undefined;
+}
+
+/** The statement that sets the claims (and role) until the end of the transaction; checked before any I/O. */
+export function claimsStatement(claims: ClaimsLike, options: ClaimsOptions): DriverQuery {
+  let text: string;
+  if (typeof claims === 'string') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(claims);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new InvalidRequestError('withClaims(): claims given as text must be a JSON object, e.g. \'{"sub":"u1"}\'');
+    }
+    text = claims;
+  } else {
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+      throw new InvalidRequestError(
+        'withClaims() takes the claims as an object (e.g. { sub: userId, tenant }) or its JSON text',
+      );
+    }
+    try {
+      text = JSON.stringify(claims);
+    } catch (error) {
+      throw new InvalidRequestError(
+        `withClaims(): the claims cannot be written as JSON (${(error as Error).message})`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  const { role } = options;
+  if (role === undefined) return { sql: "SELECT set_config('request.jwt.claims', $1, true)", params: [text] };
+  if (typeof role !== 'string' || role === '' || role.includes('\u0000')) {
+    throw new InvalidRequestError(`withClaims(): role must be the name of a role, got ${JSON.stringify(role)}`);
+  }
+  return {
+    sql: "SELECT set_config('request.jwt.claims', $1, true), set_config('role', $2, true)",
+    params: [text, role],
+  };
+}
+
+function optionsWithoutUrl(): InvalidRequestError {
+  return new InvalidRequestError(
+    'setBind(): options go with a URL; an adapter or Engine was already made with its own (e.g. pg(url, { max }))',
   );
 }
 

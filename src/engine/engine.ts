@@ -31,9 +31,31 @@ import {
 } from './execute.js';
 import { isValueSets, runMany } from './executemany.js';
 import { Lane } from './lane.js';
+import { checkSessionFree } from './pooler.js';
+import { isPlainRead, readAgainIfLost, retriesOf, retrying } from './retry.js';
 import type { SpanLike, TraceSpan, Tracing } from './tracing.js';
 
+/** What an Engine is made with. */
+export interface EngineOptions {
+  logger?: Logger | undefined;
+  /** OpenTelemetry spans per statement, batch and transaction (`new Gino({ tracer })`). */
+  tracing?: Tracing | undefined;
+  /** See `Engine.contextRunner`. */
+  contextRunner?: ContextRunner | undefined;
+  /** See `Engine.withLocals`. */
+  locals?: readonly DriverQuery[] | undefined;
+}
+
+const NO_LOCALS: readonly DriverQuery[] = Object.freeze([]);
+
 export interface TransactionOptions extends BatchOptions {
+  /**
+   * Run the whole transaction again, up to this many times, when PostgreSQL aborts it with a
+   * serialization failure (40001) or a deadlock (40P01), waiting a little longer each time (see
+   * `backoffMs`). The callback runs again from the start: keep side effects other than the
+   * database's out of it. Only on the outermost transaction.
+   */
+  retries?: number | undefined;
   /**
    * `engine.transaction(fn)` (and `db.transaction(fn)`) inside a transaction or `acquire()` of the
    * same engine nests in it, as GINO's `reuse=True`: a savepoint, or a transaction on the held
@@ -130,8 +152,11 @@ export abstract class QueryRunner implements Target {
     if (level !== this) return level.run(query, params, mode, loader, timeout);
     if (isValueSets(query, params)) return runMany(this, query, params, mode, timeout);
     const compiled = toCompiled(query, params);
+    if (this.engine.capabilities.sessionState === false) checkSessionFree(compiled.sql, this.engine.adapter.name);
     if (timeout !== undefined) checkTimeout(this.engine, timeout);
-    const result = timeout === undefined ? await execute(this, compiled) : await this.runWithTimeout(compiled, timeout);
+    const send = () => (timeout === undefined ? execute(this, compiled) : this.runWithTimeout(compiled, timeout));
+    // A plain read on an engine (any pooled connection) is sent again once after a lost connection.
+    const result = this.held() === undefined && isPlainRead(compiled) ? await readAgainIfLost(send) : await send();
     return answer(mode, result, compiled, loader === undefined ? loaderOf(query) : loader);
   }
 
@@ -198,6 +223,8 @@ export abstract class QueryRunner implements Target {
   /** Statements run atomically, their rows in order: in a transaction of this level (a savepoint in one). */
   async batch(queries: readonly Query[], options: TransactionOptions = {}, wrap?: ContextRunner): Promise<unknown[][]> {
     const compiled = queries.map((q) => toCompiled(q));
+    if (this.engine.capabilities.sessionState === false)
+      for (const c of compiled) checkSessionFree(c.sql, this.engine.adapter.name);
     return (await this.transaction((tx) => runAll(tx.asBatch(compiled), queries, compiled), options, wrap)) ?? [];
   }
 
@@ -265,6 +292,13 @@ function checkOptions(options: TransactionOptions, nested = false): void {
       `unknown isolation level '${options.isolation}'; use one of ${[...ISOLATIONS].join(', ')}`,
     );
   }
+  retriesOf(options.retries);
+  if (nested && options.retries !== undefined) {
+    throw new InvalidRequestError(
+      'retries run a whole transaction again; a nested transaction is a SAVEPOINT, and after a serialization failure or a deadlock ' +
+        'the enclosing transaction is aborted too: give retries to the outermost db.transaction()',
+    );
+  }
   if (
     nested &&
     (options.isolation !== undefined || options.readOnly !== undefined || options.deferrable !== undefined)
@@ -272,6 +306,15 @@ function checkOptions(options: TransactionOptions, nested = false): void {
     throw new InvalidRequestError(
       "a nested transaction is a SAVEPOINT and keeps the enclosing transaction's isolation, readOnly and deferrable; " +
         'give those options to the outermost db.transaction() (or db.batch()) instead',
+    );
+  }
+}
+
+/** `retries` go with a callback to run again: a transaction begun by hand has none. */
+function noRetries(options: TransactionOptions): void {
+  if (options.retries !== undefined) {
+    throw new InvalidRequestError(
+      'retries run a transaction callback again; begin() has no callback: use db.transaction(fn, { retries })',
     );
   }
 }
@@ -307,11 +350,9 @@ export class Engine extends QueryRunner {
   readonly contextRunner: ContextRunner;
   constructor(
     readonly adapter: Adapter,
-    readonly options: {
-      logger?: Logger | undefined;
-      tracing?: Tracing | undefined;
-      contextRunner?: ContextRunner | undefined;
-    } = {},
+    readonly options: EngineOptions = {},
+    /** The engine this one is a view of (`withLocals`): it owns the adapter. */
+    private readonly base?: Engine,
   ) {
     super();
     this.contextRunner = options.contextRunner ?? direct;
@@ -321,15 +362,53 @@ export class Engine extends QueryRunner {
     return this.adapter.capabilities;
   }
 
+  /**
+   * The engine that writes go to: this one, or for an engine with read replicas a view of it
+   * that sends everything to the primary (`{ bind: db.bind.primary }` forces one statement there).
+   */
+  get primary(): Engine {
+    return this;
+  }
+
+  /** Whether statements on `engine` (a connection's or transaction's) are this engine's own. */
+  holds(engine: Engine): boolean {
+    return engine === this;
+  }
+
+  /** Statements every transaction of this engine starts with (see `withLocals`). */
+  get locals(): readonly DriverQuery[] {
+    return this.options.locals ?? NO_LOCALS;
+  }
+
+  /**
+   * The same database, with `locals` (statements that set something until the end of the
+   * transaction: `set_config(..., true)`, `SET LOCAL`) run right after every BEGIN of the view,
+   * and every statement sent outside a transaction run in a transaction of its own that starts
+   * with them (on an adapter that batches natively, one batch: still one request). Closing the
+   * view leaves this engine open. `db.withClaims()` is built on it.
+   */
+  withLocals(locals: readonly DriverQuery[]): Engine {
+    return new Engine(this.adapter, { ...this.options, locals: [...this.locals, ...locals] }, this.base ?? this);
+  }
+
   send(q: DriverQuery): Promise<DriverResult> {
-    if (this.closed) return Promise.reject(this.closedError());
-    return this.adapter.query(q);
+    if (this.isClosed) return Promise.reject(this.closedError());
+    const locals = this.options.locals;
+    if (!locals?.length) return this.adapter.query(q);
+    if (this.capabilities.nativeBatch && this.adapter.batch) {
+      return this.adapter.batch([...locals, q], {}).then((results) => results[results.length - 1] as DriverResult);
+    }
+    return this.transaction((tx) => tx.send(q)) as Promise<DriverResult>;
   }
 
   /** A native batch (see `executeBatch`): refused once the engine is closed, like `send`. */
   sendBatch(queries: readonly DriverQuery[], options: BatchOptions): Promise<DriverResult[]> {
-    if (this.closed) return Promise.reject(this.closedError());
-    return (this.adapter.batch as NonNullable<Adapter['batch']>).call(this.adapter, queries, options);
+    if (this.isClosed) return Promise.reject(this.closedError());
+    const batch = (all: readonly DriverQuery[]) =>
+      (this.adapter.batch as NonNullable<Adapter['batch']>).call(this.adapter, all, options);
+    const locals = this.options.locals;
+    if (!locals?.length) return batch(queries);
+    return batch([...locals, ...queries]).then((results) => results.slice(locals.length));
   }
 
   private closedError(): GinoError {
@@ -358,7 +437,7 @@ export class Engine extends QueryRunner {
   /** A held connection; call `release()` when done (prefer `acquire(fn)`). */
   async connect(): Promise<Connection> {
     requireCapability(this, 'sessions', 'hold a connection');
-    if (this.closed) throw new GinoError('this engine is closed; bind a new one with db.setBind()');
+    if (this.isClosed) throw new GinoError('this engine is closed; bind a new one with db.setBind()');
     const connect = this.adapter.connect as () => Promise<Session>;
     let session: Session;
     try {
@@ -396,16 +475,19 @@ export class Engine extends QueryRunner {
   ): Promise<R | undefined> {
     requireCapability(this, 'transactions', 'run an interactive transaction');
     checkOptions(options);
-    const conn = await this.connect();
-    let failure: unknown;
-    try {
-      return await conn.transaction(fn, options, wrap);
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      await conn.release(isBroken(failure));
-    }
+    const { retries, ...once } = options;
+    return retrying(retriesOf(retries), async () => {
+      const conn = await this.connect();
+      let failure: unknown;
+      try {
+        return await conn.transaction(fn, once, wrap);
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        await conn.release(isBroken(failure));
+      }
+    });
   }
 
   /**
@@ -415,6 +497,7 @@ export class Engine extends QueryRunner {
   async begin(options: TransactionOptions = {}): Promise<Transaction> {
     requireCapability(this, 'transactions', 'run an interactive transaction');
     checkOptions(options);
+    noRetries(options);
     const conn = await this.connect();
     try {
       return await conn.begin(options, undefined, (error) => conn.release(error));
@@ -428,8 +511,11 @@ export class Engine extends QueryRunner {
   override async batch(queries: readonly Query[], options: TransactionOptions = {}): Promise<unknown[][]> {
     checkOptions(options);
     const compiled = queries.map((q) => toCompiled(q));
+    if (this.capabilities.sessionState === false) for (const c of compiled) checkSessionFree(c.sql, this.adapter.name);
     if (this.capabilities.nativeBatch && this.adapter.batch) {
-      const results = await executeBatch(this, compiled, options);
+      const { retries, ...once } = options;
+      // One request, one transaction on the server: nothing of a failed attempt was committed.
+      const results = await retrying(retriesOf(retries), () => executeBatch(this, compiled, once));
       return results.map((r, i) => shape(r, compiled[i] as CompiledQuery, loaderOf(queries[i] as Query)));
     }
     requireCapability(this, 'transactions', 'run a batch');
@@ -456,15 +542,15 @@ export class Engine extends QueryRunner {
     return result as DriverResult;
   }
 
-  /** Close every connection of the adapter. Safe to call twice. */
+  /** Close every connection of the adapter (a view only closes itself). Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.adapter.close();
+    if (!this.base) await this.adapter.close();
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.closed || (this.base?.isClosed ?? false);
   }
 }
 
@@ -568,10 +654,18 @@ export class Connection extends QueryRunner {
 
   send(q: DriverQuery): Promise<DriverResult> {
     if (this.released) return Promise.reject(releasedError());
+    if (this.engine.locals.length > 0) return this.sendWithLocals(q);
     return this.lane.run(
       () => this.blockerInside(undefined),
       () => this.sendNow(q, true),
     );
+  }
+
+  /** On an engine with locals: in the transaction begun by hand, else in a transaction of its own. */
+  private async sendWithLocals(q: DriverQuery): Promise<DriverResult> {
+    const level = await this.settled();
+    if (level) return level.send(q);
+    return (await this.transaction((tx) => tx.send(q))) as DriverResult;
   }
 
   /**
@@ -657,10 +751,23 @@ export class Connection extends QueryRunner {
           await tx.abandon();
           throw error;
         }
-        if (!parent) this.failure = undefined;
+        if (!parent) {
+          this.failure = undefined;
+          await this.runLocals(tx);
+        }
         return tx;
       },
     );
+  }
+
+  /** The engine's locals, right after BEGIN; when one fails, the transaction is rolled back. */
+  private async runLocals(tx: Transaction): Promise<void> {
+    try {
+      for (const q of this.engine.locals) await execute(this.control, { ...rawCompiled(q.sql), params: [...q.params] });
+    } catch (error) {
+      await this.rollbackQuietly(tx);
+      throw error;
+    }
   }
 
   /**
@@ -677,6 +784,7 @@ export class Connection extends QueryRunner {
     if (from) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
     else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
     checkOptions(options, from !== undefined);
+    noRetries(options);
     return this.open(from, options, { exclusive: false, onEnd });
   }
 
@@ -708,6 +816,8 @@ export class Connection extends QueryRunner {
     if (from) requireCapability(this.engine, 'savepoints', 'nest a transaction (savepoint)');
     else requireCapability(this.engine, 'transactions', 'run an interactive transaction');
     checkOptions(options, from !== undefined);
+    const { retries, ...once } = options;
+    if (retries) return retrying(retriesOf(retries), () => this.transaction(fn, once, wrap, from));
     // Siblings started concurrently would interleave their SAVEPOINT/RELEASE: one at a time.
     const leave = await (from ?? this).turnstile.enter();
     try {

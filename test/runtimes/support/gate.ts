@@ -23,6 +23,8 @@ export interface Gate {
   /** Times a startup was held because the server had no free slot (`waitForServerSlot`), and for how long in all. */
   readonly waits: number;
   readonly waitedMs: number;
+  /** Client connections accepted since the gate started. */
+  readonly accepted: number;
   /** `url` with its host and port replaced by the gate's. */
   route(url: string): string;
   close(): Promise<void>;
@@ -86,6 +88,7 @@ export async function startGate(
   let abrupt = 0;
   let waits = 0;
   let waitedMs = 0;
+  let accepted = 0;
   const waiting: (() => void)[] = [];
   const sockets = new Set<net.Socket>();
   const slotWait = options.waitForServerSlot;
@@ -96,6 +99,7 @@ export async function startGate(
   };
 
   const server = net.createServer((client) => {
+    accepted++;
     open++;
     peakOpen = Math.max(peakOpen, open);
     sockets.add(client);
@@ -204,6 +208,9 @@ export async function startGate(
     },
     get waitedMs() {
       return waitedMs;
+    },
+    get accepted() {
+      return accepted;
     },
     route: (url) => {
       const u = new URL(url);
