@@ -271,7 +271,7 @@ export class ModelLoader<T = unknown> implements Loader {
       }
       // GINO 1.1 (#729): a related loader's row of NULLs (an outer join that found nothing) is no
       // instance at all; the top-level loader makes an empty one, so no row is ever dropped.
-      if (allNull && (nested || distinct)) return null;
+      if (allNull && nested) return null;
       const instance = new model() as Record<string, unknown>;
       for (let i = 0; i < n; i++) {
         const p = positions[i] as { key: string; index: number };
