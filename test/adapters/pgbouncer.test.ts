@@ -30,6 +30,13 @@ const PGBOUNCER_SKIPS: Readonly<Record<string, string>> = {
   'db.acquire holds one connection for several statements': SESSION_STATE,
   // A temporary table created on the held connection, read by a later statement.
   'acquire() holds one connection: used implicitly inside, and with { bind: conn }': SESSION_STATE,
+  // PgBouncer answers a log-in to a database it cannot reach itself, with FATAL 08P01 "database ...
+  // does not exist" (a ConnectionError), not the server's 3D000.
+  test_issue_79: "PgBouncer refuses an unknown database with its own FATAL 08P01, not PostgreSQL's 3D000",
+  // It expects the pg adapter's behaviour by adapter name: this configuration is the pg adapter
+  // (options it does not know go to pg.Pool), named pgbouncer.
+  test_too_many_engine_args:
+    "it tells adapters apart by name, and this configuration is the pg adapter under the name 'pgbouncer' (pg passes options it does not know to pg.Pool, as on the pg configuration)",
   ...Object.fromEntries(
     [
       'apply, roll back and re-apply, with the ledger and status in step',
