@@ -55,6 +55,12 @@ export interface NeonProxyOptions {
    */
   limits?: Partial<SqlOverHttpLimits>;
   /**
+   * How long a connection to the target may sit idle between HTTP requests before it is closed:
+   * 200 ms by default, as Neon's HTTP endpoint holds few (many roles must not pin the server's
+   * slots). Longer for a test that needs requests to meet the same pooled connection.
+   */
+  poolIdleMs?: number;
+  /**
    * Verify `Authorization: Bearer <JWT>` on `POST /sql` (neon-http's `authToken`) with this key,
    * as Neon's `apiauth.` endpoint verifies them with an auth provider's keys. Without it, a
    * request with a token is refused, as Neon's password endpoint refuses it.
@@ -220,7 +226,7 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
       ? { address: parseTarget(options.target), stop: async () => {} }
       : await servePGlite(options.target);
   const target = served.address;
-  const pools = new TargetPools(Pool, target);
+  const pools = new TargetPools(Pool, target, options.poolIdleMs);
   const limits: SqlOverHttpLimits = { ...NEON_LIMITS, ...options.limits };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 1) {

@@ -156,6 +156,8 @@ export class TargetPools {
   constructor(
     private readonly Pool: PgPoolClass,
     readonly target: TargetAddress,
+    /** How long a connection may sit idle in a pool (200 ms by default). */
+    private readonly idleMs = 200,
   ) {}
 
   pool(c: Credentials): PgPool {
@@ -172,7 +174,7 @@ export class TargetPools {
         max: 10,
         // Like Neon's HTTP endpoint, hold no connection between requests for long: many roles
         // (one pool each) must not pin the server's connection slots.
-        idleTimeoutMillis: 200,
+        idleTimeoutMillis: this.idleMs,
         allowExitOnIdle: true,
         application_name: 'gino-edge neon proxy',
       });

@@ -126,9 +126,19 @@ describe('1. limits: Neon 10 MiB each way by default, configurable', () => {
 
 describe('2. the session is reset between requests', () => {
   test('search_path, temporary tables and advisory locks do not reach the next request', async () => {
-    // The proxy keeps an idle connection for 200 ms only (as Neon's HTTP pool holds few): on a
-    // busy machine the next request may get a fresh one, which proves nothing about the reset,
-    // so the sequence is tried until one ran on a single pooled connection throughout.
+    // The proxy keeps an idle connection for 200 ms by default (as Neon's HTTP pool holds few): on
+    // a busy machine the next request may get a fresh one, which proves nothing about the reset.
+    // This proxy keeps them for a minute, and a sequence that still met another connection (the
+    // pool has several) is tried again.
+    const steady = await startNeonProxy({ target: databaseUrl, poolIdleMs: 60_000 });
+    try {
+      await resetSequence(steady);
+    } finally {
+      await steady.close();
+    }
+  });
+
+  async function resetSequence(proxy: NeonProxy): Promise<void> {
     const ATTEMPTS = 8;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       const first = (
@@ -159,7 +169,7 @@ describe('2. the session is reset between requests', () => {
       expect(row?.slice(1)).toEqual([defaultPath, null, '0']);
       return;
     }
-  });
+  }
 
   test('a statement that leaves a transaction open does not hold the next request inside it', async () => {
     expect((await post(proxy.httpEndpoint, { query: 'BEGIN', params: [] })).status).toBe(200);
