@@ -60,6 +60,8 @@ export interface NeonProxyOptions {
    * slots). Longer for a test that needs requests to meet the same pooled connection.
    */
   poolIdleMs?: number;
+  /** Connections to the target per role and database (10 by default). */
+  poolMax?: number;
   /**
    * Verify `Authorization: Bearer <JWT>` on `POST /sql` (neon-http's `authToken`) with this key,
    * as Neon's `apiauth.` endpoint verifies them with an auth provider's keys. Without it, a
@@ -226,7 +228,7 @@ export async function startNeonProxy(options: NeonProxyOptions): Promise<NeonPro
       ? { address: parseTarget(options.target), stop: async () => {} }
       : await servePGlite(options.target);
   const target = served.address;
-  const pools = new TargetPools(Pool, target, options.poolIdleMs);
+  const pools = new TargetPools(Pool, target, options.poolIdleMs, options.poolMax);
   const limits: SqlOverHttpLimits = { ...NEON_LIMITS, ...options.limits };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 1) {

@@ -158,6 +158,8 @@ export class TargetPools {
     readonly target: TargetAddress,
     /** How long a connection may sit idle in a pool (200 ms by default). */
     private readonly idleMs = 200,
+    /** Connections per pool (10 by default). */
+    private readonly max = 10,
   ) {}
 
   pool(c: Credentials): PgPool {
@@ -171,7 +173,7 @@ export class TargetPools {
         password: c.password,
         database: c.database,
         ...(c.options === undefined ? {} : { options: c.options }),
-        max: 10,
+        max: this.max,
         // Like Neon's HTTP endpoint, hold no connection between requests for long: many roles
         // (one pool each) must not pin the server's connection slots.
         idleTimeoutMillis: this.idleMs,

@@ -128,9 +128,9 @@ describe('2. the session is reset between requests', () => {
   test('search_path, temporary tables and advisory locks do not reach the next request', async () => {
     // The proxy keeps an idle connection for 200 ms by default (as Neon's HTTP pool holds few): on
     // a busy machine the next request may get a fresh one, which proves nothing about the reset.
-    // This proxy keeps them for a minute, and a sequence that still met another connection (the
-    // pool has several) is tried again.
-    const steady = await startNeonProxy({ target: databaseUrl, poolIdleMs: 60_000 });
+    // This proxy keeps one connection per pool for a minute, and a sequence that still met another
+    // connection (the one was dropped) is tried again.
+    const steady = await startNeonProxy({ target: databaseUrl, poolIdleMs: 60_000, poolMax: 1 });
     try {
       await resetSequence(steady);
     } finally {
