@@ -3,24 +3,16 @@
  * GINO's expectations. GINO's `bind` fixture is the suite's binding; test_unbind binds a Gino of
  * its own to a new engine of the adapter under test.
  */
-import { afterEach, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Gino, UninitializedError } from '../../src/index.js';
-import { clearGinoTables, defineGinoModels, randomName } from './gino-models.js';
+import { defineGinoModels, randomName, useGinoModels } from './gino-models.js';
 import { type SuiteContext, suiteTest } from './harness.js';
 
 export function ginoBindSuite(ctx: SuiteContext): void {
   describe('GINO tests/test_bind.py', () => {
     const { db } = ctx;
-    const models = defineGinoModels(db);
+    const models = useGinoModels(db);
     const { User } = models;
-
-    beforeAll(async () => {
-      await db.gino.dropAll();
-      await db.gino.createAll();
-    });
-    afterEach(async () => {
-      await clearGinoTables(models);
-    });
 
     async function create(model: typeof User = User) {
       const nickname = `test_create_${Math.random()}`;

@@ -4,24 +4,16 @@
  * implicit binding. `timeout=10` (seconds) is `{ timeout: 10_000 }` where the adapter can cancel a
  * statement (PGlite cannot, and refuses the option: checked in test_create).
  */
-import { afterEach, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { type Expr, Gino, NoSuchRowError, type QueryRunner, UnsupportedError } from '../../src/index.js';
-import { clearGinoTables, crudTimeout, defineGinoModels, type GinoModels } from './gino-models.js';
+import { crudTimeout, type GinoModels, useGinoModels } from './gino-models.js';
 import { capabilityTest, type SuiteContext, suiteTest } from './harness.js';
 
 export function ginoCrudSuite(ctx: SuiteContext): void {
   describe('GINO tests/test_crud.py', () => {
     const { db } = ctx;
-    const models = defineGinoModels(db);
+    const models = useGinoModels(db);
     const { User, Friendship, Relation } = models;
-
-    beforeAll(async () => {
-      await db.gino.dropAll();
-      await db.gino.createAll();
-    });
-    afterEach(async () => {
-      await clearGinoTables(models);
-    });
 
     /** GINO's test_create, reused by the tests that call it. */
     async function create(bind: QueryRunner): Promise<InstanceType<GinoModels['User']>> {

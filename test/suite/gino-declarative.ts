@@ -4,24 +4,16 @@
  * tests Python class machinery (declared_attr, descriptors, the MRO, SQLAlchemy Table options):
  * those are listed as not ported, with the reason.
  */
-import { afterEach, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { InvalidRequestError } from '../../src/index.js';
-import { clearGinoTables, defineGinoModels, expectCode, ginoSkip } from './gino-models.js';
+import { expectCode, ginoSkip, useGinoModels } from './gino-models.js';
 import { type SuiteContext, suiteTest } from './harness.js';
 
 export function ginoDeclarativeSuite(ctx: SuiteContext): void {
   describe('GINO tests/test_declarative.py', () => {
     const { db } = ctx;
-    const models = defineGinoModels(db);
+    const models = useGinoModels(db);
     const { User, UserSetting } = models;
-
-    beforeAll(async () => {
-      await db.gino.dropAll();
-      await db.gino.createAll();
-    });
-    afterEach(async () => {
-      await clearGinoTables(models);
-    });
 
     ginoSkip(
       'test_column_not_deletable',

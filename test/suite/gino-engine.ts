@@ -3,7 +3,7 @@
  * with GINO's expectations. GINO's asyncpg pool internals (queue sizes, lazy and reusable acquires,
  * patched drivers) have no counterpart and are listed as not ported, with the reason.
  */
-import { afterEach, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   Connection,
   DatabaseError,
@@ -13,22 +13,14 @@ import {
   type QueryEvent,
   UninitializedError,
 } from '../../src/index.js';
-import { clearGinoTables, defineGinoModels, ginoSkip } from './gino-models.js';
+import { ginoSkip, useGinoModels } from './gino-models.js';
 import { capabilityTest, type SuiteContext, suiteTest } from './harness.js';
 
 export function ginoEngineSuite(ctx: SuiteContext): void {
   describe('GINO tests/test_engine.py', () => {
     const { db } = ctx;
-    const models = defineGinoModels(db);
+    const models = useGinoModels(db);
     const { User } = models;
-
-    beforeAll(async () => {
-      await db.gino.dropAll();
-      await db.gino.createAll();
-    });
-    afterEach(async () => {
-      await clearGinoTables(models);
-    });
 
     /** A new Gino bound to a new engine of the adapter under test (GINO's `create_engine(PG_URL)`). */
     async function ownBinding(options: Record<string, unknown> = {}, logger?: (e: QueryEvent) => void) {

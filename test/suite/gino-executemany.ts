@@ -5,24 +5,16 @@
  * null, `one` raises NoResultFound. GINO's keys are column names (`name`); here they are the
  * attribute keys (`nickname`), as everywhere in gino-edge.
  */
-import { afterEach, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { MultipleResultsFound, NoResultFound } from '../../src/index.js';
-import { clearGinoTables, defineGinoModels } from './gino-models.js';
+import { useGinoModels } from './gino-models.js';
 import { type SuiteContext, suiteTest } from './harness.js';
 
 export function ginoExecutemanySuite(ctx: SuiteContext): void {
   describe('GINO tests/test_executemany.py', () => {
     const { db } = ctx;
-    const models = defineGinoModels(db);
+    const models = useGinoModels(db);
     const { User } = models;
-
-    beforeAll(async () => {
-      await db.gino.dropAll();
-      await db.gino.createAll();
-    });
-    afterEach(async () => {
-      await clearGinoTables(models);
-    });
 
     const nicknames = async () => new Set((await User.query.gino.all()).map((u) => u.nickname));
 

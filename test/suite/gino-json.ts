@@ -4,9 +4,9 @@
  * refuses 100.85 instead of truncating it; JSON, not only JSONB, columns take property updates).
  * Tests marked "added" cover JSON behaviour the GINO copy read for the port does not.
  */
-import { afterEach, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { InvalidRequestError, UnknownJSONPropertyError } from '../../src/index.js';
-import { clearGinoTables, defineGinoModels } from './gino-models.js';
+import { useGinoModels } from './gino-models.js';
 import { type SuiteContext, suiteTest } from './harness.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -14,16 +14,8 @@ const DAY = 24 * 3600 * 1000;
 export function ginoJsonSuite(ctx: SuiteContext): void {
   describe('GINO tests/test_json.py', () => {
     const { db } = ctx;
-    const models = defineGinoModels(db);
+    const models = useGinoModels(db);
     const { User } = models;
-
-    beforeAll(async () => {
-      await db.gino.dropAll();
-      await db.gino.createAll();
-    });
-    afterEach(async () => {
-      await clearGinoTables(models);
-    });
 
     /** The row as stored, without a loader (GINO's `u.query.gino.model(None).first()`). */
     const rawRow = (u: InstanceType<typeof User>) => u.query.gino.model(null).first();

@@ -4,7 +4,7 @@
  * the suite file's own Gino. Column attributes are camelCase (`teamId`) with GINO's database names
  * (`team_id`); `User.nickname` is stored in `name` and `User.profile` in `props`, as in GINO.
  */
-import { expect, test } from 'vitest';
+import { afterEach, beforeAll, expect, test } from 'vitest';
 import type { Gino } from '../../src/index.js';
 import type { SuiteContext } from './harness.js';
 
@@ -128,4 +128,20 @@ export function crudTimeout(ctx: SuiteContext): { timeout?: number } {
 /** The named PostgreSQL error (GINO's asyncpg exception classes are SQLSTATEs here). */
 export async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
   await expect(promise).rejects.toMatchObject({ code });
+}
+
+/**
+ * GINO's fixtures for one test file: the models, their tables made afresh before the file's tests
+ * and emptied after each (GINO's conftest `bind` and `engine` fixtures).
+ */
+export function useGinoModels(db: Gino): GinoModels {
+  const models = defineGinoModels(db);
+  beforeAll(async () => {
+    await db.gino.dropAll();
+    await db.gino.createAll();
+  });
+  afterEach(async () => {
+    await clearGinoTables(models);
+  });
+  return models;
 }
