@@ -11,6 +11,8 @@ import type { Alias, Column, ColumnDef, ColumnOptions, FromItem, Join, Table } f
 import type { BindOption, GetOptions, UpdateRequest } from './crud.js';
 import type { JsonProperty } from './json.js';
 import type { ModelAlias, ModelLoader, WithRelated } from './loader.js';
+import type { ModelRelations, RelationKeys, WithLoaded } from './relation-types.js';
+import type { RelationCount } from './relationship.js';
 
 /** The definition object given to `db.Model({...})`. */
 export interface ModelDefinition {
@@ -87,7 +89,7 @@ export interface ModelMethods<D> {
   select(): Select<ModelValues<D>, unknown>;
 }
 
-export type ModelInstance<D> = ModelValues<D> & ModelMethods<D>;
+export type ModelInstance<D> = ModelValues<D> & ModelMethods<D> & ModelRelations<D>;
 
 /** Every column expression by attribute key: `User.c.id` is a `Column<number, 'id'>`. */
 export type ModelColumns<D> = { readonly [K in ColumnKeys<D>]: Column<ColumnType<D[K]>, K> };
@@ -146,13 +148,22 @@ export interface ModelStatics<D> {
   get<M extends AnyConstructor>(this: M, ident: Ident, options?: GetOptions): Promise<InstanceType<M> | null>;
   /** The table under another name (`<table>_1` when unnamed), for self-joins and alias loaders. */
   alias<M extends AnyConstructor>(this: M, name?: string): ModelAliasOf<D, InstanceType<M>>;
-  /** A loader of only these columns: `User.load('id', 'nickname')`. */
-  load<M extends AnyConstructor>(this: M, ...columns: ColumnRef<D>[]): ModelLoader<InstanceType<M>>;
-  /** A loader with related loaders (and a query builder): `User.load({ team: Team }).query`. */
-  load<M extends AnyConstructor, const E extends Readonly<Record<string, unknown>>>(
+  /** A loader of only these columns, and/or of these relationships: `User.load('id', 'nickname')`, `Post.load('author')`. */
+  load<M extends AnyConstructor, const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = []>(
     this: M,
-    ...args: [...columns: ColumnRef<D>[], related: E]
-  ): ModelLoader<WithRelated<InstanceType<M>, E>>;
+    ...names: A
+  ): ModelLoader<WithLoaded<InstanceType<M>, D, A[number], Record<never, never>>>;
+  /**
+   * A loader with related loaders (and a query builder): `User.load({ team: Team }).query`;
+   * relationships by name with their loaders: `Author.load({ posts: Post.load('tags') })`.
+   */
+  load<
+    M extends AnyConstructor,
+    const E extends Readonly<Record<string, unknown>>,
+    const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = [],
+  >(this: M, ...args: [...names: A, related: E]): ModelLoader<WithLoaded<InstanceType<M>, D, A[number], E>>;
+  /** How many rows of a relationship each row has (a correlated count): `Author.countOf('posts')`. */
+  countOf(relationship: RelationKeys<D>): RelationCount;
   /** A loader of this model from a subquery's columns (GINO's `in_query`): `User.inQuery(sub.alias('users'))`. */
   inQuery<M extends AnyConstructor>(this: M, subquery: Alias | Select<unknown, unknown>): ModelLoader<InstanceType<M>>;
   /** A loader reusing one instance per value of these columns: `Parent.distinct(Parent.id)`. */
