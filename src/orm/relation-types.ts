@@ -31,15 +31,18 @@ export type RelationValue<R> = R extends RelationshipDef<infer P> ? P : never;
 /** The relationships on every instance: unset until loaded. */
 export type ModelRelations<D> = { -readonly [K in RelationKeys<D>]?: RelationValue<D[K]> };
 
-/** What a relation's loader makes of each related row: a model, a model loader, or a query over it. */
-type LoadedRow<V> = V extends Select<infer R, unknown> ? R : LoadedBy<V>;
+/**
+ * What a relation's loader makes of each related row (`T`: the declared row type): a model, a
+ * model loader, or a query over it — `Post.query...` rows are the declared `Post`.
+ */
+type LoadedRow<V, T> = V extends Select<infer R, unknown> ? (T extends R ? T : R) : LoadedBy<V>;
 
 /** A loaded relationship's attribute: the rows of its loader, as a collection or one row (or null). */
 type LoadedRelation<P, V> = [V] extends [undefined]
   ? P
-  : P extends readonly unknown[]
-    ? LoadedRow<V>[]
-    : LoadedRow<V> | null;
+  : P extends readonly (infer T)[]
+    ? LoadedRow<V, T>[]
+    : LoadedRow<V, Exclude<P, null>> | null;
 
 /** The relation keys among a `load()` call's names and related loaders. */
 type LoadedKeys<D, N, E> = (N | keyof E) & RelationKeys<D>;
