@@ -181,7 +181,7 @@ function includes(file: string, text: string): Include[] {
 }
 
 /** Included text that differs from its file (or `--write`: rewrite it). */
-function checkIncludes(files: readonly string[], write: boolean): string[] {
+export function checkIncludes(files: readonly string[], write: boolean): string[] {
   const problems: string[] = [];
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
@@ -248,31 +248,41 @@ async function main(): Promise<void> {
       include: ['./*.ts', '../../docs/snippets/*.ts', '../../examples/hono/worker-configuration.d.ts'],
     }),
   );
-  try {
-    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(OUT, 'tsconfig.json')], {
-      cwd: ROOT,
-    });
-  } catch (error) {
-    const out = (error as { stdout?: string }).stdout ?? String(error);
-    for (const line of out.split('\n').filter((l) => l.includes('error TS'))) {
-      const [name] = line.split('(');
-      const block = names.get((name ?? '').replace(/^.*\//, ''));
-      problems.push(block ? `${relative(ROOT, block.file)}:${block.line}: ${line}` : line);
+  // The type check and the runs are independent: they go side by side, the runs two at a time.
+  const typeCheck = run(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(OUT, 'tsconfig.json')],
+    { cwd: ROOT },
+  ).then(
+    () => [],
+    (error: { stdout?: string }) =>
+      (error.stdout ?? String(error))
+        .split('\n')
+        .filter((l) => l.includes('error TS'))
+        .map((line) => {
+          const block = names.get((line.split('(')[0] ?? '').replace(/^.*\//, ''));
+          return block ? `${relative(ROOT, block.file)}:${block.line}: ${line}` : line;
+        }),
+  );
+  const queue = [...names].filter(([, b]) => b.runs);
+  const failures: string[] = [];
+  const runner = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [name, b] = next;
+      try {
+        await run(process.execPath, ['--import', 'tsx', join(OUT, name)], {
+          cwd: ROOT,
+          timeout: 120_000,
+          env: { ...process.env, NODE_OPTIONS: '', TSX_TSCONFIG_PATH: join(OUT, 'tsconfig.json') },
+        });
+      } catch (error) {
+        const e = error as { stderr?: string; message: string };
+        failures.push(`${relative(ROOT, b.file)}:${b.line}: the block failed to run: ${e.stderr || e.message}`);
+      }
     }
-  }
-  for (const [name, b] of names) {
-    if (!b.runs) continue;
-    try {
-      await run(process.execPath, ['--import', 'tsx', join(OUT, name)], {
-        cwd: ROOT,
-        timeout: 120_000,
-        env: { ...process.env, NODE_OPTIONS: '', TSX_TSCONFIG_PATH: join(OUT, 'tsconfig.json') },
-      });
-    } catch (error) {
-      const e = error as { stderr?: string; message: string };
-      problems.push(`${relative(ROOT, b.file)}:${b.line}: the block failed to run: ${e.stderr || e.message}`);
-    }
-  }
+  };
+  const [typeErrors] = await Promise.all([typeCheck, runner(), runner()]);
+  problems.push(...typeErrors, ...failures);
   const ran = checked.filter((b) => b.runs).length;
   if (problems.length) {
     console.error(`docs: ${problems.length} problem(s)\n${problems.join('\n')}`);
