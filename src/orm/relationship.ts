@@ -369,8 +369,14 @@ function childSpec(name: string, target: ModelCtor, value: unknown): ChildSpec {
         `${name}: a relation's query takes where(), orderBy(), limit() and offset() only (no groupBy, having, distinct or forUpdate)`,
       );
     }
-    filters = { where: s.where, orderBy: s.orderBy, limit: s.limit, offset: s.offset };
     loader = s.loader ?? target;
+    const own = isModelLoader(loader) ? loader.source : target.__table__;
+    if (s.from.some((f) => f !== own)) {
+      throw new InvalidRequestError(
+        `${name}: a relation's query reads its own rows only (no join() or selectFrom()); the join to the parent is the relationship's`,
+      );
+    }
+    filters = { where: s.where, orderBy: s.orderBy, limit: s.limit, offset: s.offset };
   }
   const parts = isModelLoader(loader) ? loader : toLoader(loader);
   if (!isModelLoader(parts)) {

@@ -160,6 +160,39 @@ export function relationshipsSuite(ctx: SuiteContext): void {
       edgeId: db.Column(db.Integer(), { name: 'edge_id', primaryKey: true, references: db.ForeignKey('rl_edges.id') }),
     }) {}
 
+    // ---- a random blog, against a JavaScript model of it --------------------------------------
+    class DAuthor extends db.Model({
+      __tablename__: 'rl_d_authors',
+      id: db.Column(db.Integer(), { primaryKey: true }),
+      rank: db.Column(db.Integer(), { nullable: false }),
+      posts: db.relationship<DPost[]>(() => DPost, { many: true }),
+    }) {}
+    class DPost extends db.Model({
+      __tablename__: 'rl_d_posts',
+      id: db.Column(db.Integer(), { primaryKey: true }),
+      authorId: db.Column(db.Integer(), { name: 'author_id', references: db.ForeignKey('rl_d_authors.id') }),
+      score: db.Column(db.Integer(), { nullable: false }),
+      author: db.relationship(() => DAuthor),
+      labels: db.relationship(() => DLabel, { secondary: () => DPostLabel, many: true }),
+    }) {}
+    class DLabel extends db.Model({
+      __tablename__: 'rl_d_labels',
+      id: db.Column(db.Integer(), { primaryKey: true }),
+    }) {}
+    class DPostLabel extends db.Model({
+      __tablename__: 'rl_d_post_labels',
+      postId: db.Column(db.Integer(), {
+        name: 'post_id',
+        primaryKey: true,
+        references: db.ForeignKey('rl_d_posts.id'),
+      }),
+      labelId: db.Column(db.Integer(), {
+        name: 'label_id',
+        primaryKey: true,
+        references: db.ForeignKey('rl_d_labels.id'),
+      }),
+    }) {}
+
     const HUNDRED = `${'9876543210'.repeat(10)}.0000000001`;
     const BYTES = Uint8Array.from({ length: 256 }, (_, i) => (i * 7) % 256);
     const EDGES: Row[] = [
@@ -597,6 +630,16 @@ export function relationshipsSuite(ctx: SuiteContext): void {
       );
       expect(() => Author.load({ posts: Tag })).toThrow(/Author\.posts loads Post, not Tag/);
       expect(() => db.relationship(() => Author, { mny: true } as never)).toThrow(/unknown option 'mny'/);
+      expect(() => db.relationship('Post' as never)).toThrow(/takes the related model, or a function returning it/);
+      expect(() => Author.load({ posts: Post.query.join(Tag, Tag.id.eq(Post.id)) })).toThrow(
+        /Author\.posts: a relation's query reads its own rows only \(no join\(\)/,
+      );
+      expect(() => Author.load({ posts: Post.query.groupBy(Post.id) })).toThrow(
+        /takes where\(\), orderBy\(\), limit\(\) and offset\(\) only/,
+      );
+      expect(() => Post.load({ author: Author.on(Author.id.eq(Post.authorId)) })).toThrow(
+        /on\(\) and distinct\(\) belong to joined loaders/,
+      );
       expect(() => db.relationship(() => Author, { on: 'x' } as never)).toThrow(/give a function of the two sides/);
       expect(() =>
         other.Model({
@@ -695,5 +738,80 @@ export function relationshipsSuite(ctx: SuiteContext): void {
       await db.status("DELETE FROM rl_authors WHERE name IN ('Eve', 'Gus')");
       expect(Number(await db.scalar('SELECT count(*) FROM rl_authors'))).toBe(before);
     });
+    suiteTest(
+      ctx,
+      'differential: random graphs, filters, per-parent limits and pages against a JavaScript model',
+      async () => {
+        // mulberry32: the same data on every adapter and every run.
+        let seed = 0x5eed;
+        const random = () => {
+          seed = (seed + 0x6d2b79f5) | 0;
+          let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+          t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+          return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+        };
+        const int = (n: number) => Math.floor(random() * n);
+        const authors = Array.from({ length: 25 }, (_, i) => ({ id: i + 1, rank: int(5) }));
+        const posts = Array.from({ length: 80 }, (_, i) => ({ id: i + 1, authorId: int(30) + 1, score: int(10) }))
+          // Some posts point at no author (ids 26..30 do not exist): they are written without one.
+          .map((p) => (p.authorId > 25 ? { ...p, authorId: null } : p));
+        const labels = Array.from({ length: 6 }, (_, i) => ({ id: i + 1 }));
+        const links = posts.flatMap((p) =>
+          labels.filter(() => random() < 0.3).map((l) => ({ postId: p.id, labelId: l.id })),
+        );
+        await DAuthor.insert().values(authors).gino.status();
+        await DPost.insert().values(posts).gino.status();
+        await DLabel.insert().values(labels).gino.status();
+        if (links.length) await DPostLabel.insert().values(links).gino.status();
+
+        const labelsOf = (postId: number) => links.filter((l) => l.postId === postId).map((l) => l.labelId);
+        const postsOf = (authorId: number) => posts.filter((p) => p.authorId === authorId);
+        for (let round = 0; round < 12; round++) {
+          const minScore = int(10);
+          const perParent = int(4) + 1;
+          const limit = int(8) + 1;
+          const offset = int(20);
+          const rank = int(5);
+          const [got, sql] = await counted(() =>
+            DAuthor.load({
+              posts: DPost.load('labels')
+                .query.where(DPost.score.ge(minScore))
+                .orderBy(DPost.score.desc(), DPost.id)
+                .limit(perParent),
+            })
+              .query.where(DAuthor.rank.ne(rank))
+              .orderBy(DAuthor.id.desc())
+              .limit(limit)
+              .offset(offset)
+              .gino.all(),
+          );
+          expect(sql).toHaveLength(1);
+          const want = authors
+            .filter((a) => a.rank !== rank)
+            .sort((a, b) => b.id - a.id)
+            .slice(offset, offset + limit)
+            .map((a) => [
+              a.id,
+              postsOf(a.id)
+                .filter((p) => p.score >= minScore)
+                .sort((x, y) => y.score - x.score || x.id - y.id)
+                .slice(0, perParent)
+                .map((p) => [p.id, labelsOf(p.id)]),
+            ]);
+          expect(got.map((a) => [a.id, a.posts.map((p) => [p.id, p.labels.map((l) => l.id)])])).toEqual(want);
+          const page = await DPost.load('author')
+            .query.where(DPost.score.lt(minScore + 1))
+            .orderBy(DPost.id)
+            .gino.paginate({ page: 1 + int(4), perPage: 1 + int(9) });
+          const matching = posts.filter((p) => p.score < minScore + 1);
+          expect(page.total).toBe(matching.length);
+          expect(page.items.map((p) => [p.id, p.author?.id ?? null, p.author?.rank ?? null])).toEqual(
+            matching
+              .slice((page.page - 1) * page.perPage, page.page * page.perPage)
+              .map((p) => [p.id, p.authorId, authors.find((a) => a.id === p.authorId)?.rank ?? null]),
+          );
+        }
+      },
+    );
   });
 }
