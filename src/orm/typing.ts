@@ -10,7 +10,7 @@ import type { Select } from '../sql/select.js';
 import type { Alias, Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/table.js';
 import type { BindOption, GetOptions, UpdateRequest } from './crud.js';
 import type { JsonProperty } from './json.js';
-import type { ModelAlias, ModelLoader, WithRelated } from './loader.js';
+import type { ModelAlias, ModelLoader } from './loader.js';
 import type { ModelRelations, RelationKeys, WithLoaded } from './relation-types.js';
 import type { RelationCount } from './relationship.js';
 
@@ -113,10 +113,13 @@ export type ColumnRef<D> = ColumnKeys<D> | Column;
 export type ModelAliasOf<D, I> = Omit<ModelAlias, 'load' | 'on' | 'distinct' | '__loaded'> &
   Omit<ModelColumns<D>, keyof ModelAlias> & {
     readonly __loaded?: I;
-    load(...columns: ColumnRef<D>[]): ModelLoader<I>;
-    load<const E extends Readonly<Record<string, unknown>>>(
-      ...args: [...columns: ColumnRef<D>[], related: E]
-    ): ModelLoader<WithRelated<I, E>>;
+    load<const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = []>(
+      ...names: A
+    ): ModelLoader<WithLoaded<I, D, A[number], Record<never, never>>>;
+    load<
+      const E extends Readonly<Record<string, unknown>>,
+      const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = [],
+    >(...args: [...names: A, related: E]): ModelLoader<WithLoaded<I, D, A[number], E>>;
     on(clause: Expr): ModelLoader<I>;
     distinct(...columns: (ColumnRef<D> | Expr)[]): ModelLoader<I>;
   };

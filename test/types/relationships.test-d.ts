@@ -81,6 +81,14 @@ describe('relationship types', () => {
     expectTypeOf(page.items[0]!.posts).toEqualTypeOf<Post[]>();
   });
 
+  test('an alias loads relationships by name too', async () => {
+    const Other = Post.alias('other');
+    const rows = await Other.load('author').query.gino.all();
+    expectTypeOf(rows[0]!.author).toEqualTypeOf<Author | null>();
+    const withTags = await Author.load({ posts: Other.load('tags') }).query.gino.all();
+    expectTypeOf(withTags[0]!.posts[0]!.tags).toEqualTypeOf<Tag[]>();
+  });
+
   test('column loads keep working beside relationship names', async () => {
     const rows = await Post.load('id', 'title', 'author').query.gino.all();
     expectTypeOf(rows[0]!.author).toEqualTypeOf<Author | null>();
