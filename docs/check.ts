@@ -1,6 +1,7 @@
 /**
- * `npm run docs` (after TypeDoc): the README and the pages under docs/ hold no broken relative link or
- * anchor, every TypeScript block type-checks against the package's own sources, the blocks marked
+ * `npm run docs` (`tsx docs/check.ts --typedoc`: TypeDoc builds the API reference meanwhile): the
+ * README and the pages under docs/ hold no broken relative link or anchor, every TypeScript block
+ * type-checks against the package's own sources, the blocks marked
  * `run` run (on embedded PGlite), generated figures included in a page match the file they come from,
  * and the README stays short. Exits non-zero listing every problem.
  *
@@ -208,6 +209,15 @@ export function checkIncludes(files: readonly string[], write: boolean): string[
 
 async function main(): Promise<void> {
   const write = process.argv.includes('--write');
+  // `npm run docs`: TypeDoc builds the API reference meanwhile (its warnings are errors: typedoc.json).
+  const apiReference = process.argv.includes('--typedoc')
+    ? run(process.execPath, [join(ROOT, 'node_modules/typedoc/bin/typedoc')], { cwd: ROOT }).then(
+        () => [],
+        (error: { stdout?: string; stderr?: string; message: string }) => [
+          `TypeDoc failed: ${[error.stdout, error.stderr].filter(Boolean).join('\n') || error.message}`,
+        ],
+      )
+    : Promise.resolve([]);
   const problems: string[] = [];
   const readme = join(ROOT, 'README.md');
   const pages = [readme, ...markdownFiles(join(ROOT, 'docs'))];
@@ -281,8 +291,8 @@ async function main(): Promise<void> {
       }
     }
   };
-  const [typeErrors] = await Promise.all([typeCheck, runner(), runner()]);
-  problems.push(...typeErrors, ...failures);
+  const [typeErrors, typedocErrors] = await Promise.all([typeCheck, apiReference, runner(), runner()]);
+  problems.push(...typeErrors, ...failures, ...typedocErrors);
   const ran = checked.filter((b) => b.runs).length;
   if (problems.length) {
     console.error(`docs: ${problems.length} problem(s)\n${problems.join('\n')}`);

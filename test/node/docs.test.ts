@@ -1,5 +1,5 @@
 /**
- * The docs site builds (`npm run docs`: TypeDoc's API reference from the TSDoc comments, then
+ * The docs site builds (`npm run docs`: TypeDoc's API reference from the TSDoc comments, and
  * docs/check.ts): no broken link in the guides or the README, every TypeScript block type-checks,
  * the blocks marked to run run. The link checker itself is shown to catch a broken link.
  */
