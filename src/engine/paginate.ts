@@ -52,7 +52,7 @@ export function pageQuery(
     );
   }
   const inner = toLoader(loader);
-  if (inner.from?.kind === 'join') {
+  if (inner.folds) {
     throw new InvalidRequestError(
       "paginate() counts rows, and this loader folds several joined rows into one object: declare the collection with db.relationship() and load it by name (Model.load('children')), which keeps one row per object",
     );

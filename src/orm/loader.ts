@@ -199,6 +199,11 @@ export class ModelLoader<T = unknown> implements Loader {
     return this.state.on;
   }
 
+  /** Whether several rows may make one instance: a distinct loader here or among the related ones. */
+  get folds(): boolean {
+    return this.state.distinct !== undefined || this.state.extras.some(([, l]) => l.folds === true);
+  }
+
   /** The columns this loader reads, then those of its related loaders. */
   get columns(): readonly Expr[] {
     const own = this.state.only ?? this.source.columns;

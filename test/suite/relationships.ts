@@ -670,6 +670,15 @@ export function relationshipsSuite(ctx: SuiteContext): void {
       const joined = await Post.load({ tags: Tag, ed: Editor.on(Post.editorId.eq(Editor.id)) })
         .query.orderBy(Post.id)
         .gino.all();
+      // A join loader that does not fold rows pages like any query.
+      const page = await Post.load({ tags: Tag, ed: Editor.on(Post.editorId.eq(Editor.id)) })
+        .query.orderBy(Post.id)
+        .gino.paginate({ page: 2, perPage: 2 });
+      expect(page.total).toBe(5);
+      expect(page.items.map((p) => [p.id, (p.ed as Author | undefined)?.name ?? null, p.tags.length])).toEqual([
+        [3, 'Bob', 1],
+        [4, 'Ada', 3],
+      ]);
       expect(joined.map((p) => [p.id, (p.ed as Author | undefined)?.name ?? null, p.tags.length])).toEqual([
         [1, 'Bob', 2],
         [2, null, 0],
