@@ -41,6 +41,7 @@ import {
   declareRelationships,
   loadedRelations,
   notAColumn,
+  type RelationColumns,
   type RelationCount,
   RelationshipDef,
   relationCount,
@@ -270,15 +271,15 @@ export class ModelBase {
   }
 
   /**
-   * How many rows of a relationship each row has: a correlated `count(*)`, for where(), orderBy()
-   * and loaders.
+   * How many rows of a relationship each row has (those `filter` keeps): a correlated `count(*)`,
+   * for where(), orderBy() and loaders.
    *
    * @example
    * const busy = await Author.load({ postCount: Author.countOf('posts') })
-   *   .query.where(Author.countOf('posts').gt(2)).gino.all();
+   *   .query.where(Author.countOf('posts', (post) => post.title.like('a%')).gt(2)).gino.all();
    */
-  static countOf(relationship: string): RelationCount {
-    return relationCount(this, relationship);
+  static countOf(relationship: string, filter?: (related: RelationColumns) => Expr): RelationCount {
+    return relationCount(this, relationship, filter);
   }
 
   /** A loader joined to its parent loader ON this clause, instead of the foreign key. */

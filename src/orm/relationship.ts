@@ -577,22 +577,28 @@ export class RelationCount extends Cast<number> {
     readonly key: string,
     readonly resolved: Resolved,
     readonly parent: Source,
+    readonly filter?: (related: RelationColumns) => Expr,
   ) {
-    super(countSelect(`${modelName(owner)}.${key}`, resolved, parent), INTEGER);
+    super(countSelect(`${modelName(owner)}.${key}`, resolved, parent, filter), INTEGER);
   }
   /** The same count for rows of another source (an alias of the model's table, a relation's rows). */
   over(parent: Source): Expr<number> {
-    return parent === this.parent ? this : new RelationCount(this.owner, this.key, this.resolved, parent);
+    return parent === this.parent ? this : new RelationCount(this.owner, this.key, this.resolved, parent, this.filter);
   }
 }
 
-function countSelect(name: string, resolved: Resolved, parent: Source): Expr {
+function countSelect(
+  name: string,
+  resolved: Resolved,
+  parent: Source,
+  filter: ((related: RelationColumns) => Expr) | undefined,
+): Expr {
   const table = resolved.target.__table__;
   const child = table === parent ? new Alias(table) : table;
   const { from, where } = relatedRows(name, resolved, parent, child);
-  return new ScalarSelect(
-    new Select({ columns: [new Func('count', [], INTEGER)], from: [from] }).where(where).correlate(parent),
-  );
+  let select = new Select({ columns: [new Func('count', [], INTEGER)], from: [from] }).where(where).correlate(parent);
+  if (filter) select = select.where(checkedOn(name, filter(child.c), [child, parent]));
+  return new ScalarSelect(select);
 }
 
 /** A count as a loader of a model loader (`load({ postCount: Author.countOf('posts') })`). */
@@ -633,8 +639,13 @@ export function relatedLoader(model: object, source: Source, key: string, value:
   return loader;
 }
 
-/** `Model.countOf(name)`: the count of a relationship's rows per row of the model's table. */
-export function relationCount(model: object, key: string): RelationCount {
+/** `Model.countOf(name, filter?)`: the count of a relationship's rows (those `filter` keeps) per row of the model's table. */
+export function relationCount(model: object, key: string, filter?: (related: RelationColumns) => Expr): RelationCount {
+  if (filter !== undefined && typeof filter !== 'function') {
+    throw new InvalidRequestError(
+      `${modelName(model)}.countOf('${key}', filter): the filter is a function of the related row's columns, e.g. (post) => post.title.like('a%')`,
+    );
+  }
   const rel = relationshipOf(model, key);
   if (!rel) {
     const keys = relationshipKeys(model);
@@ -642,7 +653,7 @@ export function relationCount(model: object, key: string): RelationCount {
       `${modelName(model)} has no relationship '${key}'${keys.length ? ` (it has ${keys.join(', ')})` : ' (declare one with db.relationship(() => Other))'}`,
     );
   }
-  return new RelationCount(model, key, resolve(model, rel), (model as ModelCtor).__table__);
+  return new RelationCount(model, key, resolve(model, rel), (model as ModelCtor).__table__, filter);
 }
 
 /** A relationship key given to `new Model(values)` / `create(values)`: a clear error, before any I/O. */

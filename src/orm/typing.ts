@@ -12,7 +12,7 @@ import type { BindOption, GetOptions, UpdateRequest } from './crud.js';
 import type { JsonProperty } from './json.js';
 import type { ModelAlias, ModelLoader } from './loader.js';
 import type { ModelRelations, RelationKeys, WithLoaded } from './relation-types.js';
-import type { RelationCount } from './relationship.js';
+import type { RelationColumns, RelationCount } from './relationship.js';
 
 /** The definition object given to `db.Model({...})`. */
 export interface ModelDefinition {
@@ -166,7 +166,7 @@ export interface ModelStatics<D> {
     const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = [],
   >(this: M, ...args: [...names: A, related: E]): ModelLoader<WithLoaded<InstanceType<M>, D, A[number], E>>;
   /** How many rows of a relationship each row has (a correlated count): `Author.countOf('posts')`. */
-  countOf(relationship: RelationKeys<D>): RelationCount;
+  countOf(relationship: RelationKeys<D>, filter?: (related: RelationColumns) => Expr): RelationCount;
   /** A loader of this model from a subquery's columns (GINO's `in_query`): `User.inQuery(sub.alias('users'))`. */
   inQuery<M extends AnyConstructor>(this: M, subquery: Alias | Select<unknown, unknown>): ModelLoader<InstanceType<M>>;
   /** A loader reusing one instance per value of these columns: `Parent.distinct(Parent.id)`. */

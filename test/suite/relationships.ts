@@ -420,6 +420,16 @@ export function relationshipsSuite(ctx: SuiteContext): void {
       expect(authors.map((a) => [a.id, a.postCount, a.followerCount])).toEqual(
         oracle.map((o) => [o.id, o.posts, o.followers]),
       );
+      const early = await Author.load({ early: Author.countOf('posts', (post) => post.title.lt('a3')) })
+        .query.orderBy(Author.id)
+        .gino.all();
+      const earlyOracle = await db.all<Row>(
+        "SELECT (SELECT count(*) FROM rl_posts p WHERE p.author_id = a.id AND p.title < 'a3')::int AS n FROM rl_authors a ORDER BY a.id",
+      );
+      expect(early.map((a) => a.early)).toEqual(earlyOracle.map((o) => o.n));
+      expect(() => Author.countOf('posts', 'x' as never)).toThrow(
+        /the filter is a function of the related row's columns/,
+      );
       const tagged = await Post.load({ tagCount: Post.countOf('tags') })
         .query.orderBy(Post.id)
         .gino.all();
