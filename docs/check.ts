@@ -1,5 +1,5 @@
 /**
- * `npm run docs` (`tsx docs/check.ts --typedoc`: TypeDoc builds the API reference meanwhile): the
+ * `npm run docs` (TypeDoc builds the API reference, then this; `--typedoc` runs TypeDoc alongside): the
  * README and the pages under docs/ hold no broken relative link or anchor, every TypeScript block
  * type-checks against the package's own sources, the blocks marked
  * `run` run (on embedded PGlite), generated figures included in a page match the file they come from,
@@ -238,7 +238,7 @@ export function missingReferences(files: readonly string[], scripts: readonly st
 
 async function main(): Promise<void> {
   const write = process.argv.includes('--write');
-  // `npm run docs`: TypeDoc builds the API reference meanwhile (its warnings are errors: typedoc.json).
+  // `--typedoc`: TypeDoc builds the API reference meanwhile (its warnings are errors: typedoc.json).
   const apiReference = process.argv.includes('--typedoc')
     ? run(process.execPath, [join(ROOT, 'node_modules/typedoc/bin/typedoc')], { cwd: ROOT }).then(
         () => [],
