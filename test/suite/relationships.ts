@@ -698,6 +698,34 @@ export function relationshipsSuite(ctx: SuiteContext): void {
       ]);
     });
 
+    suiteTest(ctx, 'graphs in a batch (one request on neon-http) and through a cursor', async () => {
+      const [[authors, posts], sql] = await counted(() =>
+        db.batch([Author.load('posts').query.orderBy(Author.id), Post.load('author', 'tags').query.orderBy(Post.id)]),
+      );
+      expect(authors.map((a) => [a.name, a.posts.length])).toEqual([
+        ['Ada', 3],
+        ['Bob', 1],
+        ['Cy', 0],
+        ['Dee', 1],
+      ]);
+      expect(posts.map((p) => [p.author?.name ?? null, p.tags.length])).toEqual([
+        ['Ada', 2],
+        ['Ada', 0],
+        ['Ada', 1],
+        ['Bob', 3],
+        ['Dee', 0],
+      ]);
+      expect(sql.filter((s) => s.startsWith('SELECT'))).toHaveLength(2);
+      if (!ctx.capabilities().cursors) return;
+      const seen: [string, number][] = [];
+      await db.transaction(async () => {
+        for await (const a of Author.load('posts').query.orderBy(Author.id).gino.iterate({ prefetch: 2 })) {
+          seen.push([a.name, a.posts.length]);
+        }
+      });
+      expect(seen).toEqual(authors.map((a) => [a.name, a.posts.length]));
+    });
+
     suiteTest(ctx, 'writes stay explicit: a parent and its children, atomically, on every adapter', async () => {
       const before = Number(await db.scalar('SELECT count(*) FROM rl_authors'));
       // One request on neon-http, one transaction elsewhere: the children take the parent's key
