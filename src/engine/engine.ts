@@ -151,7 +151,7 @@ export abstract class QueryRunner implements Target {
     const level = this.within();
     if (level !== this) return level.run(query, params, mode, loader, timeout);
     if (isValueSets(query, params)) return runMany(this, query, params, mode, timeout);
-    const compiled = toCompiled(query, params);
+    const compiled = toCompiled(query, params, loader);
     if (this.engine.capabilities.sessionState === false) checkSessionFree(compiled.sql, this.engine.adapter.name);
     if (timeout !== undefined) checkTimeout(this.engine, timeout);
     const send = () => (timeout === undefined ? execute(this, compiled) : this.runWithTimeout(compiled, timeout));

@@ -12,6 +12,7 @@ import { Column } from '../sql/table.js';
 import { serializeValue } from '../types/serialize.js';
 import type { BatchOptions, DriverQuery, DriverResult } from './adapter.js';
 import { queryCache } from './cache.js';
+import { countingParents } from './parents.js';
 import { type LoaderContext, type PreparedLoader, toLoader } from './shape.js';
 import type { SpanLike, Tracing } from './tracing.js';
 
@@ -54,10 +55,17 @@ export class Precompiled {
   constructor(readonly compiled: CompiledQuery) {}
 }
 
-/** The compiled form of any query; SQL strings take `params` as `$1, $2, ...`. */
-export function toCompiled(given: Query, params?: readonly unknown[]): CompiledQuery {
+/**
+ * The compiled form of any query; SQL strings take `params` as `$1, $2, ...`. `loader` is what
+ * shapes the rows when it is not the statement's own: a SELECT whose loader folds rows into
+ * objects runs with LIMIT and OFFSET counting those objects (see `countingParents`).
+ */
+export function toCompiled(given: Query, params?: readonly unknown[], loader?: unknown): CompiledQuery {
   if (given instanceof Precompiled) return given.compiled;
-  const query = statementOf(given);
+  let query = statementOf(given);
+  if (query instanceof Select && (query.state.limit !== undefined || query.state.offset !== undefined)) {
+    query = countingParents(query, loader === undefined ? query.state.loader : loader);
+  }
   if (params?.length && typeof query !== 'string') {
     throw new InvalidRequestError(
       'parameters go with a SQL string (db.all(sql, [values])); a statement carries its own values: use where(), db.text(sql, { name })',

@@ -54,7 +54,7 @@ export class StatementExtension<R, S> implements GinoExtension<R, S> {
   }
   iterate(options?: RunOptions & { prefetch?: number }): Iteration<R> {
     const { host, loader, timeoutMs } = this;
-    const compiled = toCompiled(this.statement);
+    const compiled = toCompiled(this.statement, undefined, loader);
     return iteration<R>(
       () => host.runnerFor(options?.bind),
       () => compiled,

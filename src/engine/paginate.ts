@@ -2,7 +2,8 @@
  * `.gino.paginate({ page, perPage })`: one page of a SELECT and the number of rows of all pages,
  * in one statement — the page's LIMIT and OFFSET, and `count(*) OVER ()` beside each row, which
  * PostgreSQL computes over every row the WHERE clause keeps, before LIMIT. Only a page past the
- * last (no rows, so no count beside them) costs a second statement, a plain `count(*)`.
+ * last (no rows, so no count beside them) costs a second statement, a plain `count(*)`. A loader
+ * that folds joined rows into objects (a distinct loader) pages and counts its objects instead.
  */
 import { InvalidRequestError } from '../errors.js';
 import type { Page, PageOptions } from '../sql/executor.js';
@@ -10,6 +11,7 @@ import { Func, TextClause } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
 import { TYPES } from '../types/sqltypes.js';
 import type { QueryRunner } from './engine.js';
+import { parentCount, parentCountValue } from './parents.js';
 import { type Loader, toLoader } from './shape.js';
 
 const { INTEGER } = TYPES;
@@ -30,7 +32,8 @@ export function pageQuery(
   query: Select<unknown, unknown>;
   loader: Loader;
   total: () => number | undefined;
-  base: Select<unknown, unknown>;
+  /** The count of all pages' items (for a page past the last, which has no rows to carry it). */
+  all: Select<unknown, unknown>;
 } {
   const page = checkWhole('page', options?.page);
   const perPage = checkWhole('perPage', options?.perPage);
@@ -52,12 +55,12 @@ export function pageQuery(
     );
   }
   const inner = toLoader(loader);
-  if (inner.folds) {
-    throw new InvalidRequestError(
-      "paginate() counts rows, and this loader folds several joined rows into one object: declare the collection with db.relationship() and load it by name (Model.load('children')), which keeps one row per object",
-    );
-  }
-  const count = new TextClause('count(*) OVER ()', {}, INTEGER).label('gino_total');
+  // A loader folding rows into its objects pages those (LIMIT and OFFSET count them, see
+  // `countingParents`), and the total counts them too: a count of its parents' keys, not of rows.
+  const parent = inner.parent;
+  const count = (parent ? parentCountValue(statement, parent) : new TextClause('count(*) OVER ()', {}, INTEGER)).label(
+    'gino_total',
+  );
   const query = statement
     .withOnlyColumns(...s.columns, count)
     .limit(perPage)
@@ -65,6 +68,7 @@ export function pageQuery(
   let total: number | undefined;
   const wrapped: Loader = {
     isLoader: true,
+    parent,
     prepare(columns, fields, nested) {
       const prepared = inner.prepare(columns.slice(0, -1), fields.slice(0, -1), nested);
       const last = Math.max(columns.length, fields.length) - 1;
@@ -74,7 +78,10 @@ export function pageQuery(
       };
     },
   };
-  return { query, loader: wrapped, total: () => total, base: statement };
+  const all = parent
+    ? parentCount(statement, parent)
+    : new Select({ columns: [new Func('count', [], INTEGER)], from: [statement.alias()] });
+  return { query, loader: wrapped, total: () => total, all };
 }
 
 /** Run a page: `{ items, total, page, perPage, pages }`. */
@@ -85,23 +92,12 @@ export async function paginate<R>(
   options: PageOptions,
   timeout?: number,
 ): Promise<Page<R>> {
-  const { query, loader: wrapped, total, base } = pageQuery(statement, loader, options);
+  const { query, loader: wrapped, total, all } = pageQuery(statement, loader, options);
   const items = (await runner.run(query, undefined, 'all', wrapped, timeout)) as R[];
   let count = total();
   if (count === undefined) {
     // No rows: on the first page there are none at all; past the last, count them.
-    count =
-      options.page === 1
-        ? 0
-        : Number(
-            await runner.run(
-              new Select({ columns: [new Func('count', [], INTEGER)], from: [base.alias()] }),
-              undefined,
-              'scalar',
-              null,
-              timeout,
-            ),
-          );
+    count = options.page === 1 ? 0 : Number(await runner.run(all, undefined, 'scalar', null, timeout));
   }
   const { page, perPage } = options;
   return { items, total: count, page, perPage, pages: Math.ceil(count / perPage) };

@@ -184,7 +184,7 @@ export class ReplicatedEngine extends Engine {
     loader?: unknown,
     timeout?: number,
   ): Promise<unknown> {
-    const compiled = toCompiled(query, params);
+    const compiled = toCompiled(query, params, loader);
     const shaped = loader === undefined ? loaderOf(query) : loader;
     const once = new Precompiled(compiled);
     const go = (engine: Engine) => engine.run(once, undefined, mode, shaped, timeout);

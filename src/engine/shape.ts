@@ -7,7 +7,7 @@ import type { ResultColumn } from '../compiler/compiler.js';
 import { InvalidRequestError } from '../errors.js';
 import type { Expr } from '../sql/expr.js';
 import { distinctKeys } from '../sql/select.js';
-import { Column, type FromItem } from '../sql/table.js';
+import { type Alias, Column, type FromItem, type Table } from '../sql/table.js';
 import type { DriverField } from './adapter.js';
 import { queryCache } from './cache.js';
 
@@ -49,6 +49,12 @@ export interface Loader {
   readonly onClause?: Expr | undefined;
   /** It may fold several rows into one value (a distinct loader): rows are then not results. */
   readonly folds?: boolean;
+  /**
+   * When rows fold into this loader's own objects (a distinct model loader): the table or alias one
+   * of whose rows is one object. LIMIT, OFFSET and `paginate()` then count its rows (by primary key),
+   * not the joined rows.
+   */
+  readonly parent?: Table | Alias | undefined;
 }
 
 /**

@@ -204,6 +204,14 @@ export class ModelLoader<T = unknown> implements Loader {
     return this.state.distinct !== undefined || this.state.extras.some(([, l]) => l.folds === true);
   }
 
+  /**
+   * A distinct loader folds rows into its own instances: one row of its source is one instance, so
+   * LIMIT, OFFSET and paginate() count the source's rows (GINO counts the joined rows).
+   */
+  get parent(): Table | Alias | undefined {
+    return this.state.distinct !== undefined ? this.source : undefined;
+  }
+
   /** The columns this loader reads, then those of its related loaders. */
   get columns(): readonly Expr[] {
     const own = this.state.only ?? this.source.columns;

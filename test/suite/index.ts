@@ -24,6 +24,7 @@ import { ginoLoaderSuite } from './gino-loader.js';
 import { ginoSchemaSuite, ginoStatementSuite } from './gino-schema.js';
 import { ginoTransactionSuite } from './gino-transaction.js';
 import { type AdapterUnderTest, bindContext, makeContext, type SuiteContext, unbindContext } from './harness.js';
+import { joinLimitSuite } from './join-limit.js';
 import { jsonSuite } from './json.js';
 import { loadersSuite } from './loaders.js';
 import { migrationsSuite } from './migrations.js';
@@ -65,6 +66,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   protocol: protocolSuite,
   migrations: migrationsSuite,
   relationships: relationshipsSuite,
+  joinLimit: joinLimitSuite,
   // GINO's own test suite (python-gino/gino tests/), translated: one file per GINO test module.
   ginoCrud: ginoCrudSuite,
   ginoLoader: ginoLoaderSuite,

@@ -487,12 +487,13 @@ export function relationshipsSuite(ctx: SuiteContext): void {
       await expect(ordered.gino.paginate({ page: 1, perPage: 2.5 })).rejects.toThrow(/perPage.*whole number/);
       await expect(Author.query.gino.paginate({ page: 1, perPage: 2 })).rejects.toThrow(/orderBy/);
       await expect(ordered.limit(3).gino.paginate({ page: 1, perPage: 2 })).rejects.toThrow(/LIMIT and OFFSET/);
+      // A join loader that folds rows pages its parents, so they must be what is ordered.
       await expect(
         Author.distinct(Author.id)
           .load({ addPost: Post.distinct(Post.id) })
-          .query.orderBy(Author.id)
+          .query.orderBy(Post.id)
           .gino.paginate({ page: 1, perPage: 2 }),
-      ).rejects.toThrow(/db\.relationship\(\)/);
+      ).rejects.toThrow(/order by rl_authors's columns/);
       expect(ctx.log).toHaveLength(0);
     });
 
