@@ -94,7 +94,7 @@ function parentKeys(select: Select<unknown, unknown>, parent: Table | Alias, pag
     if (!key.every((c) => leading.includes(c))) {
       throw new InvalidRequestError(
         `limit()/offset() with a loader that folds rows into ${name} objects counts those objects, so the order is theirs: ` +
-          `order by ${name}'s columns (and end them with its primary key before ordering by another table's columns, which then sort the rows within each object), ` +
+          `order by the columns of ${name} (and put its primary key in that order before another table's columns, which then sort the rows within each object), ` +
           'or load the collection with a declared relationship (db.relationship(), loaded by name) and order it there',
       );
     }

@@ -307,6 +307,15 @@ export function joinLimitSuite(ctx: SuiteContext): void {
       expect(shown(filtered.items)).toEqual(expected({ keep, desc: true, limit: 2 }));
       const past = await query.gino.paginate({ page: 9, perPage: 2 });
       expect(past).toEqual({ items: [], total: all.length, page: 9, perPage: 2, pages: 3 });
+      // A top level that is not distinct makes one object per row: its pages count rows, exactly.
+      const posts = await Post.load({ author: Author.distinct(Author.id) })
+        .query.orderBy(Post.id)
+        .gino.paginate({ page: 2, perPage: 3 });
+      expect(posts.total).toBe(POSTS.length);
+      expect(posts.items.map((p) => [p.id, p.author?.name])).toEqual(
+        POSTS.slice(3, 6).map((p) => [p.id, AUTHORS.find((a) => a.id === p.authorId)?.name]),
+      );
+      expect(posts.items[1]?.author).toBe(posts.items[2]?.author);
     });
 
     suiteTest(ctx, 'what has no meaning per parent is refused before any I/O, saying what to do', async () => {
@@ -321,8 +330,8 @@ export function joinLimitSuite(ctx: SuiteContext): void {
         () => blog().query.groupBy(Author.id, Post.id).limit(1).gino.all(),
       ];
       for (const attempt of refused) await expect(attempt()).rejects.toThrow(InvalidRequestError);
-      await expect(refused[0]?.()).rejects.toThrow(/order by jl_authors's columns.*declared relationship/);
-      await expect(refused[1]?.()).rejects.toThrow(/end them with its primary key/);
+      await expect(refused[0]?.()).rejects.toThrow(/order by the columns of jl_authors.*declared relationship/);
+      await expect(refused[1]?.()).rejects.toThrow(/put its primary key in that order/);
       await expect(refused[5]?.()).rejects.toThrow(/jl_notes has none: declare a primary key/);
       await expect(refused[6]?.()).rejects.toThrow(/GROUP BY or HAVING/);
       expect(ctx.log).toHaveLength(0);
