@@ -278,6 +278,19 @@ export function joinLimitSuite(ctx: SuiteContext): void {
       },
     );
 
+    suiteTest(ctx, 'a WHERE with a correlated subquery correlates in the page of parents too', async () => {
+      const Other = Post.alias('other');
+      // Authors with a post titled like 'y%' — all their posts, the page counting those authors.
+      const query = blog()
+        .query.where(db.exists(db.select([Other.id]).where(Other.authorId.eq(Author.id), Other.title.like('y%'))))
+        .orderBy(Author.id.desc(), Post.id);
+      const withY = new Set(POSTS.filter((p) => p.title.startsWith('y')).map((p) => p.authorId));
+      const all = expected({ desc: true }).filter(([name]) => withY.has(AUTHORS.find((a) => a.name === name)?.id ?? 0));
+      expect(all).toHaveLength(3);
+      expect(shown(await query.limit(2).gino.all())).toEqual(all.slice(0, 2));
+      expect(shown(await query.offset(1).limit(5).gino.all())).toEqual(all.slice(1));
+    });
+
     suiteTest(ctx, 'FOR UPDATE locks in the outer statement', async () => {
       const query = blog().query.orderBy(Author.id, Post.id).limit(1).forUpdate({ of: Author });
       const [locked] = await db.batch([query]);
