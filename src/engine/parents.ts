@@ -64,8 +64,8 @@ function fromOf(s: Select<unknown, unknown>['state']): readonly FromItem[] {
 }
 
 /**
- * `SELECT <parent key> FROM <from> WHERE <where> GROUP BY <parent key> ORDER BY <the parent's
- * part of the order>` (with the page's LIMIT and OFFSET when `paged`): one row per object.
+ * `SELECT <parent key> FROM <from> WHERE <where> GROUP BY <parent key>`: one row per object; when
+ * `paged`, with `ORDER BY <the parent's part of the order>` and the page's LIMIT and OFFSET.
  */
 function parentKeys(select: Select<unknown, unknown>, parent: Table | Alias, paged: boolean): Select<unknown, unknown> {
   const s = select.state;
@@ -99,9 +99,9 @@ function parentKeys(select: Select<unknown, unknown>, parent: Table | Alias, pag
       );
     }
   }
-  const orderBy = s.orderBy.slice(0, cut);
-  const page = paged ? { limit: s.limit, offset: s.offset } : {};
-  return new Select({ columns: key, from, where: s.where, groupBy: key, orderBy, ...page });
+  // Counted, the keys need no order.
+  const page = paged ? { orderBy: s.orderBy.slice(0, cut), limit: s.limit, offset: s.offset } : {};
+  return new Select({ columns: key, from, where: s.where, groupBy: key, ...page });
 }
 
 /** `select` as it runs when `loader` shapes its rows: its LIMIT and OFFSET count the loader's objects. */

@@ -4,6 +4,7 @@
  * (GINO applies LIMIT to the joined rows). Loaders that do not fold keep GINO's SQL exactly.
  */
 import { describe, expect, test } from 'vitest';
+import { pageQuery } from '../../src/engine/paginate.js';
 import { Gino, InvalidRequestError } from '../../src/index.js';
 
 const db = new Gino();
@@ -58,6 +59,19 @@ describe('join loaders that fold rows: LIMIT and OFFSET count parents', () => {
         'GROUP BY authors.id ORDER BY authors.name DESC, authors.id OFFSET $3) ORDER BY authors.name DESC, authors.id, posts.id DESC',
       params: ['a%', 'a%', 2],
     });
+  });
+
+  test('paginate() pages parents, its total a count of their keys in the same statement', () => {
+    const { query, all } = pageQuery(folding().query.orderBy(Author.id), folding(), { page: 3, perPage: 2 });
+    const keys = `SELECT authors.id ${FROM} GROUP BY authors.id`;
+    expect(db.compile(query)).toEqual({
+      sql:
+        `${COLUMNS}, CAST((SELECT count(*) AS count_1 FROM (${keys}) AS anon_1) AS INTEGER) AS gino_total ${FROM} ` +
+        `WHERE authors.id IN (${keys} ORDER BY authors.id LIMIT $1 OFFSET $2) ORDER BY authors.id`,
+      params: [2, 4],
+    });
+    // A page past the last has no rows to carry the total: this counts it.
+    expect(db.compile(all).sql).toBe(`SELECT count(*) AS count_1 FROM (${keys}) AS anon_1`);
   });
 
   test('a composite key is a row value; FOR UPDATE locks in the outer statement', () => {
