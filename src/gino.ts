@@ -33,7 +33,7 @@ import {
 } from './migrate/migrator.js';
 import { propertyFactory } from './orm/json.js';
 import { defineModel, type ModelHost } from './orm/model.js';
-import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf, OptionalOf } from './orm/typing.js';
+import type { ColumnOptions, InputOf, ModelClass, ModelDefinition, NotNullOf, OptionalOf } from './orm/typing.js';
 import type { Insert } from './sql/dml.js';
 import type { GinoExtension, StatusResult, ValueSet } from './sql/executor.js';
 import type { TextClause } from './sql/expr.js';
@@ -215,8 +215,8 @@ export class Gino implements ModelHost {
   Column<T, const O extends ColumnOptions<T> = Record<never, never>, K extends string = string>(
     type: SqlType<T> & { readonly kind: K },
     options?: O,
-  ): ColumnDef<T, NotNullOf<O>, OptionalOf<K, O>> {
-    return new ColumnDef<T, NotNullOf<O>, OptionalOf<K, O>>(type, options ?? {});
+  ): ColumnDef<T, NotNullOf<O>, OptionalOf<K, O>, InputOf<K, T>> {
+    return new ColumnDef<T, NotNullOf<O>, OptionalOf<K, O>, InputOf<K, T>>(type, options ?? {});
   }
 
   /** `references: db.ForeignKey('teams.id', { onDelete: 'CASCADE' })`. */

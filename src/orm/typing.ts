@@ -50,8 +50,20 @@ export type OptionalOf<Kind, O> = O extends { default: unknown } | { serverDefau
         : false
       : false;
 
+/**
+ * What a write may give a column of type `T` whose SQL type is `Kind`: `T`, and what the type
+ * also takes (the precision types take numbers and strings of digits; DateTime ISO strings).
+ */
+export type InputOf<Kind, T> = Kind extends 'BigInteger'
+  ? T | bigint | number | `${bigint}`
+  : Kind extends 'Numeric'
+    ? T | number | bigint
+    : Kind extends 'DateTime'
+      ? T | string
+      : T;
+
 // biome-ignore lint/suspicious/noExplicitAny: matching any column definition
-type AnyColumnDef = ColumnDef<any, any, any>;
+type AnyColumnDef = ColumnDef<any, any, any, any>;
 
 /**
  * The attribute keys of the columns in a definition. Only `db.Column(...)` entries count, so other
@@ -88,10 +100,12 @@ export type ColumnValue<C> = C extends { readonly __type: infer T; readonly __no
   : never;
 
 /**
- * What a write may give a column: a value of its type (`null` only when it is nullable), or any
+ * What a write may give a column: a value its type takes (`null` only when it is nullable), or any
  * SQL expression (`db.func.now()`, `User.count.add(1)`, `db.text('DEFAULT')`).
  */
-export type ColumnInput<C> = ColumnValue<C> | Expr<unknown>;
+export type ColumnInput<C> =
+  | (C extends { readonly __in: infer I; readonly __notNull: infer NN } ? (NN extends true ? I : I | null) : never)
+  | Expr<unknown>;
 
 /** What a write may give a JSON property: a value of its type, null (to remove it), or an expression. */
 export type PropertyInput<P> = P extends { readonly __type: infer T } ? T | null | Expr<unknown> : never;

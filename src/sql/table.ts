@@ -49,13 +49,15 @@ export interface ColumnOptions<T = unknown> {
 /**
  * An unbound column definition from `db.Column(type, options)`; each model copies it. The phantom
  * flags type models: `NotNull` (NOT NULL), `Optional` (an insert may leave it out: it is nullable,
- * has a default or a server default, or is a SERIAL key).
+ * has a default or a server default, or is a SERIAL key), `In` what a write may give it (the
+ * values its type takes: a BigInteger also takes a safe integer or a string of digits).
  */
-export class ColumnDef<T = unknown, NotNull extends boolean = boolean, Optional extends boolean = boolean> {
+export class ColumnDef<T = unknown, NotNull extends boolean = boolean, Optional extends boolean = boolean, In = T> {
   readonly kind = 'columnDef';
   declare readonly __type: T;
   declare readonly __notNull: NotNull;
   declare readonly __optional: Optional;
+  declare readonly __in: In;
   constructor(
     readonly type: SqlType<T>,
     readonly options: ColumnOptions<T> = {},

@@ -3,7 +3,8 @@
  * only known columns (and, on instances, JSON properties), values of each column's type.
  */
 import { describe, expectTypeOf, test } from 'vitest';
-import type { UpdateRequest } from '../../src/index.js';
+import type { ColumnValues, ModelInsert, ModelUpdate, ModelValues, UpdateRequest } from '../../src/index.js';
+import type { ColumnDef } from '../../src/sql/table.js';
 import { Author, db, Post, Slug } from './schema.js';
 
 describe('inserts', () => {
@@ -12,6 +13,8 @@ describe('inserts', () => {
     void Author.create({ name: 'x' });
     // @ts-expect-error a typo among the right keys
     void Author.create({ name: 'x', email: 'y', karam: 1 });
+    // @ts-expect-error entries of the definition that are not columns (a constraint) are no keys
+    void Author.create({ name: 'x', email: 'y', _email: 'x' });
     // @ts-expect-error name and email are required: create() needs values
     void Author.create();
     expectTypeOf(Author.create({ name: 'x', email: 'x@y' })).resolves.toEqualTypeOf<Author>();
@@ -56,10 +59,14 @@ describe('inserts', () => {
   });
 
   test('values follow the type table; null only where the column is nullable', () => {
-    // @ts-expect-error views is a number (BigInteger mode: number)
-    void Post.create({ title: 't', state: 'draft', views: 1n });
-    // @ts-expect-error id of posts is a bigint
-    void Post.create({ id: 1, title: 't', state: 'draft' });
+    // @ts-expect-error views (a BigInteger) takes a bigint, a number or a string of digits
+    void Post.create({ title: 't', state: 'draft', views: 'many' });
+    // @ts-expect-error nor a boolean
+    void Post.create({ title: 't', state: 'draft', views: true });
+    // the precision types take what their serializer takes; DateTime an ISO string too
+    void Post.create({ id: 1, title: 't', state: 'draft', views: 1n });
+    void Post.create({ id: '12', title: 't', state: 'draft', views: '3' });
+    void Author.create({ name: 'x', email: 'y', joined: '2024-01-01T00:00:00Z' });
     // @ts-expect-error not one of the enum's values
     void Post.create({ title: 't', state: 'deleted' });
     // @ts-expect-error title is NOT NULL
@@ -85,6 +92,8 @@ describe('updates', () => {
     Post.update.values({ titel: 'x' });
     // @ts-expect-error views is a number
     Post.update.values({ views: 'many' });
+    // @ts-expect-error a constraint of the definition is no column
+    Author.update.values({ _email: 'x' });
     // @ts-expect-error title is NOT NULL
     Post.update.values({ title: null });
     Post.update.values({ title: 'x', tags: null, views: Post.views.add(1) }).where(Post.id.eq(1n));
@@ -104,5 +113,26 @@ describe('updates', () => {
     request.update({ karma: 'lots' });
     expectTypeOf(request.update({ karma: Author.karma.add(1) })).toEqualTypeOf<UpdateRequest<Author>>();
     expectTypeOf(request.apply()).resolves.toEqualTypeOf<Author>();
+  });
+});
+
+describe('definitions with entries that are not columns', () => {
+  // Only db.Column(...) entries (and JSON properties) become keys of values: a relationship, a
+  // constraint or an index of the definition drops out of every write and of the instance values.
+  type Definition = {
+    readonly __tablename__: 'notes';
+    readonly id: ColumnDef<number, true, true, number>;
+    readonly body: ColumnDef<string, true, false, string>;
+    readonly author: { readonly kind: 'relationship'; readonly target: () => unknown };
+    readonly _idx: { readonly kind: 'index' };
+  };
+
+  test('insert, update and value keys are the columns', () => {
+    expectTypeOf<keyof ModelInsert<Definition>>().toEqualTypeOf<'id' | 'body'>();
+    expectTypeOf<keyof ModelUpdate<Definition>>().toEqualTypeOf<'id' | 'body'>();
+    expectTypeOf<keyof ColumnValues<Definition>>().toEqualTypeOf<'id' | 'body'>();
+    expectTypeOf<keyof ModelValues<Definition>>().toEqualTypeOf<'id' | 'body'>();
+    expectTypeOf<{ body: 'b' }>().toExtend<ModelInsert<Definition>>();
+    expectTypeOf<{ id: 1 }>().not.toExtend<ModelInsert<Definition>>();
   });
 });
