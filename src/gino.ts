@@ -212,11 +212,12 @@ export class Gino implements ModelHost {
    * A column definition: `db.Column(db.Integer(), { primaryKey: true })`.
    * Options: primaryKey nullable default serverDefault unique index name comment autoincrement references.
    */
-  Column<T, const O extends ColumnOptions<T> = Record<never, never>, K extends string = string>(
-    type: SqlType<T> & { readonly kind: K },
+  // biome-ignore lint/suspicious/noExplicitAny: any SQL type; its value type is read from it
+  Column<S extends SqlType<any>, const O extends ColumnOptions<S['__js']> = Record<never, never>>(
+    type: S,
     options?: O,
-  ): ColumnDef<T, NotNullOf<O>, OptionalOf<K, O>, InputOf<K, T>> {
-    return new ColumnDef<T, NotNullOf<O>, OptionalOf<K, O>, InputOf<K, T>>(type, options ?? {});
+  ): ColumnDef<S['__js'], NotNullOf<O>, OptionalOf<S['kind'], O>, InputOf<S['kind'], S['__js']>> {
+    return new ColumnDef(type, options ?? {});
   }
 
   /** `references: db.ForeignKey('teams.id', { onDelete: 'CASCADE' })`. */
