@@ -148,7 +148,8 @@ function main(): void {
       'expression or a grouped count), each written as its users write it. Every result is read ' +
       '(`row.title`), so its type is computed. `tsc --extendedDiagnostics`, `strict`, `skipLibCheck`; ' +
       'gino-edge through its built declarations, as npm ships it; TypeScript 7 with `--singleThreaded`. ' +
-      '"schema" type-checks the tables alone, "full" the tables and the queries; "queries" is the difference.',
+      '"schema" type-checks the tables alone, "full" the tables and the queries; "queries alone" is the ' +
+      'difference (n/a where the difference of two noisy wall-clock medians came out below zero).',
     '',
   ];
   for (const compiler of compilers()) {
