@@ -6,7 +6,7 @@
  * gino-edge is checked through its built declarations, as users get it from npm. Writes
  * bench/results/types.md.
  *
- *   npm run bench:types               three runs per project (the median time and memory)
+ *   npm run bench:types               five runs per project (the median time and memory)
  *   npm run bench:types -- --quick    one run per project
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { LIBRARIES, type Library, QUERIES, TABLES, writeProjects } from './gener
 const ROOT = resolve('.tmp/bench-types');
 const TS7_DIR = resolve('.tmp/ts7');
 const GINO_DTS = 'gino-dts';
-const runs = process.argv.includes('--quick') ? 1 : 3;
+const runs = process.argv.includes('--quick') ? 1 : 5;
 
 interface Compiler {
   name: string;
@@ -198,6 +198,7 @@ function worse(get: (lib: Library, phase: 'schema' | 'full') => Figures, compile
   const figures = [
     ['instantiations', (f: Figures) => f.instantiations, fmt],
     ['types', (f: Figures) => f.types, fmt],
+    ['check time', (f: Figures) => f.checkTime, (n: number) => `${n.toFixed(2)} s`],
     ['CPU', (f: Figures) => f.cpu, (n: number) => `${n.toFixed(2)} s`],
     ['memory', (f: Figures) => f.memoryK, (n: number) => `${fmt(Math.round(n / 1024))} MB`],
   ] as const;
