@@ -33,6 +33,8 @@ import {
 } from './migrate/migrator.js';
 import { propertyFactory } from './orm/json.js';
 import { defineModel, type ModelHost } from './orm/model.js';
+import type { RelationValueOf } from './orm/relation-types.js';
+import { RelationshipDef, type RelationshipOptions } from './orm/relationship.js';
 import type { ColumnOptions, InputOf, ModelClass, ModelDefinition, NotNullOf, OptionalOf } from './orm/typing.js';
 import type { Insert } from './sql/dml.js';
 import type { GinoExtension, StatusResult, ValueSet } from './sql/executor.js';
@@ -226,6 +228,37 @@ export class Gino implements ModelHost {
     options?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction; name?: string },
   ): ForeignKey {
     return new ForeignKey(target, options);
+  }
+
+  /**
+   * A relationship to another model, in a model's definition: loaded by name
+   * (`Post.load('author')`, `Author.load({ posts: Post.load('tags') })`), never a column. The join
+   * comes from the foreign keys between the tables (`foreignKey` picks one of several), through
+   * `secondary` for many-to-many, or from `on`. When two models refer to each other, give one side
+   * its attribute type: TypeScript cannot infer a cycle of class definitions.
+   *
+   * @example
+   * class Author extends db.Model({
+   *   __tablename__: 'authors',
+   *   id: db.Column(db.Integer(), { primaryKey: true }),
+   *   posts: db.relationship<Post[]>(() => Post, { many: true }),
+   * }) {}
+   * class Post extends db.Model({
+   *   __tablename__: 'posts',
+   *   id: db.Column(db.Integer(), { primaryKey: true }),
+   *   authorId: db.Column(db.Integer(), { name: 'author_id', references: db.ForeignKey('authors.id') }),
+   *   author: db.relationship(() => Author),
+   * }) {}
+   */
+  relationship<
+    M extends abstract new (
+      ...args: never[]
+    ) => object,
+    const O extends RelationshipOptions = Record<never, never>,
+  >(target: M | (() => M), options?: O): RelationshipDef<RelationValueOf<M, O>>;
+  relationship<P>(target: () => void, options?: RelationshipOptions): RelationshipDef<P>;
+  relationship(target: unknown, options: RelationshipOptions = {}): RelationshipDef {
+    return new RelationshipDef(target, options ?? {});
   }
 
   /** `_pk: db.PrimaryKeyConstraint('day', 'booker', { name: 'bookings_pkey' })`. */

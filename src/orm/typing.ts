@@ -21,7 +21,9 @@ import type {
 } from '../sql/table.js';
 import type { BindOption, GetOptions, UpdateRequest } from './crud.js';
 import type { JsonProperty } from './json.js';
-import type { ModelAlias, ModelLoader, WithRelated } from './loader.js';
+import type { ModelAlias, ModelLoader } from './loader.js';
+import type { ModelRelations, RelationKeys, WithLoaded } from './relation-types.js';
+import type { RelationColumns, RelationCount } from './relationship.js';
 
 /** The definition object given to `db.Model({...})`. */
 export interface ModelDefinition {
@@ -172,7 +174,7 @@ export interface ModelMethods<D> {
   select(): Select<ModelValues<D>, unknown>;
 }
 
-export type ModelInstance<D> = ModelValues<D> & ModelMethods<D>;
+export type ModelInstance<D> = ModelValues<D> & ModelMethods<D> & ModelRelations<D>;
 
 /**
  * Every column expression by attribute key: `User.c.id` is a `Column<number, 'id', 'users'>`, a
@@ -198,24 +200,27 @@ export type ModelStaticProperties<D> = Omit<
 export type ColumnRef<D> = ColumnKeys<D> | Column;
 
 /**
- * `Model.alias()`: the table under another name `A` (`string` when unnamed), its columns as
+ * `Model.alias()`: the table under another name `Name` (`string` when unnamed), its columns as
  * properties, loading instances `I`.
  */
-export type ModelAliasOf<D, I, A extends string = string> = Omit<
+export type ModelAliasOf<D, I, Name extends string = string> = Omit<
   ModelAlias,
   'load' | 'on' | 'distinct' | '__loaded' | 'c' | 'join' | 'outerjoin'
 > &
-  Omit<ModelColumns<D, A>, keyof ModelAlias> & {
+  Omit<ModelColumns<D, Name>, keyof ModelAlias> & {
     readonly __loaded?: I;
     /** Phantom: the alias name, for typing rows of outer joins. */
-    readonly __alias: A;
-    readonly c: ModelColumns<D, A>;
-    join<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<A | TablesOf<Rt>, OuterOf<Rt>>;
-    outerjoin<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<A | TablesOf<Rt>, TablesOf<Rt>>;
-    load(...columns: ColumnRef<D>[]): ModelLoader<I>;
-    load<const E extends Readonly<Record<string, unknown>>>(
-      ...args: [...columns: ColumnRef<D>[], related: E]
-    ): ModelLoader<WithRelated<I, E>>;
+    readonly __alias: Name;
+    readonly c: ModelColumns<D, Name>;
+    join<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<Name | TablesOf<Rt>, OuterOf<Rt>>;
+    outerjoin<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<Name | TablesOf<Rt>, TablesOf<Rt>>;
+    load<const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = []>(
+      ...names: A
+    ): ModelLoader<WithLoaded<I, D, A[number], Record<never, never>>>;
+    load<
+      const E extends Readonly<Record<string, unknown>>,
+      const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = [],
+    >(...args: [...names: A, related: E]): ModelLoader<WithLoaded<I, D, A[number], E>>;
     on(clause: Expr): ModelLoader<I>;
     distinct(...columns: (ColumnRef<D> | Expr)[]): ModelLoader<I>;
   };
@@ -251,17 +256,26 @@ export interface ModelStatics<D> {
   /** The row with this primary key, or null. */
   get<M extends AnyConstructor>(this: M, ident: Ident, options?: GetOptions): Promise<InstanceType<M> | null>;
   /** The table under another name (`<table>_1` when unnamed), for self-joins and alias loaders. */
-  alias<M extends AnyConstructor, const A extends string = string>(
+  alias<M extends AnyConstructor, const Name extends string = string>(
     this: M,
-    name?: A,
-  ): ModelAliasOf<D, InstanceType<M>, A>;
-  /** A loader of only these columns: `User.load('id', 'nickname')`. */
-  load<M extends AnyConstructor>(this: M, ...columns: ColumnRef<D>[]): ModelLoader<InstanceType<M>>;
-  /** A loader with related loaders (and a query builder): `User.load({ team: Team }).query`. */
-  load<M extends AnyConstructor, const E extends Readonly<Record<string, unknown>>>(
+    name?: Name,
+  ): ModelAliasOf<D, InstanceType<M>, Name>;
+  /** A loader of only these columns, and/or of these relationships: `User.load('id', 'nickname')`, `Post.load('author')`. */
+  load<M extends AnyConstructor, const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = []>(
     this: M,
-    ...args: [...columns: ColumnRef<D>[], related: E]
-  ): ModelLoader<WithRelated<InstanceType<M>, E>>;
+    ...names: A
+  ): ModelLoader<WithLoaded<InstanceType<M>, D, A[number], Record<never, never>>>;
+  /**
+   * A loader with related loaders (and a query builder): `User.load({ team: Team }).query`;
+   * relationships by name with their loaders: `Author.load({ posts: Post.load('tags') })`.
+   */
+  load<
+    M extends AnyConstructor,
+    const E extends Readonly<Record<string, unknown>>,
+    const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = [],
+  >(this: M, ...args: [...names: A, related: E]): ModelLoader<WithLoaded<InstanceType<M>, D, A[number], E>>;
+  /** How many rows of a relationship each row has (a correlated count): `Author.countOf('posts')`. */
+  countOf(relationship: RelationKeys<D>, filter?: (related: RelationColumns) => Expr): RelationCount;
   /** A loader of this model from a subquery's columns (GINO's `in_query`): `User.inQuery(sub.alias('users'))`. */
   inQuery<M extends AnyConstructor>(this: M, subquery: Alias | Select<unknown, unknown>): ModelLoader<InstanceType<M>>;
   /** A loader reusing one instance per value of these columns: `Parent.distinct(Parent.id)`. */

@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
-import { anchors, brokenLinks, checkIncludes, README_MAX_LINES, slug, tsBlocks } from '../../docs/check.js';
+import {
+  anchors,
+  brokenLinks,
+  checkIncludes,
+  missingReferences,
+  README_MAX_LINES,
+  slug,
+  tsBlocks,
+} from '../../docs/check.js';
 
 const run = promisify(execFile);
 
@@ -94,4 +102,19 @@ test(`the README stays the front door: under ${README_MAX_LINES} lines, each slo
     expect(body, `## ${slot}`).toMatch(/\]\(/);
     expect(body.trim().split('\n').length, `## ${slot}`).toBeLessThanOrEqual(12);
   }
+});
+
+test('a page may name only paths, npm scripts and JSON that exist and parse', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gino-docs-'));
+  const page = join(dir, 'page.md');
+  await writeFile(
+    page,
+    'See `src/gino.ts`, `examples/hono/`, `src/**/x.ts`, `src/nowhere.ts` and `test/<file>`.\n\n' +
+      'Run `npm run docs`, then `npm run nope`.\n\n```json\n{ "ok": true }\n```\n\n```json\n{ nope }\n```\n',
+  );
+  expect(missingReferences([page], ['docs']).map((p) => p.replace(/^.*?: /, ''))).toEqual([
+    'names src/nowhere.ts, which does not exist',
+    'npm run nope: package.json has no such script',
+    expect.stringMatching(/^a JSON block does not parse/),
+  ]);
 });
