@@ -136,3 +136,31 @@ describe('definitions with entries that are not columns', () => {
     expectTypeOf<{ id: 1 }>().not.toExtend<ModelInsert<Definition>>();
   });
 });
+
+describe('relationships are no values', () => {
+  class Writer extends db.Model({
+    __tablename__: 'types_writers',
+    id: db.Column(db.Integer(), { primaryKey: true }),
+    name: db.Column(db.Unicode(), { nullable: false }),
+    posts: db.relationship<Article[]>(() => Article, { many: true }),
+  }) {}
+  class Article extends db.Model({
+    __tablename__: 'types_articles',
+    id: db.Column(db.Integer(), { primaryKey: true }),
+    writerId: db.Column(db.Integer(), { nullable: false, references: db.ForeignKey('types_writers.id') }),
+    writer: db.relationship(() => Writer),
+  }) {}
+
+  test('a relationship is neither required nor accepted by inserts and updates', async () => {
+    const writer = await Writer.create({ name: 'w' });
+    await Article.create({ writerId: writer.id });
+    // @ts-expect-error a relationship is not a column: it is loaded, not written
+    void Article.create({ writerId: 1, writer });
+    // @ts-expect-error nor is it set by update()
+    writer.update({ posts: [] });
+    // @ts-expect-error nor by the class's UPDATE
+    Article.update.values({ writer });
+    // @ts-expect-error the column is still required
+    void Article.create({});
+  });
+});
