@@ -83,13 +83,16 @@ export type {
   ColumnKeys,
   ColumnRef,
   ColumnValue,
+  ColumnValues,
   Ident,
   ModelAliasOf,
   ModelClass,
   ModelColumns,
   ModelDefinition,
   ModelInput,
+  ModelInsert,
   ModelInstance,
+  ModelUpdate,
   ModelValues,
   PropertyKeys,
   PropertyValue,
@@ -105,9 +108,19 @@ export type {
   StatusResult,
   ValueSet,
 } from './sql/executor.js';
-export { Case, Expr, type Operand } from './sql/expr.js';
+export { Case, Expr, type Func, type Label, type Operand } from './sql/expr.js';
+export type { FuncNamespace, TypedFunctions, UntypedFunction } from './sql/func.js';
 export type { NodeKind, SqlNode } from './sql/nodes.js';
-export { type Correlation, Select, Text, type TextColumnSpec, TextSelect } from './sql/select.js';
+export {
+  type Correlation,
+  type RowOf,
+  type ScalarOf,
+  Select,
+  type SelectItem,
+  Text,
+  type TextColumnSpec,
+  TextSelect,
+} from './sql/select.js';
 export { Alias, Column, type ColumnOptions, Join, Table } from './sql/table.js';
 export { parserFor, parseText } from './types/parse.js';
 export { SqlType } from './types/sqltypes.js';
