@@ -47,8 +47,6 @@ export interface Loader {
   readonly from?: FromItem | undefined;
   /** The ON clause joining this loader's FROM to its parent's (else the foreign key is used). */
   readonly onClause?: Expr | undefined;
-  /** It may fold several rows into one value (a distinct loader): rows are then not results. */
-  readonly folds?: boolean;
   /**
    * When rows fold into this loader's own objects (a distinct model loader): the table or alias one
    * of whose rows is one object. LIMIT, OFFSET and `paginate()` then count its rows (by primary key),

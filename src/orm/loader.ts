@@ -6,7 +6,8 @@
  * A model loader is also a query builder: `User.load({ team: Team }).query` selects both models'
  * columns from `users LEFT OUTER JOIN teams ON <foreign key>`, so a graph of related objects costs
  * one statement. Distinct loaders (`Parent.distinct(Parent.id)`) reuse the instance already made
- * for the same key, which is how one-to-many and many-to-many results are folded.
+ * for the same key, which is how one-to-many and many-to-many results are folded; a LIMIT or
+ * OFFSET on a top-level distinct loader's query then counts its instances (`engine/parents.ts`).
  */
 import type { ResultColumn } from '../compiler/compiler.js';
 import type { DriverField } from '../engine/adapter.js';
@@ -197,11 +198,6 @@ export class ModelLoader<T = unknown> implements Loader {
 
   get onClause(): Expr | undefined {
     return this.state.on;
-  }
-
-  /** Whether several rows may make one instance: a distinct loader here or among the related ones. */
-  get folds(): boolean {
-    return this.state.distinct !== undefined || this.state.extras.some(([, l]) => l.folds === true);
   }
 
   /**
