@@ -341,12 +341,14 @@ export function joinLimitSuite(ctx: SuiteContext): void {
         () => blog().query.orderBy(Post.id).gino.paginate({ page: 1, perPage: 2 }),
         () => Note.distinct(Note.body).query.limit(1).gino.all(),
         () => blog().query.groupBy(Author.id, Post.id).limit(1).gino.all(),
+        () => db.select([Post.id]).limit(1).gino.load(blog()).all(),
       ];
       for (const attempt of refused) await expect(attempt()).rejects.toThrow(InvalidRequestError);
       await expect(refused[0]?.()).rejects.toThrow(/order by the columns of jl_authors.*declared relationship/);
       await expect(refused[1]?.()).rejects.toThrow(/put its primary key in that order/);
       await expect(refused[5]?.()).rejects.toThrow(/jl_notes has none: declare a primary key/);
       await expect(refused[6]?.()).rejects.toThrow(/GROUP BY or HAVING/);
+      await expect(refused[7]?.()).rejects.toThrow(/which this statement does not select from/);
       expect(ctx.log).toHaveLength(0);
       // Without LIMIT or OFFSET nothing is paged: any order goes, as in GINO.
       const unpaged = await blog().query.orderBy(Post.id.desc()).gino.all();
