@@ -39,7 +39,7 @@ function markdownFiles(dir: string): string[] {
 
 /** Fenced blocks removed (their `#` lines are no headings, their `](x)` no links). */
 function prose(text: string): string {
-  return text.replace(/^```[\s\S]*?^```/gm, '');
+  return text.replace(/^( *)```[\s\S]*?^\1```/gm, '');
 }
 
 /** GitHub's anchor for a heading. */
@@ -99,15 +99,21 @@ export interface Block {
 /** The ```ts blocks of a page, with what their info strings ask. */
 export function tsBlocks(file: string, text = readFileSync(file, 'utf8')): Block[] {
   const blocks: Block[] = [];
-  for (const m of text.matchAll(/^```(?:ts|typescript)([^\n]*)\n([\s\S]*?)^```/gm)) {
-    const words = (m[1] as string).trim().split(/\s+/).filter(Boolean);
+  // A block may be indented (inside a list item): its closing fence has the same indent, which
+  // is taken off every line of its code.
+  for (const m of text.matchAll(/^( *)```(?:ts|typescript)([^\n]*)\n([\s\S]*?)^\1```/gm)) {
+    const indent = m[1] as string;
+    const words = (m[2] as string).trim().split(/\s+/).filter(Boolean);
     const unknown = words.filter((w) => !/^(run|nocheck|with=[\w,-]+)$/.test(w));
     const line = text.slice(0, m.index).split('\n').length;
     if (unknown.length) throw new Error(`${relative(ROOT, file)}:${line}: unknown block option ${unknown.join(' ')}`);
     blocks.push({
       file,
       line,
-      code: m[2] as string,
+      code: (m[3] as string)
+        .split('\n')
+        .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l))
+        .join('\n'),
       runs: words.includes('run'),
       checked: !words.includes('nocheck'),
       with: words.flatMap((w) => (w.startsWith('with=') ? w.slice(5).split(',') : [])),

@@ -96,6 +96,7 @@ export type {
   ModelValues,
   PropertyKeys,
   PropertyValue,
+  SubclassQuery,
 } from './orm/typing.js';
 export { Delete, Insert, Update } from './sql/dml.js';
 export type {

@@ -177,6 +177,17 @@ export interface ModelMethods<D> {
 export type ModelInstance<D> = ModelValues<D> & ModelMethods<D> & ModelRelations<D>;
 
 /**
+ * `Model.query` typed as a subclass's rows, for a subclass to declare (TypeScript has no `this` type
+ * for static properties): `declare static readonly query: SubclassQuery<Admin, typeof User>` in
+ * `class Admin extends User` makes `Admin.query` rows `Admin`. Nothing changes at run time: the
+ * rows are instances of the class the query is read on either way.
+ */
+export type SubclassQuery<T, Base extends { readonly query: Select<unknown, unknown> }> = Select<
+  T,
+  Base['query'] extends Select<unknown, infer S> ? S : never
+>;
+
+/**
  * Every column expression by attribute key: `User.c.id` is a `Column<number, 'id', 'users'>`, a
  * nullable column's type includes `null`. `Tb` is the table's name (an alias's, for an alias).
  */

@@ -80,6 +80,13 @@ test('a block’s info string says how it is checked; an unknown option is refus
   expect(() => tsBlocks('page.md', '```ts runs\n```\n')).toThrow(/unknown block option runs/);
 });
 
+test('a block indented in a list item is checked, its indent taken off', () => {
+  const page = '- A note:\n\n  ```ts with=models\n  const a = 1;\n    const b = 2;\n  ```\n';
+  expect(tsBlocks('page.md', page).map(({ line, code, with: w }) => ({ line, code, with: w }))).toEqual([
+    { line: 3, code: 'const a = 1;\n  const b = 2;\n', with: ['models'] },
+  ]);
+});
+
 test('included generated text must be the file’s; --write brings it back', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gino-docs-'));
   const source = join(dir, 'sizes.md');

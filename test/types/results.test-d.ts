@@ -4,7 +4,7 @@
  * column, statics typed as the subclass they are read on.
  */
 import { describe, expectTypeOf, test } from 'vitest';
-import type { StatusResult } from '../../src/index.js';
+import type { StatusResult, SubclassQuery } from '../../src/index.js';
 import { Author, db, Post, Slug } from './schema.js';
 
 describe('db.select() rows', () => {
@@ -116,6 +116,25 @@ describe('model statics are typed as the subclass', () => {
     expectTypeOf(await Admin.query.gino.model(Admin).all()).toEqualTypeOf<Admin[]>();
     expectTypeOf(await Admin.query.gino.all()).items.not.toHaveProperty('isAdmin');
     expectTypeOf(await Author.query.gino.all()).toExtend<Author[]>();
+  });
+
+  test('a subclass that declares its query (SubclassQuery) reads its own rows from Admin.query', async () => {
+    class Editor extends Author {
+      declare static readonly query: SubclassQuery<Editor, typeof Author>;
+      canEdit(): boolean {
+        return true;
+      }
+    }
+    expectTypeOf(await Editor.query.gino.all()).toEqualTypeOf<Editor[]>();
+    expectTypeOf(await Editor.query.where(Editor.id.eq(1)).gino.first()).toEqualTypeOf<Editor | null>();
+    expectTypeOf<ReturnType<typeof Editor.query.gino.scalar>>().toEqualTypeOf<
+      ReturnType<typeof Author.query.gino.scalar>
+    >();
+    // @ts-expect-error the declared rows must be the subclass's instances
+    class Wrong extends Author {
+      declare static readonly query: SubclassQuery<Post, typeof Author>;
+    }
+    void Wrong;
   });
 
   test('loaders keep their types', async () => {
