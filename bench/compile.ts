@@ -4,11 +4,12 @@
  * of calls; the reported figure is the median sample.
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { measureCompileOf } from './compile-core.js';
 import * as drizzleLib from './libs/drizzle.js';
 import * as gino from './libs/gino.js';
 import * as kysely from './libs/kysely.js';
 import { type CompileOps, OPS, type Op } from './ops.js';
-import { markdownTable, now, ratio, rotate, Samples } from './stats.js';
+import { markdownTable, ratio } from './stats.js';
 
 export interface CompileResult {
   /** Median ns per operation, by library then op. */
@@ -18,37 +19,30 @@ export interface CompileResult {
   sql: string;
 }
 
-let sink: unknown;
-
-function sample(fn: (i: number) => unknown, batch: number, offset: number): number {
-  const t0 = now();
-  for (let i = 0; i < batch; i++) sink = fn(offset + i);
-  return ((now() - t0) * 1e6) / batch;
-}
-
-export function measureCompile(options: { rounds: number; batch: number }): CompileResult {
+export function measureCompile(
+  options: { rounds: number; batch: number },
+  /** gino-edge's figures from processes that load and run no other library, one per process. */
+  alone?: readonly Record<Op, number>[],
+): CompileResult {
   const libs: [string, CompileOps][] = [
     ['gino-edge', gino.compileOps()],
     ['Drizzle', drizzleLib.compileOps(drizzle.mock())],
     ['Kysely', kysely.compileOps(kysely.coldKysely())],
   ];
-  const samples = new Samples(OPS);
-  // Warm-up: let every path reach the optimising compiler before timing.
-  for (const [, ops] of libs) for (const op of OPS) sample(ops[op], options.batch * 3, 0);
-  for (let r = 0; r < options.rounds; r++) {
-    for (const op of OPS) {
-      for (const [name, ops] of rotate(libs, r)) {
-        samples.push(name, op, sample(ops[op], options.batch, r * options.batch));
-      }
-    }
-  }
-  if (sink === Symbol.for('never')) console.log(sink);
-  const ns = samples.medians(libs.map(([name]) => name));
+  const ns = measureCompileOf(libs, options);
   const g = ns['gino-edge'] as Record<Op, number>;
   const d = ns.Drizzle as Record<Op, number>;
   const k = ns.Kysely as Record<Op, number>;
+  const aloneCells = (op: Op) => {
+    if (!alone?.length) return [];
+    const values = alone.map((a) => a[op]).sort((x, y) => x - y);
+    const lo = values[0] as number;
+    const hi = values[values.length - 1] as number;
+    return [lo.toFixed(0) === hi.toFixed(0) ? lo.toFixed(0) : `${lo.toFixed(0)}–${hi.toFixed(0)}`];
+  };
   const rows = OPS.map((op) => [
     op,
+    ...aloneCells(op),
     g[op].toFixed(0),
     d[op].toFixed(0),
     k[op].toFixed(0),
@@ -56,7 +50,15 @@ export function measureCompile(options: { rounds: number; batch: number }): Comp
     ratio(k[op], g[op]),
   ]);
   const markdown = markdownTable(
-    ['operation', 'gino-edge ns/op', 'Drizzle ns/op', 'Kysely ns/op', 'Drizzle ÷ gino-edge', 'Kysely ÷ gino-edge'],
+    [
+      'operation',
+      ...(alone?.length ? [`gino-edge alone ns/op (${alone.length} processes, low–high)`] : []),
+      'gino-edge co-resident ns/op',
+      'Drizzle ns/op',
+      'Kysely ns/op',
+      'Drizzle ÷ gino-edge',
+      'Kysely ÷ gino-edge',
+    ],
     rows,
   );
   return { ns, markdown, sql: compiledSql(libs) };
