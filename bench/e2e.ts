@@ -67,7 +67,7 @@ export async function runRounds(
   return { steady: steady.medians(names), first: first.medians(names) };
 }
 
-type Timings = Record<string, Record<Op, number>>;
+export type Timings = Record<string, Record<Op, number>>;
 
 export function report(samples: RoundSamples, baseline: string): string {
   const { steady, first } = samples;
@@ -89,6 +89,18 @@ export function report(samples: RoundSamples, baseline: string): string {
     ],
     rows,
   );
+}
+
+/** Each library's range of steady-call ratios to `baseline` over the operations: `gino-edge 1.02–1.10×, ...`. */
+export function ratioRanges(steady: Timings, baseline: string): string {
+  const base = steady[baseline] as Record<Op, number>;
+  return Object.keys(steady)
+    .filter((n) => n !== baseline)
+    .map((n) => {
+      const rs = OPS.map((op) => (steady[n] as Record<Op, number>)[op] / base[op]).sort((a, b) => a - b);
+      return `${n} ${(rs[0] as number).toFixed(2)}–${(rs[rs.length - 1] as number).toFixed(2)}×`;
+    })
+    .join(', ');
 }
 
 /** How the end-to-end tables were measured, for the report. */

@@ -80,6 +80,7 @@ export interface ReadsOptions {
 /** Big reads: the whole wide table, a process per (library, size, round). */
 export async function measureReads(url: string, hasPg: boolean, options: ReadsOptions): Promise<string[]> {
   const sections: string[] = [];
+  const summaries: string[] = [];
   const dirRoot = '.tmp/bench/pglite-wide';
   for (const driver of options.drivers) {
     if (driver === 'pg' && !hasPg) {
@@ -150,6 +151,12 @@ export async function measureReads(url: string, hasPg: boolean, options: ReadsOp
       ];
     });
     const rawName = driver === 'pg' ? 'raw pg' : 'raw PGlite';
+    const top = options.sizes[options.sizes.length - 1] as number;
+    const thr = (lib: Lib) => ratio(median(get('raw', top).ms), median(get(lib, top).ms));
+    const peakRatio = (lib: Lib) => ratio(median(get(lib, top).peak), median(get('raw', top).peak));
+    summaries.push(
+      `on ${driver === 'pg' ? 'pg' : 'PGlite'} gino-edge at ${thr('gino-edge')} ${rawName}'s throughput (Drizzle ${thr('Drizzle')}, Kysely ${thr('Kysely')}) and ${peakRatio('gino-edge')} its peak RSS (Drizzle ${peakRatio('Drizzle')}, Kysely ${peakRatio('Kysely')})`,
+    );
     sections.push(
       `### On ${driver === 'pg' ? 'pg (node-postgres, one connection)' : 'PGlite (in process, in memory, loaded from a dump of the table)'}
 
@@ -183,6 +190,10 @@ ${markdownTable(
 )}
 `,
     );
+  }
+  const top = options.sizes[options.sizes.length - 1] as number;
+  if (summaries.length) {
+    sections.unshift(`<!-- summary: Reading ${top.toLocaleString('en')} wide rows: ${summaries.join('; ')}. -->\n`);
   }
   return sections;
 }
@@ -399,7 +410,10 @@ export async function measureWrites(url: string, options: WritesOptions): Promis
     ratio(t(insert, 'raw', size), t(copy, 'raw', size)),
     ratio(t(insert, 'gino-edge', size), t(copy, 'raw', size)),
   ]);
+  const big = all[all.length - 1] as number;
+  const w = (lib: string) => ratio(t(insert, 'raw', big), t(insert, lib, big));
   return [
+    `<!-- summary: Inserting ${big.toLocaleString('en')} rows (multi-row INSERT, ${per.toLocaleString('en')} rows a statement): gino-edge at ${w('gino-edge')} raw pg's throughput (Drizzle ${w('Drizzle')}, Kysely ${w('Kysely')}); raw COPY is ${ratio(t(insert, 'raw', big), t(copy, 'raw', big))} as fast as raw multi-row INSERT. -->`,
     `Every library inserts the same rows of the wide table (the 8 columns above) into an emptied table, in one transaction; ${options.rounds} rounds after an uncounted one, the methods and libraries alternating; medians. Throughput relative to raw pg's same method (1.00× = as fast, higher is faster), and gino-edge's ÷ each peer's. Each run's row count is checked.
 
 ### Multi-row INSERT, ${per.toLocaleString('en')} rows per statement (${WIDE_COLUMNS.length} parameters a row, under PostgreSQL's 65,535)
@@ -446,6 +460,7 @@ export async function measureCursors(url: string, options: CursorsOptions): Prom
     mb(Math.max(0, steady(lib))),
   ]);
   return [
+    `<!-- summary: \`iterate()\` over ${options.size.toLocaleString('en')} rows: gino-edge at ${ratio(ms('raw'), ms('gino-edge'))} raw pg-cursor's throughput (Kysely ${ratio(ms('raw'), ms('Kysely'))}), memory flat after the first tenth (+${mb(Math.max(0, steady('gino-edge')))} over the rest). -->`,
     `Each library iterates a query of ${options.size.toLocaleString('en')} generated rows (int, bigint, text, timestamptz) ${options.batch} rows per fetch, in a process of its own (${options.rounds} processes per library, alternating; medians). gino-edge: \`db.iterate(db.text(sql), { prefetch: ${options.batch} })\` (DECLARE ... CURSOR and FETCH in a transaction); raw: pg-cursor's \`read(${options.batch})\` (the extended protocol's portal) with the same type parsers; Kysely: \`executor.stream()\` on pg-cursor. Drizzle has no cursor or streaming API for node-postgres, so it has no row. Memory: RSS growth over the first tenth of the rows (the working set), then the further peak over the other nine tenths (steady: 0 MB = flat).
 
 ${markdownTable(

@@ -10,7 +10,7 @@ import { Kysely } from 'kysely';
 import pgModule from 'pg';
 import { neonHttp } from '../adapters/neon-http/index.js';
 import { startNeonProxy } from '../src/dev/index.js';
-import { type RoundOptions, report, runRounds } from './e2e.js';
+import { type RoundOptions, ratioRanges, report, runRounds } from './e2e.js';
 import { neonHttpDialect } from './kysely-dialects.js';
 import * as drizzleLib from './libs/drizzle.js';
 import * as gino from './libs/gino.js';
@@ -24,7 +24,7 @@ import { drizzleWide, type KyselyWide } from './wide-peers.js';
 export async function measureNeonHttp(
   url: string,
   options: RoundOptions & { readRounds: number },
-): Promise<{ ops: string; read: string }> {
+): Promise<{ ops: string; read: string; summary: string }> {
   const setup = new pgModule.Client({ connectionString: url });
   await setup.connect();
   for (const sql of RESET_SQL) await setup.query(sql);
@@ -100,7 +100,8 @@ export async function measureNeonHttp(
         ],
       ],
     );
-    return { ops: report(samples, 'neon()'), read: readTable };
+    const summary = `<!-- summary: Over Neon HTTP (the local proxy): single-row operations take ${ratioRanges(samples.steady, 'neon()')} the time of \`neon()\` with hand-written SQL; a 1,000-row read runs at ${ratio(ms('neon()'), ms('gino-edge'))} \`neon()\`'s throughput for gino-edge (Drizzle ${ratio(ms('neon()'), ms('Drizzle'))}, Kysely ${ratio(ms('neon()'), ms('Kysely'))}). -->`;
+    return { ops: report(samples, 'neon()'), read: readTable, summary };
   } finally {
     neonConfig.fetchEndpoint = previous;
     await proxy.close();

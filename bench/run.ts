@@ -24,7 +24,7 @@ import { type NeonProxy, startNeonProxy } from '../src/dev/index.js';
 import { assemble } from './assemble.js';
 import { type Bundled, DEFAULT_ENTRIES, type Entry, measureBundles } from './bundle.js';
 import { measureCompile } from './compile.js';
-import { describeRounds, measurePg, measurePglite, pgAvailable } from './e2e.js';
+import { describeRounds, measurePg, measurePglite, pgAvailable, ratioRanges } from './e2e.js';
 import { measureCursors, measureReads, measureWrites, runChild } from './heavy.js';
 import { measureNeonHttp } from './neon-http.js';
 import type { Op as CompileOp } from './ops.js';
@@ -96,9 +96,23 @@ if (wanted('compile')) {
     alone.push(ns['gino-edge'] as Record<CompileOp, number>);
   }
   const result = measureCompile({ rounds, batch }, alone);
+  const span = (values: number[], digits = 0) => {
+    const v = [...values].sort((x, y) => x - y);
+    return `${(v[0] as number).toFixed(digits)}–${(v[v.length - 1] as number).toFixed(digits)}`;
+  };
+  const nsOf = (lib: string) => Object.values(result.ns[lib] as Record<CompileOp, number>);
+  const timesOf = (lib: string) => {
+    const g = result.ns['gino-edge'] as Record<CompileOp, number>;
+    const o = result.ns[lib] as Record<CompileOp, number>;
+    return span(
+      (Object.keys(g) as CompileOp[]).map((op) => o[op] / g[op]),
+      1,
+    );
+  };
+  const compileSummary = `<!-- summary: Building and compiling a statement: gino-edge ${span(alone.flatMap((a) => Object.values(a)))} ns alone, ${span(nsOf('gino-edge'))} ns with Drizzle and Kysely loaded and run, who take ${timesOf('Drizzle')}× and ${timesOf('Kysely')}× as long. -->`;
   emit(
     'Compile: build and compile each operation, no database',
-    `Median ns per operation over ${rounds} rounds. "Alone": gino-edge in ${processes} fresh processes that load and run no other library (the range over the processes shows whether a figure depends on the process); "co-resident": in one process with Drizzle and Kysely loaded and run, the three libraries' operations alternating. The ratios are how many times longer the other library takes than gino-edge co-resident (higher is better for gino-edge). gino-edge compiles a call of one column (\`db.func.count(User.id)\`, the count row) once and reuses it, as it does \`Model.get()\`'s statement: that row times a cache lookup, the others a full build and compile.\n\n${result.markdown}\n\nThe SQL each library produces:\n\n${result.sql}`,
+    `Median ns per operation over ${rounds} rounds. "Alone": gino-edge in ${processes} fresh processes that load and run no other library (the range over the processes shows whether a figure depends on the process); "co-resident": in one process with Drizzle and Kysely loaded and run, the three libraries' operations alternating. The ratios are how many times longer the other library takes than gino-edge co-resident (higher is better for gino-edge). gino-edge compiles a call of one column (\`db.func.count(User.id)\`, the count row) once and reuses it, as it does \`Model.get()\`'s statement: that row times a cache lookup, the others a full build and compile.\n\n${compileSummary}\n\n${result.markdown}\n\nThe SQL each library produces:\n\n${result.sql}`,
   );
   end();
 }
@@ -109,7 +123,10 @@ if (wanted('e2e')) {
   const how = describeRounds(options);
   if (hasPg) {
     const pg = await measurePg(databaseUrl, options);
-    emit(`End to end on PostgreSQL through pg, one connection (${redacted})`, `${how}\n\n${pg.markdown}`);
+    emit(
+      `End to end on PostgreSQL through pg, one connection (${redacted})`,
+      `${how}\n\n<!-- summary: Single-row operations end to end on pg: ${ratioRanges(pg.us, 'pg')} the time of raw pg (steady calls). -->\n\n${pg.markdown}`,
+    );
     const overhead = await measureOverhead(
       databaseUrl,
       { rounds: quick ? 5 : 25, batch: quick ? 100 : 400 },
@@ -251,7 +268,7 @@ if (wanted('neon-http')) {
     const result = await measureNeonHttp(databaseUrl, { ...options, readRounds: quick ? 2 : 10 });
     emit(
       'Neon over HTTP, end to end (the local Neon proxy in front of PostgreSQL)',
-      `Every library in one Node process talks to the dev Neon proxy (\`startNeonProxy()\` from gino-edge/dev: Neon's SQL-over-HTTP protocol, in front of ${redacted}); one HTTP request per statement. gino-edge runs on its own HTTP client (the neon-http adapter, no driver); the baseline is \`neon()\` from @neondatabase/serverless with hand-written SQL; Drizzle (drizzle-orm/neon-http) and Kysely (a small dialect on \`neon()\`) run on it. ${describeRounds(options)}\n\n${result.ops}\n\nA read of 1,000 wide rows (the big-read table's columns), 5 reads per library per round, ${quick ? 2 : 10} rounds alternating after 2 uncounted; here the ratios are throughput (rows per second ÷ \`neon()\`'s: higher is faster).\n\n${result.read}`,
+      `Every library in one Node process talks to the dev Neon proxy (\`startNeonProxy()\` from gino-edge/dev: Neon's SQL-over-HTTP protocol, in front of ${redacted}); one HTTP request per statement. gino-edge runs on its own HTTP client (the neon-http adapter, no driver); the baseline is \`neon()\` from @neondatabase/serverless with hand-written SQL; Drizzle (drizzle-orm/neon-http) and Kysely (a small dialect on \`neon()\`) run on it. ${describeRounds(options)}\n\n${result.summary}\n\n${result.ops}\n\nA read of 1,000 wide rows (the big-read table's columns), 5 reads per library per round, ${quick ? 2 : 10} rounds alternating after 2 uncounted; here the ratios are throughput (rows per second ÷ \`neon()\`'s: higher is faster).\n\n${result.read}`,
     );
   } else emit('Neon over HTTP, end to end', `Skipped: no PostgreSQL answered at ${redacted}.`);
   end();
