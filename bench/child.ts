@@ -18,7 +18,9 @@ export type Lib = 'raw' | 'gino-edge' | 'Drizzle' | 'Kysely';
 export type Task =
   | { kind: 'read'; driver: 'pg' | 'pglite'; lib: Lib; size: number; reps: number; url: string; dir: string }
   | { kind: 'cursor'; lib: Lib; size: number; url: string; batch: number }
-  | { kind: 'compile-alone'; rounds: number; batch: number };
+  | { kind: 'compile-alone'; rounds: number; batch: number }
+  | { kind: 'write'; lib: Lib; size: number; url: string; reps: number }
+  | { kind: 'protectors' };
 
 /** Peak RSS since the last reset, bytes (Linux: VmHWM, reset by writing 5 to clear_refs). */
 function peakRss(): number {
@@ -216,6 +218,67 @@ async function cursor(task: Extract<Task, { kind: 'cursor' }>): Promise<CursorRe
   }
 }
 
+/** Multi-row INSERTs of the wide rows in one transaction, `reps` times (for a profile of the write path). */
+async function write(task: Extract<Task, { kind: 'write' }>): Promise<{ ms: number }> {
+  const { chunks, multiInsertSql, rawParams, rowsPerStatement, WIDE_DDL, wideRows } = await import('./wide.js');
+  const client = new pgModule.Client({ connectionString: task.url });
+  await client.connect();
+  const { db, Wide } = ginoWide();
+  const { singleClientPool } = await import('./pool.js');
+  const engine = await db.setBind(ginoPg({ pool: singleClientPool(client) as never }));
+  const rows = wideRows(task.size);
+  const per = rowsPerStatement(8);
+  const times: number[] = [];
+  try {
+    for (const sql of WIDE_DDL) await client.query(sql);
+    for (let r = 0; r < task.reps; r++) {
+      await client.query('TRUNCATE wide');
+      const t0 = performance.now();
+      if (task.lib === 'raw') {
+        await client.query('BEGIN');
+        for (const c of chunks(rows, per)) await client.query(multiInsertSql(c.length), c.flatMap(rawParams));
+        await client.query('COMMIT');
+      } else {
+        await db.transaction(async () => {
+          for (const c of chunks(rows, per))
+            await Wide.insert()
+              .values(c as never)
+              .gino.status();
+        });
+      }
+      times.push(performance.now() - t0);
+    }
+    await client.query('DROP TABLE wide');
+  } finally {
+    db.popBind();
+    await engine.close();
+    await client.end();
+  }
+  return { ms: median(times) };
+}
+
+/** V8's protectors after all three libraries were loaded and run (needs \`--allow-natives-syntax\`). */
+async function protectors(): Promise<Record<string, boolean>> {
+  const { OPS } = await import('./ops.js');
+  const gino = await import('./libs/gino.js');
+  const drizzleLib = await import('./libs/drizzle.js');
+  const kysely = await import('./libs/kysely.js');
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const all = [gino.compileOps(), drizzleLib.compileOps(drizzle.mock()), kysely.compileOps(kysely.coldKysely())];
+  for (const ops of all) for (const op of OPS) for (let i = 0; i < 2000; i++) ops[op](i);
+  const names = [
+    'ArraySpecies',
+    'ArrayIterator',
+    'MapIterator',
+    'SetIterator',
+    'StringIterator',
+    'PromiseSpecies',
+    'TypedArraySpecies',
+    'RegExpSpecies',
+  ];
+  return Object.fromEntries(names.map((n) => [n, new Function(`return %${n}Protector()`)() === true]));
+}
+
 async function compileAlone(task: Extract<Task, { kind: 'compile-alone' }>) {
   const { measureCompileOf } = await import('./compile-core.js');
   const gino = await import('./libs/gino.js');
@@ -224,6 +287,14 @@ async function compileAlone(task: Extract<Task, { kind: 'compile-alone' }>) {
 
 const task = JSON.parse(process.argv[2] ?? '{}') as Task;
 const result =
-  task.kind === 'read' ? await read(task) : task.kind === 'cursor' ? await cursor(task) : await compileAlone(task);
+  task.kind === 'read'
+    ? await read(task)
+    : task.kind === 'cursor'
+      ? await cursor(task)
+      : task.kind === 'write'
+        ? await write(task)
+        : task.kind === 'protectors'
+          ? await protectors()
+          : await compileAlone(task);
 console.log(`RESULT ${JSON.stringify(result)}`);
 process.exit(0);

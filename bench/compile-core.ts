@@ -7,27 +7,47 @@ import { now, rotate, Samples } from './stats.js';
 
 let sink: unknown;
 
-function sample(fn: (i: number) => unknown, batch: number, offset: number): number {
+/** CPU time of the whole process (every thread: the GC's helpers too), µs. */
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/** Mean wall and CPU ns per call over a batch. */
+function sample(fn: (i: number) => unknown, batch: number, offset: number): [number, number] {
+  const c0 = cpuNow();
   const t0 = now();
   for (let i = 0; i < batch; i++) sink = fn(offset + i);
-  return ((now() - t0) * 1e6) / batch;
+  const wall = ((now() - t0) * 1e6) / batch;
+  return [wall, ((cpuNow() - c0) * 1e3) / batch];
+}
+
+export interface CompileTimes {
+  /** Median wall-clock ns per operation, by library then operation. */
+  wall: Record<string, Record<Op, number>>;
+  /** Median CPU ns per operation (the process's, all threads): the same work, whoever waited. */
+  cpu: Record<string, Record<Op, number>>;
 }
 
 /** Median ns per operation for `libs`, rounds alternating the libraries (one library: its rounds alone). */
 export function measureCompileOf(
   libs: readonly [string, CompileOps][],
   options: { rounds: number; batch: number },
-): Record<string, Record<Op, number>> {
-  const samples = new Samples(OPS);
+): CompileTimes {
+  const wall = new Samples(OPS);
+  const cpu = new Samples(OPS);
   // Warm-up: let every path reach the optimising compiler before timing.
   for (const [, ops] of libs) for (const op of OPS) sample(ops[op], options.batch * 3, 0);
   for (let r = 0; r < options.rounds; r++) {
     for (const op of OPS) {
       for (const [name, ops] of rotate(libs, r)) {
-        samples.push(name, op, sample(ops[op], options.batch, r * options.batch));
+        const [w, c] = sample(ops[op], options.batch, r * options.batch);
+        wall.push(name, op, w);
+        cpu.push(name, op, c);
       }
     }
   }
   if (sink === Symbol.for('never')) console.log(sink);
-  return samples.medians(libs.map(([name]) => name));
+  const names = libs.map(([name]) => name);
+  return { wall: wall.medians(names), cpu: cpu.medians(names) };
 }

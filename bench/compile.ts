@@ -19,27 +19,33 @@ export interface CompileResult {
   sql: string;
 }
 
-export function measureCompile(
-  options: { rounds: number; batch: number },
-  /** gino-edge's figures from processes that load and run no other library, one per process. */
-  alone?: readonly Record<Op, number>[],
-): CompileResult {
+/** gino-edge's figures from processes that load and run no other library, one per process. */
+export interface AloneRuns {
+  /** Wall-clock and CPU medians of each process, V8's defaults. */
+  wall: readonly Record<Op, number>[];
+  cpu: readonly Record<Op, number>[];
+  /** Wall-clock medians of each process run with \`--single-threaded-gc\` (no GC helper threads). */
+  singleGc: readonly Record<Op, number>[];
+}
+
+export function measureCompile(options: { rounds: number; batch: number }, runs?: AloneRuns): CompileResult {
   const libs: [string, CompileOps][] = [
     ['gino-edge', gino.compileOps()],
     ['Drizzle', drizzleLib.compileOps(drizzle.mock())],
     ['Kysely', kysely.compileOps(kysely.coldKysely())],
   ];
-  const ns = measureCompileOf(libs, options);
+  const ns = measureCompileOf(libs, options).wall;
   const g = ns['gino-edge'] as Record<Op, number>;
   const d = ns.Drizzle as Record<Op, number>;
   const k = ns.Kysely as Record<Op, number>;
-  const aloneCells = (op: Op) => {
-    if (!alone?.length) return [];
-    const values = alone.map((a) => a[op]).sort((x, y) => x - y);
-    const lo = values[0] as number;
-    const hi = values[values.length - 1] as number;
-    return [lo.toFixed(0) === hi.toFixed(0) ? lo.toFixed(0) : `${lo.toFixed(0)}–${hi.toFixed(0)}`];
+  const range = (list: readonly Record<Op, number>[], op: Op) => {
+    const values = list.map((a) => a[op]).sort((x, y) => x - y);
+    const lo = (values[0] as number).toFixed(0);
+    const hi = (values[values.length - 1] as number).toFixed(0);
+    return lo === hi ? lo : `${lo}–${hi}`;
   };
+  const aloneCells = (op: Op) =>
+    runs?.wall.length ? [range(runs.wall, op), range(runs.cpu, op), range(runs.singleGc, op)] : [];
   const rows = OPS.map((op) => [
     op,
     ...aloneCells(op),
@@ -52,7 +58,13 @@ export function measureCompile(
   const markdown = markdownTable(
     [
       'operation',
-      ...(alone?.length ? [`gino-edge alone ns/op (${alone.length} processes, low–high)`] : []),
+      ...(runs?.wall.length
+        ? [
+            `gino-edge alone, wall ns/op (${runs.wall.length} processes, low–high)`,
+            'same processes, CPU ns/op',
+            `alone with --single-threaded-gc, wall ns/op (${runs.singleGc.length} processes)`,
+          ]
+        : []),
       'gino-edge co-resident ns/op',
       'Drizzle ns/op',
       'Kysely ns/op',

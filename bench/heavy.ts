@@ -4,7 +4,7 @@
  * over a million rows (a process per library). Libraries alternate (A B C D, then B C D A, ...).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -33,11 +33,11 @@ const CHILD = new URL('./child.mjs', import.meta.url).pathname;
 const LIBS: Lib[] = ['raw', 'gino-edge', 'Drizzle', 'Kysely'];
 
 /** Run one task in a fresh process (`--expose-gc`, so the child can settle its heap before measuring). */
-export function runChild<R>(task: Task): Promise<R> {
+export function runChild<R>(task: Task, nodeArgs: readonly string[] = []): Promise<R> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', '--max-old-space-size=4096', CHILD, JSON.stringify(task)],
+      ['--expose-gc', '--max-old-space-size=4096', ...nodeArgs, CHILD, JSON.stringify(task)],
       { maxBuffer: 1 << 24 },
       (error, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
@@ -51,6 +51,62 @@ export function runChild<R>(task: Task): Promise<R> {
   });
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Whose code a profile's frame is: a package from node_modules, Node itself, or gino-edge and the bench (bundled together). */
+function ownerOf(url: string): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (m) return m[1] as string;
+  if (url.startsWith('node:') || url === '') return 'Node / V8';
+  return 'gino-edge or the bench';
+}
+
+/**
+ * Run `task` in a process under \`--cpu-prof\` and summarise where its time went: the functions with
+ * the most self time, and each owner's share (gino-edge, the driver, Node and V8, the GC).
+ */
+export async function profileChild(task: Task, top = 10): Promise<string> {
+  mkdirSync('.tmp/bench', { recursive: true });
+  const dir = mkdtempSync('.tmp/bench/prof-');
+  try {
+    await runChild(task, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) return '(no profile was written)';
+    const profile = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as CpuProfile;
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const self = new Map<string, number>();
+    const owners = new Map<string, number>();
+    let total = 0;
+    profile.samples.forEach((id, i) => {
+      const frame = byId.get(id)?.callFrame;
+      const dt = profile.timeDeltas[i] ?? 0;
+      if (!frame || frame.functionName === '(idle)') return;
+      const special = frame.functionName.startsWith('(');
+      const owner = special ? frame.functionName : ownerOf(frame.url);
+      const key = special ? frame.functionName : `\`${frame.functionName || '(anonymous)'}\` (${owner})`;
+      self.set(key, (self.get(key) ?? 0) + dt);
+      owners.set(owner, (owners.get(owner) ?? 0) + dt);
+      total += dt;
+    });
+    const pct = (v: number) => `${((v / total) * 100).toFixed(1)} %`;
+    const rows = [...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => [k, pct(v)]);
+    const shares = [...owners.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${pct(v)}`)
+      .join(', ');
+    return `Busy time by owner: ${shares}.\n\n${markdownTable(['function (self time)', 'share of busy time'], rows)}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function withClient<T>(url: string, fn: (c: pgModule.Client) => Promise<T>): Promise<T> {
   const client = new pgModule.Client({ connectionString: url });
   await client.connect();
@@ -60,6 +116,34 @@ async function withClient<T>(url: string, fn: (c: pgModule.Client) => Promise<T>
     await client.end();
   }
 }
+
+async function fillPg(url: string, size: number): Promise<void> {
+  await withClient(url, async (c) => {
+    for (const sql of WIDE_DDL) await c.query(sql);
+    await c.query(fillSql(size));
+    await c.query('VACUUM ANALYZE wide');
+  });
+}
+
+/**
+ * The wide table made once in memory and dumped: each process loads the dump into an in-memory
+ * instance (as \`pglite://memory\` runs), so no read goes to the disk.
+ */
+async function makePgliteDump(size: number, path: string): Promise<void> {
+  mkdirSync('.tmp/bench', { recursive: true });
+  const lite = new PGlite();
+  for (const sql of WIDE_DDL) await lite.exec(sql);
+  await lite.exec(fillSql(size));
+  await lite.exec('VACUUM ANALYZE wide');
+  writeFileSync(path, Buffer.from(await (await lite.dumpDataDir('none')).arrayBuffer()));
+  await lite.close();
+}
+
+const READS_NOTE = `The profiles below split each process's busy time between the driver (pg's protocol parser, or PGlite's WebAssembly and its message parser), the type parsers (gino-edge's own, which raw pg is handed too), gino-edge's row shaping (\`Wide.query.gino.all()\` makes a model instance per row and sets its eight values) and the GC. **Fixed in this milestone:** a result with a column whose type finishes its values (any array column, BigInteger modes, enums) was copied whole before it was shaped (a \`row.slice()\` per row, and a new array per array value), so a big read held the driver's rows and their copies at once; rows are now finished one at a time as they are shaped, copying only when a value changes (an \`int[]\` of numbers stays the driver's array). **PGlite's memory** is mostly its own: the database lives in its WebAssembly memory, which grows to hold a whole result's messages (PGlite parses a result in one call) and never shrinks; what gino-edge adds is the JS heap of the rows it returns, shown above beside raw PGlite's. **Left:** a model instance per row costs more than raw's plain row object; for the biggest reads \`iterate()\` (the cursors part) keeps memory flat, and a select of columns (\`db.select([...]).gino.all()\`) returns plain rows, no instances.`;
+
+const WRITES_NOTE = `Most of a bulk write's time is the server's (parsing, checking and storing the rows: "(idle)" in a profile, left out of the busy time below); the client's share is building the statement text and serialising every value. **Fixed in this milestone:** JSON values were serialised through a replacer (it refuses functions, symbols, Maps and Sets, turns bigints to numbers), whose call per key cost more than the serialising itself; plain JSON data (strings, numbers, booleans, null, arrays and plain objects of them) is now checked by a walk and serialised without it, the same text. **Left:** gino-edge sends every value as text, bytea as hex (raw pg sends a Buffer as a binary parameter), and checks each value against its column's type; executemany is one statement per row by definition (one round trip each), for a bulk write use one multi-row INSERT per chunk. **COPY** is measured with raw pg and pg-copy-streams (the table above): gino-edge has no COPY path; one would be worth adding only where that table shows COPY well ahead of a multi-row INSERT.`;
+
+const CURSORS_NOTE = `gino-edge's \`iterate()\` is a server-side cursor (\`DECLARE ... CURSOR\`, then \`FETCH FORWARD n\` statements in a transaction), the portable form every adapter with cursors runs; pg-cursor fetches from the extended protocol's portal (\`Execute\` with a row limit), which only node-postgres offers. Each FETCH is a statement of its own (sent, parsed and planned by the server), and each page of rows goes through gino-edge's statement path (serialise, send, shape). The profiles below show the split. Memory stays flat in both: one page of rows at a time.`;
 
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 
@@ -91,23 +175,8 @@ export async function measureReads(url: string, hasPg: boolean, options: ReadsOp
     let resetWorked = true;
     for (const size of options.sizes) {
       const dir = `${dirRoot}-${size}.tar`;
-      if (driver === 'pg') {
-        await withClient(url, async (c) => {
-          for (const sql of WIDE_DDL) await c.query(sql);
-          await c.query(fillSql(size));
-          await c.query('VACUUM ANALYZE wide');
-        });
-      } else {
-        // Made once in memory and dumped: each process loads the dump into an in-memory
-        // instance (as pglite://memory runs), so no read goes to the disk.
-        mkdirSync('.tmp/bench', { recursive: true });
-        const lite = new PGlite();
-        for (const sql of WIDE_DDL) await lite.exec(sql);
-        await lite.exec(fillSql(size));
-        await lite.exec('VACUUM ANALYZE wide');
-        writeFileSync(dir, Buffer.from(await (await lite.dumpDataDir('none')).arrayBuffer()));
-        await lite.close();
-      }
+      if (driver === 'pg') await fillPg(url, size);
+      else await makePgliteDump(size, dir);
       const reps = size >= 100_000 ? 3 : size >= 10_000 ? 10 : 40;
       for (let r = 0; r < options.rounds; r++) {
         for (const lib of rotate(LIBS, r)) {
@@ -192,6 +261,21 @@ ${markdownTable(
     );
   }
   const top = options.sizes[options.sizes.length - 1] as number;
+  const profiles: string[] = [];
+  for (const driver of options.drivers) {
+    if (driver === 'pg' && !hasPg) continue;
+    const dir = `${dirRoot}-profile.tar`;
+    if (driver === 'pglite') await makePgliteDump(top, dir);
+    else await fillPg(url, top);
+    for (const lib of ['gino-edge', 'raw'] as const) {
+      const profile = await profileChild({ kind: 'read', driver, lib, size: top, reps: 3, url, dir });
+      profiles.push(
+        `#### ${lib === 'raw' ? `raw ${driver === 'pg' ? 'pg' : 'PGlite'}` : 'gino-edge'} reading ${top.toLocaleString('en')} rows on ${driver === 'pg' ? 'pg' : 'PGlite'} (one process under \`--cpu-prof\`: four reads)\n\n${profile}\n`,
+      );
+    }
+    if (driver === 'pglite') rmSync(dir, { force: true });
+  }
+  sections.push(`### Where the time and memory go\n\n${READS_NOTE}\n\n${profiles.join('\n')}`);
   if (summaries.length) {
     sections.unshift(`<!-- summary: Reading ${top.toLocaleString('en')} wide rows: ${summaries.join('; ')}. -->\n`);
   }
@@ -411,6 +495,13 @@ export async function measureWrites(url: string, options: WritesOptions): Promis
     ratio(t(insert, 'gino-edge', size), t(copy, 'raw', size)),
   ]);
   const big = all[all.length - 1] as number;
+  const profiles: string[] = [];
+  for (const lib of ['gino-edge', 'raw'] as const) {
+    const profile = await profileChild({ kind: 'write', lib, size: big, url, reps: 3 });
+    profiles.push(
+      `#### ${lib === 'raw' ? 'raw pg' : 'gino-edge'}: multi-row INSERT of ${big.toLocaleString('en')} rows, three times (one process under \`--cpu-prof\`)\n\n${profile}\n`,
+    );
+  }
   const w = (lib: string) => ratio(t(insert, 'raw', big), t(insert, lib, big));
   return [
     `<!-- summary: Inserting ${big.toLocaleString('en')} rows (multi-row INSERT, ${per.toLocaleString('en')} rows a statement): gino-edge at ${w('gino-edge')} raw pg's throughput (Drizzle ${w('Drizzle')}, Kysely ${w('Kysely')}); raw COPY is ${ratio(t(insert, 'raw', big), t(copy, 'raw', big))} as fast as raw multi-row INSERT. -->`,
@@ -427,6 +518,12 @@ ${markdownTable(headers('insert'), rowsOf(manyName, many))}
 ### COPY: is a COPY path worth it? (raw pg with pg-copy-streams, text format)
 
 ${markdownTable(['insert', 'raw COPY (median)', 'raw multi-row INSERT', 'COPY speed-up over raw INSERT', 'COPY speed-up over gino-edge INSERT'], copyRows)}
+
+### Where the time goes
+
+${WRITES_NOTE}
+
+${profiles.join('\n')}
 `,
   ];
 }
@@ -446,6 +543,13 @@ export async function measureCursors(url: string, options: CursorsOptions): Prom
       const res = await runChild<CursorResult>({ kind: 'cursor', lib, size: options.size, url, batch: options.batch });
       got.set(lib, [...(got.get(lib) ?? []), res]);
     }
+  }
+  const profiles: string[] = [];
+  for (const lib of ['gino-edge', 'raw'] as const) {
+    const profile = await profileChild({ kind: 'cursor', lib, size: options.size, url, batch: options.batch });
+    profiles.push(
+      `#### ${lib === 'raw' ? 'raw pg-cursor' : 'gino-edge'} (one process under \`--cpu-prof\`)\n\n${profile}\n`,
+    );
   }
   const ms = (lib: Lib) => median((got.get(lib) ?? []).map((x) => x.ms));
   const steady = (lib: Lib) => median((got.get(lib) ?? []).map((x) => x.peak - x.settled));
@@ -475,6 +579,12 @@ ${markdownTable(
   ],
   rows,
 )}
+
+### Where the time goes
+
+${CURSORS_NOTE}
+
+${profiles.join('\n')}
 `,
   ];
 }

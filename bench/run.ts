@@ -85,17 +85,54 @@ const startLoad = loadavg()[0]?.toFixed(2) ?? 'n/a';
 const hasPg = await pgAvailable(databaseUrl);
 const redacted = databaseUrl.replace(/:[^:@/]*@/, ':***@');
 
+/** Where the single-row operations' time goes, from this run's end-to-end and overhead figures. */
+function opsNote(e2e: Record<string, Record<Op, number>>, overheadNs: Record<string, Record<Op, number>>): string {
+  const raw = e2e.pg as Record<Op, number>;
+  const ops = Object.keys(raw) as Op[];
+  const gap = ops.map((op) => (e2e['gino-edge'] as Record<Op, number>)[op] - raw[op]);
+  const own = ops.map((op) => (overheadNs['gino-edge'] as Record<Op, number>)[op] / 1000);
+  const span = (v: number[]) => `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)} µs`;
+  return `**Where gino-edge's time goes on these operations.** Its own work per call (above: build, compile, serialise, call the driver, shape) is ${span(own)}; its end-to-end medians are ${span(gap)} away from raw pg's in this run. What is beyond its own work is not the library's code: each call waits for the server and the event loop on cores shared with other work, and medians of alternating libraries over one connection move by more than that from run to run (compare the load average at the top of this part). Changed on this path in this milestone: rows are finished as they are shaped (no copy of a result), and a RETURNING list of columns is rendered once (update by id returning).`;
+}
+
+/** What the compile part says about process-to-process variation, from this run's figures. */
+function compileNote(
+  runs: { wall: Record<CompileOp, number>[]; cpu: Record<CompileOp, number>[]; singleGc: Record<CompileOp, number>[] },
+  protectors: Record<string, boolean>,
+): string {
+  const ops = Object.keys(runs.wall[0] ?? {}) as CompileOp[];
+  const spread = (list: Record<CompileOp, number>[]) =>
+    Math.max(...ops.map((op) => Math.max(...list.map((r) => r[op])) / Math.min(...list.map((r) => r[op]))));
+  const waitRatio = Math.max(
+    ...runs.wall.flatMap((w, i) => ops.map((op) => w[op] / (runs.cpu[i] as Record<CompileOp, number>)[op])),
+  );
+  const broken = Object.entries(protectors)
+    .filter(([, intact]) => !intact)
+    .map(([name]) => name);
+  return `**The bimodal statements, and what compile time depends on.** In this run the slowest process took up to ${spread(runs.wall).toFixed(2)}× the fastest's time for a statement, with its wall time up to ${waitRatio.toFixed(2)}× its CPU time; the processes with \`--single-threaded-gc\` varied by up to ${spread(runs.singleGc).toFixed(2)}×. Wall time well above CPU time is time spent waiting, not working: V8's scavenger (the young-generation GC) shares its work with helper threads, and on a machine whose cores are all busy (2 cores shared with other work) the main thread can wait for a helper that waits for a core. The statements that allocate the most (insert and update with RETURNING) scavenge the most, so when it happens it is they that slow down; without helper threads (\`--single-threaded-gc\`) there is nothing to wait for. Loading and running Drizzle and Kysely invalidates ${broken.length ? `these V8 protectors: ${broken.join(', ')}` : `none of V8's protectors (${Object.keys(protectors).join(', ')}; read with \`--allow-natives-syntax\` in a process that ran all three libraries)`}; gino-edge's megamorphic property reads (a node's kind, the statement symbol) are served from V8's stub cache, which other libraries' code also fills (not measured apart here). **Fixed:** how much a statement allocates, which does not depend on the machine: a RETURNING list of columns given per call (\`returning(User.nickname)\`) is now one shared list per sequence of columns, rendered once and kept (as a table's own columns are), instead of a new list rendered, keyed and typed on every call. **Left:** the rest of a statement's allocation is its own immutable state and the compiler's output.`;
+}
+
 if (wanted('compile')) {
   begin('compile');
   const rounds = quick ? 5 : 21;
   const batch = quick ? 500 : 2000;
   const processes = quick ? 2 : 6;
-  const alone: Record<CompileOp, number>[] = [];
+  type Times = { wall: Record<string, Record<CompileOp, number>>; cpu: Record<string, Record<CompileOp, number>> };
+  const runs = {
+    wall: [] as Record<CompileOp, number>[],
+    cpu: [] as Record<CompileOp, number>[],
+    singleGc: [] as Record<CompileOp, number>[],
+  };
   for (let i = 0; i < processes; i++) {
-    const ns = await runChild<Record<string, Record<CompileOp, number>>>({ kind: 'compile-alone', rounds, batch });
-    alone.push(ns['gino-edge'] as Record<CompileOp, number>);
+    const t = await runChild<Times>({ kind: 'compile-alone', rounds, batch });
+    runs.wall.push(t.wall['gino-edge'] as Record<CompileOp, number>);
+    runs.cpu.push(t.cpu['gino-edge'] as Record<CompileOp, number>);
+    const single = await runChild<Times>({ kind: 'compile-alone', rounds, batch }, ['--single-threaded-gc']);
+    runs.singleGc.push(single.wall['gino-edge'] as Record<CompileOp, number>);
   }
-  const result = measureCompile({ rounds, batch }, alone);
+  const alone = runs.wall;
+  const protectors = await runChild<Record<string, boolean>>({ kind: 'protectors' }, ['--allow-natives-syntax']);
+  const result = measureCompile({ rounds, batch }, runs);
   const span = (values: number[], digits = 0) => {
     const v = [...values].sort((x, y) => x - y);
     return `${(v[0] as number).toFixed(digits)}–${(v[v.length - 1] as number).toFixed(digits)}`;
@@ -112,7 +149,7 @@ if (wanted('compile')) {
   const compileSummary = `<!-- summary: Building and compiling a statement: gino-edge ${span(alone.flatMap((a) => Object.values(a)))} ns alone, ${span(nsOf('gino-edge'))} ns with Drizzle and Kysely loaded and run, who take ${timesOf('Drizzle')}× and ${timesOf('Kysely')}× as long. -->`;
   emit(
     'Compile: build and compile each operation, no database',
-    `Median ns per operation over ${rounds} rounds. "Alone": gino-edge in ${processes} fresh processes that load and run no other library (the range over the processes shows whether a figure depends on the process); "co-resident": in one process with Drizzle and Kysely loaded and run, the three libraries' operations alternating. The ratios are how many times longer the other library takes than gino-edge co-resident (higher is better for gino-edge). gino-edge compiles a call of one column (\`db.func.count(User.id)\`, the count row) once and reuses it, as it does \`Model.get()\`'s statement: that row times a cache lookup, the others a full build and compile.\n\n${compileSummary}\n\n${result.markdown}\n\nThe SQL each library produces:\n\n${result.sql}`,
+    `Median ns per operation over ${rounds} rounds. "Alone": gino-edge in ${processes} fresh processes that load and run no other library (the range over the processes shows whether a figure depends on the process), wall-clock time and the process's CPU time (all threads), then ${processes} more processes with V8's \`--single-threaded-gc\`; "co-resident": in one process with Drizzle and Kysely loaded and run, the three libraries' operations alternating.\n\n${compileNote(runs, protectors)} The ratios are how many times longer the other library takes than gino-edge co-resident (higher is better for gino-edge). gino-edge compiles a call of one column (\`db.func.count(User.id)\`, the count row) once and reuses it, as it does \`Model.get()\`'s statement: that row times a cache lookup, the others a full build and compile.\n\n${compileSummary}\n\n${result.markdown}\n\nThe SQL each library produces:\n\n${result.sql}`,
   );
   end();
 }
@@ -134,7 +171,7 @@ if (wanted('e2e')) {
     );
     emit(
       'Library overhead per call (pg driver replaying recorded results, no I/O)',
-      `Each library runs the workload on a pg Client double that replays the server's recorded results, so the time is the library's own work per call (build, compile, call the driver, shape rows), not the driver's or the server's. The double is not a \`pg.Client\`, so gino-edge takes its config-object path here (a real \`pg.Client\` gets pg's own \`Query\`, which skips pg's copy of the config). Medians over alternating rounds. The last columns divide it by the raw driver's end-to-end time above: the overhead an otherwise idle machine would see.\n\n${overhead.markdown}`,
+      `Each library runs the workload on a pg Client double that replays the server's recorded results, so the time is the library's own work per call (build, compile, call the driver, shape rows), not the driver's or the server's. The double is not a \`pg.Client\`, so gino-edge takes its config-object path here (a real \`pg.Client\` gets pg's own \`Query\`, which skips pg's copy of the config). Medians over alternating rounds. The last columns divide it by the raw driver's end-to-end time above: the overhead an otherwise idle machine would see.\n\n${overhead.markdown}\n\n${opsNote(pg.us, overhead.ns)}`,
     );
   } else {
     emit(
