@@ -3,8 +3,10 @@
  * with its own date and load average), and the README's performance figures from the parts'
  * summary lines. Run by `npm run bench` at its end, or alone: `npx tsx bench/assemble.ts`.
  *
- * A part marks a line for the README as `<!-- summary: text -->`; the README's lines between
- * `<!-- bench-summary:start -->` and `<!-- bench-summary:end -->` are replaced by those lines.
+ * A part marks a line for the README as `<!-- summary: text -->`: those lines are written to
+ * bench/summary.md, which the README includes (`<!-- include bench/summary.md -->` ...
+ * `<!-- /include -->`, the docs' include markers, checked by \`npm run docs\`); the README's copy
+ * is rewritten here too.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadAverage, machine, RESULTS_DIR } from './results.js';
@@ -26,8 +28,8 @@ const TITLES: Record<string, string> = {
 };
 
 const SUMMARY = /^<!-- summary: (.*) -->$/gm;
-const START = '<!-- bench-summary:start -->';
-const END = '<!-- bench-summary:end -->';
+const SUMMARY_FILE = 'bench/summary.md';
+const INCLUDE = /<!-- include bench\/summary\.md -->\n[\s\S]*?<!-- \/include -->/;
 
 export function assemble(dir = RESULTS_DIR, out = 'bench/RESULTS.md', readme = 'README.md'): string {
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.md')) : [];
@@ -45,13 +47,17 @@ Assembled ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${ma
 ${contents.join('\n')}
 `;
   writeFileSync(out, `${header}\n${body.join('\n')}`);
-  if (existsSync(readme) && summaries.length) {
-    const text = readFileSync(readme, 'utf8');
-    const a = text.indexOf(START);
-    const b = text.indexOf(END);
-    if (a !== -1 && b > a) {
-      const block = `${START}\n${summaries.map((s) => `- ${s}`).join('\n')}\n${END}`;
-      writeFileSync(readme, `${text.slice(0, a)}${block}${text.slice(b + END.length)}`);
+  if (summaries.length) {
+    const lines = `${summaries.map((line) => `- ${line}`).join('\n')}\n`;
+    writeFileSync(SUMMARY_FILE, lines);
+    if (existsSync(readme)) {
+      const text = readFileSync(readme, 'utf8');
+      if (INCLUDE.test(text)) {
+        writeFileSync(
+          readme,
+          text.replace(INCLUDE, () => `<!-- include ${SUMMARY_FILE} -->\n${lines}<!-- /include -->`),
+        );
+      }
     }
   }
   return out;

@@ -162,7 +162,7 @@ if (wanted('e2e')) {
     const pg = await measurePg(databaseUrl, options);
     emit(
       `End to end on PostgreSQL through pg, one connection (${redacted})`,
-      `${how}\n\n<!-- summary: Single-row operations end to end on pg: ${ratioRanges(pg.us, 'pg')} the time of raw pg (steady calls). -->\n\n${pg.markdown}`,
+      `${how} Over the operations, steady calls take ${ratioRanges(pg.us, 'pg')} the time of raw pg's.\n\n${pg.markdown}`,
     );
     const overhead = await measureOverhead(
       databaseUrl,

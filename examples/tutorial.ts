@@ -1,5 +1,5 @@
 /**
- * The GINO "Basics" tutorial in TypeScript (the README's), step by step, printing each statement.
+ * The GINO "Basics" tutorial in TypeScript (docs/guides/getting-started.md), step by step, printing each statement.
  * Runs on embedded PGlite, or on DATABASE_URL when set:  npm run demo
  */
 import { Gino } from '../src/node.js';

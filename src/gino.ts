@@ -313,7 +313,7 @@ export class Gino implements ModelHost {
    * With `{ replicas: [url | { url, options }, ...] }` the engine sends plain SELECTs to the
    * replicas and everything else to the primary, with read-your-writes per scope
    * (`readYourWrites: 'wait' | 'primary'`, `replicaWaitMs`, `replicaRetryMs`,
-   * `onReplicaFallback`; see the README's "Scaling out"):
+   * `onReplicaFallback`; see docs/guides/scaling-out.md):
    * await db.setBind(env.PRIMARY_URL, { max: 10, replicas: [env.REPLICA_URL] });
    */
   setBind(bind: Bindable, options: Record<string, unknown> = {}): Promise<Engine> {

@@ -51,7 +51,7 @@ export interface PgAdapterOptions {
   connectionTimeoutMillis?: number;
   /**
    * `'transaction'` behind a transaction-mode pooler (PgBouncer, Hyperdrive): no per-connection
-   * session SET, session statements refused (see the README's "Scaling out"). Default: on for a
+   * session SET, session statements refused (see docs/guides/scaling-out.md). Default: on for a
    * Neon `-pooler` host and a Hyperdrive connection string (`*.hyperdrive.local`), else `'none'`.
    */
   pooler?: PoolerMode;

@@ -5,7 +5,10 @@
  *
  * `gino-edge` comes from npm (deno.json maps it); the URL's scheme picks the adapter, which Deno
  * loads on demand (postgresql:// → pg, also in deno.json). DATABASE_OPTIONS may hold the adapter's
- * own options as JSON.
+ * own options as JSON. On PGlite, Deno must let PGlite read its own files (and write its data
+ * directory, for pglite://<dir>):
+ *
+ *   DATABASE_URL=pglite://memory deno run --allow-net --allow-env --allow-read main.ts
  */
 import { Gino } from 'gino-edge';
 

@@ -4,7 +4,7 @@ import { ARRAY_ELEMENT, OID } from './oids.js';
 
 /**
  * PostgreSQL text-format values → JavaScript, by type OID: the one place every adapter parses
- * values (the README's value table). Adapters hand this to their driver per query or per instance,
+ * values (the value table in docs/guides/models-and-types.md). Adapters hand this to their driver per query or per instance,
  * never by changing a driver's global parsers.
  */
 export type TextParser = (text: string) => unknown;

@@ -1,6 +1,6 @@
 /**
  * Column types: their DDL, how a JavaScript value is checked and sent, and how a parsed result
- * value is finished (the README's value table). Parsing from text lives in `src/types/parse.ts`.
+ * value is finished (the value table in docs/guides/models-and-types.md). Parsing from text lives in `src/types/parse.ts`.
  */
 import { InvalidRequestError } from '../errors.js';
 import { dateInput, dateText, FIRST_TIMESTAMP_MS, MAX_DATE_MS, timestampInput } from './datetime.js';

@@ -1,4 +1,4 @@
-/** DDL for every column type of the README's value table, constraints, indexes, enums and comments. */
+/** DDL for every column type of the value table in docs/guides/models-and-types.md, constraints, indexes, enums and comments. */
 import { describe, expect, test } from 'vitest';
 import { commentSqls, createEnumSql, createIndexSqls, createTableSql, dropTableSql } from '../../src/compiler/ddl.js';
 import { quoteIdentifier, renderLiteral } from '../../src/compiler/quote.js';

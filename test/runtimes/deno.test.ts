@@ -77,6 +77,20 @@ describe('the Deno example', () => {
     expect(stdout).toContain('get(2) after delete: null');
     expect(stdout.trim().endsWith('Done.')).toBe(true);
   });
+
+  test('runs on pglite://memory with --allow-read (PGlite reads its bundled files), as the runtimes guide says', async (ctx) => {
+    if (!deno.path) return ctx.skip(deno.reason);
+    const env = { DATABASE_URL: 'pglite://memory' };
+    const { stdout } = await denoRun(['run', '--allow-net', '--allow-env', '--allow-read', 'main.ts'], env);
+    expect(stdout).toContain('population: 2');
+    expect(stdout.trim().endsWith('Done.')).toBe(true);
+    // Without the flag, Deno itself names it.
+    const refused = await denoRun(['run', '--allow-net', '--allow-env', 'main.ts'], env).then(
+      () => '',
+      (error: { stderr?: string }) => error.stderr ?? '',
+    );
+    expect(refused).toMatch(/Requires read access to .*pglite.*--allow-read/);
+  });
 });
 
 describe('scopes in Deno', () => {

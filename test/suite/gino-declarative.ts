@@ -1,6 +1,6 @@
 /**
  * GINO's `tests/test_declarative.py`, translated: one test per GINO test function, named after
- * it, with GINO's expectations, except the README's differences from GINO. Most of GINO's file
+ * it, with GINO's expectations, except the differences from GINO in docs/guides/differences-from-gino.md. Most of GINO's file
  * tests Python class machinery (declared_attr, descriptors, the MRO, SQLAlchemy Table options):
  * those are listed as not ported, with the reason.
  */

@@ -119,7 +119,7 @@ export function ginoEngineSuite(ctx: SuiteContext): void {
       const url = typeof given.bind === 'string' ? given.bind : 'pglite://memory';
       const options = { ...(typeof given.bind === 'string' ? given.options : {}), non_exist: null };
       if (ctx.adapter.name === 'pg' || ctx.adapter.name === 'neon-ws') {
-        // Difference from GINO (README): pg and neon-ws hand the options they do not use to their
+        // Difference from GINO (docs/guides/differences-from-gino.md): pg and neon-ws hand the options they do not use to their
         // driver's pool or client configuration, as node-postgres takes them.
         const engine = await new Gino().createEngine(url, options);
         await engine.close();

@@ -1,6 +1,6 @@
 /**
  * GINO's `tests/test_iterate.py`, translated: one test per GINO test function, named after it,
- * with GINO's expectations, except the README's difference from GINO: `iterate()` outside a
+ * with GINO's expectations, except the difference from GINO in docs/guides/differences-from-gino.md: `iterate()` outside a
  * transaction opens one for its cursor (GINO raises "No Connection in context").
  */
 import { afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
@@ -34,7 +34,7 @@ export function ginoIterateSuite(ctx: SuiteContext): void {
       'test_bind',
       'cursors',
       async () => {
-        // Difference from GINO (README): outside a transaction the cursor opens its own.
+        // Difference from GINO (docs/guides/differences-from-gino.md): outside a transaction the cursor opens its own.
         let result = new Set<string>();
         for await (const u of User.query.gino.iterate()) result.add(u.nickname as string);
         expect(result).toEqual(names);

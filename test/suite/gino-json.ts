@@ -1,6 +1,6 @@
 /**
  * GINO's `tests/test_json.py`, translated: one test per GINO test function, named after it, with
- * GINO's expectations, except where the README lists a difference from GINO (an IntegerProperty
+ * GINO's expectations, except where docs/guides/differences-from-gino.md lists a difference (an IntegerProperty
  * refuses 100.85 instead of truncating it; JSON, not only JSONB, columns take property updates).
  * Tests marked "added" cover JSON behaviour the GINO copy read for the port does not.
  */
@@ -52,7 +52,7 @@ export function ginoJsonSuite(ctx: SuiteContext): void {
       // An in-memory update, not applied.
       u.update({ birthday: new Date(now.getTime() - 3650 * DAY) });
 
-      // Two JSON properties, one by an expression. Difference from GINO (README): an
+      // Two JSON properties, one by an expression. Difference from GINO (docs/guides/differences-from-gino.md): an
       // IntegerProperty refuses 100.85 instead of truncating it to 100.
       expect(() => u.update({ age: User.age.sub(2), balance: 100.85 })).toThrow(InvalidRequestError);
       await u.update({ age: User.age.sub(2), balance: 100 }).apply();
@@ -117,7 +117,7 @@ export function ginoJsonSuite(ctx: SuiteContext): void {
       try {
         const news = await News.create();
         expect(news.visits).toBe(0);
-        // Difference from GINO (README): GINO raises "JSON is not supported" for both updates; here a
+        // Difference from GINO (docs/guides/differences-from-gino.md): GINO raises "JSON is not supported" for both updates; here a
         // JSON column takes them, merged through jsonb.
         await news.update({ visits: News.visits.add(10) }).apply();
         expect(news.visits).toBe(10);

@@ -1,10 +1,10 @@
-/** The GINO tutorial (the README's), run as written, asserting the SQL each step sends. */
+/** The GINO tutorial (docs/guides/getting-started.md), run as written, asserting the SQL each step sends. */
 import { beforeAll, describe, expect } from 'vitest';
 import { type SuiteContext, suiteTest } from './harness.js';
 import { defineModels } from './models.js';
 
 export function tutorialSuite(ctx: SuiteContext): void {
-  describe('the GINO tutorial (as the README shows it)', () => {
+  describe('the GINO tutorial (as the getting-started guide shows it)', () => {
     const { db } = ctx;
     const { User, Booking } = defineModels(db);
 
@@ -15,7 +15,7 @@ export function tutorialSuite(ctx: SuiteContext): void {
 
     const last = () => ctx.log[ctx.log.length - 1] as { sql: string; params: unknown[] };
 
-    suiteTest(ctx, 'runs every step of the tutorial with the SQL the README shows', async () => {
+    suiteTest(ctx, 'runs every step of the tutorial with the SQL the getting-started guide shows', async () => {
       await User.delete.gino.status();
       await db.status('ALTER SEQUENCE users_id_seq RESTART WITH 1');
       let user = await User.create({ nickname: 'fantix' });

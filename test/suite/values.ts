@@ -1,5 +1,5 @@
 /**
- * The README's value table: every column type written and read back, with the JavaScript values
+ * The value table of docs/guides/models-and-types.md: every column type written and read back, with the JavaScript values
  * asserted exactly. The same expectations run on every adapter, so they are identical on all.
  */
 import { beforeAll, describe, expect } from 'vitest';
@@ -9,7 +9,7 @@ import { type SuiteContext, suiteTest, withCapability } from './harness.js';
 export const SAMPLE_BYTES = new Uint8Array([0, 1, 2, 127, 128, 255]);
 
 export function valuesSuite(ctx: SuiteContext): void {
-  describe('values of every type (the README value table)', () => {
+  describe('values of every type (the value table of the models guide)', () => {
     const { db } = ctx;
     class Sample extends db.Model({
       __tablename__: 'value_samples',

@@ -1,4 +1,4 @@
-/** The tutorial's model (as the README shows it): one `db` per Worker, shared by every request. */
+/** The tutorial's model (as the README and the getting-started guide show it): one `db` per Worker, shared by every request. */
 import { Gino } from 'gino-edge';
 
 export const db = new Gino();
