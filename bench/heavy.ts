@@ -61,6 +61,7 @@ interface CpuProfile {
 function ownerOf(url: string): string {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1] as string;
+  if (url.startsWith('wasm://')) return 'WebAssembly (PGlite)';
   if (url.startsWith('node:') || url === '') return 'Node / V8';
   return 'gino-edge or the bench';
 }
