@@ -23,7 +23,8 @@ const TITLES: Record<string, string> = {
   ops: 'Single-row operations, end to end',
   compile: 'Compile time',
   types: 'Type checking',
-  bundle: 'Bundle size',
+  bundle: 'Bundle size: a minimal CRUD Worker per library',
+  sizes: 'What gino-edge adds to a bundle',
   workerd: 'Workers: cold start and round trips',
 };
 

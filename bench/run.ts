@@ -89,10 +89,10 @@ const redacted = databaseUrl.replace(/:[^:@/]*@/, ':***@');
 function opsNote(e2e: Record<string, Record<Op, number>>, overheadNs: Record<string, Record<Op, number>>): string {
   const raw = e2e.pg as Record<Op, number>;
   const ops = Object.keys(raw) as Op[];
-  const gap = ops.map((op) => (e2e['gino-edge'] as Record<Op, number>)[op] - raw[op]);
   const own = ops.map((op) => (overheadNs['gino-edge'] as Record<Op, number>)[op] / 1000);
-  const span = (v: number[]) => `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)} µs`;
-  return `**Where gino-edge's time goes on these operations.** Its own work per call (above: build, compile, serialise, call the driver, shape) is ${span(own)}; its end-to-end medians are ${span(gap)} away from raw pg's in this run. What is beyond its own work is not the library's code: each call waits for the server and the event loop on cores shared with other work, and medians of alternating libraries over one connection move by more than that from run to run (compare the load average at the top of this part). Changed on this path in this milestone: rows are finished as they are shaped (no copy of a result), and a RETURNING list of columns is rendered once (update by id returning).`;
+  const share = ops.map((op) => ((overheadNs['gino-edge'] as Record<Op, number>)[op] / 1000 / raw[op]) * 100);
+  const span = (v: number[], unit: string) => `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)} ${unit}`;
+  return `**Where gino-edge's time goes on these operations.** Its own work per call (the table above: build, compile, serialise, call the driver, shape) is ${span(own, 'µs')}, ${span(share, '%')} of raw pg's round trip. Where an end-to-end ratio above is further from 1.00× than that, the difference is outside what this table measures (the adapter's path through the driver and the event loop, and the machine: each call waits for the server on cores shared with other work); that path was not profiled apart in this milestone. The PGlite table below (an adapter that takes the one connection's lock before each query, as the Kysely dialect here does) was not profiled apart either. Changed on this path in this milestone: rows are finished as they are shaped (no copy of a result), and a RETURNING list of columns is rendered once (update by id returning).`;
 }
 
 /** What the compile part says about process-to-process variation, from this run's figures. */
