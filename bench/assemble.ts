@@ -12,7 +12,19 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadAverage, machine, RESULTS_DIR } from './results.js';
 
 /** Parts in this order first (the workloads users feel, then the per-call figures), then any others by name. */
-const ORDER = ['reads', 'writes', 'cursors', 'neon-http', 'relations', 'ops', 'compile', 'types', 'bundle', 'workerd'];
+const ORDER = [
+  'reads',
+  'writes',
+  'cursors',
+  'neon-http',
+  'relations',
+  'ops',
+  'compile',
+  'types',
+  'bundle',
+  'sizes',
+  'workerd',
+];
 
 const TITLES: Record<string, string> = {
   reads: 'Big reads',
