@@ -97,19 +97,23 @@ function opsNote(e2e: Record<string, Record<Op, number>>, overheadNs: Record<str
 
 /** What the compile part says about process-to-process variation, from this run's figures. */
 function compileNote(
-  runs: { wall: Record<CompileOp, number>[]; cpu: Record<CompileOp, number>[]; singleGc: Record<CompileOp, number>[] },
+  runs: {
+    wall: Record<CompileOp, number>[];
+    cpu: Record<CompileOp, number>[];
+    singleGc: Record<CompileOp, number>[];
+    singleGcCpu: Record<CompileOp, number>[];
+  },
   protectors: Record<string, boolean>,
 ): string {
   const ops = Object.keys(runs.wall[0] ?? {}) as CompileOp[];
   const spread = (list: Record<CompileOp, number>[]) =>
     Math.max(...ops.map((op) => Math.max(...list.map((r) => r[op])) / Math.min(...list.map((r) => r[op]))));
-  const waitRatio = Math.max(
-    ...runs.wall.flatMap((w, i) => ops.map((op) => w[op] / (runs.cpu[i] as Record<CompileOp, number>)[op])),
-  );
+  const waiting = (wall: Record<CompileOp, number>[], cpu: Record<CompileOp, number>[]) =>
+    Math.max(...wall.flatMap((w, i) => ops.map((op) => w[op] / (cpu[i] as Record<CompileOp, number>)[op])));
   const broken = Object.entries(protectors)
     .filter(([, intact]) => !intact)
     .map(([name]) => name);
-  return `**The bimodal statements, and what compile time depends on.** In this run the slowest process took up to ${spread(runs.wall).toFixed(2)}× the fastest's time for a statement, with its wall time up to ${waitRatio.toFixed(2)}× its CPU time; the processes with \`--single-threaded-gc\` varied by up to ${spread(runs.singleGc).toFixed(2)}×. Wall time well above CPU time is time spent waiting, not working: V8's scavenger (the young-generation GC) shares its work with helper threads, and on a machine whose cores are all busy (2 cores shared with other work) the main thread can wait for a helper that waits for a core. The statements that allocate the most (insert and update with RETURNING) scavenge the most, so when it happens it is they that slow down; without helper threads (\`--single-threaded-gc\`) there is nothing to wait for. Loading and running Drizzle and Kysely invalidates ${broken.length ? `these V8 protectors: ${broken.join(', ')}` : `none of V8's protectors (${Object.keys(protectors).join(', ')}; read with \`--allow-natives-syntax\` in a process that ran all three libraries)`}; gino-edge's megamorphic property reads (a node's kind, the statement symbol) are served from V8's stub cache, which other libraries' code also fills (not measured apart here). **Fixed:** how much a statement allocates, which does not depend on the machine: a RETURNING list of columns given per call (\`returning(User.nickname)\`) is now one shared list per sequence of columns, rendered once and kept (as a table's own columns are), instead of a new list rendered, keyed and typed on every call. **Left:** gino-edge co-resident still takes longer than alone (compare the columns), and the cause was not found: no protector is invalidated (above), looking up the compiler's per-kind tables through Maps instead of objects (tried: no change, not kept) does not help, and the measured rounds saw no deoptimisation after a major GC; what is left to look at is V8's shared stub cache (the megamorphic reads above) and the CPU's caches, both shared with the other libraries' code.`;
+  return `**The bimodal statements, and what compile time depends on.** In this run the slowest of the default processes took up to ${spread(runs.wall).toFixed(2)}× the fastest's time for a statement (CPU time: ${spread(runs.cpu).toFixed(2)}×), its wall time up to ${waiting(runs.wall, runs.cpu).toFixed(2)}× its CPU time; the processes with \`--single-threaded-gc\` varied by up to ${spread(runs.singleGc).toFixed(2)}× (CPU time: ${spread(runs.singleGcCpu).toFixed(2)}×), wall up to ${waiting(runs.singleGc, runs.singleGcCpu).toFixed(2)}× CPU. Wall time above CPU time is time a process spent waiting, not working, and two causes fit on a machine whose 2 cores are shared with other work: V8's scavenger (the young-generation GC) shares its work with helper threads, and the main thread can wait for a helper that waits for a core (in the investigation for this part, processes with \`--single-threaded-gc\` did not show the slow mode, and the statements that allocate the most, insert and update with RETURNING, were the ones that slowed down); and a process can simply wait for a core itself, which no setting removes (the figures above show how much of each this run had). Loading and running Drizzle and Kysely invalidates ${broken.length ? `these V8 protectors: ${broken.join(', ')}` : `none of V8's protectors (${Object.keys(protectors).join(', ')}; read with \`--allow-natives-syntax\` in a process that ran all three libraries)`}; gino-edge's megamorphic property reads (a node's kind, the statement symbol) are served from V8's stub cache, which other libraries' code also fills. **Fixed:** how much a statement allocates, which does not depend on the machine: a RETURNING list of columns given per call (\`returning(User.nickname)\`) is now one shared list per sequence of columns, rendered once and kept (as a table's own columns are), instead of a new list rendered, keyed and typed on every call. **Left:** gino-edge co-resident still takes longer than alone (compare the columns), and the cause was not found: no protector is invalidated (above), looking up the compiler's per-kind tables through Maps instead of objects (tried: no change, not kept) does not help, and the measured rounds saw no deoptimisation after a major GC; what is left to look at is V8's shared stub cache (the megamorphic reads above) and the CPU's caches, both shared with the other libraries' code.`;
 }
 
 if (wanted('compile')) {
@@ -122,6 +126,7 @@ if (wanted('compile')) {
     wall: [] as Record<CompileOp, number>[],
     cpu: [] as Record<CompileOp, number>[],
     singleGc: [] as Record<CompileOp, number>[],
+    singleGcCpu: [] as Record<CompileOp, number>[],
   };
   for (let i = 0; i < processes; i++) {
     const t = await runChild<Times>({ kind: 'compile-alone', rounds, batch });
@@ -129,6 +134,7 @@ if (wanted('compile')) {
     runs.cpu.push(t.cpu['gino-edge'] as Record<CompileOp, number>);
     const single = await runChild<Times>({ kind: 'compile-alone', rounds, batch }, ['--single-threaded-gc']);
     runs.singleGc.push(single.wall['gino-edge'] as Record<CompileOp, number>);
+    runs.singleGcCpu.push(single.cpu['gino-edge'] as Record<CompileOp, number>);
   }
   const alone = runs.wall;
   const protectors = await runChild<Record<string, boolean>>({ kind: 'protectors' }, ['--allow-natives-syntax']);
