@@ -64,7 +64,7 @@ function end(): void {
   if (!part) return;
   const path = writePart(part.name, part.sections, {
     loadAtStart: part.load,
-    commit: commit(),
+    commit: COMMIT,
     quick,
     seconds: (performance.now() - part.t0) / 1000,
   });
@@ -81,6 +81,8 @@ function commit(): string {
 }
 
 const started = performance.now();
+/** The commit measured: read once, at the start (a commit made during a long run is not this run's). */
+const COMMIT = commit();
 const startLoad = loadavg()[0]?.toFixed(2) ?? 'n/a';
 const hasPg = await pgAvailable(databaseUrl);
 const redacted = databaseUrl.replace(/:[^:@/]*@/, ':***@');
