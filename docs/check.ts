@@ -1,9 +1,10 @@
 /**
- * `npm run docs` (`tsx docs/check.ts --typedoc`: TypeDoc builds the API reference meanwhile): the
+ * `npm run docs` (TypeDoc builds the API reference, then this; `--typedoc` runs TypeDoc alongside): the
  * README and the pages under docs/ hold no broken relative link or anchor, every TypeScript block
  * type-checks against the package's own sources, the blocks marked
  * `run` run (on embedded PGlite), generated figures included in a page match the file they come from,
- * and the README stays short. Exits non-zero listing every problem.
+ * the paths, npm scripts and JSON a page names exist and parse, and the README stays short. Exits
+ * non-zero listing every problem.
  *
  * A block's info string says how it is checked:
  *
@@ -38,7 +39,7 @@ function markdownFiles(dir: string): string[] {
 
 /** Fenced blocks removed (their `#` lines are no headings, their `](x)` no links). */
 function prose(text: string): string {
-  return text.replace(/^```[\s\S]*?^```/gm, '');
+  return text.replace(/^( *)```[\s\S]*?^\1```/gm, '');
 }
 
 /** GitHub's anchor for a heading. */
@@ -98,15 +99,21 @@ export interface Block {
 /** The ```ts blocks of a page, with what their info strings ask. */
 export function tsBlocks(file: string, text = readFileSync(file, 'utf8')): Block[] {
   const blocks: Block[] = [];
-  for (const m of text.matchAll(/^```(?:ts|typescript)([^\n]*)\n([\s\S]*?)^```/gm)) {
-    const words = (m[1] as string).trim().split(/\s+/).filter(Boolean);
+  // A block may be indented (inside a list item): its closing fence has the same indent, which
+  // is taken off every line of its code.
+  for (const m of text.matchAll(/^( *)```(?:ts|typescript)([^\n]*)\n([\s\S]*?)^\1```/gm)) {
+    const indent = m[1] as string;
+    const words = (m[2] as string).trim().split(/\s+/).filter(Boolean);
     const unknown = words.filter((w) => !/^(run|nocheck|with=[\w,-]+)$/.test(w));
     const line = text.slice(0, m.index).split('\n').length;
     if (unknown.length) throw new Error(`${relative(ROOT, file)}:${line}: unknown block option ${unknown.join(' ')}`);
     blocks.push({
       file,
       line,
-      code: m[2] as string,
+      code: (m[3] as string)
+        .split('\n')
+        .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l))
+        .join('\n'),
       runs: words.includes('run'),
       checked: !words.includes('nocheck'),
       with: words.flatMap((w) => (w.startsWith('with=') ? w.slice(5).split(',') : [])),
@@ -207,9 +214,37 @@ export function checkIncludes(files: readonly string[], write: boolean): string[
   return problems;
 }
 
+/**
+ * What a page names that must exist: a repository path in inline code (`src/...`, `test/...`,
+ * `examples/...`; globs and `<placeholders>` aside), an `npm run <script>`, and JSON blocks that parse.
+ */
+export function missingReferences(files: readonly string[], scripts: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const where = relative(ROOT, file);
+    for (const m of prose(text).matchAll(/`((?:src|test|adapters|examples|bench|docs|\.ci)\/[^`\s]*)`/g)) {
+      const path = (m[1] as string).replace(/[,.:;)]$/, '').replace(/\/$/, '');
+      if (/[*<{]/.test(path)) continue;
+      if (!existsSync(join(ROOT, path))) problems.push(`${where}: names ${path}, which does not exist`);
+    }
+    for (const m of text.matchAll(/\bnpm run (?:--silent )?([a-z][\w:-]*)/g))
+      if (!scripts.includes(m[1] as string))
+        problems.push(`${where}: npm run ${m[1]}: package.json has no such script`);
+    for (const m of text.matchAll(/^```json\n([\s\S]*?)^```/gm)) {
+      try {
+        JSON.parse(m[1] as string);
+      } catch (error) {
+        problems.push(`${where}: a JSON block does not parse (${(error as Error).message})`);
+      }
+    }
+  }
+  return problems;
+}
+
 async function main(): Promise<void> {
   const write = process.argv.includes('--write');
-  // `npm run docs`: TypeDoc builds the API reference meanwhile (its warnings are errors: typedoc.json).
+  // `--typedoc`: TypeDoc builds the API reference meanwhile (its warnings are errors: typedoc.json).
   const apiReference = process.argv.includes('--typedoc')
     ? run(process.execPath, [join(ROOT, 'node_modules/typedoc/bin/typedoc')], { cwd: ROOT }).then(
         () => [],
@@ -223,6 +258,10 @@ async function main(): Promise<void> {
   const pages = [readme, ...markdownFiles(join(ROOT, 'docs'))];
   problems.push(...checkIncludes(pages, write));
   problems.push(...brokenLinks(pages));
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  problems.push(...missingReferences(pages, Object.keys(scripts)));
   const readmeLines = readFileSync(readme, 'utf8').split('\n').length - 1;
   if (readmeLines >= README_MAX_LINES)
     problems.push(

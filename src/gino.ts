@@ -33,13 +33,15 @@ import {
 } from './migrate/migrator.js';
 import { propertyFactory } from './orm/json.js';
 import { defineModel, type ModelHost } from './orm/model.js';
-import type { ColumnOptions, ModelClass, ModelDefinition, NotNullOf } from './orm/typing.js';
+import type { RelationValueOf } from './orm/relation-types.js';
+import { RelationshipDef, type RelationshipOptions } from './orm/relationship.js';
+import type { ColumnOptions, InputOf, ModelClass, ModelDefinition, NotNullOf, OptionalOf } from './orm/typing.js';
 import type { Insert } from './sql/dml.js';
 import type { GinoExtension, StatusResult, ValueSet } from './sql/executor.js';
 import type { TextClause } from './sql/expr.js';
 import * as expr from './sql/expr.js';
 import { type FuncNamespace, funcNamespace } from './sql/func.js';
-import { Select, Text } from './sql/select.js';
+import { type RowOf, type ScalarOf, Select, type SelectItem, Text } from './sql/select.js';
 import {
   Alias,
   asFromItem,
@@ -48,7 +50,6 @@ import {
   ColumnDef,
   ForeignKey,
   ForeignKeyConstraint,
-  type HasTable,
   Index,
   PrimaryKeyConstraint,
   type ReferentialAction,
@@ -213,11 +214,12 @@ export class Gino implements ModelHost {
    * A column definition: `db.Column(db.Integer(), { primaryKey: true })`.
    * Options: primaryKey nullable default serverDefault unique index name comment autoincrement references.
    */
-  Column<T, const O extends ColumnOptions<T> = Record<never, never>>(
-    type: SqlType<T>,
+  // biome-ignore lint/suspicious/noExplicitAny: any SQL type; its value type is read from it
+  Column<S extends SqlType<any>, const O extends ColumnOptions<S['__js']> = Record<never, never>>(
+    type: S,
     options?: O,
-  ): ColumnDef<T, NotNullOf<O>> {
-    return new ColumnDef<T, NotNullOf<O>>(type, options ?? {});
+  ): ColumnDef<S['__js'], NotNullOf<O>, OptionalOf<S['kind'], O>, InputOf<S['kind'], S['__js']>> {
+    return new ColumnDef(type, options ?? {});
   }
 
   /** `references: db.ForeignKey('teams.id', { onDelete: 'CASCADE' })`. */
@@ -226,6 +228,37 @@ export class Gino implements ModelHost {
     options?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction; name?: string },
   ): ForeignKey {
     return new ForeignKey(target, options);
+  }
+
+  /**
+   * A relationship to another model, in a model's definition: loaded by name
+   * (`Post.load('author')`, `Author.load({ posts: Post.load('tags') })`), never a column. The join
+   * comes from the foreign keys between the tables (`foreignKey` picks one of several), through
+   * `secondary` for many-to-many, or from `on`. When two models refer to each other, give one side
+   * its attribute type: TypeScript cannot infer a cycle of class definitions.
+   *
+   * @example
+   * class Author extends db.Model({
+   *   __tablename__: 'authors',
+   *   id: db.Column(db.Integer(), { primaryKey: true }),
+   *   posts: db.relationship<Post[]>(() => Post, { many: true }),
+   * }) {}
+   * class Post extends db.Model({
+   *   __tablename__: 'posts',
+   *   id: db.Column(db.Integer(), { primaryKey: true }),
+   *   authorId: db.Column(db.Integer(), { name: 'author_id', references: db.ForeignKey('authors.id') }),
+   *   author: db.relationship(() => Author),
+   * }) {}
+   */
+  relationship<
+    M extends abstract new (
+      ...args: never[]
+    ) => object,
+    const O extends RelationshipOptions = Record<never, never>,
+  >(target: M | (() => M), options?: O): RelationshipDef<RelationValueOf<M, O>>;
+  relationship<P>(target: () => void, options?: RelationshipOptions): RelationshipDef<P>;
+  relationship(target: unknown, options: RelationshipOptions = {}): RelationshipDef {
+    return new RelationshipDef(target, options ?? {});
   }
 
   /** `_pk: db.PrimaryKeyConstraint('day', 'booker', { name: 'bookings_pkey' })`. */
@@ -278,17 +311,18 @@ export class Gino implements ModelHost {
 
   /**
    * `SELECT` of columns and expressions — a model or an alias stands for all its columns, as in
-   * GINO's `db.select([User])`; rows are plain objects keyed by attribute or label.
+   * GINO's `db.select([User])`; rows are plain objects keyed by attribute or label, typed from the
+   * items (`db.select([User.id, User.nickname.label('nick')])` rows are `{ id: number; nick: string | null }`),
+   * and `scalar()` is the first item's value.
    */
-  select<R = Record<string, unknown>>(
-    columns: readonly (expr.Expr | HasTable | Alias)[] | expr.Expr,
-    ...more: (expr.Expr | HasTable | Alias)[]
-  ): Select<R, unknown> {
-    const given = Array.isArray(columns) ? [...columns, ...more] : [columns as expr.Expr, ...more];
+  select<const C extends readonly SelectItem[]>(columns: C): Select<RowOf<C>, ScalarOf<C>, C, never>;
+  select<const C extends readonly SelectItem[]>(...columns: C): Select<RowOf<C>, ScalarOf<C>, C, never>;
+  select(...args: readonly (SelectItem | readonly SelectItem[])[]): Select<unknown, unknown> {
+    const given = (Array.isArray(args[0]) ? [...args[0], ...args.slice(1)] : args) as readonly SelectItem[];
     const list = given.flatMap((c): readonly expr.Expr[] =>
       c instanceof expr.Expr ? [c] : c instanceof Alias ? c.columns : (asFromItem(c) as Table).columns,
     );
-    return new Select<R, unknown>({ columns: list }, this);
+    return new Select({ columns: list }, this);
   }
 
   /** @internal Called by `db.Model()`: the table joins `db.gino.createAll()`. */

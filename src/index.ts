@@ -72,26 +72,56 @@ export { UpdateRequest } from './orm/crud.js';
 export { JsonProperty, type JsonPropertyKind, type JsonPropertyOptions } from './orm/json.js';
 export { ModelAlias, ModelLoader, type WithRelated } from './orm/loader.js';
 export { ModelBase } from './orm/model.js';
+export type { ModelRelations, RelationKeys, RelationValueOf, WithLoaded } from './orm/relation-types.js';
+export {
+  type RelationColumns,
+  RelationCount,
+  RelationshipDef,
+  type RelationshipOptions,
+} from './orm/relationship.js';
 export type {
   ColumnKeys,
   ColumnRef,
   ColumnValue,
+  ColumnValues,
   Ident,
   ModelAliasOf,
   ModelClass,
   ModelColumns,
   ModelDefinition,
   ModelInput,
+  ModelInsert,
   ModelInstance,
+  ModelUpdate,
   ModelValues,
   PropertyKeys,
   PropertyValue,
+  SubclassQuery,
 } from './orm/typing.js';
 export { Delete, Insert, Update } from './sql/dml.js';
-export type { CursorLike, GinoExtension, LoadedBy, RunOptions, StatusResult, ValueSet } from './sql/executor.js';
-export { Case, Expr, type Operand } from './sql/expr.js';
+export type {
+  CursorLike,
+  GinoExtension,
+  LoadedBy,
+  Page,
+  PageOptions,
+  RunOptions,
+  StatusResult,
+  ValueSet,
+} from './sql/executor.js';
+export { Case, Expr, type Func, type Label, type Operand } from './sql/expr.js';
+export type { FuncNamespace, TypedFunctions, UntypedFunction } from './sql/func.js';
 export type { NodeKind, SqlNode } from './sql/nodes.js';
-export { type Correlation, Select, Text, type TextColumnSpec, TextSelect } from './sql/select.js';
+export {
+  type Correlation,
+  type RowOf,
+  type ScalarOf,
+  Select,
+  type SelectItem,
+  Text,
+  type TextColumnSpec,
+  TextSelect,
+} from './sql/select.js';
 export { Alias, Column, type ColumnOptions, Join, Table } from './sql/table.js';
 export { parserFor, parseText } from './types/parse.js';
 export { SqlType } from './types/sqltypes.js';

@@ -1,8 +1,17 @@
 /** `.gino` on statements and function calls: run on the current binding and shape the rows. */
-import type { AnyConstructor, GinoExtension, LoadedBy, RunOptions, ValueSet } from '../sql/executor.js';
+import type {
+  AnyConstructor,
+  GinoExtension,
+  LoadedBy,
+  Page,
+  PageOptions,
+  RunOptions,
+  ValueSet,
+} from '../sql/executor.js';
 import { type Iteration, iteration } from './cursor.js';
 import type { QueryRunner } from './engine.js';
 import { type Mode, toCompiled } from './execute.js';
+import { paginate } from './paginate.js';
 
 /** What the extension needs of the Gino instance. */
 export interface ExtensionHost {
@@ -64,6 +73,10 @@ export class StatementExtension<R, S> implements GinoExtension<R, S> {
   }
   timeout(ms: number): GinoExtension<R, S> {
     return new StatementExtension<R, S>(this.host, this.statement, this.loader, ms);
+  }
+  async paginate(options: PageOptions): Promise<Page<R>> {
+    const loader = this.loader === undefined ? null : this.loader;
+    return paginate<R>(this.host.runnerFor(options?.bind), this.statement, loader, options, this.timeoutMs);
   }
 }
 

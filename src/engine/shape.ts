@@ -47,6 +47,8 @@ export interface Loader {
   readonly from?: FromItem | undefined;
   /** The ON clause joining this loader's FROM to its parent's (else the foreign key is used). */
   readonly onClause?: Expr | undefined;
+  /** It may fold several rows into one value (a distinct loader): rows are then not results. */
+  readonly folds?: boolean;
 }
 
 /**

@@ -215,6 +215,9 @@ export function instanceWhere(instance: object, model: ModelRuntime): Expr {
   );
 }
 
+/** What `update()` of an instance of type `T` takes (its model's columns and JSON properties). */
+export type UpdateValuesOf<T> = T extends { update(values: infer U): unknown } ? U : Record<string, unknown>;
+
 /**
  * The pending changes of `instance.update(...)`; `apply()` writes them. The row is the one the
  * instance's key named when `update()` was called.
@@ -244,7 +247,7 @@ export class UpdateRequest<T extends object = object> {
       this.lookupError = error;
     }
     this.where = where;
-    this.update(values);
+    this.update(values as UpdateValuesOf<T>);
   }
 
   private check(values: Record<string, unknown>): void {
@@ -257,12 +260,12 @@ export class UpdateRequest<T extends object = object> {
     }
   }
 
-  /** Record more changes (applied to the instance now, to the row by `apply()`). */
-  update(values: Record<string, unknown>): this {
-    this.check(values);
+  /** Record more changes (applied to the instance now, to the row by `apply()`): the keys `instance.update()` takes. */
+  update(values: UpdateValuesOf<T>): this {
+    this.check(values as Record<string, unknown>);
     const props = propertiesOf(tableOf(this.model));
     const instance = this.instance as Record<string, unknown>;
-    for (const [key, value] of Object.entries(values)) {
+    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
       if (value === undefined) continue;
       const prop = props.find((p) => p.key === key);
       if (!prop) {

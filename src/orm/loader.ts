@@ -18,6 +18,7 @@ import type { Expr } from '../sql/expr.js';
 import { Select } from '../sql/select.js';
 import { Alias, Column, type FromItem, type HasTable, type Join, noSuchColumn, type Table } from '../sql/table.js';
 import { type HostedModel, hostOf } from './host.js';
+import { relatedLoader, relationshipOf } from './relationship.js';
 
 /** A model class as the loader sees it: it makes instances, and its Gino instance runs its queries. */
 export interface ModelLike extends HostedModel {
@@ -167,12 +168,19 @@ export class ModelLoader<T = unknown> implements Loader {
   load(...args: (ColumnRef | Readonly<Record<string, unknown>>)[]): ModelLoader<unknown> {
     const last = args[args.length - 1];
     const hasExtras = last !== undefined && typeof last === 'object' && !(last instanceof Column);
-    const refs = (hasExtras ? args.slice(0, -1) : args) as (string | Column)[];
-    const extras = hasExtras ? Object.entries(last as Record<string, unknown>) : [];
+    const given = (hasExtras ? args.slice(0, -1) : args) as (string | Column)[];
+    // A name of a relationship loads it (`Post.load('author')`); other names are columns.
+    const relations = given.filter((r): r is string => typeof r === 'string' && !!relationshipOf(this.model, r));
+    const refs = given.filter((r) => !relations.includes(r as string));
+    const extras: [string, unknown][] = [
+      ...relations.map((k): [string, unknown] => [k, undefined]),
+      ...(hasExtras ? Object.entries(last as Record<string, unknown>) : []),
+    ];
     const merged = this.state.extras.filter(([k]) => !extras.some(([key]) => key === k));
+    const loaderOf = (k: string, v: unknown): Loader => relatedLoader(this.model, this.source, k, v) ?? toLoader(v);
     return this.with({
       only: refs.length ? refs.map((r) => this.column(r)) : this.state.only,
-      extras: [...merged, ...extras.map(([k, v]) => [k, toLoader(v)] as const)],
+      extras: [...merged, ...extras.map(([k, v]) => [k, loaderOf(k, v)] as const)],
     });
   }
 
@@ -189,6 +197,11 @@ export class ModelLoader<T = unknown> implements Loader {
 
   get onClause(): Expr | undefined {
     return this.state.on;
+  }
+
+  /** Whether several rows may make one instance: a distinct loader here or among the related ones. */
+  get folds(): boolean {
+    return this.state.distinct !== undefined || this.state.extras.some(([, l]) => l.folds === true);
   }
 
   /** The columns this loader reads, then those of its related loaders. */

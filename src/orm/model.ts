@@ -37,6 +37,16 @@ import {
 import { hostOf, type ModelHost } from './host.js';
 import { bindProperties, checkProfiles, installAccessors, JsonProperty, propertiesOf, reloadProperty } from './json.js';
 import { ModelAlias, ModelLoader } from './loader.js';
+import {
+  declareRelationships,
+  loadedRelations,
+  notAColumn,
+  type RelationColumns,
+  type RelationCount,
+  RelationshipDef,
+  relationCount,
+  relationshipOf,
+} from './relationship.js';
 import type { ModelDefinition } from './typing.js';
 
 export type { ModelHost };
@@ -53,6 +63,7 @@ const RESERVED_STATIC = new Set([
   'load',
   'distinct',
   'on',
+  'countOf',
   'alias',
   'join',
   'outerjoin',
@@ -123,6 +134,7 @@ export class ModelBase {
       const keys = Object.keys(values);
       for (const key of keys) {
         if (!table.c[key] && !props.some((p) => p.key === key)) {
+          if (relationshipOf(model, key)) throw notAColumn(model, key);
           throw noSuchColumn(modelName(model), key, table.columns, { properties: props });
         }
       }
@@ -258,6 +270,18 @@ export class ModelBase {
     return this.load().distinct(...columns);
   }
 
+  /**
+   * How many rows of a relationship each row has (those `filter` keeps): a correlated `count(*)`,
+   * for where(), orderBy() and loaders.
+   *
+   * @example
+   * const busy = await Author.load({ postCount: Author.countOf('posts') })
+   *   .query.where(Author.countOf('posts', (post) => post.title.like('a%')).gt(2)).gino.all();
+   */
+  static countOf(relationship: string, filter?: (related: RelationColumns) => Expr): RelationCount {
+    return relationCount(this, relationship, filter);
+  }
+
   /** A loader joined to its parent loader ON this clause, instead of the foreign key. */
   static on(clause: Expr): ModelLoader<unknown> {
     return this.load().on(clause);
@@ -348,7 +372,10 @@ export class ModelBase {
     return this;
   }
 
-  /** The values by attribute name: columns, with JSON properties shown instead of the column holding them. */
+  /**
+   * The values by attribute name: columns, with JSON properties shown instead of the column
+   * holding them, and the relationships that were loaded (as dictionaries too).
+   */
   toDict(): Record<string, unknown> {
     const table = tableOf(modelOf(this));
     const out = valuesOf(this, table);
@@ -356,7 +383,7 @@ export class ModelBase {
     checkProfiles(this, table, props);
     for (const p of props) delete out[p.column.key];
     for (const p of props) out[p.key] = (this as Record<string, unknown>)[p.key];
-    return out;
+    return Object.assign(out, loadedRelations(this));
   }
 }
 
@@ -368,6 +395,7 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
   const constraints: Constraint[] = [];
   const indexes: Index[] = [];
   const properties: [string, JsonProperty][] = [];
+  const relationships: [string, RelationshipDef][] = [];
   const extras: [string, unknown][] = [];
   for (const [key, value] of Object.entries(definition)) {
     if (key === '__tablename__' || key === '__table_args__') continue;
@@ -385,6 +413,13 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
         );
       }
       properties.push([key, value]);
+    } else if (value instanceof RelationshipDef) {
+      if (RESERVED_INSTANCE.has(key) || RESERVED_STATIC.has(key) || FUNCTION_OWN.has(key)) {
+        throw new InvalidRequestError(
+          `relationship '${key}' of ${tablename ?? 'a model'} clashes with a model method; use another key`,
+        );
+      }
+      relationships.push([key, value]);
     } else if (value instanceof Index) {
       indexes.push(value);
     } else if (
@@ -402,6 +437,11 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
       `${tablename ?? 'model'}: '${extras[0]?.[0]}' is not a column, constraint or index (use db.Column(...), db.Index(...))`,
     );
   }
+  if (tablename === undefined && relationships.length) {
+    throw new InvalidRequestError(
+      `'${relationships[0]?.[0]}' is a relationship of an abstract model (no __tablename__): declare it on a model with a table`,
+    );
+  }
   if (tablename === undefined && properties.length) {
     throw new InvalidRequestError(
       `'${properties[0]?.[0]}' is a JSON property of an abstract model (no __tablename__): properties need a table's JSON column`,
@@ -412,6 +452,7 @@ export function defineModel(host: ModelHost, definition: ModelDefinition): typeo
   const table = tablename === undefined ? undefined : new Table(tablename, schema, columns, constraints, tableIndexes);
   const model = class extends ModelBase {};
   Object.defineProperty(model, hostOf, { value: host });
+  declareRelationships(model, relationships);
   if (table) {
     const props = bindProperties(table, tablename as string, properties);
     for (const index of indexes) {

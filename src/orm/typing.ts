@@ -7,10 +7,23 @@ import type { Delete, Insert, Update } from '../sql/dml.js';
 import type { AnyConstructor } from '../sql/executor.js';
 import type { Expr } from '../sql/expr.js';
 import type { Select } from '../sql/select.js';
-import type { Alias, Column, ColumnDef, ColumnOptions, FromItem, Join, Table } from '../sql/table.js';
+import type {
+  Alias,
+  Column,
+  ColumnDef,
+  ColumnOptions,
+  FromItem,
+  HasTable,
+  Join,
+  OuterOf,
+  Table,
+  TablesOf,
+} from '../sql/table.js';
 import type { BindOption, GetOptions, UpdateRequest } from './crud.js';
 import type { JsonProperty } from './json.js';
-import type { ModelAlias, ModelLoader, WithRelated } from './loader.js';
+import type { ModelAlias, ModelLoader } from './loader.js';
+import type { ModelRelations, RelationKeys, WithLoaded } from './relation-types.js';
+import type { RelationColumns, RelationCount } from './relationship.js';
 
 /** The definition object given to `db.Model({...})`. */
 export interface ModelDefinition {
@@ -22,10 +35,42 @@ export interface ModelDefinition {
 /** Whether a column's options make it NOT NULL. */
 export type NotNullOf<O> = O extends { primaryKey: true } ? true : O extends { nullable: false } ? true : false;
 
-// biome-ignore lint/suspicious/noExplicitAny: matching any column definition
-type AnyColumnDef = ColumnDef<any, any>;
+/**
+ * Whether an insert may leave a column out: it is nullable, or has a `default` or `serverDefault`,
+ * or is a SERIAL key (an `Integer` or `BigInteger` primary key without `autoincrement: false`).
+ * `Kind` is the SQL type's kind (`'Integer'`, ...).
+ */
+export type OptionalOf<Kind, O> = O extends { default: unknown } | { serverDefault: unknown }
+  ? true
+  : NotNullOf<O> extends false
+    ? true
+    : O extends { primaryKey: true }
+      ? Kind extends 'Integer' | 'BigInteger'
+        ? O extends { autoincrement: false }
+          ? false
+          : true
+        : false
+      : false;
 
-/** The attribute keys of the columns in a definition. */
+/**
+ * What a write may give a column of type `T` whose SQL type is `Kind`: `T`, and what the type
+ * also takes (the precision types take numbers and strings of digits; DateTime ISO strings).
+ */
+export type InputOf<Kind, T> = Kind extends 'BigInteger'
+  ? T | bigint | number | `${bigint}`
+  : Kind extends 'Numeric'
+    ? T | number | bigint
+    : Kind extends 'DateTime'
+      ? T | string
+      : T;
+
+// biome-ignore lint/suspicious/noExplicitAny: matching any column definition
+type AnyColumnDef = ColumnDef<any, any, any, any>;
+
+/**
+ * The attribute keys of the columns in a definition. Only `db.Column(...)` entries count, so other
+ * entries of a definition (constraints, indexes, relationships) are never keys of values.
+ */
 export type ColumnKeys<D> = { [K in keyof D]: D[K] extends AnyColumnDef ? K : never }[keyof D] & string;
 
 // biome-ignore lint/suspicious/noExplicitAny: matching any JSON property
@@ -33,6 +78,11 @@ type AnyJsonProperty = JsonProperty<any, any>;
 
 /** The attribute keys of the JSON properties in a definition. */
 export type PropertyKeys<D> = { [K in keyof D]: D[K] extends AnyJsonProperty ? K : never }[keyof D] & string;
+
+/** The keys of the columns an insert must give: NOT NULL, with no default, not SERIAL. */
+export type RequiredKeys<D> = {
+  [K in ColumnKeys<D>]: D[K] extends { readonly __optional: false } ? K : never;
+}[ColumnKeys<D>];
 
 /** A JSON property's value on an instance: `T`, or `T | null` without a default. */
 export type PropertyValue<P> = P extends { readonly __type: infer T; readonly __hasDefault: infer H }
@@ -51,22 +101,59 @@ export type ColumnValue<C> = C extends { readonly __type: infer T; readonly __no
     : T | null
   : never;
 
+/**
+ * What a write may give a column: a value its type takes (`null` only when it is nullable), or any
+ * SQL expression (`db.func.now()`, `User.count.add(1)`, `db.text('DEFAULT')`).
+ */
+export type ColumnInput<C> =
+  | (C extends { readonly __in: infer I; readonly __notNull: infer NN } ? (NN extends true ? I : I | null) : never)
+  | Expr<unknown>;
+
+/** What a write may give a JSON property: a value of its type, null (to remove it), or an expression. */
+export type PropertyInput<P> = P extends { readonly __type: infer T } ? T | null | Expr<unknown> : never;
+
+/** The table name a definition gives (`string` for an abstract model). */
+export type TableNameOf<D> = D extends { readonly __tablename__: infer N extends string } ? N : string;
+
 /** An instance's column values and JSON properties. */
 export type ModelValues<D> = { -readonly [K in ColumnKeys<D>]: ColumnValue<D[K]> } & {
   -readonly [K in PropertyKeys<D>]: PropertyValue<D[K]>;
 };
 
-/** Values accepted by `create`, `new Model(...)` and `update(...)`: known keys only, all optional. */
-export type ModelInput<D> = { [K in ColumnKeys<D>]?: ColumnType<D[K]> | null | Expr<unknown> } & {
-  [K in PropertyKeys<D>]?: ColumnType<D[K]> | null | Expr<unknown>;
+/**
+ * Values of a new row (`create()`, `new Model(values)`, `insert().values()`): the columns that are
+ * NOT NULL without a default must be given, the rest may be; unknown keys are refused.
+ */
+export type ModelInsert<D> = { [K in RequiredKeys<D>]: ColumnInput<D[K]> } & {
+  [K in Exclude<ColumnKeys<D>, RequiredKeys<D>>]?: ColumnInput<D[K]>;
+} & { [K in PropertyKeys<D>]?: PropertyInput<D[K]> };
+
+/** Values of an instance's `update()`: any known column or JSON property, each optional. */
+export type ModelUpdate<D> = { [K in ColumnKeys<D>]?: ColumnInput<D[K]> } & {
+  [K in PropertyKeys<D>]?: PropertyInput<D[K]>;
 };
+
+/** Values by column (`Model.update.values()`, `onConflictDoUpdate()`): known columns only, each optional. */
+export type ColumnValues<D> = { [K in ColumnKeys<D>]?: ColumnInput<D[K]> };
+
+/** The values of `update()` (the name `ModelUpdate` had before inserts were typed apart). */
+export type ModelInput<D> = ModelUpdate<D>;
+
+/** Whether a model has columns an insert must give (then `create()` needs values). */
+type NeedsValues<D> = [RequiredKeys<D>] extends [never] ? false : true;
+
+/** `create()`'s arguments: values may be left out only when no column needs one. */
+export type CreateArgs<D> =
+  NeedsValues<D> extends true
+    ? [values: ModelInsert<D>, options?: BindOption]
+    : [values?: ModelInsert<D>, options?: BindOption];
 
 /** The instance methods of every model. */
 export interface ModelMethods<D> {
   /** Insert this instance; it takes what the server returned (ids, server defaults). */
   create(options?: BindOption): Promise<this>;
   /** Change values now; `.apply()` writes only the changed columns. */
-  update(values: ModelInput<D>): UpdateRequest<this>;
+  update(values: ModelUpdate<D>): UpdateRequest<this>;
   /** Delete this row: `'DELETE 1'`. The instance keeps its values. */
   delete(options?: BindOption): Promise<string>;
   /** The WHERE clause naming this instance's row. */
@@ -87,10 +174,26 @@ export interface ModelMethods<D> {
   select(): Select<ModelValues<D>, unknown>;
 }
 
-export type ModelInstance<D> = ModelValues<D> & ModelMethods<D>;
+export type ModelInstance<D> = ModelValues<D> & ModelMethods<D> & ModelRelations<D>;
 
-/** Every column expression by attribute key: `User.c.id` is a `Column<number, 'id'>`. */
-export type ModelColumns<D> = { readonly [K in ColumnKeys<D>]: Column<ColumnType<D[K]>, K> };
+/**
+ * `Model.query` typed as a subclass's rows, for a subclass to declare (TypeScript has no `this` type
+ * for static properties): `declare static readonly query: SubclassQuery<Admin, typeof User>` in
+ * `class Admin extends User` makes `Admin.query` rows `Admin`. Nothing changes at run time: the
+ * rows are instances of the class the query is read on either way.
+ */
+export type SubclassQuery<T, Base extends { readonly query: Select<unknown, unknown> }> = Select<
+  T,
+  Base['query'] extends Select<unknown, infer S> ? S : never
+>;
+
+/**
+ * Every column expression by attribute key: `User.c.id` is a `Column<number, 'id', 'users'>`, a
+ * nullable column's type includes `null`. `Tb` is the table's name (an alias's, for an alias).
+ */
+export type ModelColumns<D, Tb extends string = TableNameOf<D>> = {
+  readonly [K in ColumnKeys<D>]: Column<ColumnValue<D[K]>, K, Tb>;
+};
 
 /**
  * The column expressions as statics: `User.id`. Keys every JavaScript class owns (`name`,
@@ -107,14 +210,28 @@ export type ModelStaticProperties<D> = Omit<
 /** A column of a model, by attribute key or as a column. */
 export type ColumnRef<D> = ColumnKeys<D> | Column;
 
-/** `Model.alias()`: the table under another name, its columns as properties, loading instances `I`. */
-export type ModelAliasOf<D, I> = Omit<ModelAlias, 'load' | 'on' | 'distinct' | '__loaded'> &
-  Omit<ModelColumns<D>, keyof ModelAlias> & {
+/**
+ * `Model.alias()`: the table under another name `Name` (`string` when unnamed), its columns as
+ * properties, loading instances `I`.
+ */
+export type ModelAliasOf<D, I, Name extends string = string> = Omit<
+  ModelAlias,
+  'load' | 'on' | 'distinct' | '__loaded' | 'c' | 'join' | 'outerjoin'
+> &
+  Omit<ModelColumns<D, Name>, keyof ModelAlias> & {
     readonly __loaded?: I;
-    load(...columns: ColumnRef<D>[]): ModelLoader<I>;
-    load<const E extends Readonly<Record<string, unknown>>>(
-      ...args: [...columns: ColumnRef<D>[], related: E]
-    ): ModelLoader<WithRelated<I, E>>;
+    /** Phantom: the alias name, for typing rows of outer joins. */
+    readonly __alias: Name;
+    readonly c: ModelColumns<D, Name>;
+    join<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<Name | TablesOf<Rt>, OuterOf<Rt>>;
+    outerjoin<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<Name | TablesOf<Rt>, TablesOf<Rt>>;
+    load<const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = []>(
+      ...names: A
+    ): ModelLoader<WithLoaded<I, D, A[number], Record<never, never>>>;
+    load<
+      const E extends Readonly<Record<string, unknown>>,
+      const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = [],
+    >(...args: [...names: A, related: E]): ModelLoader<WithLoaded<I, D, A[number], E>>;
     on(clause: Expr): ModelLoader<I>;
     distinct(...columns: (ColumnRef<D> | Expr)[]): ModelLoader<I>;
   };
@@ -126,8 +243,12 @@ export interface ModelStatics<D> {
   readonly __table__: Table;
   /** Every column by attribute key, including `name` and `length`: `Team.c.name`. */
   readonly c: ModelColumns<D>;
-  readonly __tablename__: string;
-  /** `SELECT` every column; rows are instances. */
+  readonly __tablename__: TableNameOf<D>;
+  /**
+   * `SELECT` every column; rows are instances. A property cannot be typed by the class it is read
+   * on (TypeScript has no `this` type for statics), so rows are typed as the model's instances;
+   * `.gino.model(Admin)` types them as a subclass's (they are its instances at run time).
+   */
   readonly query: Select<ModelInstance<D>, ModelValues<D>[ColumnKeys<D>]>;
   /** `SELECT` the named columns (or JSON properties); rows are plain objects. */
   select<K extends ColumnKeys<D> | PropertyKeys<D>, K2 extends ColumnKeys<D> | PropertyKeys<D> = K>(
@@ -135,44 +256,62 @@ export interface ModelStatics<D> {
     ...rest: K2[]
   ): Select<Pick<ModelValues<D>, K | K2>, ModelValues<D>[K]>;
   select(): Select<ModelValues<D>, unknown>;
-  /** `UPDATE` over the table: `.values({...}).where(...)`. */
-  readonly update: Update<ModelInstance<D>>;
+  /** `UPDATE` over the table: `.values({...}).where(...)` (known columns only). */
+  readonly update: Update<ModelInstance<D>, ColumnValues<D>>;
   /** `DELETE` over the table: `.where(...)`. */
   readonly delete: Delete<ModelInstance<D>>;
-  insert(): Insert<ModelInstance<D>>;
+  /** `INSERT INTO` the table: `.values(row | rows)`, each row as `create()` takes it. */
+  insert<M extends AnyConstructor>(this: M): Insert<InstanceType<M>, ModelInsert<D>, ColumnValues<D>>;
   /** Insert a row; resolves to an instance of the class it was called on. */
-  create<M extends AnyConstructor>(this: M, values?: ModelInput<D>, options?: BindOption): Promise<InstanceType<M>>;
+  create<M extends AnyConstructor>(this: M, ...args: CreateArgs<D>): Promise<InstanceType<M>>;
   /** The row with this primary key, or null. */
   get<M extends AnyConstructor>(this: M, ident: Ident, options?: GetOptions): Promise<InstanceType<M> | null>;
   /** The table under another name (`<table>_1` when unnamed), for self-joins and alias loaders. */
-  alias<M extends AnyConstructor>(this: M, name?: string): ModelAliasOf<D, InstanceType<M>>;
-  /** A loader of only these columns: `User.load('id', 'nickname')`. */
-  load<M extends AnyConstructor>(this: M, ...columns: ColumnRef<D>[]): ModelLoader<InstanceType<M>>;
-  /** A loader with related loaders (and a query builder): `User.load({ team: Team }).query`. */
-  load<M extends AnyConstructor, const E extends Readonly<Record<string, unknown>>>(
+  alias<M extends AnyConstructor, const Name extends string = string>(
     this: M,
-    ...args: [...columns: ColumnRef<D>[], related: E]
-  ): ModelLoader<WithRelated<InstanceType<M>, E>>;
+    name?: Name,
+  ): ModelAliasOf<D, InstanceType<M>, Name>;
+  /** A loader of only these columns, and/or of these relationships: `User.load('id', 'nickname')`, `Post.load('author')`. */
+  load<M extends AnyConstructor, const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = []>(
+    this: M,
+    ...names: A
+  ): ModelLoader<WithLoaded<InstanceType<M>, D, A[number], Record<never, never>>>;
+  /**
+   * A loader with related loaders (and a query builder): `User.load({ team: Team }).query`;
+   * relationships by name with their loaders: `Author.load({ posts: Post.load('tags') })`.
+   */
+  load<
+    M extends AnyConstructor,
+    const E extends Readonly<Record<string, unknown>>,
+    const A extends readonly (ColumnRef<D> | RelationKeys<D>)[] = [],
+  >(this: M, ...args: [...names: A, related: E]): ModelLoader<WithLoaded<InstanceType<M>, D, A[number], E>>;
+  /** How many rows of a relationship each row has (a correlated count): `Author.countOf('posts')`. */
+  countOf(relationship: RelationKeys<D>, filter?: (related: RelationColumns) => Expr): RelationCount;
   /** A loader of this model from a subquery's columns (GINO's `in_query`): `User.inQuery(sub.alias('users'))`. */
   inQuery<M extends AnyConstructor>(this: M, subquery: Alias | Select<unknown, unknown>): ModelLoader<InstanceType<M>>;
   /** A loader reusing one instance per value of these columns: `Parent.distinct(Parent.id)`. */
   distinct<M extends AnyConstructor>(this: M, ...columns: (ColumnRef<D> | Expr)[]): ModelLoader<InstanceType<M>>;
   /** A loader joined to its parent ON this clause: `Team.on(User.teamId.eq(Team.id))`. */
   on<M extends AnyConstructor>(this: M, clause: Expr): ModelLoader<InstanceType<M>>;
-  join(right: FromItem | { __table__: Table }, on?: Expr): Join;
-  outerjoin(right: FromItem | { __table__: Table }, on?: Expr): Join;
+  join<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<TableNameOf<D> | TablesOf<Rt>, OuterOf<Rt>>;
+  /** `LEFT OUTER JOIN`: the right side's columns may be NULL in the rows. */
+  outerjoin<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<TableNameOf<D> | TablesOf<Rt>, TablesOf<Rt>>;
   readonly gino: {
     create(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
     drop(options?: { checkfirst?: boolean; bind?: unknown }): Promise<void>;
   };
 }
 
-/** The class `db.Model(definition)` returns; extend it: `class User extends db.Model({...}) {}`. */
+/**
+ * The class `db.Model(definition)` returns; extend it: `class User extends db.Model({...}) {}`.
+ * `new User()` makes an empty instance (to fill in before `create()`); `new User(values)` takes
+ * values as `create()` does.
+ */
 export type ModelClass<D> = ModelStatics<D> &
   ModelStaticColumns<D> &
-  ModelStaticProperties<D> &
-  (new (
-    values?: ModelInput<D>,
-  ) => ModelInstance<D>);
+  ModelStaticProperties<D> & {
+    new (): ModelInstance<D>;
+    new (values: ModelInsert<D>): ModelInstance<D>;
+  };
 
 export type { ColumnOptions };

@@ -117,7 +117,14 @@ function insertState(s: Partial<InsertState> & { table: Table }, p: Partial<Inse
  * @example
  * await User.insert().values([{ nickname: 'a' }, { nickname: 'b' }]).returning().gino.all(); // User[]
  */
-export class Insert<R = Record<string, unknown>> {
+/** Values by column key, as untyped statements take them. */
+type AnyValues = Readonly<Record<string, unknown>>;
+
+/**
+ * `R` is what a returned row becomes; `I` what `values()` takes for a row (a model's insert
+ * shape: its required columns, then the optional ones), `U` what `onConflictDoUpdate()` sets.
+ */
+export class Insert<R = Record<string, unknown>, I = AnyValues, U = AnyValues> {
   readonly kind = 'insert';
   readonly state: InsertState;
   readonly #executor: Executor | undefined;
@@ -126,36 +133,36 @@ export class Insert<R = Record<string, unknown>> {
     this.state = complete ? (state as InsertState) : insertState(state);
     this.#executor = executor;
   }
-  private with(p: Partial<InsertState>): Insert<R> {
-    return new Insert<R>(insertState(this.state, p), this.#executor, true);
+  private with(p: Partial<InsertState>): Insert<R, I, U> {
+    return new Insert<R, I, U>(insertState(this.state, p), this.#executor, true);
   }
   /** One row, or many rows in one statement (keys are column attribute names). */
-  values(rows: Readonly<Record<string, unknown>> | readonly Readonly<Record<string, unknown>>[]): Insert<R> {
-    const list = Array.isArray(rows) ? rows : [rows as Readonly<Record<string, unknown>>];
+  values(rows: I | readonly I[]): Insert<R, I, U> {
+    const list = (Array.isArray(rows) ? rows : [rows]) as readonly AnyValues[];
     for (const row of list) checkKeys(this.state.table, row, 'insert');
     return this.with({ rows: [...this.state.rows, ...list] });
   }
   /** `INSERT INTO t (cols) SELECT ...`. */
-  fromSelect(columns: readonly string[], select: Select<unknown, unknown>): Insert<R> {
+  fromSelect(columns: readonly (keyof I & string)[], select: Select<unknown, unknown>): Insert<R, I, U> {
     for (const c of columns) this.state.table.column(c);
     return this.with({ fromSelect: { columns, select } });
   }
   /** `RETURNING` these expressions; with none, every column of the table. */
-  returning(...exprs: Expr[]): Insert<R> {
+  returning(...exprs: Expr[]): Insert<R, I, U> {
     return this.with({ returning: returningOf(this.state, exprs) });
   }
   /** `ON CONFLICT (target) DO NOTHING`. */
-  onConflictDoNothing(target?: readonly string[] | { constraint: string }): Insert<R> {
+  onConflictDoNothing(target?: readonly (keyof I & string)[] | { constraint: string }): Insert<R, I, U> {
     return this.with({ onConflict: { target, set: undefined, where: undefined } });
   }
   /** `ON CONFLICT (target) DO UPDATE SET ...`; use `excluded('col')` for the proposed row's value. */
   onConflictDoUpdate(
-    target: readonly string[] | { constraint: string },
-    set: Readonly<Record<string, unknown>>,
+    target: readonly (keyof I & string)[] | { constraint: string },
+    set: U,
     where?: Expr,
-  ): Insert<R> {
-    checkKeys(this.state.table, set, 'onConflictDoUpdate');
-    return this.with({ onConflict: { target, set, where } });
+  ): Insert<R, I, U> {
+    checkKeys(this.state.table, set as AnyValues, 'onConflictDoUpdate');
+    return this.with({ onConflict: { target, set: set as AnyValues, where } });
   }
   /** The `{ sql, params }` this statement compiles to. */
   compile(): { sql: string; params: unknown[] } {
@@ -184,7 +191,8 @@ function updateState(s: Partial<UpdateState> & { table: Table }, p: Partial<Upda
  * @example
  * await User.update.values({ nickname: db.concat('Founding Member ', User.nickname) }).where(User.id.lt(10)).gino.status();
  */
-export class Update<R = Record<string, unknown>> {
+/** `R` is what a returned row becomes, `U` what `values()` takes (a model's known columns). */
+export class Update<R = Record<string, unknown>, U = AnyValues> {
   readonly kind = 'update';
   readonly state: UpdateState;
   readonly #executor: Executor | undefined;
@@ -193,20 +201,20 @@ export class Update<R = Record<string, unknown>> {
     this.state = complete ? (state as UpdateState) : updateState(state);
     this.#executor = executor;
   }
-  private with(p: Partial<UpdateState>): Update<R> {
-    return new Update<R>(updateState(this.state, p), this.#executor, true);
+  private with(p: Partial<UpdateState>): Update<R, U> {
+    return new Update<R, U>(updateState(this.state, p), this.#executor, true);
   }
   /** Values to SET, by column attribute name; repeated calls merge. */
-  values(values: Readonly<Record<string, unknown>>): Update<R> {
-    checkKeys(this.state.table, values, 'update');
+  values(values: U): Update<R, U> {
+    checkKeys(this.state.table, values as AnyValues, 'update');
     return this.with({ values: { ...this.state.values, ...values } });
   }
   /** Add conditions; repeated calls are joined with AND. */
-  where(...clauses: Expr[]): Update<R> {
+  where(...clauses: Expr[]): Update<R, U> {
     return this.with({ where: whereOf(this.state, clauses) });
   }
   /** `RETURNING` these expressions; with none, every column of the table. */
-  returning(...exprs: Expr[]): Update<R> {
+  returning(...exprs: Expr[]): Update<R, U> {
     return this.with({ returning: returningOf(this.state, exprs) });
   }
   /** The `{ sql, params }` this statement compiles to. */
@@ -265,4 +273,5 @@ export class Delete<R = Record<string, unknown>> {
   }
 }
 
-export type Statement = Select<unknown, unknown> | Insert<unknown> | Update<unknown> | Delete<unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: any statement, whatever values it takes
+export type Statement = Select<unknown, unknown> | Insert<unknown, any, any> | Update<unknown, any> | Delete<unknown>;

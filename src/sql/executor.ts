@@ -97,6 +97,30 @@ export interface GinoExtension<R, S = unknown> {
   model(model: null): GinoExtension<Record<string, unknown>, S>;
   /** Cancel the statement on the server after `ms` milliseconds (`QueryTimeoutError`). */
   timeout(ms: number): GinoExtension<R, S>;
+  /**
+   * One page of an ordered SELECT and the number of rows in all pages, in one statement (a
+   * window count beside the page's rows). Relationships loaded by name keep one row per object,
+   * so LIMIT and OFFSET count parents.
+   *
+   * @example
+   * const { items, total } = await Author.load('posts').query.orderBy(Author.id).gino.paginate({ page: 2, perPage: 20 });
+   */
+  paginate(options: PageOptions): Promise<Page<R>>;
+}
+
+/** `paginate()`'s options: the page (from 1) and its size. */
+export interface PageOptions extends RunOptions {
+  page: number;
+  perPage: number;
+}
+
+/** One page: its rows, the number of rows in all pages, and the number of pages. */
+export interface Page<R> {
+  items: R[];
+  total: number;
+  page: number;
+  perPage: number;
+  pages: number;
 }
 
 /** What an executor runs: a statement, or a function call (`SELECT <call>`). */

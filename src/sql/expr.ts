@@ -392,8 +392,11 @@ export class Cast<T = unknown> extends Expr<T> {
   }
 }
 
-export class Label<T = unknown, N extends string = string> extends Expr<T> {
+/** `expr AS name`; a column's label keeps its table's name `Tb` (for typing rows of outer joins). */
+export class Label<T = unknown, N extends string = string, Tb extends string = string> extends Expr<T> {
   readonly kind = 'label';
+  /** Phantom: the table of the labelled column. */
+  declare readonly __table: Tb;
   readonly type: SqlType;
   constructor(
     readonly expr: Expr<T>,

@@ -10,9 +10,11 @@ import {
   Column,
   type FromItem,
   type HasTable,
+  type OuterOf,
   provideJoinSelect,
   type SubquerySource,
   type Table,
+  type TablesOf,
 } from './table.js';
 
 export interface ForUpdate {
@@ -144,14 +146,72 @@ function expressions(method: string, given: readonly Expr[]): readonly Expr[] {
   return given;
 }
 
+/** What a SELECT list takes: expressions, models and aliases (all their columns). */
+export type SelectItem = Expr | HasTable | Alias;
+
+/** `[key, column]` pairs of one SELECT item: a column by its key, a label by its name, a model's or alias's columns. */
+type EntriesOf<X> = X extends { readonly kind: 'column'; readonly key: infer K }
+  ? [K, X]
+  : X extends { readonly kind: 'label'; readonly name: infer N }
+    ? [N, X]
+    : X extends { readonly kind: string; readonly c?: unknown }
+      ? X extends { readonly kind: 'alias'; readonly c: infer Cs }
+        ? { [K in keyof Cs & string]: [K, Cs[K]] }[keyof Cs & string]
+        : never
+      : X extends { readonly c: infer Cs }
+        ? { [K in keyof Cs & string]: [K, Cs[K]] }[keyof Cs & string]
+        : never;
+
+/** A column's value in a row where the tables `N` are outer-joined: NULL is possible for theirs. */
+type ValueIn<X, N extends string> = X extends { readonly __js: infer T; readonly __table: infer Tb }
+  ? [Tb] extends [N]
+    ? T | null
+    : T
+  : X extends { readonly __js: infer T }
+    ? T
+    : unknown;
+
+/** Items keyed by position (`count_1`, `anon_1`): expressions that are neither columns nor labels. */
+type Unkeyed<X> = X extends { readonly kind: 'column' | 'label' | 'alias' }
+  ? never
+  : X extends { readonly kind: string }
+    ? X
+    : never;
+
 /**
- * A SELECT statement. `R` is what a row becomes, `S` the value of `scalar()`. The statement is its
+ * The row of a SELECT of the items `C`, with the tables `N` outer-joined: columns by key, labels
+ * by name, models and aliases by their columns; any other expression leaves the row open
+ * (`Record<string, unknown>`), keyed by position as `count_1`.
+ */
+export type RowOf<C extends readonly unknown[], N extends string = never> = {
+  [P in EntriesOf<C[number]> as P[0] & string]: ValueIn<P[1], N>;
+} & ([Unkeyed<C[number]>] extends [never] ? unknown : Record<string, unknown>);
+
+/** `scalar()` of a SELECT of the items `C`: the first item's value. */
+export type ScalarOf<C extends readonly unknown[]> = C extends readonly [infer F, ...unknown[]]
+  ? F extends { readonly __js: infer T }
+    ? T
+    : unknown
+  : unknown;
+
+/** The same SELECT over other FROM items: its rows typed again when its columns are known. */
+type Refrom<R, S, C, N extends string> = C extends readonly unknown[]
+  ? Select<RowOf<C, N>, S, C, N>
+  : Select<R, S, C, N>;
+
+/**
+ * A SELECT statement. `R` is what a row becomes, `S` the value of `scalar()`. `db.select([...])`
+ * also keeps its items `C` and the tables its FROM outer-joins `N`, so that `selectFrom()`, `join()`
+ * and `outerjoin()` type its rows again (a statement with a loader keeps its rows). The statement is its
  * `state` (pure data: what the compiler reads) and the executor that runs it (`.gino`, `compile()`).
  *
  * @example
  * await User.query.where(User.id.lt(10)).orderBy(User.id.desc()).limit(5).gino.all();
  */
-export class Select<R = Record<string, unknown>, S = unknown> {
+export class Select<out R = Record<string, unknown>, out S = unknown, out C = unknown, N extends string = string> {
+  /** Phantom: the SELECT items and the outer-joined tables (see above). */
+  declare readonly __items?: C;
+  declare readonly __outer?: N;
   readonly kind = 'select';
   readonly state: SelectState;
   readonly #executor: Executor | undefined;
@@ -161,35 +221,35 @@ export class Select<R = Record<string, unknown>, S = unknown> {
     this.#executor = executor;
   }
 
-  private with<R2 = R, S2 = S>(patch: Partial<SelectState>): Select<R2, S2> {
-    return new Select<R2, S2>(patched(this.state, patch), this.#executor, true);
+  private with<R2 = R, S2 = S, C2 = C, N2 extends string = N>(patch: Partial<SelectState>): Select<R2, S2, C2, N2> {
+    return new Select<R2, S2, C2, N2>(patched(this.state, patch), this.#executor, true);
   }
 
   /** Add conditions; repeated calls are joined with AND. */
-  where(...clauses: Expr[]): Select<R, S> {
+  where(...clauses: Expr[]): Select<R, S, C, N> {
     return this.with({ where: andWhere(this.state.where, clauses) });
   }
-  orderBy(...exprs: Expr[]): Select<R, S> {
+  orderBy(...exprs: Expr[]): Select<R, S, C, N> {
     return this.with({ orderBy: [...this.state.orderBy, ...expressions('orderBy', exprs)] });
   }
-  limit(n: number | Expr | null): Select<R, S> {
+  limit(n: number | Expr | null): Select<R, S, C, N> {
     return this.with({ limit: n === null ? undefined : coerce(n, INT) });
   }
-  offset(n: number | Expr | null): Select<R, S> {
+  offset(n: number | Expr | null): Select<R, S, C, N> {
     return this.with({ offset: n === null ? undefined : coerce(n, INT) });
   }
-  groupBy(...exprs: Expr[]): Select<R, S> {
+  groupBy(...exprs: Expr[]): Select<R, S, C, N> {
     return this.with({ groupBy: [...this.state.groupBy, ...expressions('groupBy', exprs)] });
   }
-  having(...clauses: Expr[]): Select<R, S> {
+  having(...clauses: Expr[]): Select<R, S, C, N> {
     return this.with({ having: andWhere(this.state.having, clauses) });
   }
   /** `SELECT DISTINCT`, or `DISTINCT ON (exprs)` when given expressions. */
-  distinct(...on: Expr[]): Select<R, S> {
+  distinct(...on: Expr[]): Select<R, S, C, N> {
     return this.with({ distinct: on.length ? on : true });
   }
   /** `FOR UPDATE` (or `mode: 'SHARE'` ...), with `nowait`, `skipLocked`, `of`. */
-  forUpdate(options: ForUpdateOptions = {}): Select<R, S> {
+  forUpdate(options: ForUpdateOptions = {}): Select<R, S, C, N> {
     return this.with({ forUpdate: checkForUpdate(options) });
   }
   /**
@@ -201,26 +261,30 @@ export class Select<R = Record<string, unknown>, S = unknown> {
    * @example
    * Acct.delete.where(db.exists(db.select([B.id]).where(B.owner.eq(Acct.owner)).correlate(Acct)))
    */
-  correlate(...items: (FromItem | HasTable | null)[]): Select<R, S> {
+  correlate(...items: (FromItem | HasTable | null)[]): Select<R, S, C, N> {
     if (items.length === 1 && items[0] === null) return this.with({ correlate: { mode: 'none' } });
     return this.with({ correlate: { mode: 'only', items: fromItems('correlate', items) } });
   }
   /** As a subquery, correlate to every enclosing FROM item it names except these. */
-  correlateExcept(...items: (FromItem | HasTable)[]): Select<R, S> {
+  correlateExcept(...items: (FromItem | HasTable)[]): Select<R, S, C, N> {
     return this.with({ correlate: { mode: 'except', items: fromItems('correlateExcept', items) } });
   }
-  /** Replace the FROM list (joins are FROM items: `User.join(Team)`). */
-  selectFrom(...items: (FromItem | HasTable)[]): Select<R, S> {
-    return this.with({ from: items.map(asFromItem) });
+  /**
+   * Replace the FROM list (joins are FROM items: `User.join(Team)`); rows of `db.select([...])`
+   * are typed again, the columns of outer-joined tables nullable.
+   */
+  selectFrom<const I extends readonly (FromItem | HasTable)[]>(...items: I): Refrom<R, S, C, OuterOf<I[number]>> {
+    return this.with({ from: items.map(asFromItem) }) as never;
   }
   /** Join onto the last FROM item; without `on`, the foreign key between them is used. */
-  join(right: FromItem | HasTable, on?: Expr): Select<R, S> {
+  join(right: FromItem | HasTable, on?: Expr): Select<R, S, C, N> {
     return this.joined(asFromItem(right), on, false);
   }
-  outerjoin(right: FromItem | HasTable, on?: Expr): Select<R, S> {
-    return this.joined(asFromItem(right), on, true);
+  /** `LEFT OUTER JOIN` onto the last FROM item: in rows of `db.select([...])` its columns are nullable. */
+  outerjoin<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Refrom<R, S, C, N | TablesOf<Rt>> {
+    return this.joined(asFromItem(right), on, true) as never;
   }
-  private joined(right: FromItem, on: Expr | undefined, outer: boolean): Select<R, S> {
+  private joined(right: FromItem, on: Expr | undefined, outer: boolean): Select<R, S, C, N> {
     const from = this.state.from.length ? [...this.state.from] : inferFrom(this.state.columns).slice(0, 1);
     const last = from.pop();
     if (!last) throw new InvalidRequestError('join() needs a table to join onto: select columns or call selectFrom()');
@@ -235,8 +299,10 @@ export class Select<R = Record<string, unknown>, S = unknown> {
    * options, where GINO's loader travels): `User.query.withOnlyColumns(User.id)` still loads
    * `User` instances, of those columns only.
    */
-  withOnlyColumns(...exprs: Expr[]): Select<R, unknown> {
-    return this.with({ columns: exprs });
+  withOnlyColumns<const E extends readonly Expr[]>(
+    ...exprs: E
+  ): C extends readonly unknown[] ? Select<RowOf<E, N>, ScalarOf<E>, E, N> : Select<R, ScalarOf<E>, C, N> {
+    return this.with({ columns: exprs }) as never;
   }
   /** `(SELECT ...) AS name` (anonymous without a name), usable as a FROM item; its columns are `alias.c.<key>`. */
   alias(name?: string): Alias {

@@ -5,7 +5,7 @@
 import { InvalidRequestError, modelName } from '../errors.js';
 import type { SqlType } from '../types/sqltypes.js';
 import type { Executor } from './executor.js';
-import { and, type Expr, Expr as ExprBase } from './expr.js';
+import { and, type Expr, Expr as ExprBase, Label } from './expr.js';
 import type { Select } from './select.js';
 import { type SharedList, shareList } from './shared.js';
 
@@ -46,11 +46,18 @@ export interface ColumnOptions<T = unknown> {
   references?: ForeignKey;
 }
 
-/** An unbound column definition from `db.Column(type, options)`; each model copies it. */
-export class ColumnDef<T = unknown, NotNull extends boolean = boolean> {
+/**
+ * An unbound column definition from `db.Column(type, options)`; each model copies it. The phantom
+ * flags type models: `NotNull` (NOT NULL), `Optional` (an insert may leave it out: it is nullable,
+ * has a default or a server default, or is a SERIAL key), `In` what a write may give it (the
+ * values its type takes: a BigInteger also takes a safe integer or a string of digits).
+ */
+export class ColumnDef<T = unknown, NotNull extends boolean = boolean, Optional extends boolean = boolean, In = T> {
   readonly kind = 'columnDef';
   declare readonly __type: T;
   declare readonly __notNull: NotNull;
+  declare readonly __optional: Optional;
+  declare readonly __in: In;
   constructor(
     readonly type: SqlType<T>,
     readonly options: ColumnOptions<T> = {},
@@ -58,6 +65,21 @@ export class ColumnDef<T = unknown, NotNull extends boolean = boolean> {
 }
 
 export type FromItem = Table | Alias | Join;
+
+/**
+ * The table (or alias) names a FROM item brings in, for typing: a model's `__tablename__`, a
+ * typed alias's name, a join's tables; `string` when not known.
+ */
+export type TablesOf<X> = X extends { readonly __tables: infer T extends string }
+  ? T
+  : X extends { readonly __alias: infer A extends string }
+    ? A
+    : X extends { readonly __tablename__: infer N extends string }
+      ? N
+      : string;
+
+/** The names of the tables a FROM item outer-joins (their columns may be NULL in its rows). */
+export type OuterOf<X> = X extends { readonly __outer: infer N extends string } ? N : never;
 
 /**
  * The error for a column key `owner` does not have (a table, an alias, a model), naming the keys it
@@ -97,9 +119,15 @@ export function asFromItem(item: FromItem | HasTable): FromItem {
   return '__table__' in item ? item.__table__ : item;
 }
 
-/** A column of a table (or of an alias): an expression, with its definition. */
-export class Column<T = unknown, K extends string = string> extends ExprBase<T> {
+/**
+ * A column of a table (or of an alias): an expression, with its definition. `T` is its value in
+ * JavaScript (with `null` when the column is nullable), `K` its key, `Tb` the name of the table or
+ * alias it belongs to (how a result row knows which columns an outer join makes nullable).
+ */
+export class Column<T = unknown, K extends string = string, Tb extends string = string> extends ExprBase<T> {
   readonly kind = 'column';
+  /** Phantom: the table or alias name, for typing rows of outer joins. */
+  declare readonly __table: Tb;
   readonly primaryKey: boolean;
   readonly nullable: boolean;
   constructor(
@@ -126,8 +154,12 @@ export class Column<T = unknown, K extends string = string> extends ExprBase<T> 
   }
   /** `toString()`'s text, made once. */
   private ref: string | undefined;
+  /** `column AS name`: the key of this column in result rows. */
+  override label<N extends string>(name: N): Label<T, N, Tb> {
+    return new Label<T, N, Tb>(this, name);
+  }
   /** The same column, owned by another table or alias. */
-  rebind(owner: Table | Alias): Column<T, K> {
+  rebind(owner: Table | Alias): Column<T, K, string> {
     return new Column(owner, this.key, this.name, this.type, this.options);
   }
   /** True when the column is a SERIAL (an Integer or BigInteger primary key, autoincrementing). */
@@ -197,8 +229,8 @@ export interface ForeignKeyInfo {
 }
 
 interface Joinable {
-  join(right: FromItem | HasTable, on?: Expr): Join;
-  outerjoin(right: FromItem | HasTable, on?: Expr): Join;
+  join(right: FromItem | HasTable, on?: Expr): Join<string, string>;
+  outerjoin(right: FromItem | HasTable, on?: Expr): Join<string, string>;
 }
 
 function joinOf(
@@ -207,9 +239,9 @@ function joinOf(
   on: Expr | undefined,
   outer: boolean,
   executor?: Executor,
-): Join {
+): Join<never, never> {
   const right = asFromItem(rightItem);
-  return new Join(left, right, on ?? foreignKeyCondition(left, right), outer, executor);
+  return new Join<never, never>(left, right, on ?? foreignKeyCondition(left, right), outer, executor);
 }
 
 /** A table: its columns by attribute key, its constraints and indexes. */
@@ -287,10 +319,10 @@ export class Table implements Joinable {
   alias(name: string): Alias {
     return new Alias(this, name);
   }
-  join(right: FromItem | HasTable, on?: Expr): Join {
+  join(right: FromItem | HasTable, on?: Expr): Join<string, string> {
     return joinOf(this, right, on, false);
   }
-  outerjoin(right: FromItem | HasTable, on?: Expr): Join {
+  outerjoin(right: FromItem | HasTable, on?: Expr): Join<string, string> {
     return joinOf(this, right, on, true);
   }
 }
@@ -340,10 +372,10 @@ export class Alias implements Joinable {
     if (!found) throw noSuchColumn(`alias '${this.name}'`, key, this.columns);
     return found;
   }
-  join(right: FromItem | HasTable, on?: Expr): Join {
+  join(right: FromItem | HasTable, on?: Expr): Join<string, string> {
     return joinOf(this, right, on, false);
   }
-  outerjoin(right: FromItem | HasTable, on?: Expr): Join {
+  outerjoin(right: FromItem | HasTable, on?: Expr): Join<string, string> {
     return joinOf(this, right, on, true);
   }
 }
@@ -366,8 +398,16 @@ export function provideJoinSelect(make: JoinSelect): void {
   selectOfJoin = make;
 }
 
-export class Join implements Joinable {
+/**
+ * A join of FROM items. For typing, `T` names its tables and `N` those it outer-joins (whose
+ * columns a row may hold as NULL); both are `string` for joins of untyped tables.
+ */
+export class Join<T extends string = string, N extends string = string> implements Joinable {
   readonly kind = 'join';
+  /** Phantom: the names of the tables joined. */
+  declare readonly __tables: T;
+  /** Phantom: the names of the tables outer-joined. */
+  declare readonly __outer: N;
   constructor(
     readonly left: FromItem,
     readonly right: FromItem,
@@ -377,8 +417,8 @@ export class Join implements Joinable {
     private readonly executor?: Executor,
   ) {}
   /** The same join, whose `select()` runs on `executor` (`Model.join()` gives its Gino). */
-  withExecutor(executor: Executor | undefined): Join {
-    return new Join(this.left, this.right, this.on, this.outer, executor);
+  withExecutor(executor: Executor | undefined): Join<T, N> {
+    return new Join<T, N>(this.left, this.right, this.on, this.outer, executor);
   }
   /**
    * `SELECT <every column of every table in the join> FROM <join>` (SQLAlchemy's `join.select()`),
@@ -391,10 +431,10 @@ export class Join implements Joinable {
   get items(): readonly (Table | Alias)[] {
     return tablesOf(this);
   }
-  join(right: FromItem | HasTable, on?: Expr): Join {
+  join<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<T | TablesOf<Rt>, N | OuterOf<Rt>> {
     return joinOf(this, right, on, false, this.executor);
   }
-  outerjoin(right: FromItem | HasTable, on?: Expr): Join {
+  outerjoin<Rt extends FromItem | HasTable>(right: Rt, on?: Expr): Join<T | TablesOf<Rt>, N | TablesOf<Rt>> {
     return joinOf(this, right, on, true, this.executor);
   }
 }

@@ -432,7 +432,8 @@ export const NULLTYPE = new NullType();
 /** The type constructors exposed on `db` (`db.Integer()`, ...). */
 export const typeFactories = {
   /** `INTEGER`; as a primary key, `SERIAL`. Values are numbers. */
-  Integer: (): SqlType<number> => new IntegerLike('Integer', -2147483648, 2147483647),
+  Integer: (): SqlType<number> & { readonly kind: 'Integer' } =>
+    new IntegerLike('Integer', -2147483648, 2147483647) as SqlType<number> & { readonly kind: 'Integer' },
   /** `SMALLINT`. */
   SmallInteger: (): SqlType<number> => new IntegerLike('SmallInteger', -32768, 32767),
   /** `BIGINT`; values are bigints unless `mode` says `'number'` (checked) or `'string'`. */

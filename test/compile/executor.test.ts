@@ -101,10 +101,10 @@ describe('one wording for a missing column', () => {
       [() => User.alias('u').column('nope'), `alias 'u' has no column 'nope' ${columns}`],
       [() => new User({ nope: 1 } as never), `User has no column 'nope' ${columns}`],
       [() => User.load('nope' as 'id'), `User has no column 'nope' ${columns}`],
-      [() => User.insert().values({ nope: 1 }), `insert: table 'users' has no column 'nope' ${columns}`],
-      [() => User.update.values({ nope: 1 }), `update: table 'users' has no column 'nope' ${columns}`],
+      [() => User.insert().values({ nope: 1 } as never), `insert: table 'users' has no column 'nope' ${columns}`],
+      [() => User.update.values({ nope: 1 } as never), `update: table 'users' has no column 'nope' ${columns}`],
       [
-        () => User.insert().onConflictDoUpdate(['id'], { nope: 1 }),
+        () => User.insert().onConflictDoUpdate(['id'], { nope: 1 } as never),
         `onConflictDoUpdate: table 'users' has no column 'nope' ${columns}`,
       ],
     ];

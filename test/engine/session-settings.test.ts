@@ -21,7 +21,8 @@ import { neonUrl } from '../support/neon.js';
 
 const serverUrl = inject('databaseUrl');
 const NO_SERVER = inject('databaseKind') === 'pglite';
-const ROLE = 'gino_proto_sqlstyle';
+// Roles are the cluster's, shared by suites running side by side on other databases: one per run.
+const ROLE = `gino_proto_sqlstyle_${process.pid}`;
 
 const SET_LOCAL = [
   "SET LOCAL DateStyle = 'ISO'",

@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
-import { anchors, brokenLinks, checkIncludes, README_MAX_LINES, slug, tsBlocks } from '../../docs/check.js';
+import {
+  anchors,
+  brokenLinks,
+  checkIncludes,
+  missingReferences,
+  README_MAX_LINES,
+  slug,
+  tsBlocks,
+} from '../../docs/check.js';
 
 const run = promisify(execFile);
 
@@ -72,6 +80,13 @@ test('a block’s info string says how it is checked; an unknown option is refus
   expect(() => tsBlocks('page.md', '```ts runs\n```\n')).toThrow(/unknown block option runs/);
 });
 
+test('a block indented in a list item is checked, its indent taken off', () => {
+  const page = '- A note:\n\n  ```ts with=models\n  const a = 1;\n    const b = 2;\n  ```\n';
+  expect(tsBlocks('page.md', page).map(({ line, code, with: w }) => ({ line, code, with: w }))).toEqual([
+    { line: 3, code: 'const a = 1;\n  const b = 2;\n', with: ['models'] },
+  ]);
+});
+
 test('included generated text must be the file’s; --write brings it back', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gino-docs-'));
   const source = join(dir, 'sizes.md');
@@ -94,4 +109,19 @@ test(`the README stays the front door: under ${README_MAX_LINES} lines, each slo
     expect(body, `## ${slot}`).toMatch(/\]\(/);
     expect(body.trim().split('\n').length, `## ${slot}`).toBeLessThanOrEqual(12);
   }
+});
+
+test('a page may name only paths, npm scripts and JSON that exist and parse', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gino-docs-'));
+  const page = join(dir, 'page.md');
+  await writeFile(
+    page,
+    'See `src/gino.ts`, `examples/hono/`, `src/**/x.ts`, `src/nowhere.ts` and `test/<file>`.\n\n' +
+      'Run `npm run docs`, then `npm run nope`.\n\n```json\n{ "ok": true }\n```\n\n```json\n{ nope }\n```\n',
+  );
+  expect(missingReferences([page], ['docs']).map((p) => p.replace(/^.*?: /, ''))).toEqual([
+    'names src/nowhere.ts, which does not exist',
+    'npm run nope: package.json has no such script',
+    expect.stringMatching(/^a JSON block does not parse/),
+  ]);
 });

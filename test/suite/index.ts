@@ -30,6 +30,7 @@ import { migrationsSuite } from './migrations.js';
 import { modelApiSuite } from './modelapi.js';
 import { protocolSuite } from './protocol.js';
 import { querySuite } from './query.js';
+import { relationshipsSuite } from './relationships.js';
 import { sessionsSuite } from './sessions.js';
 import { transactionsSuite } from './transactions.js';
 import { tutorialSuite } from './tutorial.js';
@@ -63,6 +64,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   ddlChunks: ddlChunksSuite,
   protocol: protocolSuite,
   migrations: migrationsSuite,
+  relationships: relationshipsSuite,
   // GINO's own test suite (python-gino/gino tests/), translated: one file per GINO test module.
   ginoCrud: ginoCrudSuite,
   ginoLoader: ginoLoaderSuite,

@@ -25,7 +25,7 @@ class User extends db.Model({
 
 describe('model types', () => {
   test('instance values come from the columns', async () => {
-    const user = await User.create({ nickname: 'fantix' });
+    const user = await User.create({ nickname: 'fantix', age: 3 });
     expectTypeOf(user).toEqualTypeOf<User>();
     expectTypeOf(user.id).toEqualTypeOf<number>();
     expectTypeOf(user.nickname).toEqualTypeOf<string | null>();
@@ -48,7 +48,7 @@ describe('model types', () => {
     void User.create({ age: 'old' });
     // @ts-expect-error unknown column key
     new User({ nope: 1 });
-    const u = new User({ nickname: 'a' });
+    const u = new User({ nickname: 'a', age: 1 });
     // @ts-expect-error unknown column key
     u.update({ nope: 1 });
     expectTypeOf(u.update({ nickname: 'b' })).toEqualTypeOf<UpdateRequest<User>>();
@@ -56,8 +56,8 @@ describe('model types', () => {
   });
 
   test('statics are typed column expressions; name and length live on Model.c', () => {
-    expectTypeOf(User.id).toEqualTypeOf<Column<number, 'id'>>();
-    expectTypeOf(User.c.name).toEqualTypeOf<Column<string, 'name'>>();
+    expectTypeOf(User.id).toEqualTypeOf<Column<number, 'id', 'users'>>();
+    expectTypeOf(User.c.name).toEqualTypeOf<Column<string | null, 'name', 'users'>>();
     expectTypeOf(User.name).toEqualTypeOf<string>();
   });
 
