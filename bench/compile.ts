@@ -4,11 +4,12 @@
  * of calls; the reported figure is the median sample.
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { measureCompileOf } from './compile-core.js';
 import * as drizzleLib from './libs/drizzle.js';
 import * as gino from './libs/gino.js';
 import * as kysely from './libs/kysely.js';
 import { type CompileOps, OPS, type Op } from './ops.js';
-import { markdownTable, now, ratio, rotate, Samples } from './stats.js';
+import { markdownTable, ratio } from './stats.js';
 
 export interface CompileResult {
   /** Median ns per operation, by library then op. */
@@ -18,37 +19,36 @@ export interface CompileResult {
   sql: string;
 }
 
-let sink: unknown;
-
-function sample(fn: (i: number) => unknown, batch: number, offset: number): number {
-  const t0 = now();
-  for (let i = 0; i < batch; i++) sink = fn(offset + i);
-  return ((now() - t0) * 1e6) / batch;
+/** gino-edge's figures from processes that load and run no other library, one per process. */
+export interface AloneRuns {
+  /** Wall-clock and CPU medians of each process, V8's defaults. */
+  wall: readonly Record<Op, number>[];
+  cpu: readonly Record<Op, number>[];
+  /** Wall-clock medians of each process run with \`--single-threaded-gc\` (no GC helper threads). */
+  singleGc: readonly Record<Op, number>[];
 }
 
-export function measureCompile(options: { rounds: number; batch: number }): CompileResult {
+export function measureCompile(options: { rounds: number; batch: number }, runs?: AloneRuns): CompileResult {
   const libs: [string, CompileOps][] = [
     ['gino-edge', gino.compileOps()],
     ['Drizzle', drizzleLib.compileOps(drizzle.mock())],
     ['Kysely', kysely.compileOps(kysely.coldKysely())],
   ];
-  const samples = new Samples(OPS);
-  // Warm-up: let every path reach the optimising compiler before timing.
-  for (const [, ops] of libs) for (const op of OPS) sample(ops[op], options.batch * 3, 0);
-  for (let r = 0; r < options.rounds; r++) {
-    for (const op of OPS) {
-      for (const [name, ops] of rotate(libs, r)) {
-        samples.push(name, op, sample(ops[op], options.batch, r * options.batch));
-      }
-    }
-  }
-  if (sink === Symbol.for('never')) console.log(sink);
-  const ns = samples.medians(libs.map(([name]) => name));
+  const ns = measureCompileOf(libs, options).wall;
   const g = ns['gino-edge'] as Record<Op, number>;
   const d = ns.Drizzle as Record<Op, number>;
   const k = ns.Kysely as Record<Op, number>;
+  const range = (list: readonly Record<Op, number>[], op: Op) => {
+    const values = list.map((a) => a[op]).sort((x, y) => x - y);
+    const lo = (values[0] as number).toFixed(0);
+    const hi = (values[values.length - 1] as number).toFixed(0);
+    return lo === hi ? lo : `${lo}–${hi}`;
+  };
+  const aloneCells = (op: Op) =>
+    runs?.wall.length ? [range(runs.wall, op), range(runs.cpu, op), range(runs.singleGc, op)] : [];
   const rows = OPS.map((op) => [
     op,
+    ...aloneCells(op),
     g[op].toFixed(0),
     d[op].toFixed(0),
     k[op].toFixed(0),
@@ -56,7 +56,21 @@ export function measureCompile(options: { rounds: number; batch: number }): Comp
     ratio(k[op], g[op]),
   ]);
   const markdown = markdownTable(
-    ['operation', 'gino-edge ns/op', 'Drizzle ns/op', 'Kysely ns/op', 'Drizzle ÷ gino-edge', 'Kysely ÷ gino-edge'],
+    [
+      'operation',
+      ...(runs?.wall.length
+        ? [
+            `gino-edge alone, wall ns/op (${runs.wall.length} processes, low–high)`,
+            'same processes, CPU ns/op',
+            `alone with --single-threaded-gc, wall ns/op (${runs.singleGc.length} processes)`,
+          ]
+        : []),
+      'gino-edge co-resident ns/op',
+      'Drizzle ns/op',
+      'Kysely ns/op',
+      'Drizzle ÷ gino-edge',
+      'Kysely ÷ gino-edge',
+    ],
     rows,
   );
   return { ns, markdown, sql: compiledSql(libs) };

@@ -18,6 +18,7 @@ import * as gino from './libs/gino.js';
 import * as kysely from './libs/kysely.js';
 import * as raw from './libs/raw.js';
 import { OPS, type Op, RESET_SQL, type RunLibrary, TIDY_SQL } from './ops.js';
+import { singleClientPool } from './pool.js';
 import { markdownTable, now, ratio, rotate, Samples } from './stats.js';
 
 export interface E2eResult {
@@ -32,14 +33,14 @@ export interface RoundOptions {
   batch: number;
 }
 
-interface RoundSamples {
+export interface RoundSamples {
   /** Calls 2..batch of each batch: the library's code and the connection already warm. */
   steady: Timings;
   /** The first call of each batch, right after another library (or another operation) ran. */
   first: Timings;
 }
 
-async function runRounds(
+export async function runRounds(
   libs: RunLibrary[],
   tidy: () => Promise<unknown>,
   options: RoundOptions,
@@ -66,9 +67,9 @@ async function runRounds(
   return { steady: steady.medians(names), first: first.medians(names) };
 }
 
-type Timings = Record<string, Record<Op, number>>;
+export type Timings = Record<string, Record<Op, number>>;
 
-function report(samples: RoundSamples, baseline: string): string {
+export function report(samples: RoundSamples, baseline: string): string {
   const { steady, first } = samples;
   const names = Object.keys(steady).filter((n) => n !== baseline);
   const base = steady[baseline] as Record<Op, number>;
@@ -90,25 +91,24 @@ function report(samples: RoundSamples, baseline: string): string {
   );
 }
 
+/** Each library's range of steady-call ratios to `baseline` over the operations: `gino-edge 1.02–1.10×, ...`. */
+export function ratioRanges(steady: Timings, baseline: string): string {
+  const base = steady[baseline] as Record<Op, number>;
+  return Object.keys(steady)
+    .filter((n) => n !== baseline)
+    .map((n) => {
+      const rs = OPS.map((op) => (steady[n] as Record<Op, number>)[op] / base[op]).sort((a, b) => a - b);
+      return `${n} ${(rs[0] as number).toFixed(2)}–${(rs[rs.length - 1] as number).toFixed(2)}×`;
+    })
+    .join(', ');
+}
+
 /** How the end-to-end tables were measured, for the report. */
 export function describeRounds(options: RoundOptions): string {
   return `Each round runs every operation ${options.batch} times in a row per library, the libraries alternating (A B C D, then B C D A, ...); ${options.rounds} rounds after ${options.warmup} warm-up rounds. The main columns are medians of the steady calls (the 2nd to ${options.batch}th of each batch) as ratios to the raw driver (1.00× = no overhead); the "first call" columns are medians of each batch's first call, made right after another library ran, when the CPU's caches and the JIT's inline caches still hold the other library's code: the cost of switching, which a process running one library does not pay. The library's own work per call is measured apart, below (no I/O).`;
 }
 
-/**
- * One client, shared: what a pool of one hands out, without a pool's own cost. The lease is the
- * client itself (with a no-op release), as pg-pool's leases are: handed a pg Client, gino-edge's
- * pg adapter sees a real `pg.Client`; handed a double, it sees the double.
- */
-export function singleClientPool<C extends { query: unknown }>(client: C) {
-  const lease = Object.assign(client, { release() {} });
-  return {
-    query: ((...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args)) as never,
-    connect: async () => lease,
-    end: async () => {},
-    on() {},
-  };
-}
+export { singleClientPool } from './pool.js';
 
 export async function measurePg(url: string, options: RoundOptions): Promise<E2eResult> {
   const client = new pgModule.Client({ connectionString: url });

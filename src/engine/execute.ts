@@ -228,20 +228,34 @@ function finishers(cols: readonly ResultColumn[]): Finishers {
   return found;
 }
 
-/** Apply each result column's type finishing (BigInteger modes, enum arrays, ...) to the rows. */
-function finishRows(result: DriverResult, compiled: CompiledQuery): readonly (readonly unknown[])[] {
+/**
+ * The finishing a result needs (BigInteger modes, enum arrays, ...), or undefined when none: only
+ * when the statement's result columns match the driver's fields.
+ */
+function finishingOf(result: DriverResult, compiled: CompiledQuery): Finishers | undefined {
   const cols = compiled.columns;
-  if (cols.length === 0 || cols.length !== result.fields.length) return result.rows;
+  if (cols.length === 0 || cols.length !== result.fields.length) return undefined;
   const list = finishers(cols);
-  if (list.length === 0) return result.rows;
-  return result.rows.map((row) => {
-    const out = row.slice();
-    for (const [i, finish] of list) {
-      const v = out[i];
-      if (v !== null && v !== undefined) out[i] = finish(v);
-    }
-    return out;
-  });
+  return list.length === 0 ? undefined : list;
+}
+
+/**
+ * One row with its finishing applied: the driver's row itself when no value changes (an int[]
+ * of numbers, a bigint in 'bigint' mode), else a copy. Rows are finished one at a time as they
+ * are shaped, so a big result is never held twice.
+ */
+function finishRow(row: readonly unknown[], list: Finishers): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let k = 0; k < list.length; k++) {
+    const [i, finish] = list[k] as readonly [number, (v: unknown) => unknown];
+    const v = row[i];
+    if (v === null || v === undefined) continue;
+    const w = finish(v);
+    if (w === v) continue;
+    out ??= row.slice();
+    out[i] = w;
+  }
+  return out ?? row;
 }
 
 /** The key of the plain loader (rows as objects) among prepared loaders. */
@@ -278,12 +292,15 @@ export function shaper(compiled: CompiledQuery, loader: unknown): (result: Drive
   const ctx: LoaderContext = { seen: new Map() };
   let prepared: PreparedLoader | undefined;
   return (result) => {
-    const rows = finishRows(result, compiled);
-    if (rows.length === 0) return [];
+    const rows = result.rows;
+    const n = rows.length;
+    if (n === 0) return [];
     prepared ??= prepareLoader(loader, compiled.columns, result.fields);
+    const finishing = finishingOf(result, compiled);
     const out: unknown[] = [];
-    for (const row of rows) {
-      const [value, isNew] = prepared(row, ctx);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i] as readonly unknown[];
+      const [value, isNew] = prepared(finishing ? finishRow(row, finishing) : row, ctx);
       if (isNew) out.push(value);
     }
     return out;
@@ -299,9 +316,10 @@ export function shape(result: DriverResult, compiled: CompiledQuery, loader: unk
 export function answer(mode: Mode, result: DriverResult, compiled: CompiledQuery, loader: unknown): unknown {
   switch (mode) {
     case 'scalar': {
-      const rows = finishRows(result, compiled);
-      const first = rows[0];
-      return first === undefined || first.length === 0 ? null : (first[0] ?? null);
+      const row = result.rows[0];
+      if (row === undefined || row.length === 0) return null;
+      const finishing = finishingOf(result, compiled);
+      return (finishing ? finishRow(row, finishing) : row)[0] ?? null;
     }
     case 'status':
       return {

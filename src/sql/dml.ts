@@ -8,7 +8,8 @@
 import { compileWith, type Executor, extensionOf, type GinoExtension } from './executor.js';
 import { andWhere, type Expr } from './expr.js';
 import type { Select } from './select.js';
-import { noSuchColumn, type Table } from './table.js';
+import { type SharedList, shareList } from './shared.js';
+import { Column, noSuchColumn, type Table } from './table.js';
 
 export interface OnConflict {
   /** Conflict target: columns (by key) or a constraint name. */
@@ -46,7 +47,40 @@ const NONE = Object.freeze({});
 
 /** `RETURNING` these expressions; with none, every column of the table. */
 function returningOf(state: DmlState, exprs: readonly Expr[]): readonly Expr[] {
-  return exprs.length ? exprs : state.table.columns;
+  return exprs.length ? sharedColumns(exprs) : state.table.columns;
+}
+
+interface ColumnsNode {
+  list?: SharedList<Expr>;
+  next?: WeakMap<Column, ColumnsNode>;
+}
+
+/** One shared list per sequence of columns given to `returning(...)` (see `sharedColumns`). */
+const columnLists = new WeakMap<Column, ColumnsNode>();
+
+/**
+ * A list of columns written per call (`returning(User.nickname)`) as one shared list per sequence
+ * of columns, so the compiler renders and keeps its RETURNING once, as it does a table's columns
+ * (rows then share their loader and prototype too). Other lists (labels, expressions) are kept as
+ * given: they are built per call and would only fill the table.
+ */
+function sharedColumns(exprs: readonly Expr[]): readonly Expr[] {
+  if (exprs.length > 8) return exprs;
+  let map = columnLists;
+  let node: ColumnsNode | undefined;
+  for (let i = 0; i < exprs.length; i++) {
+    const e = exprs[i];
+    if (!(e instanceof Column)) return exprs;
+    if (node) map = node.next ??= new WeakMap();
+    node = map.get(e);
+    if (!node) {
+      node = {};
+      map.set(e, node);
+    }
+  }
+  if (!node) return exprs;
+  node.list ??= shareList([...exprs]);
+  return node.list;
 }
 
 /** `where()` repeated: the conditions ANDed on. */

@@ -385,8 +385,17 @@ export class ArrayType<T> extends SqlType<T[]> {
 }
 
 /** `fn` over the elements at depth `depth` (nulls stay null); shallower non-arrays count as elements. */
+/** `values` with `fn` applied to every element: the same array when no element changes (no copy per row). */
 function mapElements(values: unknown[], depth: number, fn: (v: unknown) => unknown): unknown[] {
-  return values.map((v) => (v === null ? null : depth > 1 && Array.isArray(v) ? mapElements(v, depth - 1, fn) : fn(v)));
+  let out: unknown[] | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const w = v === null ? null : depth > 1 && Array.isArray(v) ? mapElements(v, depth - 1, fn) : fn(v);
+    if (w === v) continue;
+    out ??= values.slice();
+    out[i] = w;
+  }
+  return out ?? values;
 }
 
 const parseArrayText = (text: string): unknown[] => parseArray(text, (s) => s);
