@@ -1,7 +1,7 @@
 /** DDL: CREATE/DROP TABLE, INDEX, TYPE (enums) and COMMENT, for `db.gino.createAll()` and friends. */
 import { InvalidRequestError } from '../errors.js';
 import { isExpr } from '../sql/expr.js';
-import type { Column, ForeignKeyInfo, Index, Table } from '../sql/table.js';
+import { type Column, type ForeignKeyInfo, type Index, referencedSchema, type Table } from '../sql/table.js';
 import type { EnumType } from '../types/sqltypes.js';
 import { Compiler } from './compiler.js';
 import { quoteIdentifier, quoteQualified, quoteString, renderLiteral } from './quote.js';
@@ -53,7 +53,7 @@ export function foreignKeyName(table: Table, fk: ForeignKeyInfo): string {
 }
 
 function foreignKeyClause(table: Table, fk: ForeignKeyInfo): string {
-  let line = `FOREIGN KEY(${fk.columns.map((c) => quoteIdentifier(c.name)).join(', ')}) REFERENCES ${quoteQualified(fk.target.schema ?? table.schema, fk.target.table)} (${fk.target.columns.map(quoteIdentifier).join(', ')})`;
+  let line = `FOREIGN KEY(${fk.columns.map((c) => quoteIdentifier(c.name)).join(', ')}) REFERENCES ${quoteQualified(referencedSchema(fk, table), fk.target.table)} (${fk.target.columns.map(quoteIdentifier).join(', ')})`;
   if (fk.onDelete) line += ` ON DELETE ${fk.onDelete}`;
   if (fk.onUpdate) line += ` ON UPDATE ${fk.onUpdate}`;
   return line;

@@ -17,7 +17,7 @@ import {
   enumsOf,
 } from '../compiler/ddl.js';
 import { quoteQualified } from '../compiler/quote.js';
-import type { ForeignKeyInfo, Table } from '../sql/table.js';
+import { type ForeignKeyInfo, referencedSchema, type Table } from '../sql/table.js';
 import type { QueryRunner } from './engine.js';
 
 /** Statements that belong together (a table with its indexes and comments), and the locks they take. */
@@ -226,7 +226,7 @@ export function dependencyOrder(tables: readonly Table[]): {
     if (s === 'done' || s === 'visiting') return;
     state.set(t, 'visiting');
     for (const fk of t.foreignKeys) {
-      const target = byName(fk.target.table, fk.target.schema ?? t.schema);
+      const target = byName(fk.target.table, referencedSchema(fk, t));
       if (!target || target === t) continue;
       if (state.get(target) === 'visiting') cycles.push([t, fk]);
       else visit(target);

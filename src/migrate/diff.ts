@@ -23,7 +23,7 @@ import {
 import { quoteIdentifier, quoteQualified, quoteString } from '../compiler/quote.js';
 import { sortByDependency } from '../engine/ddl.js';
 import type { QueryRunner } from '../engine/engine.js';
-import type { Column, Table } from '../sql/table.js';
+import { type Column, referencedSchema, type Table } from '../sql/table.js';
 import type { ArrayType, EnumType, NumericType, SqlType, StringType } from '../types/sqltypes.js';
 import { type CatalogColumn, type CatalogConstraint, type CatalogTable, key, readCatalog } from './catalog.js';
 import { LEDGER } from './migrator.js';
@@ -648,7 +648,7 @@ function diffConstraints(
   const liveFks = live.constraints.filter((c) => c.kind === 'f');
   for (const fk of table.foreignKeys) {
     const columns = fk.columns.map((c) => c.name);
-    const targetSchema = fk.target.schema ?? table.schema ?? current;
+    const targetSchema = referencedSchema(fk, table) ?? current;
     const onDelete = ACTIONS[fk.onDelete ?? 'NO ACTION'];
     const onUpdate = ACTIONS[fk.onUpdate ?? 'NO ACTION'];
     const i = liveFks.findIndex(
@@ -664,7 +664,7 @@ function diffConstraints(
       liveFks.splice(i, 1);
       continue;
     }
-    let line = `${alter} ADD ${named(fk.name)}FOREIGN KEY (${cols(columns)}) REFERENCES ${quoteQualified(fk.target.schema ?? table.schema, fk.target.table)} (${cols(fk.target.columns)})`;
+    let line = `${alter} ADD ${named(fk.name)}FOREIGN KEY (${cols(columns)}) REFERENCES ${quoteQualified(referencedSchema(fk, table), fk.target.table)} (${cols(fk.target.columns)})`;
     if (fk.onDelete) line += ` ON DELETE ${fk.onDelete}`;
     if (fk.onUpdate) line += ` ON UPDATE ${fk.onUpdate}`;
     changes.add(ADD_FK, {

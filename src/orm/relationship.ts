@@ -20,7 +20,7 @@ import { InvalidRequestError, modelName } from '../errors.js';
 import { and, Cast, type Expr, Func, ScalarSelect } from '../sql/expr.js';
 import { collectFrom } from '../sql/nodes.js';
 import { Select } from '../sql/select.js';
-import { Alias, type Column, type FromItem, type Table } from '../sql/table.js';
+import { Alias, type Column, type FromItem, referencesTable, type Table } from '../sql/table.js';
 import { nestedDecoder } from '../types/decode.js';
 import { TYPES, typeFactories } from '../types/sqltypes.js';
 
@@ -166,13 +166,9 @@ interface Fk {
   readonly pairs: Pairs;
 }
 
-function sameTable(fkTarget: { schema: string | undefined; table: string }, from: Table, to: Table): boolean {
-  return fkTarget.table === to.name && (fkTarget.schema ?? from.schema) === to.schema;
-}
-
 function foreignKeys(from: Table, to: Table): Fk[] {
   return from.foreignKeys
-    .filter((fk) => sameTable(fk.target, from, to))
+    .filter((fk) => referencesTable(fk, from, to))
     .map((fk) => ({
       from,
       to,

@@ -228,6 +228,19 @@ export interface ForeignKeyInfo {
   onUpdate: ReferentialAction | undefined;
 }
 
+/**
+ * The schema a foreign key's target table is in: the one it names, else the referencing table's
+ * (its DDL says `REFERENCES <that schema>.<target>`). The one rule for joins, DDL order and diffs.
+ */
+export function referencedSchema(fk: ForeignKeyInfo, from: Table): string | undefined {
+  return fk.target.schema ?? from.schema;
+}
+
+/** Whether `fk`, a foreign key of `from`, references the table `to`. */
+export function referencesTable(fk: ForeignKeyInfo, from: Table, to: Table): boolean {
+  return fk.target.table === to.name && referencedSchema(fk, from) === to.schema;
+}
+
 interface Joinable {
   join(right: FromItem | HasTable, on?: Expr): Join<string, string>;
   outerjoin(right: FromItem | HasTable, on?: Expr): Join<string, string>;
@@ -475,11 +488,7 @@ function fkThroughOrigins(from: Table | Alias, to: Table | Alias): Expr[] | unde
       const remote = targets.find(([, o]) => {
         if (o?.table.kind !== 'table') return false;
         const t = o.table;
-        return (
-          t.name === fk.target.table &&
-          (fk.target.schema ?? (origin.table as Table).schema) === t.schema &&
-          o.name === fk.target.columns[0]
-        );
+        return referencesTable(fk, origin.table as Table, t) && o.name === fk.target.columns[0];
       });
       if (remote) return [remote[0].eq(local)];
     }
@@ -492,7 +501,7 @@ function fkBetween(from: Table | Alias, to: Table | Alias): Expr[] | undefined {
   const toTable = baseTable(to);
   if (!fromTable || !toTable) return fkThroughOrigins(from, to);
   for (const fk of fromTable.foreignKeys) {
-    if (fk.target.table !== toTable.name || (fk.target.schema ?? toTable.schema) !== toTable.schema) continue;
+    if (!referencesTable(fk, fromTable, toTable)) continue;
     return fk.columns.map((col, i) => {
       const local = from.kind === 'alias' ? from.column(col.key) : col;
       const targetName = fk.target.columns[i] as string;

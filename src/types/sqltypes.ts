@@ -384,8 +384,10 @@ export class ArrayType<T> extends SqlType<T[]> {
   }
 }
 
-/** `fn` over the elements at depth `depth` (nulls stay null); shallower non-arrays count as elements. */
-/** `values` with `fn` applied to every element: the same array when no element changes (no copy per row). */
+/**
+ * `values` with `fn` applied to the elements at depth `depth` (nulls stay null; shallower
+ * non-arrays count as elements): the same array when no element changes (no copy per row).
+ */
 function mapElements(values: unknown[], depth: number, fn: (v: unknown) => unknown): unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < values.length; i++) {
