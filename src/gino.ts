@@ -4,7 +4,9 @@
  * scopes, per-request bindings), DDL the DDL runner's (`engine/ddl.ts`), models the model
  * factory's (`orm/model.ts`).
  */
+import type { CopyRow } from './compiler/copy.js';
 import { type Bindable, Binder, type ClaimsLike, type ClaimsOptions } from './engine/binder.js';
+import { type CopyResult, type CopyRows, copyInto } from './engine/copy.js';
 import { type Iteration, iteration } from './engine/cursor.js';
 import { type DdlOptions, DdlRunner } from './engine/ddl.js';
 import type {
@@ -53,7 +55,7 @@ import {
   Index,
   PrimaryKeyConstraint,
   type ReferentialAction,
-  type Table,
+  Table,
   UniqueConstraint,
 } from './sql/table.js';
 import { type SqlType, typeFactories } from './types/sqltypes.js';
@@ -85,6 +87,26 @@ type NameOpts = { name?: string };
 type Params = readonly unknown[] | BindOnly;
 type BindOnly = { bind?: unknown };
 type IterateOptions = { prefetch?: number; bind?: unknown; params?: readonly unknown[] };
+
+/** What `db.copyInto()` copies into: a model class, or a table (`User.__table__`). */
+export type CopyTarget = Table | { readonly __table__: Table; insert(): unknown };
+
+/**
+ * A row `db.copyInto(target, rows)` takes: a model's insert values (what `insert().values(row)`
+ * takes), or values by attribute key for a table.
+ */
+export type CopyRowOf<T> = T extends { insert(): Insert<unknown, infer I, unknown> } ? I : CopyRow;
+
+/** `db.copyInto()`'s options. */
+export interface CopyOptions<T = CopyTarget> {
+  /**
+   * The attribute keys of the columns to copy. Default: the first row's keys, plus every column
+   * with a client-side `default`. Columns not named take their server defaults.
+   */
+  columns?: readonly (keyof CopyRowOf<T> & string)[];
+  /** Where it runs: an Engine, a connection or a transaction (default: the current one). */
+  bind?: unknown;
+}
 
 /** What `batch` returns for one statement: its rows as its loader shapes them. */
 export type RowsOf<Q> = Q extends Typed<infer R> ? R[] : Record<string, unknown>[];
@@ -574,6 +596,34 @@ export class Gino implements ModelHost {
     return (await this.runnerFor(bind).batch(queries, batchOptions, this.binder.wrap)) as Out;
   }
 
+  /**
+   * Rows streamed into a table with `COPY ... FROM STDIN`: what `Model.insert().values(rows)`
+   * would store, several times faster for many rows (pg, neon-ws, pglite; neon-http refuses it
+   * with `UnsupportedError` before any I/O). `rows` is an iterable or async iterable, read lazily
+   * as the connection takes the data, so an async generator of millions of rows runs in bounded
+   * memory. Each value goes through its column type's serialisation, as a parameter would; a key
+   * left out of a row takes the column's client-side `default` (a function default drawn per row),
+   * and is refused without one, as are keys the copy does not name and SQL expressions
+   * (`InvalidRequestError`, naming the row; the first row is checked before any I/O). Atomic: all
+   * rows or none, also when a row, the server or the iterator fails mid-way; inside a
+   * transaction it runs in a savepoint of its own, so a failure leaves the transaction usable.
+   * Writes go to the primary. Don't let `rows` query the database through the transaction the
+   * copy runs in: that connection is busy with the COPY.
+   *
+   * @example
+   * const { rowCount } = await db.copyInto(User, [{ nickname: 'a' }, { nickname: 'b' }]);
+   * async function* generate() { for (let i = 0; i < 1e6; i++) yield { nickname: `user ${i}` }; }
+   * await db.copyInto(User, generate(), { columns: ['nickname'] });
+   */
+  async copyInto<T extends CopyTarget>(
+    target: T,
+    rows: CopyRows<CopyRowOf<T>>,
+    options: CopyOptions<T> = {},
+  ): Promise<CopyResult> {
+    await this.binder.ready();
+    return copyInto(this.runnerFor(options.bind), copyTable(target), rows as CopyRows<CopyRow>, options.columns);
+  }
+
   // ---- running ------------------------------------------------------------------------------
 
   /** Run on the binding `params`/`options` name (or the current one), shaped as `mode` asks. */
@@ -724,6 +774,18 @@ export class Gino implements ModelHost {
   migrationStatus(migrations: readonly Migration[], options: { bind?: unknown } = {}): Promise<MigrationStatusEntry[]> {
     return migrationStatus(this, migrations, options);
   }
+}
+
+/** The table a copy goes to: a table, or a model's. */
+function copyTable(target: unknown): Table {
+  if (target instanceof Table) return target;
+  const table = (target as { __table__?: unknown } | null)?.__table__;
+  if (typeof target === 'function' && table instanceof Table) return table;
+  throw new InvalidRequestError(
+    typeof target === 'function'
+      ? `${(target as { name?: string }).name || 'this model'} is abstract (it has no __tablename__): copy into a model with a table`
+      : 'copyInto() copies into a model class or a table (Model.__table__)',
+  );
 }
 
 export { GinoError };

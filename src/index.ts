@@ -20,6 +20,7 @@ export type {
   Session,
 } from './engine/adapter.js';
 export type { ClaimsLike, ClaimsOptions } from './engine/binder.js';
+export type { CopyResult, CopyRows } from './engine/copy.js';
 export { Cursor, type Iteration } from './engine/cursor.js';
 export {
   Connection,
@@ -58,7 +59,16 @@ export {
   UnknownJSONPropertyError,
   UnsupportedError,
 } from './errors.js';
-export { type Bindable, Gino, type GinoOptions, type Migration, type RowsOf } from './gino.js';
+export {
+  type Bindable,
+  type CopyOptions,
+  type CopyRowOf,
+  type CopyTarget,
+  Gino,
+  type GinoOptions,
+  type Migration,
+  type RowsOf,
+} from './gino.js';
 export type { SchemaChange } from './migrate/diff.js';
 export { MigrationError, parseMigrationSql } from './migrate/migration.js';
 export type {

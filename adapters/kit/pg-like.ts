@@ -194,4 +194,5 @@ export const SERVER_SESSION_CAPABILITIES: Capabilities = Object.freeze({
   cursors: true,
   nativeBatch: false,
   timeouts: true,
+  copy: true,
 });

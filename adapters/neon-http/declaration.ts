@@ -18,5 +18,7 @@ export const NEON_HTTP: Required<RegisteredAdapter> = Object.freeze({
     timeouts: true,
     // With no session, SET LOCAL statement_timeout goes with the statement in one batch.
     timeoutVia: 'batch',
+    // Neon's HTTP endpoint takes statements with parameters, never a COPY data stream.
+    copy: false,
   }),
 });

@@ -29,6 +29,7 @@ import {
 import '../kit/catalogue.js';
 import { driverFailure } from '../kit/connection-errors.js';
 import { NEON_HTTP_SETTINGS, NEON_WS_SETTINGS, parseNeonUrl, withPassword } from '../kit/neon.js';
+import { type CopyIn, copyIn } from '../kit/pg-copy.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   type ExtendedQuery,
@@ -37,7 +38,7 @@ import {
   pgLikeResult,
 } from '../kit/pg-like.js';
 import { NEON_WS } from './declaration.js';
-import { poolOf, withScramGuard } from './quirks.js';
+import { neonSocketPace, poolOf, withScramGuard } from './quirks.js';
 
 /** The slice of the driver's `Client` this adapter uses. */
 export interface NeonClientLike {
@@ -46,14 +47,14 @@ export interface NeonClientLike {
   password?: unknown;
   connect(): Promise<unknown>;
   /** A submittable (node-postgres's `client.query(submittable)`): every statement goes as `ExtendedQuery`. */
-  query(submittable: ExtendedQuery): unknown;
+  query(submittable: ExtendedQuery | CopyIn): unknown;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
 }
 
 /** The slice of a client checked out of the driver's `Pool`. */
 export interface NeonPoolClientLike {
-  query(submittable: ExtendedQuery): unknown;
+  query(submittable: ExtendedQuery | CopyIn): unknown;
   release(error?: Error | boolean): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener(event: 'error', listener: (error: Error) => void): unknown;
@@ -441,13 +442,23 @@ function sessionOver(
   client: NeonClientLike | NeonPoolClientLike,
   release: (error?: unknown) => Promise<void>,
 ): Session {
-  return heldSession(async (q) => {
-    try {
-      return pgLikeResult(await extendedQuery(client, q));
-    } catch (error) {
-      throw driverError(error);
-    }
-  }, release);
+  return heldSession(
+    async (q) => {
+      try {
+        return pgLikeResult(await extendedQuery(client, q));
+      } catch (error) {
+        throw driverError(error);
+      }
+    },
+    release,
+    async (sql, data) => {
+      try {
+        return await copyIn(client, sql, data, neonSocketPace);
+      } catch (error) {
+        throw driverError(error);
+      }
+    },
+  );
 }
 
 /**

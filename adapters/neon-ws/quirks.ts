@@ -13,6 +13,12 @@
  *    pg-pool documents for custom clients, so a pool's clients would miss their per-client
  *    settings: the pool's public `Client` property is set instead, only when the option was lost.
  *
+ * 3. A COPY's back-pressure: the driver's socket (`connection.stream`, a WebSocket behind a
+ *    Node-like shim) says nothing of its buffer (its `write()` always returns true, and writes of
+ *    one turn of the event loop are coalesced until a timer fires). The copy yields a timer turn
+ *    after each block, so the block is handed to the WebSocket, and then waits while the
+ *    WebSocket's standard `bufferedAmount` (the shim's own `ws` member) is past a limit.
+ *
  * The driver does not expose its version at run time, so each quirk checks the shape it relies
  * on and does nothing when it is not there.
  */
@@ -73,4 +79,29 @@ export function poolOf<P extends PoolWithClient>(
 export function poolDropsClientOption(Pool: new (config: Record<string, unknown>) => PoolWithClient): boolean {
   class Probe {}
   return new Pool({ Client: Probe }).Client !== Probe;
+}
+
+/** How many bytes a copy lets wait in the WebSocket's buffer before it waits (quirk 3). */
+const COPY_BACKLOG = 1024 * 1024;
+
+/** The WebSocket under the driver's socket shim, if it still has the shape quirk 3 reads. */
+export function socketOf(stream: unknown): { readonly bufferedAmount: number } | undefined {
+  const ws = (stream as { ws?: { bufferedAmount?: unknown } } | undefined)?.ws;
+  return ws && typeof ws.bufferedAmount === 'number' ? (ws as { bufferedAmount: number }) : undefined;
+}
+
+const turn = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Quirk 3: after each block of a COPY, a timer turn (the shim sends its coalesced writes on one),
+ * then a wait while the WebSocket holds more than `COPY_BACKLOG` bytes, or the copy has ended.
+ */
+export async function neonSocketPace(connection: { readonly stream?: unknown }, stopped: Promise<void>) {
+  let ended = false;
+  void stopped.then(() => {
+    ended = true;
+  });
+  await turn(0);
+  const ws = socketOf(connection.stream);
+  while (!ended && ws && ws.bufferedAmount > COPY_BACKLOG) await turn(5);
 }

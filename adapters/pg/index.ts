@@ -13,6 +13,7 @@ import { redact, registerAdapter } from '../../src/engine/resolve.js';
 import { ConnectionError, InvalidRequestError, leavesConnectionUsable } from '../../src/errors.js';
 import '../kit/catalogue.js';
 import { driverFailure } from '../kit/connection-errors.js';
+import { type CopyIn, copyIn, nodeStreamPace } from '../kit/pg-copy.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   type ExtendedQuery,
@@ -29,6 +30,8 @@ import { PG } from './declaration.js';
 export interface PgClientLike {
   query(config: PgLikeQueryConfig): Promise<PgLikeResult>;
   query(submittable: ExtendedQuery): unknown;
+  /** `COPY ... FROM STDIN` goes as gino-edge's copy submittable (`adapters/kit/pg-copy.ts`). */
+  query(submittable: CopyIn): unknown;
   /** Text alone goes by the simple query protocol, which takes several statements (`script()`). */
   query(text: string): Promise<unknown>;
   release(error?: Error | boolean): void;
@@ -273,6 +276,13 @@ class PgAdapter implements Adapter {
         client.removeListener?.('error', onError);
         const reason = error ?? lost;
         client.release(reason === undefined ? undefined : reason instanceof Error ? reason : true);
+      },
+      async (sql, data) => {
+        try {
+          return await copyIn(client, sql, data, nodeStreamPace);
+        } catch (error) {
+          throw failure(error);
+        }
       },
     );
   }

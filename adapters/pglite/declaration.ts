@@ -15,5 +15,8 @@ export const PGLITE: Required<RegisteredAdapter> = Object.freeze({
     nativeBatch: false,
     // Single-threaded WebAssembly: statement_timeout never interrupts a running statement.
     timeouts: false,
+    // COPY FROM a Blob, held whole in memory: a few MiB of text per statement (bench/heavy.ts).
+    copy: true,
+    copyChunkChars: 4 * 1024 * 1024,
   }),
 });

@@ -33,6 +33,8 @@ interface QueryOptions {
   rowMode?: 'array';
   parsers?: Parsers;
   serializers?: Record<number, (v: unknown) => string>;
+  /** The data of a `COPY ... FROM '/dev/blob'` (PGlite 0.2 and later). */
+  blob?: Blob;
 }
 
 /** The slice of a PGlite instance this adapter uses. */
@@ -45,6 +47,9 @@ export interface PGliteLike {
   readonly parsers?: Parsers;
   readonly closed?: boolean;
 }
+
+/** The end of the engine's COPY statement, where PGlite reads its data from a Blob instead. */
+const STDIN = /\sFROM STDIN$/;
 
 /** What PGlite says once its instance is closed: the one connection is gone. */
 const PGLITE_LOST = /^PGlite is closed/;
@@ -160,7 +165,31 @@ class PGliteAdapter implements Adapter {
     return heldSession(
       (q) => this.run(db, q),
       () => release(),
+      (sql, data) => this.copyIn(db, sql, data),
     );
+  }
+
+  /**
+   * `COPY ... FROM STDIN` as PGlite runs it: `FROM '/dev/blob'`, the data handed over whole as a
+   * Blob (PGlite reads it into memory), so the engine sends at most `copyChunkChars` per statement.
+   */
+  private async copyIn(db: PGliteLike, sql: string, data: AsyncIterable<string>): Promise<number> {
+    if (!STDIN.test(sql)) throw new InvalidRequestError(`not a COPY ... FROM STDIN: ${sql}`);
+    const parts: string[] = [];
+    for await (const block of data) parts.push(block);
+    const r = await this.runWith(db, sql.replace(STDIN, " FROM '/dev/blob'"), {
+      ...this.options,
+      blob: new Blob(parts),
+    });
+    return r.rowCount;
+  }
+
+  private async runWith(db: PGliteLike, sql: string, options: QueryOptions): Promise<DriverResult> {
+    try {
+      return toResult(await db.query(sql, [], options));
+    } catch (error) {
+      throw driverFailure(error, PGLITE_LOST);
+    }
   }
 
   async close(): Promise<void> {

@@ -100,19 +100,26 @@ export function commandTag(command: string, rowCount: number | null | undefined)
 }
 
 /**
- * A session on one held connection: its statements (refused once it is released), and `release`
- * run once (later calls do nothing).
+ * A session on one held connection: its statements and COPYs (refused once it is released), and
+ * `release` run once (later calls do nothing).
  */
-export function heldSession(query: Session['query'], release: (error?: unknown) => void | Promise<void>): Session {
+export function heldSession(
+  query: Session['query'],
+  release: (error?: unknown) => void | Promise<void>,
+  copyIn?: NonNullable<Session['copyIn']>,
+): Session {
   let released = false;
-  return {
-    query: (q) => (released ? Promise.reject(new GinoError('this session was released')) : query(q)),
+  const gone = () => Promise.reject(new GinoError('this session was released'));
+  const session: Session = {
+    query: (q) => (released ? gone() : query(q)),
     release: async (error?: unknown) => {
       if (released) return;
       released = true;
       await release(error);
     },
   };
+  if (copyIn) session.copyIn = (sql, data) => (released ? gone() : copyIn(sql, data));
+  return session;
 }
 
 /** Lets one holder in at a time, in call order (a single connection, one transaction level). */

@@ -34,6 +34,16 @@ export interface Capabilities {
    * transactions, else its native batch.
    */
   readonly timeoutVia?: 'transaction' | 'batch';
+  /**
+   * `COPY ... FROM STDIN` (`db.copyInto`): its sessions have `copyIn`. Absent means false.
+   */
+  readonly copy?: boolean;
+  /**
+   * How much COPY text (in characters) one COPY statement may carry, for a driver that holds the
+   * whole of it in memory (PGlite): more rows go as several statements in one transaction level.
+   * Absent: one statement streams any amount.
+   */
+  readonly copyChunkChars?: number;
 }
 
 /** A statement as the driver gets it: SQL with `$n` placeholders and text parameters. */
@@ -66,6 +76,13 @@ export interface BatchOptions {
 /** A connection held for a while: a transaction, a cursor, `db.acquire`. */
 export interface Session {
   query(q: DriverQuery): Promise<DriverResult>;
+  /**
+   * Run `sql`, a `COPY ... FROM STDIN` in text format, with `data` as its data lines, pulled as it
+   * goes (the driver's write buffer paces it); resolves to the rows copied (the command tag's
+   * count). When `data` throws, the COPY is aborted (nothing of it stays) and this rejects with
+   * that error. Adapters with `copy`.
+   */
+  copyIn?(sql: string, data: AsyncIterable<string>): Promise<number>;
   /** Give the connection back; with an error, close it instead of reusing it. */
   release(error?: unknown): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { registeredAdapters } from './resolve.js';
 
 /** The capabilities an adapter has or lacks (the yes/no ones). */
 export type Capability = {
-  [K in keyof Capabilities]-?: Capabilities[K] extends boolean ? K : never;
+  [K in keyof Capabilities]-?: NonNullable<Capabilities[K]> extends boolean ? K : never;
 }[keyof Capabilities];
 
 /** Capabilities that come with a held connection: the adapters that have them are "session adapters". */
@@ -29,6 +29,13 @@ function instead(missing: Capability, has: Capabilities): string | undefined {
       return 'it runs statements to completion and cannot interrupt one; bound the work with limit()';
     case 'nativeBatch':
       return has.transactions ? 'db.batch() runs as one transaction on one connection instead' : undefined;
+    case 'copy':
+      return (
+        'insert the rows with Model.insert().values(rows) in chunks of under 65,535 parameters each ' +
+        `(rows × columns)${has.nativeBatch || has.transactions ? ', all the chunks in one db.batch([...]) to keep them atomic' : ''}`
+      );
+    case 'sessionState':
+      return undefined;
   }
 }
 

@@ -136,6 +136,11 @@ export abstract class QueryRunner implements Target {
     return this;
   }
 
+  /** The level a statement called on this one runs on now: this one, or the caller's inside it. */
+  here(): QueryRunner {
+    return this.within();
+  }
+
   /**
    * Run a query and shape the answer (`mode`), with an optional loader and timeout. A statement
    * given sets of values (`[row, row]`) runs once per set, atomically, and returns nothing (GINO's
@@ -673,8 +678,32 @@ export class Connection extends QueryRunner {
    * state (a failure aborts it, a success shows it is sound); level statements keep that themselves.
    */
   sendNow(q: DriverQuery, track: boolean): Promise<DriverResult> {
+    return this.enqueue(() => this.session.query(q), q.sql, track);
+  }
+
+  /**
+   * Queue a `COPY ... FROM STDIN` on the session now, with `data` as its lines (see
+   * `Session.copyIn`); resolves to the rows copied.
+   */
+  copyNow(sql: string, data: AsyncIterable<string>): Promise<number> {
+    const copyIn = this.session.copyIn;
+    if (!copyIn) {
+      return Promise.reject(new UnsupportedError(`the ${this.engine.adapter.name} adapter's sessions cannot COPY`));
+    }
+    return this.enqueue(() => copyIn.call(this.session, sql, data), sql, true);
+  }
+
+  /** A COPY sent on the connection itself (a fresh one, outside any transaction): see `copyNow`. */
+  sendCopy(sql: string, data: AsyncIterable<string>): Promise<number> {
     if (this.released) return Promise.reject(releasedError());
-    const run = () => this.session.query(q);
+    return this.lane.run(
+      () => this.blockerInside(undefined),
+      () => this.copyNow(sql, data),
+    );
+  }
+
+  private enqueue<T>(run: () => Promise<T>, sql: string, track: boolean): Promise<T> {
+    if (this.released) return Promise.reject(releasedError());
     const next = this.queue.then(run, run);
     // The queue's tail notes the outcome; registered first, it runs before the sender goes on.
     this.queue = track
@@ -683,8 +712,8 @@ export class Connection extends QueryRunner {
             this.failure = undefined;
           },
           (error: unknown) => {
-            const e = toGinoError(error, q.sql);
-            if (this.current && e instanceof DatabaseError) this.failure ??= { sql: q.sql, error: e };
+            const e = toGinoError(error, sql);
+            if (this.current && e instanceof DatabaseError) this.failure ??= { sql, error: e };
           },
         )
       : next.catch(() => undefined);
@@ -992,6 +1021,15 @@ export class Transaction extends QueryRunner {
     return this.lane.run(
       () => (this.done ? undefined : this.connection.blockerInside(this)),
       () => (this.done ? Promise.reject(endedError()) : this.connection.sendNow(q, true)),
+    );
+  }
+
+  /** A `COPY ... FROM STDIN` in this level, in its turn (see `Connection.copyNow`). */
+  sendCopy(sql: string, data: AsyncIterable<string>): Promise<number> {
+    if (this.done) return Promise.reject(endedError());
+    return this.lane.run(
+      () => (this.done ? undefined : this.connection.blockerInside(this)),
+      () => (this.done ? Promise.reject(endedError()) : this.connection.copyNow(sql, data)),
     );
   }
 

@@ -26,6 +26,8 @@ export interface QueryEvent {
   sql: string;
   params: unknown[];
   ms: number;
+  /** The rows a `COPY ... FROM STDIN` copied (`db.copyInto`; 0 when it failed); absent for other statements. */
+  rowCount?: number;
 }
 
 export type Logger = (event: QueryEvent) => void;

@@ -80,6 +80,7 @@ const TARGETS: Readonly<Record<string, RegExp>> = {
   INSERT: new RegExp(`^\\s*INSERT\\s+INTO\\s+${NAME}`, 'i'),
   UPDATE: new RegExp(`^\\s*UPDATE\\s+(?:ONLY\\s+)?${NAME}`, 'i'),
   DELETE: new RegExp(`^\\s*DELETE\\s+FROM\\s+(?:ONLY\\s+)?${NAME}`, 'i'),
+  COPY: new RegExp(`^\\s*COPY\\s+${NAME}`, 'i'),
   SELECT: new RegExp(
     `\\sFROM\\s+${NAME}(?:\\s+AS\\s+\\S+)?\\s*(?:$|WHERE\\s|ORDER\\s|GROUP\\s|LIMIT\\s|OFFSET\\s|FOR\\s|HAVING\\s)`,
     'i',
