@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { arraysSuite } from './arrays.js';
 import { batchSuite } from './batch.js';
 import { connectionsSuite } from './connections.js';
+import { copySuite } from './copy.js';
 import { correctnessSuite } from './correctness.js';
 import { crudSuite } from './crud.js';
 import { cursorsSuite } from './cursors.js';
@@ -50,6 +51,7 @@ const SUITES: Record<string, (ctx: SuiteContext) => void> = {
   fidelity: fidelitySuite,
   transactions: transactionsSuite,
   batch: batchSuite,
+  copy: copySuite,
   cursors: cursorsSuite,
   connections: connectionsSuite,
   loaders: loadersSuite,
