@@ -234,8 +234,8 @@ function copiesFromStdin(statement: string): boolean {
  * Refuse, before any I/O, raw SQL text gino-edge cannot run as one statement: text holding more
  * than one statement (every adapter sends one statement at a time, over PostgreSQL's extended
  * protocol, so a script would fail at the server on some adapters and, on others, run part of the
- * way), and `COPY … FROM STDIN`, which waits for a data stream no adapter has (PGlite would wait
- * forever). `what` names the text in the message.
+ * way), and `COPY … FROM STDIN`, which waits for a data stream a SQL string does not carry (PGlite
+ * would wait forever; `db.copyInto` is the way to stream rows). `what` names the text in the message.
  */
 export function checkRawStatement(sql: string, what = 'this SQL string'): void {
   // Most statements have no `;` and no STDIN at all: no scan needed.
@@ -251,8 +251,8 @@ export function checkRawStatement(sql: string, what = 'this SQL string'): void {
   }
   if (copy && statements[0] !== undefined && copiesFromStdin(statements[0])) {
     throw new InvalidRequestError(
-      `${what} is a COPY ... FROM STDIN, which streams data from the client, and gino-edge has no stream to give it: ` +
-        'insert the rows with Model.insert().values([...]) (a few thousand at a time), or COPY from a file or PROGRAM on the server',
+      `${what} is a COPY ... FROM STDIN, which streams data from the client, and a SQL string has no stream to give it: ` +
+        'copy rows with db.copyInto(Model, rows), insert them with Model.insert().values([...]) (a few thousand at a time), or COPY from a file or PROGRAM on the server',
     );
   }
 }

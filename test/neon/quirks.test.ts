@@ -1,5 +1,5 @@
 /**
- * The neon-ws adapter's two quirks (`adapters/neon-ws/quirks.ts`), the only place it reaches past
+ * The neon-ws adapter's quirks (`adapters/neon-ws/quirks.ts`), the only place it reaches past
  * the driver's documented API. These fail the day the installed driver differs from the one the
  * quirks were checked against, in its version or in the shapes they rely on: re-read the driver,
  * then update the quirks (or drop one the driver made unnecessary) and `CHECKED_AGAINST`.
@@ -8,14 +8,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Pool } from '@neondatabase/serverless';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, inject, test } from 'vitest';
+import ws from 'ws';
 import {
   CHECKED_AGAINST,
+  neonSocketPace,
   poolDropsClientOption,
   poolOf,
   scramStepGuardable,
+  socketOf,
   withScramGuard,
 } from '../../adapters/neon-ws/quirks.js';
+import { proxyForRun, withNeonPassword } from '../support/neon.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const installed = (
@@ -60,5 +64,31 @@ describe('neon-ws quirks, against the installed @neondatabase/serverless', () =>
     class Mine extends Client {}
     const pool = poolOf(Pool, { connectionString: 'postgresql://user:pw@127.0.0.1:1/db' }, Mine);
     expect(pool.Client).toBe(Mine);
+  });
+
+  test("quirk 3: the driver's socket tells nothing of its buffer; its WebSocket's bufferedAmount does, and paces a COPY", async () => {
+    const proxy = await proxyForRun();
+    const client = new Client({ connectionString: withNeonPassword(inject('databaseUrl')) });
+    Object.assign(client.neonConfig, {
+      webSocketConstructor: ws,
+      wsProxy: proxy.wsProxy,
+      useSecureWebSocket: false,
+      pipelineConnect: false,
+    });
+    await client.connect();
+    try {
+      const stream = (client as unknown as { connection: { stream: Record<string, unknown> } }).connection.stream;
+      // Why the quirk exists: nothing a Node stream would have.
+      expect(stream.writableLength).toBeUndefined();
+      expect(stream.writableNeedDrain).toBeUndefined();
+      expect((stream.write as (b: Uint8Array) => boolean).call(stream, new Uint8Array(0))).toBe(true);
+      const socket = socketOf(stream);
+      expect(socket).toBeDefined();
+      expect(typeof socket?.bufferedAmount).toBe('number');
+      await neonSocketPace({ stream }, new Promise(() => undefined));
+    } finally {
+      await client.end();
+      await proxy.close();
+    }
   });
 });
