@@ -142,7 +142,7 @@ async function makePgliteDump(size: number, path: string): Promise<void> {
 
 const READS_NOTE = `The profiles below split each process's busy time between the driver (pg's protocol parser, or PGlite's WebAssembly and its message parser), the type parsers (gino-edge's own, which raw pg is handed too), gino-edge's row shaping (\`Wide.query.gino.all()\` makes a model instance per row and sets its eight values) and the GC. **Fixed in this milestone:** a result with a column whose type finishes its values (any array column, BigInteger modes, enums) was copied whole before it was shaped (a \`row.slice()\` per row, and a new array per array value), so a big read held the driver's rows and their copies at once; rows are now finished one at a time as they are shaped, copying only when a value changes (an \`int[]\` of numbers stays the driver's array). **PGlite's memory** is mostly its own: the database is in the process (in memory here, as with \`pglite://memory\`), PGlite's WebAssembly memory grows with the work it does and never shrinks, and PGlite hands a whole result over at once (no rows before the last); what gino-edge adds is the JS heap of the rows it returns, shown above beside raw PGlite's. **Left:** a model instance per row costs more than raw's plain row object; for the biggest reads \`iterate()\` (the cursors part) keeps memory flat, and a select of columns (\`db.select([...]).gino.all()\`) returns plain rows, no instances.`;
 
-const WRITES_NOTE = `Most of a bulk write's time is the server's (parsing, checking and storing the rows: "(idle)" in a profile, left out of the busy time below); the client's share is building the statement text and serialising every value. **Fixed in this milestone:** JSON values were serialised through a replacer (it refuses functions, symbols, Maps and Sets, turns bigints to numbers), whose call per key cost more than the serialising itself; plain JSON data (strings, numbers, booleans, null, arrays and plain objects of them) is now checked by a walk and serialised without it, the same text. **Left:** gino-edge sends every value as text, bytea as hex (raw pg sends a Buffer as a binary parameter), and checks each value against its column's type; executemany is one statement per row by definition (one round trip each), for a bulk write use one multi-row INSERT per chunk. **COPY** is measured with raw pg and pg-copy-streams (the table above): gino-edge has no COPY path; one would be worth adding only where that table shows COPY well ahead of a multi-row INSERT.`;
+const WRITES_NOTE = `Most of a bulk write's time is the server's (parsing, checking and storing the rows: "(idle)" in a profile, left out of the busy time below); the client's share is building the statement text and serialising every value. **Fixed in this milestone:** JSON values were serialised through a replacer (it refuses functions, symbols, Maps and Sets, turns bigints to numbers), whose call per key cost more than the serialising itself; plain JSON data (strings, numbers, booleans, null, arrays and plain objects of them) is now checked by a walk and serialised without it, the same text. **Left:** gino-edge sends every value as text, bytea as hex (raw pg sends a Buffer as a binary parameter), and checks each value against its column's type; executemany is one statement per row by definition (one round trip each), for a bulk write use one multi-row INSERT per chunk. **COPY:** \`db.copyInto(Model, rows)\` streams the rows with COPY FROM STDIN through a submittable of gino-edge's own (no pg-copy-streams), each value serialised and checked by its column's type exactly as an INSERT parameter is (so it stores what \`insert().values()\` stores), then escaped for COPY's text format; the raw row above builds its lines by hand, with no checks. What is left between them is that serialising and checking, the same work a gino-edge INSERT does.`;
 
 const CURSORS_NOTE = `gino-edge's \`iterate()\` is a server-side cursor (\`DECLARE ... CURSOR\`, then \`FETCH FORWARD n\` statements in a transaction), the portable form every adapter with cursors runs; pg-cursor fetches from the extended protocol's portal (\`Execute\` with a row limit), which only node-postgres offers. Each FETCH is a statement of its own (sent, parsed and planned by the server), and each page of rows goes through gino-edge's statement path (serialise, send, shape). The profiles below show the split. Memory stays flat in both: one page of rows at a time.`;
 
@@ -430,6 +430,14 @@ export async function measureWrites(url: string, options: WritesOptions): Promis
           write();
         }),
     },
+    {
+      method: 'COPY FROM STDIN (text format)',
+      lib: 'gino-edge',
+      sizes: all,
+      run: async (rows) => {
+        await db.copyInto(Wide, rows as never);
+      },
+    },
   ];
   const times = new Map<string, number[]>();
   try {
@@ -491,9 +499,11 @@ export async function measureWrites(url: string, options: WritesOptions): Promis
   const copyRows = all.map((size) => [
     `${size.toLocaleString('en')} rows`,
     `${t(copy, 'raw', size).toFixed(0)} ms`,
-    `${t(insert, 'raw', size).toFixed(0)} ms`,
+    `${t(copy, 'gino-edge', size).toFixed(0)} ms`,
+    ratio(t(copy, 'raw', size), t(copy, 'gino-edge', size)),
     ratio(t(insert, 'raw', size), t(copy, 'raw', size)),
-    ratio(t(insert, 'gino-edge', size), t(copy, 'raw', size)),
+    ratio(t(insert, 'raw', size), t(copy, 'gino-edge', size)),
+    ratio(t(insert, 'gino-edge', size), t(copy, 'gino-edge', size)),
   ]);
   const big = all[all.length - 1] as number;
   const profiles: string[] = [];
@@ -505,7 +515,7 @@ export async function measureWrites(url: string, options: WritesOptions): Promis
   }
   const w = (lib: string) => ratio(t(insert, 'raw', big), t(insert, lib, big));
   return [
-    `<!-- summary: Inserting ${big.toLocaleString('en')} rows (multi-row INSERT, ${per.toLocaleString('en')} rows a statement): gino-edge at ${w('gino-edge')} raw pg's throughput (Drizzle ${w('Drizzle')}, Kysely ${w('Kysely')}); raw COPY is ${ratio(t(insert, 'raw', big), t(copy, 'raw', big))} as fast as raw multi-row INSERT. -->`,
+    `<!-- summary: Inserting ${big.toLocaleString('en')} rows (multi-row INSERT, ${per.toLocaleString('en')} rows a statement): gino-edge at ${w('gino-edge')} raw pg's throughput (Drizzle ${w('Drizzle')}, Kysely ${w('Kysely')}); raw COPY is ${ratio(t(insert, 'raw', big), t(copy, 'raw', big))} as fast as raw multi-row INSERT, gino-edge's db.copyInto ${ratio(t(insert, 'gino-edge', big), t(copy, 'gino-edge', big))} as fast as its multi-row INSERT (${ratio(t(copy, 'raw', big), t(copy, 'gino-edge', big))} raw COPY's throughput). -->`,
     `Every library inserts the same rows of the wide table (the 8 columns above) into an emptied table, in one transaction; ${options.rounds} rounds after an uncounted one, the methods and libraries alternating; medians. Throughput relative to raw pg's same method (1.00× = as fast, higher is faster), and gino-edge's ÷ each peer's. Each run's row count is checked.
 
 ### Multi-row INSERT, ${per.toLocaleString('en')} rows per statement (${WIDE_COLUMNS.length} parameters a row, under PostgreSQL's 65,535)
@@ -516,9 +526,9 @@ ${markdownTable(headers('insert'), rowsOf(insert, all))}
 
 ${markdownTable(headers('insert'), rowsOf(manyName, many))}
 
-### COPY: is a COPY path worth it? (raw pg with pg-copy-streams, text format)
+### COPY FROM STDIN, text format: raw pg with pg-copy-streams, and gino-edge's \`db.copyInto(Wide, rows)\`
 
-${markdownTable(['insert', 'raw COPY (median)', 'raw multi-row INSERT', 'COPY speed-up over raw INSERT', 'COPY speed-up over gino-edge INSERT'], copyRows)}
+${markdownTable(['insert', 'raw COPY (median)', 'gino-edge copyInto (median)', 'gino-edge COPY ÷ raw COPY', 'raw COPY over raw INSERT', 'gino-edge COPY over raw INSERT', 'gino-edge COPY over gino-edge INSERT'], copyRows)}
 
 ### Where the time goes
 
