@@ -117,11 +117,21 @@ export function encodeRow(plan: CopyPlan, row: unknown, index: number): string {
       throw new InvalidRequestError(
         `${rowName(index)}, ${labels[i]}: COPY takes values; use insert().values() for expressions (db.func, a column, a select)`,
       );
-    } else text = col.type.serialize(value, `${labels[i]} (${rowName(index)})`);
+    } else text = serialize(col, value, labels[i] as string, index);
     line += i === 0 ? copyText(text) : `\t${copyText(text)}`;
   }
   if (given !== countKeys(row)) checkExtra(plan, row, index);
   return `${line}\n`;
+}
+
+/** The column type's text for `value`; a refusal names the row (the message is built only then). */
+function serialize(col: Column, value: unknown, label: string, index: number): string | null {
+  try {
+    return col.type.serialize(value, label);
+  } catch (error) {
+    if (!(error instanceof InvalidRequestError)) throw error;
+    throw new InvalidRequestError(`${rowName(index)}: ${error.message}`, { cause: error });
+  }
 }
 
 function isSelect(value: unknown): boolean {

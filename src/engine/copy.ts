@@ -55,23 +55,36 @@ class Encoder {
     return this.done && this.pending === undefined;
   }
 
-  /** The next row's line, or undefined at the end. */
-  private async line(): Promise<string | undefined> {
+  /** The next row's line, or undefined at the end: at once when the rows are a plain iterable. */
+  private line(): string | undefined | Promise<string | undefined> {
     if (this.pending !== undefined) {
       const line = this.pending;
       this.pending = undefined;
       return line;
     }
     if (this.done) return undefined;
-    let step: IteratorResult<unknown>;
+    let got: IteratorResult<unknown> | Promise<IteratorResult<unknown>>;
     try {
-      const got = this.next();
-      step = got instanceof Promise ? await got : got;
+      got = this.next();
     } catch (error) {
-      this.done = true;
-      this.failure = { error };
-      throw error;
+      return this.fail(error);
     }
+    if (got instanceof Promise) {
+      return got.then(
+        (step) => this.encode(step),
+        (error: unknown) => this.fail(error),
+      );
+    }
+    return this.encode(got);
+  }
+
+  private fail(error: unknown): never {
+    this.done = true;
+    this.failure = { error };
+    throw error;
+  }
+
+  private encode(step: IteratorResult<unknown>): string | undefined {
     if (step.done) {
       this.done = true;
       return undefined;
@@ -90,7 +103,8 @@ class Encoder {
     let block = '';
     try {
       for (;;) {
-        const line = await this.line();
+        const next = this.line();
+        const line = next instanceof Promise ? await next : next;
         if (line === undefined) break;
         if (limit !== undefined && total > 0 && total + line.length > limit) {
           this.pending = line;

@@ -270,7 +270,10 @@ export function copySuite(ctx: SuiteContext): void {
             /COPY takes values; use insert\(\)\.values\(\)/,
           ],
           [() => db.copyInto(Item, [{ id: 1, name: Item.id as never }]), /COPY takes values/],
-          [() => db.copyInto(Item, [{ id: 'one' as never }]), /copy_items\.id \(copyInto\(\) row 0\).*cannot take/],
+          [
+            () => db.copyInto(Item, [{ id: 'one' as never }]),
+            /copyInto\(\) row 0: copy_items\.id \(INTEGER\) cannot take/,
+          ],
           [() => db.copyInto(Item, [{ id: 1 }], { columns: ['id', 'id'] }), /twice/],
         ];
         for (const [attempt, message] of attempts) {
@@ -299,7 +302,7 @@ export function copySuite(ctx: SuiteContext): void {
           [{ name: 'x', code: null, made: 'no' }, /row 2500 gives 'code', which is not among the columns copied/],
           [{ name: 'x', other: 1 }, /row 2500.*no column 'other'/],
           [{ name: db.func.now() }, /row 2500, copy_items\.name: COPY takes values/],
-          [{ name: 42 }, /copy_items\.name \(copyInto\(\) row 2500\)/],
+          [{ name: 42 }, /copyInto\(\) row 2500: copy_items\.name \(TEXT\) cannot take/],
         ];
         for (const [bad, message] of cases) {
           const error = await db.copyInto(Item, rows(bad) as never).then(
@@ -432,28 +435,52 @@ export function copySuite(ctx: SuiteContext): void {
       'copy',
     );
 
-    suiteTest(
-      ctx,
-      'an async generator is read lazily: heap growth stays well below the data streamed',
-      async () => {
-        if (ctx.adapter.name !== 'pg') return;
-        const n = 200_000;
-        const pad = 'p'.repeat(200);
-        let peak = 0;
-        const start = process.memoryUsage().heapUsed;
-        async function* rows() {
-          for (let i = 1; i <= n; i++) {
-            if (i % 5000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed - start);
-            yield { id: i, name: `${pad}${i}` };
+    // A server-side stall is only seen through a driver socket that reports its buffer (pg's);
+    // neon-ws goes through the dev proxy, PgBouncer through its own buffers.
+    if (ctx.adapter.name === 'pg') {
+      suiteTest(
+        ctx,
+        'back-pressure: while the server stalls, rows are read no further ahead than the socket holds',
+        async () => {
+          const n = 300_000;
+          const pad = 'p'.repeat(200);
+          let produced = 0;
+          async function* rows() {
+            for (let i = 1; i <= n; i++) {
+              produced = i;
+              yield { id: i, name: pad };
+            }
           }
-        }
-        const { rowCount } = await db.copyInto(Item, rows());
-        expect(rowCount).toBe(n);
-        const size = n * (pad.length + 8);
-        expect(peak).toBeLessThan(size / 2);
-      },
-      'copy',
-    );
+          let unblock!: () => void;
+          const held = new Promise<void>((resolve) => {
+            unblock = resolve;
+          });
+          let ready!: () => void;
+          const inserted = new Promise<void>((resolve) => {
+            ready = resolve;
+          });
+          // An uncommitted row with the copy's id 1000: the COPY waits on it (the unique check).
+          const blocker = db.transaction(async (tx) => {
+            await Item.create({ id: 1000, name: 'blocker' });
+            ready();
+            await held;
+            tx.raiseRollback();
+          });
+          await inserted;
+          const copying = db.copyInto(Item, rows());
+          let last = -1;
+          for (let k = 0; k < 50 && produced !== last; k++) {
+            last = produced;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          const ahead = produced;
+          unblock();
+          await blocker;
+          expect((await copying).rowCount).toBe(n);
+          expect(ahead).toBeLessThan(n / 2);
+        },
+      );
+    }
 
     suiteTest(ctx, 'where the adapter has no COPY: UnsupportedError before any I/O, naming the way out', async () => {
       let pulled = false;

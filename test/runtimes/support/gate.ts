@@ -117,7 +117,11 @@ export async function startGate(
     client.on('data', (chunk: Buffer) => {
       tail = Buffer.concat([tail, chunk]).subarray(-TERMINATE.length);
       early?.push(chunk);
-      if (upstream && !upstream.destroyed) upstream.write(chunk);
+      // The server's pace reaches the client: a relay that buffered everything would hide it.
+      if (upstream && !upstream.destroyed && !upstream.write(chunk)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
     });
     client.once('close', () => {
       closed = true;
