@@ -598,7 +598,7 @@ export class Gino implements ModelHost {
 
   /**
    * Rows streamed into a table with `COPY ... FROM STDIN`: what `Model.insert().values(rows)`
-   * would store, several times faster for many rows (pg, neon-ws, pglite; neon-http refuses it
+   * would store, faster for many rows (pg, neon-ws, pglite; neon-http refuses it
    * with `UnsupportedError` before any I/O). `rows` is an iterable or async iterable, read lazily
    * as the connection takes the data, so an async generator of millions of rows runs in bounded
    * memory. Each value goes through its column type's serialisation, as a parameter would; a key
