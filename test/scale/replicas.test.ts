@@ -117,6 +117,19 @@ describe.skipIf(SKIP).each(CONFIGS)('read replicas on $name', (config) => {
     if (db.isBound) await db.popBind().close();
   });
 
+  test('db.copyInto writes on the primary, counted as a write (refused before any I/O without sessions)', async () => {
+    const name = `copied-${config.name}`;
+    if (!config.sessions) {
+      await expect(db.copyInto(Account, [{ owner: name }])).rejects.toThrow(/no copy/);
+      return;
+    }
+    const before = router().stats;
+    const { rowCount } = await db.copyInto(Account, [{ owner: name }, { owner: name }]);
+    expect(rowCount).toBe(2);
+    expect(delta(before, router().stats)).toEqual({ primaryWrites: 1 });
+    expect(await sql(pair.primary.url, 'SELECT id FROM scale_accounts WHERE owner = $1', [name])).toHaveLength(2);
+  });
+
   test('with the replica held back, plain SELECTs read the replica; everything else the primary', async () => {
     await pair.setApplyDelay(60_000);
     // Written behind gino-edge's back: this scope has no write to wait for.
