@@ -414,6 +414,21 @@ export function copySuite(ctx: SuiteContext): void {
 
     suiteTest(
       ctx,
+      'inside db.withClaims(): in a transaction of its own that starts with the claims',
+      async () => {
+        ctx.clearLog();
+        await db.withClaims({ sub: 'copier' }, () => db.copyInto(Item, [{ id: 1, name: 'claimed' }]));
+        const sqls = ctx.sql();
+        expect(sqls[0]).toMatch(/^BEGIN/);
+        expect(sqls.slice(1, -2).join('\n')).toMatch(/request\.jwt\.claims/);
+        expect(sqls.slice(-2)).toEqual(['COPY copy_items (id, name, drawn) FROM STDIN', 'COMMIT']);
+        expect(await count()).toBe(1);
+      },
+      'copy',
+    );
+
+    suiteTest(
+      ctx,
       '100k rows: the count and a checksum match raw SQL',
       async () => {
         const n = 100_000;
