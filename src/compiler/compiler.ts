@@ -467,8 +467,9 @@ const NO_PARAMS: never[] = Object.freeze([]) as never[];
 export class Compiler {
   /**
    * The parameters so far, with their types and labels. Each list is made at the first parameter
-   * as a one-item literal (56 bytes) rather than grown from empty by a push (V8 then makes room
-   * for 17 items: 184 bytes, three times per compile); most statements have one parameter.
+   * as a one-item literal (56 bytes), and at the second as a two-item one, rather than grown from
+   * empty by pushes (V8 then makes room for 17 items: 184 bytes, three times per compile); most
+   * statements have one or two parameters.
    */
   params: unknown[] = NO_PARAMS;
   paramTypes: SqlType[] = NO_PARAMS;
@@ -549,16 +550,21 @@ export class Compiler {
       if (text === undefined) throw new InvalidRequestError('a function default cannot be rendered in DDL');
       return text === null ? 'NULL' : renderLiteral(text);
     }
-    if (this.params === NO_PARAMS) {
+    const n = this.params.length + 1;
+    if (n === 1) {
       this.params = [value];
       this.paramTypes = [type];
       this.paramLabels = [label];
+    } else if (n === 2) {
+      // A second parameter (an UPDATE's value and its key) remakes the lists at two items: a push would reserve 19.
+      this.params = [this.params[0], value];
+      this.paramTypes = [this.paramTypes[0] as SqlType, type];
+      this.paramLabels = [this.paramLabels[0], label];
     } else {
       this.params.push(value);
       this.paramTypes.push(type);
       this.paramLabels.push(label);
     }
-    const n = this.params.length;
     return n < PLACEHOLDERS.length ? (PLACEHOLDERS[n] as string) : `$${n}`;
   }
 
