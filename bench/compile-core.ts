@@ -2,8 +2,9 @@
  * The compile timing loop, apart from the libraries it times: a process that imports this and
  * gino-edge alone has no other library loaded.
  */
+import { getHeapStatistics } from 'node:v8';
 import { type CompileOps, OPS, type Op } from './ops.js';
-import { now, rotate, Samples } from './stats.js';
+import { median, now, rotate, Samples } from './stats.js';
 
 let sink: unknown;
 
@@ -27,6 +28,24 @@ export interface CompileTimes {
   wall: Record<string, Record<Op, number>>;
   /** Median CPU ns per operation (the process's, all threads): the same work, whoever waited. */
   cpu: Record<string, Record<Op, number>>;
+  /** Bytes of heap allocated per operation (median over short batches; see `bytesPerCall`). */
+  bytes: Record<string, Record<Op, number>>;
+}
+
+/**
+ * Heap bytes one call allocates: the growth of the used heap over a batch short enough that most
+ * batches see no scavenge (a batch that did shrinks or grows less, and the median leaves it out).
+ */
+function bytesPerCall(fn: (i: number) => unknown): number {
+  const calls = 100;
+  const growth: number[] = [];
+  for (let b = 0; b < 15; b++) {
+    const before = getHeapStatistics().used_heap_size;
+    for (let i = 0; i < calls; i++) sink = fn(i);
+    const after = getHeapStatistics().used_heap_size;
+    if (after > before) growth.push((after - before) / calls);
+  }
+  return median(growth);
 }
 
 /** Median ns per operation for `libs`, rounds alternating the libraries (one library: its rounds alone). */
@@ -47,7 +66,11 @@ export function measureCompileOf(
       }
     }
   }
+  const bytes: Record<string, Record<Op, number>> = {};
+  for (const [name, ops] of libs) {
+    bytes[name] = Object.fromEntries(OPS.map((op) => [op, bytesPerCall(ops[op])])) as Record<Op, number>;
+  }
   if (sink === Symbol.for('never')) console.log(sink);
   const names = libs.map(([name]) => name);
-  return { wall: wall.medians(names), cpu: cpu.medians(names) };
+  return { wall: wall.medians(names), cpu: cpu.medians(names), bytes };
 }

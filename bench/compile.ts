@@ -4,7 +4,7 @@
  * of calls; the reported figure is the median sample.
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
-import { measureCompileOf } from './compile-core.js';
+import { type CompileTimes, measureCompileOf } from './compile-core.js';
 import * as drizzleLib from './libs/drizzle.js';
 import * as gino from './libs/gino.js';
 import * as kysely from './libs/kysely.js';
@@ -14,6 +14,8 @@ import { markdownTable, ratio } from './stats.js';
 export interface CompileResult {
   /** Median ns per operation, by library then op. */
   ns: Record<string, Record<Op, number>>;
+  /** The same rounds' CPU time and bytes allocated per operation. */
+  times: CompileTimes;
   markdown: string;
   /** The SQL each library compiles each operation to (to check the workloads are the same), as a table. */
   sql: string;
@@ -28,13 +30,23 @@ export interface AloneRuns {
   singleGc: readonly Record<Op, number>[];
 }
 
-export function measureCompile(options: { rounds: number; batch: number }, runs?: AloneRuns): CompileResult {
-  const libs: [string, CompileOps][] = [
+function coResidentLibs(): [string, CompileOps][] {
+  return [
     ['gino-edge', gino.compileOps()],
     ['Drizzle', drizzleLib.compileOps(drizzle.mock())],
     ['Kysely', kysely.compileOps(kysely.coldKysely())],
   ];
-  const ns = measureCompileOf(libs, options).wall;
+}
+
+/** The three libraries in this process, rounds alternating them (again, e.g. with longer batches). */
+export function measureCoResident(options: { rounds: number; batch: number }): CompileTimes {
+  return measureCompileOf(coResidentLibs(), options);
+}
+
+export function measureCompile(options: { rounds: number; batch: number }, runs?: AloneRuns): CompileResult {
+  const libs = coResidentLibs();
+  const times = measureCompileOf(libs, options);
+  const ns = times.wall;
   const g = ns['gino-edge'] as Record<Op, number>;
   const d = ns.Drizzle as Record<Op, number>;
   const k = ns.Kysely as Record<Op, number>;
@@ -73,7 +85,7 @@ export function measureCompile(options: { rounds: number; batch: number }, runs?
     ],
     rows,
   );
-  return { ns, markdown, sql: compiledSql(libs) };
+  return { ns, times, markdown, sql: compiledSql(libs) };
 }
 
 /** The SQL each library compiles each operation to (to check the workloads are the same). */

@@ -448,17 +448,36 @@ const VISIT: Visitor = {
 const NO_COLUMNS: readonly ResultColumn[] = Object.freeze([]);
 const DEFAULT_KEYWORD = new Keyword('DEFAULT');
 
-/** The FROM items of enclosing statements a subquery may correlate to, innermost last. */
-type Scopes = (readonly FromItem[])[];
+/**
+ * The FROM items of the statements being rendered, innermost first: what a subquery may correlate
+ * to. A linked list rather than an array: a statement enters one or two scopes, and an array's
+ * first push allocates room for 17 (152 bytes, on every compile).
+ */
+interface Scope {
+  readonly froms: readonly FromItem[];
+  readonly outer: Scope | undefined;
+}
+
+/** `$1` ... `$64`, made once: a statement's placeholders are not strings built per compile. */
+const PLACEHOLDERS = Array.from({ length: 65 }, (_, n) => `$${n}`);
+
+/** No parameters yet (frozen: never pushed to); a compile that has none returns new empty lists, the caller's. */
+const NO_PARAMS: never[] = Object.freeze([]) as never[];
 
 export class Compiler {
-  readonly params: unknown[] = [];
-  readonly paramTypes: SqlType[] = [];
-  readonly paramLabels: (string | undefined)[] = [];
+  /**
+   * The parameters so far, with their types and labels. Each list is made at the first parameter
+   * as a one-item literal (56 bytes), and at the second as a two-item one, rather than grown from
+   * empty by pushes (V8 then makes room for 17 items: 184 bytes, three times per compile); most
+   * statements have one or two parameters.
+   */
+  params: unknown[] = NO_PARAMS;
+  paramTypes: SqlType[] = NO_PARAMS;
+  paramLabels: (string | undefined)[] = NO_PARAMS;
   /** The name errors give a bare value met now (the column it is compared with or assigned to). */
   label: string | undefined;
   /** FROM items of enclosing statements, for correlated subqueries. */
-  private scopes: Scopes = [];
+  private scope: Scope | undefined;
   /** SELECTs compiled so far: a list that contains one is not shared. */
   private selects = 0;
   /** Some SELECT rendered so far locks rows (`FOR UPDATE`, ...), or a raw fragment does. */
@@ -531,10 +550,22 @@ export class Compiler {
       if (text === undefined) throw new InvalidRequestError('a function default cannot be rendered in DDL');
       return text === null ? 'NULL' : renderLiteral(text);
     }
-    this.params.push(value);
-    this.paramTypes.push(type);
-    this.paramLabels.push(label);
-    return `$${this.params.length}`;
+    const n = this.params.length + 1;
+    if (n === 1) {
+      this.params = [value];
+      this.paramTypes = [type];
+      this.paramLabels = [label];
+    } else if (n === 2) {
+      // A second parameter (an UPDATE's value and its key) remakes the lists at two items: a push would reserve 19.
+      this.params = [this.params[0], value];
+      this.paramTypes = [this.paramTypes[0] as SqlType, type];
+      this.paramLabels = [this.paramLabels[0], label];
+    } else {
+      this.params.push(value);
+      this.paramTypes.push(type);
+      this.paramLabels.push(label);
+    }
+    return n < PLACEHOLDERS.length ? (PLACEHOLDERS[n] as string) : `$${n}`;
   }
 
   /** A bind parameter, with the cast its standing needs (see `Standing`). */
@@ -697,6 +728,15 @@ export class Compiler {
     return head;
   }
 
+  /** Enter a statement's scope: its FROM items, seen by the subqueries rendered until `leave()`. */
+  private enter(froms: readonly FromItem[]): void {
+    this.scope = { froms, outer: this.scope };
+  }
+
+  private leave(): void {
+    this.scope = this.scope?.outer;
+  }
+
   /** A SELECT; nested ones correlate to the FROM items of their enclosing statements. */
   select(node: SelectLike, nested = false): string {
     const s = (node as Select<unknown, unknown>).state;
@@ -707,7 +747,7 @@ export class Compiler {
     // A subquery's values are not the enclosing comparison's: no label carries into it.
     const outerLabel = this.label;
     this.label = undefined;
-    this.scopes.push(froms);
+    this.enter(froms);
     // A compiler is used once: a throw abandons it, so nothing here needs restoring on the way out.
     // The list is rendered with the statement's own FROM items in scope (subqueries in it correlate).
     const head = shared ?? this.head(s.columns, nested);
@@ -720,9 +760,10 @@ export class Compiler {
     if (froms.length) {
       // A derived table in FROM cannot see the other FROM items of its own level: render it outside it.
       const plain = froms.length === 1 && froms[0]?.kind === 'table';
-      if (!plain) this.scopes.pop();
+      const own = this.scope;
+      if (!plain) this.leave();
       sql += ` FROM ${this.fromSql(froms, shared)}`;
-      if (!plain) this.scopes.push(froms);
+      this.scope = own;
     }
     if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
     if (s.groupBy.length) sql += ` GROUP BY ${s.groupBy.map((g) => this.sortKey(g)).join(', ')}`;
@@ -738,7 +779,7 @@ export class Compiler {
       else if (s.forUpdate.skipLocked) lock += ' SKIP LOCKED';
       sql += lock;
     }
-    this.scopes.pop();
+    this.leave();
     this.label = outerLabel;
     return sql;
   }
@@ -788,7 +829,7 @@ export class Compiler {
     // The shared list itself when WHERE, GROUP BY, HAVING, ORDER BY and DISTINCT ON name nothing more.
     let inferred = fromsBeyond(listed, s.where, s.groupBy, s.having, s.orderBy, s.distinct);
     if (explicit.length) inferred = inferred.filter((f) => !explicit.some((e) => covers(e, f)));
-    if (nested && this.scopes.length && inferred.length) inferred = this.correlated(s.correlate, inferred, explicit);
+    if (nested && this.scope && inferred.length) inferred = this.correlated(s.correlate, inferred, explicit);
     return explicit.length ? [...explicit, ...inferred] : inferred;
   }
 
@@ -798,7 +839,10 @@ export class Compiler {
     inferred: readonly FromItem[],
     explicit: readonly FromItem[],
   ): readonly FromItem[] {
-    const enclosing = (f: FromItem) => this.scopes.some((froms) => froms.some((e) => covers(e, f)));
+    const enclosing = (f: FromItem) => {
+      for (let scope = this.scope; scope; scope = scope.outer) if (scope.froms.some((e) => covers(e, f))) return true;
+      return false;
+    };
     switch (correlation.mode) {
       case 'none':
         return inferred;
@@ -850,9 +894,9 @@ export class Compiler {
   }
 
   private tail(table: Table, s: Insert<unknown>['state']): string {
-    this.scopes.push(this.alone(table));
+    this.enter(this.alone(table));
     const sql = (s.onConflict ? this.onConflict(table, s.onConflict) : '') + this.returning(s.returning);
-    this.scopes.pop();
+    this.leave();
     return sql;
   }
 
@@ -883,7 +927,7 @@ export class Compiler {
     // The updated table, then the tables SET and WHERE name besides it (UPDATE ... FROM).
     const scope = fromsBeyond(this.alone(table), values, s.where);
     // Subqueries in SET, WHERE and RETURNING correlate to the updated table (and its FROM tables).
-    this.scopes.push(scope);
+    this.enter(scope);
     let sql = `UPDATE ${this.namedOwner(table)} SET `;
     for (let i = 0; i < keys.length; i++) {
       const col = table.column(keys[i] as string);
@@ -891,16 +935,16 @@ export class Compiler {
     }
     if (scope.length > 1) {
       // FROM items are rendered outside the statement's own scope, as a SELECT's are.
-      this.scopes.pop();
+      this.leave();
       sql += ` FROM ${scope
         .slice(1)
         .map((f) => this.from(f))
         .join(', ')}`;
-      this.scopes.push(scope);
+      this.enter(scope);
     }
     if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
     sql += this.returning(s.returning);
-    this.scopes.pop();
+    this.leave();
     return sql;
   }
 
@@ -917,10 +961,10 @@ export class Compiler {
         .join(', ')}`;
     }
     // Subqueries in WHERE and RETURNING correlate to the table rows are deleted from.
-    this.scopes.push(scope);
+    this.enter(scope);
     if (s.where) sql += ` WHERE ${this.expr(s.where)}`;
     sql += this.returning(s.returning);
-    this.scopes.pop();
+    this.leave();
     return sql;
   }
 
@@ -991,32 +1035,40 @@ export function compile(node: object, cache?: QueryCache): CompiledQuery {
   const c = new Compiler(cache);
   const kind = (node as { kind?: unknown }).kind;
   let sql: string;
-  let what: Pick<CompiledQuery, 'kind' | 'writes' | 'locks'>;
+  // What the statement does, as three locals: no object made for it per compile.
+  let what: StatementKind;
+  let writes = true;
+  let locks = true;
   switch (kind) {
     case 'select':
       sql = c.select(node as SelectLike);
       c.resultColumns = c.selectColumns;
-      what = { kind: 'select', writes: false, locks: c.locking };
+      what = 'select';
+      writes = false;
+      locks = c.locking;
       break;
     case 'insert': {
       sql = c.insert(node as Insert<unknown>);
       const upsert = (node as Insert<unknown>).state.onConflict?.set !== undefined;
-      what = { kind: 'insert', writes: true, locks: c.locking || upsert };
+      what = 'insert';
+      locks = c.locking || upsert;
       break;
     }
     case 'update':
       sql = c.update(node as Update<unknown>);
-      what = { kind: 'update', writes: true, locks: true };
+      what = 'update';
       break;
     case 'delete':
       sql = c.delete(node as Delete<unknown>);
-      what = { kind: 'delete', writes: true, locks: true };
+      what = 'delete';
       break;
     case 'text': {
       const text = node as TextClause;
       sql = c.text(text);
       const raw = cache ? cache.rawClass(text.sql) : classifySql(text.sql);
-      what = { kind: raw.kind, writes: raw.writes, locks: raw.locks };
+      what = raw.kind;
+      writes = raw.writes;
+      locks = raw.locks;
       // db.text(...).columns(...): its result columns, by position.
       const declared = (node as { resultColumns?: readonly Column[] }).resultColumns;
       if (declared) c.resultColumns = textResultColumns(declared, cache);
@@ -1029,12 +1081,13 @@ export function compile(node: object, cache?: QueryCache): CompiledQuery {
   }
   return {
     sql,
-    params: c.params,
-    paramTypes: c.paramTypes,
-    paramLabels: c.paramLabels,
+    // The lists are the caller's: a statement without parameters gets new empty ones.
+    params: c.params === NO_PARAMS ? [] : c.params,
+    paramTypes: c.paramTypes === NO_PARAMS ? [] : c.paramTypes,
+    paramLabels: c.paramLabels === NO_PARAMS ? [] : c.paramLabels,
     columns: c.resultColumns,
-    kind: what.kind,
-    writes: what.writes,
-    locks: what.locks,
+    kind: what,
+    writes,
+    locks,
   };
 }

@@ -203,3 +203,30 @@ describe('INSERT of rows made only of defaults', () => {
     });
   });
 });
+
+describe('parameter lists', () => {
+  test('every compile returns lists of its own, empty ones too, that the caller may change', () => {
+    const first = compile(User.query);
+    const second = compile(User.query);
+    for (const list of ['params', 'paramTypes', 'paramLabels'] as const) {
+      expect(first[list]).toEqual([]);
+      expect(first[list]).not.toBe(second[list]);
+      expect(Object.isFrozen(first[list])).toBe(false);
+      first[list].push(undefined as never);
+      expect(second[list]).toEqual([]);
+    }
+    const one = compile(User.query.where(User.id.eq(1)));
+    expect([one.params, one.paramLabels]).toEqual([[1], ['users.id']]);
+    one.params.push(2);
+    expect(compile(User.query.where(User.id.eq(1))).params).toEqual([1]);
+  });
+
+  test('placeholders are numbered in order past the first 64', () => {
+    const values = Array.from({ length: 70 }, (_, i) => i * 3);
+    const expected = values.map((_, i) => `$${i + 1}`).join(', ');
+    expect(c(User.query.where(User.id.in(values)))).toEqual({
+      sql: `SELECT users.id, users.nickname, users.team_id FROM users WHERE users.id IN (${expected})`,
+      params: values,
+    });
+  });
+});
