@@ -30,6 +30,7 @@ import { measureNeonHttp } from './neon-http.js';
 import type { Op as CompileOp } from './ops.js';
 import { type Op, RESET_SQL } from './ops.js';
 import { measureOverhead } from './overhead.js';
+import { measurePgliteSplit, type PgliteSplit } from './pglite-split.js';
 import { loadAverage, writePart } from './results.js';
 import { measureColdStart, measureRoundTrips, type WorkerTarget } from './workerd.js';
 
@@ -94,7 +95,7 @@ function opsNote(e2e: Record<string, Record<Op, number>>, overheadNs: Record<str
   const own = ops.map((op) => (overheadNs['gino-edge'] as Record<Op, number>)[op] / 1000);
   const share = ops.map((op) => ((overheadNs['gino-edge'] as Record<Op, number>)[op] / 1000 / raw[op]) * 100);
   const span = (v: number[], unit: string) => `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)} ${unit}`;
-  return `**Where gino-edge's time goes on these operations.** Its own work per call (the table above: build, compile, serialise, call the driver, shape) is ${span(own, 'µs')}, ${span(share, '%')} of raw pg's round trip. Where an end-to-end ratio above is further from 1.00× than that, the difference is outside what this table measures (the adapter's path through the driver and the event loop, and the machine: each call waits for the server on cores shared with other work); that path was not profiled apart in this milestone. The PGlite table below (an adapter that takes the one connection's lock before each query, as the Kysely dialect here does) was not profiled apart either. Changed on this path in this milestone: rows are finished as they are shaped (no copy of a result), and a RETURNING list of columns is rendered once (update by id returning).`;
+  return `**Where gino-edge's time goes on these operations.** Its own work per call (the table above: build, compile, serialise, call the driver, shape) is ${span(own, 'µs')}, ${span(share, '%')} of raw pg's round trip. Where an end-to-end ratio above is further from 1.00× than that, the difference is outside what this table measures (the adapter's path through the driver and the event loop, and the machine: each call waits for the server on cores shared with other work); that path was not profiled apart in this milestone. The PGlite table below is split apart under it. Changed on this path in this milestone: rows are finished as they are shaped (no copy of a result), and a RETURNING list of columns is rendered once (update by id returning).`;
 }
 
 /** What the compile part says about process-to-process variation, from this run's figures. */
@@ -116,6 +117,21 @@ function compileNote(
     .filter(([, intact]) => !intact)
     .map(([name]) => name);
   return `**The bimodal statements, and what compile time depends on.** In this run the slowest of the default processes took up to ${spread(runs.wall).toFixed(2)}× the fastest's time for a statement (CPU time: ${spread(runs.cpu).toFixed(2)}×), its wall time up to ${waiting(runs.wall, runs.cpu).toFixed(2)}× its CPU time; the processes with \`--single-threaded-gc\` varied by up to ${spread(runs.singleGc).toFixed(2)}× (CPU time: ${spread(runs.singleGcCpu).toFixed(2)}×), wall up to ${waiting(runs.singleGc, runs.singleGcCpu).toFixed(2)}× CPU. Wall time above CPU time is time a process spent waiting, not working, and two causes fit on a machine whose 2 cores are shared with other work: V8's scavenger (the young-generation GC) shares its work with helper threads, and the main thread can wait for a helper that waits for a core (in the investigation for this part, processes with \`--single-threaded-gc\` did not show the slow mode, and the statements that allocate the most, insert and update with RETURNING, were the ones that slowed down); and a process can simply wait for a core itself, which no setting removes (the figures above show how much of each this run had). Loading and running Drizzle and Kysely invalidates ${broken.length ? `these V8 protectors: ${broken.join(', ')}` : `none of V8's protectors (${Object.keys(protectors).join(', ')}; read with \`--allow-natives-syntax\` in a process that ran all three libraries)`}; gino-edge's megamorphic property reads (a node's kind, the statement symbol) are served from V8's stub cache, which other libraries' code also fills. **Fixed:** how much a statement allocates, which does not depend on the machine: a RETURNING list of columns given per call (\`returning(User.nickname)\`) is now one shared list per sequence of columns, rendered once and kept (as a table's own columns are), instead of a new list rendered, keyed and typed on every call. **Left:** gino-edge co-resident still takes longer than alone (compare the columns), and the cause was not found: no protector is invalidated (above), looking up the compiler's per-kind tables through Maps instead of objects (tried: no change, not kept) does not help, and the measured rounds saw no deoptimisation after a major GC; what is left to look at is V8's shared stub cache (the megamorphic reads above) and the CPU's caches, both shared with the other libraries' code.`;
+}
+
+/** Where the time goes on PGlite, from this run's split measurement (bench/pglite-split.ts). */
+function pgliteNote(split: PgliteSplit, rounds: number): string {
+  const ops = Object.keys(split.raw) as Op[];
+  const span = (f: (op: Op) => number, digits = 0) => {
+    const v = ops.map(f);
+    return `${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)}`;
+  };
+  const gap = (op: Op) => split.gino[op] - split.raw[op];
+  const inside = (op: Op) => split.inside[op] - split.raw[op];
+  const outside = (op: Op) => split.gino[op] - split.inside[op];
+  const factor = (op: Op) => split.compileAfterQuery[op] / split.compileWarm[op];
+  const slower = ((split.queryAfterCompile / split.queryAlone - 1) * 100).toFixed(0);
+  return `**Where gino-edge's time goes on PGlite.** Measured apart in this run (${rounds} rounds of the same operations, gino-edge and raw PGlite alternating, with the time inside gino-edge's adapter \`query()\` recorded per call): a steady gino-edge call took ${span(gap)} µs more than raw PGlite's. Inside the adapter (PGlite parsing, planning and running the statement in WebAssembly: the same \`query()\` raw calls, extended protocol both) it spent ${span(inside)} µs more than raw's whole call; outside it, on its own path (build, compile, serialise, the engine, shape), ${span(outside)} µs. That own path is ${span((op) => split.compileWarm[op], 1)} µs of build and compile when warm (the second of two in a row, as the overhead table on pg measures it), but ${span((op) => split.compileAfterQuery[op], 1)} µs (${span(factor, 1)}×) right after a PGlite query: PostgreSQL runs in the same process and thread, and its WebAssembly leaves the CPU's caches holding its own code and data, so the JavaScript that follows runs cold. The other way round, raw PGlite's get by primary key took ${split.queryAlone.toFixed(0)} µs alone and ${split.queryAfterCompile.toFixed(0)} µs (${slower} %) right after gino-edge compiled three statements, which is why the time inside the adapter exceeds raw's call with no extra work there. Kysely's ratios above show the same effect. Both sides do the same type parsing here (int and varchar columns; PGlite's parsers for raw, gino-edge's installed once on its own instance). **Fixed:** the adapter sends a statement at once when the instance is open and nobody holds its one connection (no wait through the lock's promises), and PGlite's serializer lookup no longer makes a closure per parameter; in the investigation this was within the noise of the shared machine, so no figure is claimed for it. **Left:** the cold-cache cost grows with how much code and memory gino-edge touches per call, so fewer allocations and a shorter path per statement are what would narrow it; the end-to-end ratio on an idle machine also depends on the CPU's cache sizes.`;
 }
 
 if (wanted('compile')) {
@@ -188,9 +204,11 @@ if (wanted('e2e')) {
     );
   }
   const lite = await measurePglite(options);
+  const splitRounds = quick ? 6 : 20;
+  const split = await measurePgliteSplit({ rounds: splitRounds, batch: options.batch });
   emit(
     'End to end on PGlite (in process)',
-    `${how} Each library has its own in-memory PGlite with the same rows; gino-edge owns its instance (\`pglite(db, { own: true })\`, as \`pglite://memory\` does), so its type parsers are installed once: on a borrowed instance, \`pglite(db)\` passes them per query and PGlite 0.5 merges them into its ~300-entry parser table on every call (about +130 µs).\n\n${lite.markdown}`,
+    `${how} Each library has its own in-memory PGlite with the same rows; gino-edge owns its instance (\`pglite(db, { own: true })\`, as \`pglite://memory\` does), so its type parsers are installed once: on a borrowed instance, \`pglite(db)\` passes them per query and PGlite 0.5 merges them into its ~300-entry parser table on every call (about +130 µs).\n\n${lite.markdown}\n\n${pgliteNote(split, splitRounds)}`,
   );
   end();
 }
