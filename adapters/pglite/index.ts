@@ -133,7 +133,9 @@ class PGliteAdapter implements Adapter {
 
   /**
    * A statement. With the instance open and the connection free (the common case), it goes at once:
-   * PGlite's own work per statement is the same, and the promise hops of waiting are saved.
+   * PGlite's own work per statement is the same, and the promise hops of waiting are saved. Once the
+   * instance is open every caller (statement, script, session) takes its place in the queue at the
+   * moment it calls, so the connection serves them in call order.
    */
   query(q: DriverQuery): Promise<DriverResult> {
     const db = this.instance;
@@ -145,7 +147,7 @@ class PGliteAdapter implements Adapter {
   }
 
   private async queued(q: DriverQuery): Promise<DriverResult> {
-    const db = await this.db();
+    const db = this.instance ?? (await this.db());
     const release = await this.acquire();
     try {
       return await this.run(db, q);
@@ -156,7 +158,7 @@ class PGliteAdapter implements Adapter {
 
   /** A script through PGlite's `exec`: several statements, one implicit transaction. */
   async script(sql: string): Promise<void> {
-    const db = await this.db();
+    const db = this.instance ?? (await this.db());
     if (typeof db.exec !== 'function') {
       throw new UnsupportedError(
         'this PGlite instance has no exec(), which runs a script of several statements; give the adapter a PGlite instance (@electric-sql/pglite >= 0.2)',
@@ -171,7 +173,7 @@ class PGliteAdapter implements Adapter {
   }
 
   async connect(): Promise<Session> {
-    const db = await this.db();
+    const db = this.instance ?? (await this.db());
     const release = await this.acquire();
     return heldSession(
       (q) => this.run(db, q),
