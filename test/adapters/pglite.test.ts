@@ -44,6 +44,7 @@ describe('pglite: one connection', () => {
     instance ??= await PGlite.create();
     const adapter = pglite(instance);
     await adapter.query({ sql: 'SELECT 1', params: [] });
+    if (!adapter.connect || !adapter.script) throw new Error('the pglite adapter has sessions and scripts');
     const order: string[] = [];
     // None awaited before the next is called: a statement must not pass a session asked for first.
     const session = adapter.connect().then(async (s) => {
@@ -55,7 +56,7 @@ describe('pglite: one connection', () => {
     const statement = adapter.query({ sql: 'SELECT 3 AS n', params: [] }).then((r) => {
       order.push(`statement read ${String(r.rows[0]?.[0])}`);
     });
-    const script = adapter.script?.('SELECT 4').then(() => order.push('script'));
+    const script = adapter.script('SELECT 4').then(() => order.push('script'));
     const last = adapter.query({ sql: 'SELECT 5 AS n', params: [] }).then((r) => {
       order.push(`statement read ${String(r.rows[0]?.[0])}`);
     });
