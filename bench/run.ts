@@ -8,7 +8,8 @@
  *
  *   npm run bench                         everything (PostgreSQL parts skipped when no server answers)
  *   npm run bench -- --only compile,e2e   some parts (compile, e2e, bundle, workerd, reads, writes,
- *                                         cursors, neon-http); the others' files are left as they are
+ *                                         cursors, neon-http, relations, types, sizes); the others'
+ *                                         files are left as they are
  *   npm run bench -- --quick              fewer rounds (a smoke run)
  *   npm run bench -- --entry name=path    another Worker to bundle (e.g. the example Worker)
  *
@@ -336,6 +337,26 @@ if (wanted('neon-http')) {
     );
   } else emit('Neon over HTTP, end to end', `Skipped: no PostgreSQL answered at ${redacted}.`);
   end();
+}
+
+/**
+ * A part measured by a script of its own, in a process of its own (it writes its own
+ * bench/results/<part>.md; its load average and commit are in that file).
+ */
+function runScript(name: string, command: string, commandArgs: readonly string[]): void {
+  console.log(`\n(part ${name}: ${[command, ...commandArgs].join(' ')})`);
+  execFileSync(command, commandArgs, { stdio: 'inherit', env: process.env });
+}
+
+const tsx = ['--import', 'tsx'];
+if (wanted('relations'))
+  runScript('relations', process.execPath, ['.tmp/bench/relations.mjs', ...(quick ? ['--quick'] : [])]);
+if (wanted('types'))
+  runScript('types', process.execPath, [...tsx, 'bench/types/run.ts', ...(quick ? ['--quick'] : [])]);
+if (wanted('sizes')) {
+  runScript('sizes', process.execPath, [...tsx, 'bench/sizes.ts']);
+  // The guides include bench/results/sizes.md: rewrite what they include from the new file.
+  runScript("sizes (the guides' copy)", process.execPath, [...tsx, 'docs/check.ts', '--write']);
 }
 
 const assembled = assemble();

@@ -152,7 +152,7 @@ export function ginoEngineSuite(ctx: SuiteContext): void {
 
     ginoSkip(
       'test_acquire_timeout',
-      "acquire(timeout=, lazy=, reuse=) against an asyncpg pool of one; the adapters' pool limits are their drivers' options (README: connectionTimeoutMillis)",
+      "acquire(timeout=, lazy=, reuse=) against an asyncpg pool of one; the adapters' pool limits are their drivers' options (connectionTimeoutMillis, max: docs/guides/adapters-and-urls.md)",
     );
     ginoSkip('test_lazy', 'lazy connections of the asyncpg pool, and a patched Pool.acquire');
 
