@@ -144,7 +144,7 @@ const READS_NOTE = `The profiles below split each process's busy time between th
 
 const WRITES_NOTE = `Most of a bulk write's time is the server's (parsing, checking and storing the rows: "(idle)" in a profile, left out of the busy time below); the client's share is building the statement text and serialising every value. **Fixed in this milestone:** JSON values were serialised through a replacer (it refuses functions, symbols, Maps and Sets, turns bigints to numbers), whose call per key cost more than the serialising itself; plain JSON data (strings, numbers, booleans, null, arrays and plain objects of them) is now checked by a walk and serialised without it, the same text. **Left:** gino-edge sends every value as text, bytea as hex (raw pg sends a Buffer as a binary parameter), and checks each value against its column's type; executemany is one statement per row by definition (one round trip each), for a bulk write use one multi-row INSERT per chunk. **COPY:** \`db.copyInto(Model, rows)\` streams the rows with COPY FROM STDIN through a submittable of gino-edge's own (no pg-copy-streams), each value serialised and checked by its column's type exactly as an INSERT parameter is (so it stores what \`insert().values()\` stores), then escaped for COPY's text format; the raw row above builds its lines by hand, with no checks. What is left between them is that serialising and checking, the same work a gino-edge INSERT does.`;
 
-const CURSORS_NOTE = `gino-edge's \`iterate()\` is a server-side cursor (\`DECLARE ... CURSOR\`, then \`FETCH FORWARD n\` statements in a transaction), the portable form every adapter with cursors runs; pg-cursor fetches from the extended protocol's portal (\`Execute\` with a row limit), which only node-postgres offers. Each FETCH is a statement of its own (sent, parsed and planned by the server), and each page of rows goes through gino-edge's statement path (serialise, send, shape). The profiles below show the split. Memory stays flat in both: one page of rows at a time.`;
+const CURSORS_NOTE = `gino-edge's \`iterate()\` is a server-side cursor (\`DECLARE ... CURSOR\`, then \`FETCH FORWARD n\` statements in a transaction), the portable form every adapter with cursors runs; pg-cursor fetches from the extended protocol's portal (\`Execute\` with a row limit), which only node-postgres offers. Both wait for each page before asking for the next, one round trip per page, and both hand rows to the loop one at a time from an async generator. Memory stays flat in both: one page of rows at a time.`;
 
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 
@@ -545,14 +545,42 @@ export interface CursorsOptions {
   batch: number;
 }
 
+/**
+ * A cursor's time as a cost per page plus a cost per row, from two runs with the same number of
+ * pages (`size` rows `batch` a page, and a tenth of the rows a tenth a page), with what was fixed
+ * and what is left.
+ */
+function cursorsSplit(
+  options: CursorsOptions,
+  smallSize: number,
+  smallBatch: number,
+  big: (lib: Lib) => number,
+  few: (lib: Lib) => number,
+): string {
+  const pages = Math.ceil(options.size / options.batch);
+  const rowsApart = options.size - smallSize;
+  const perRow = (lib: Lib) => ((big(lib) - few(lib)) / rowsApart) * 1e6;
+  const perPage = (lib: Lib) => ((few(lib) - (smallSize * perRow(lib)) / 1e6) / pages) * 1000;
+  const gap = big('gino-edge') - big('raw');
+  const pageShare = ((perPage('gino-edge') - perPage('raw')) * pages) / 1000;
+  return `**The split, from this run.** Each library also ran ${smallSize.toLocaleString('en')} rows ${smallBatch} a page (the same ${pages.toLocaleString('en')} pages, a tenth of the rows), in processes of its own alternating with the main ones; the difference between the two runs is the cost of ${rowsApart.toLocaleString('en')} rows. Per row (receive, parse, shape, hand to the loop): gino-edge ${perRow('gino-edge').toFixed(0)} ns, raw pg-cursor ${perRow('raw').toFixed(0)} ns; per page (a FETCH statement sent, run and answered, versus pg-cursor's \`Execute\`; what a run pays once, opening the cursor and warming up, is spread over its pages): gino-edge ${perPage('gino-edge').toFixed(0)} µs, raw ${perPage('raw').toFixed(0)} µs. Of gino-edge's ${gap.toFixed(0)} ms more than raw over the ${options.size.toLocaleString('en')} rows, the pages account for ${pageShare.toFixed(0)} ms and the rows for the rest (these are differences of medians, so on a busy machine either can come out negative). The type parsers are the same on both sides (gino-edge's, which raw is handed) and dominate the profiles below; the page size is the same (${options.batch}). A FETCH is a SQL statement: the server parses it and runs it as a utility command, which stores the page's rows before it sends them, where pg-cursor's \`Execute\` streams them from the portal. **Fixed:** rows shaped by a plain loader (raw SQL, \`db.select([...])\`) no longer allocate a \`[value, isNew]\` pair each; the FETCH was already compiled once per cursor. **Not done, and why:** sending the next FETCH while the loop handles the current page would hide the round trip, but it is not safe in general: the loop may run its own statements on the cursor's connection, and they would then run after the next page was computed instead of before, which changes what a query with volatile functions returns (\`nextval()\`, \`clock_timestamp()\`, a function that writes) and, when the next page fails, makes the loop's statements fail as part of an aborted transaction instead of running first. A plain cursor is insensitive to later changes to the tables, but not to that. **Left:** a FETCH per page is the cost of the portable form; a protocol-level portal (as pg-cursor's) would need a cursor path per driver.`;
+}
+
 /** A cursor over a million generated rows: a process per library and round. */
 export async function measureCursors(url: string, options: CursorsOptions): Promise<string[]> {
   const libs: Lib[] = ['raw', 'gino-edge', 'Kysely'];
   const got = new Map<Lib, CursorResult[]>();
+  // The same number of pages with a tenth of the rows each: the difference is the rows' cost.
+  const small = new Map<Lib, CursorResult[]>();
+  const smallSize = Math.floor(options.size / 10);
+  const smallBatch = Math.max(1, Math.floor(options.batch / 10));
   for (let r = 0; r < options.rounds; r++) {
     for (const lib of rotate(libs, r)) {
       const res = await runChild<CursorResult>({ kind: 'cursor', lib, size: options.size, url, batch: options.batch });
       got.set(lib, [...(got.get(lib) ?? []), res]);
+      if (lib === 'Kysely') continue;
+      const few = await runChild<CursorResult>({ kind: 'cursor', lib, size: smallSize, url, batch: smallBatch });
+      small.set(lib, [...(small.get(lib) ?? []), few]);
     }
   }
   const profiles: string[] = [];
@@ -594,6 +622,8 @@ ${markdownTable(
 ### Where the time goes
 
 ${CURSORS_NOTE}
+
+${cursorsSplit(options, smallSize, smallBatch, ms, (lib) => median((small.get(lib) ?? []).map((x) => x.ms)))}
 
 ${profiles.join('\n')}
 `,

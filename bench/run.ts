@@ -31,6 +31,7 @@ import { measureNeonHttp } from './neon-http.js';
 import type { Op as CompileOp } from './ops.js';
 import { type Op, RESET_SQL } from './ops.js';
 import { measureOverhead } from './overhead.js';
+import { measurePgliteSplit, type PgliteSplit } from './pglite-split.js';
 import { loadAverage, writePart } from './results.js';
 import { median } from './stats.js';
 import { measureColdStart, measureRoundTrips, type WorkerTarget } from './workerd.js';
@@ -96,7 +97,7 @@ function opsNote(e2e: Record<string, Record<Op, number>>, overheadNs: Record<str
   const own = ops.map((op) => (overheadNs['gino-edge'] as Record<Op, number>)[op] / 1000);
   const share = ops.map((op) => ((overheadNs['gino-edge'] as Record<Op, number>)[op] / 1000 / raw[op]) * 100);
   const span = (v: number[], unit: string) => `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)} ${unit}`;
-  return `**Where gino-edge's time goes on these operations.** Its own work per call (the table above: build, compile, serialise, call the driver, shape) is ${span(own, 'µs')}, ${span(share, '%')} of raw pg's round trip. Where an end-to-end ratio above is further from 1.00× than that, the difference is outside what this table measures (the adapter's path through the driver and the event loop, and the machine: each call waits for the server on cores shared with other work); that path was not profiled apart in this milestone. The PGlite table below (an adapter that takes the one connection's lock before each query, as the Kysely dialect here does) was not profiled apart either. Changed on this path in this milestone: rows are finished as they are shaped (no copy of a result), and a RETURNING list of columns is rendered once (update by id returning).`;
+  return `**Where gino-edge's time goes on these operations.** Its own work per call (the table above: build, compile, serialise, call the driver, shape) is ${span(own, 'µs')}, ${span(share, '%')} of raw pg's round trip. Where an end-to-end ratio above is further from 1.00× than that, the difference is outside what this table measures (the adapter's path through the driver and the event loop, and the machine: each call waits for the server on cores shared with other work); that path was not profiled apart in this milestone. The PGlite table below is split apart under it. Changed on this path in this milestone: rows are finished as they are shaped (no copy of a result), and a RETURNING list of columns is rendered once (update by id returning).`;
 }
 
 type OpFigures = Record<CompileOp, number>;
@@ -150,6 +151,22 @@ function compileNote(
     `**The bimodal statements.** The slowest of the default alone processes took up to ${spread(runs.wall).toFixed(2)}× the fastest's time for a statement (CPU time: ${spread(runs.cpu).toFixed(2)}×), its wall time up to ${waiting(runs.wall, runs.cpu).toFixed(2)}× its CPU time; with \`--single-threaded-gc\` up to ${spread(runs.singleGc).toFixed(2)}× (CPU time: ${spread(runs.singleGcCpu).toFixed(2)}×), wall up to ${waiting(runs.singleGc, runs.singleGcCpu).toFixed(2)}× CPU. Wall time above CPU time is waiting: for V8's scavenger helper threads, or for a core, on a machine whose 2 cores are shared with other work.`,
     `**Left:** the cost of running again after other code ${shrinks ? '(the first figure above against the second)' : '(above)'}, which lies in the CPU rather than in V8's state and which less allocation and less code per statement only reduce.`,
   ].join('\n\n');
+}
+
+/** Where the time goes on PGlite, from this run's split measurement (bench/pglite-split.ts). */
+function pgliteNote(split: PgliteSplit, rounds: number): string {
+  const ops = Object.keys(split.raw) as Op[];
+  const span = (f: (op: Op) => number, digits = 0) => {
+    const v = ops.map(f);
+    return `${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)}`;
+  };
+  const gap = (op: Op) => split.gino[op] - split.raw[op];
+  const inside = (op: Op) => split.inside[op] - split.raw[op];
+  const outside = (op: Op) => split.gino[op] - split.inside[op];
+  const factor = (op: Op) => split.compileAfterQuery[op] / split.compileWarm[op];
+  const change = (split.queryAfterCompile / split.queryAlone - 1) * 100;
+  const slower = `${Math.abs(change).toFixed(0)} % ${change >= 0 ? 'more' : 'less'}`;
+  return `**Where gino-edge's time goes on PGlite.** Measured apart in this run (${rounds} rounds of the same operations, gino-edge and raw PGlite alternating, with the time inside gino-edge's adapter \`query()\` recorded per call): a steady gino-edge call took ${span(gap)} µs more than raw PGlite's. Inside the adapter (PGlite parsing, planning and running the statement in WebAssembly: the same \`query()\` raw calls, extended protocol both) it spent ${span(inside)} µs more than raw's whole call; outside it, on its own path (build, compile, serialise, the engine, shape), ${span(outside)} µs. That own path is ${span((op) => split.compileWarm[op], 1)} µs of build and compile when warm (the second of two in a row), but ${span((op) => split.compileAfterQuery[op], 1)} µs (${span(factor, 1)}×) right after a PGlite query: PostgreSQL runs in the same process and thread, and its WebAssembly leaves the CPU's caches holding its own code and data, so the JavaScript that follows runs cold. The other way round, raw PGlite's get by primary key took ${split.queryAlone.toFixed(0)} µs alone and ${split.queryAfterCompile.toFixed(0)} µs (${slower}) right after gino-edge compiled three statements: gino-edge's code, run between PGlite's calls, slows PGlite's own work too, part of why the time inside the adapter exceeds raw's whole call though the adapter adds little work of its own (it hands PGlite the text and parameters as they are, and wraps the result it gets). Kysely's ratios above show the same effect. Both sides do the same type parsing here (int and varchar columns; PGlite's parsers for raw, gino-edge's installed once on its own instance). **Fixed:** the adapter sends a statement at once when the instance is open and nobody holds its one connection (no wait through the lock's promises), and PGlite's serializer lookup no longer makes a closure per parameter; in the investigation this was within the noise of the shared machine, so no figure is claimed for it. **Left:** the cold-cache cost grows with how much code and memory gino-edge touches per call, so fewer allocations and a shorter path per statement are what would narrow it; the end-to-end ratio on an idle machine also depends on the CPU's cache sizes.`;
 }
 
 if (wanted('compile')) {
@@ -245,9 +262,11 @@ if (wanted('e2e')) {
     );
   }
   const lite = await measurePglite(options);
+  const splitRounds = quick ? 6 : 20;
+  const split = await measurePgliteSplit({ rounds: splitRounds, batch: options.batch });
   emit(
     'End to end on PGlite (in process)',
-    `${how} Each library has its own in-memory PGlite with the same rows; gino-edge owns its instance (\`pglite(db, { own: true })\`, as \`pglite://memory\` does), so its type parsers are installed once: on a borrowed instance, \`pglite(db)\` passes them per query and PGlite 0.5 merges them into its ~300-entry parser table on every call (about +130 µs).\n\n${lite.markdown}`,
+    `${how} Each library has its own in-memory PGlite with the same rows; gino-edge owns its instance (\`pglite(db, { own: true })\`, as \`pglite://memory\` does), so its type parsers are installed once: on a borrowed instance, \`pglite(db)\` passes them per query and PGlite 0.5 merges them into its ~300-entry parser table on every call (about +130 µs).\n\n${lite.markdown}\n\n${pgliteNote(split, splitRounds)}`,
   );
   end();
 }

@@ -55,9 +55,8 @@ const STDIN = /\sFROM STDIN$/;
 const PGLITE_LOST = /^PGlite is closed/;
 
 /** Parameters arrive already serialised to text: hand them over untouched, whatever their type. */
-const RAW_SERIALIZERS = new Proxy({} as Record<number, (v: unknown) => string>, {
-  get: () => (v: unknown) => v as string,
-});
+const asText = (v: unknown) => v as string;
+const RAW_SERIALIZERS = new Proxy({} as Record<number, (v: unknown) => string>, { get: () => asText });
 
 function parsersFor(instance: PGliteLike): Parsers {
   const out: Parsers = {};
@@ -69,6 +68,10 @@ function parsersFor(instance: PGliteLike): Parsers {
     out[oid] = (text: string) => parse(text);
   }
   return out;
+}
+
+function lost(error: unknown): never {
+  throw driverFailure(error, PGLITE_LOST);
 }
 
 function toResult(r: PGliteResults): DriverResult {
@@ -115,11 +118,11 @@ class PGliteAdapter implements Adapter {
     return this.opening;
   }
 
-  private async run(db: PGliteLike, q: DriverQuery): Promise<DriverResult> {
+  private run(db: PGliteLike, q: DriverQuery): Promise<DriverResult> {
     try {
-      return toResult(await db.query(q.sql, q.params, this.options));
+      return db.query(q.sql, q.params, this.options).then(toResult, lost);
     } catch (error) {
-      throw driverFailure(error, PGLITE_LOST);
+      return Promise.reject(driverFailure(error, PGLITE_LOST));
     }
   }
 
@@ -133,8 +136,23 @@ class PGliteAdapter implements Adapter {
     return this.lock.enter({ ms: this.waitLimit, error: () => waitError(this.waitLimit) });
   }
 
-  async query(q: DriverQuery): Promise<DriverResult> {
-    const db = await this.db();
+  /**
+   * A statement. With the instance open and the connection free (the common case), it goes at once:
+   * PGlite's own work per statement is the same, and the promise hops of waiting are saved. Once the
+   * instance is open every caller (statement, script, session) takes its place in the queue at the
+   * moment it calls, so the connection serves them in call order.
+   */
+  query(q: DriverQuery): Promise<DriverResult> {
+    const db = this.instance;
+    const release = db && this.lock.tryEnter();
+    if (!db || !release) return this.queued(q);
+    const result = this.run(db, q);
+    result.then(release, release);
+    return result;
+  }
+
+  private async queued(q: DriverQuery): Promise<DriverResult> {
+    const db = this.instance ?? (await this.db());
     const release = await this.acquire();
     try {
       return await this.run(db, q);
@@ -145,7 +163,7 @@ class PGliteAdapter implements Adapter {
 
   /** A script through PGlite's `exec`: several statements, one implicit transaction. */
   async script(sql: string): Promise<void> {
-    const db = await this.db();
+    const db = this.instance ?? (await this.db());
     if (typeof db.exec !== 'function') {
       throw new UnsupportedError(
         'this PGlite instance has no exec(), which runs a script of several statements; give the adapter a PGlite instance (@electric-sql/pglite >= 0.2)',
@@ -160,7 +178,7 @@ class PGliteAdapter implements Adapter {
   }
 
   async connect(): Promise<Session> {
-    const db = await this.db();
+    const db = this.instance ?? (await this.db());
     const release = await this.acquire();
     return heldSession(
       (q) => this.run(db, q),

@@ -129,6 +129,26 @@ export class Turnstile {
   private inside = 0;
 
   /**
+   * Let the caller in at once when nobody holds or waits: the function that lets the next one in,
+   * else undefined (then `enter()` queues). Saves the promise hops of `enter()` on the common path.
+   */
+  tryEnter(): (() => void) | undefined {
+    if (this.inside !== 0) return undefined;
+    this.inside++;
+    let resolve!: () => void;
+    this.tail = new Promise<void>((r) => {
+      resolve = r;
+    });
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.inside--;
+      resolve();
+    };
+  }
+
+  /**
    * Wait for the holders before; resolves to the function that lets the next one in. With a
    * `limit`, a caller that has to wait longer fails with `limit.error()` instead, and its turn,
    * when it comes, is handed on at once.

@@ -13,7 +13,7 @@ import { serializeValue } from '../types/serialize.js';
 import type { BatchOptions, DriverQuery, DriverResult } from './adapter.js';
 import { queryCache } from './cache.js';
 import { countingParents } from './parents.js';
-import { type LoaderContext, type PreparedLoader, toLoader } from './shape.js';
+import { type LoaderContext, type PreparedLoader, rowMakerOf, toLoader } from './shape.js';
 import type { SpanLike, Tracing } from './tracing.js';
 
 /** A statement, a function call, `db.text(...)`, or a SQL string. */
@@ -293,13 +293,24 @@ function prepareLoader(
 export function shaper(compiled: CompiledQuery, loader: unknown): (result: DriverResult) => unknown[] {
   const ctx: LoaderContext = { seen: new Map() };
   let prepared: PreparedLoader | undefined;
+  let make: ((row: readonly unknown[]) => unknown) | undefined;
   return (result) => {
     const rows = result.rows;
     const n = rows.length;
     if (n === 0) return [];
-    prepared ??= prepareLoader(loader, compiled.columns, result.fields);
+    if (prepared === undefined) {
+      prepared = prepareLoader(loader, compiled.columns, result.fields);
+      make = rowMakerOf(prepared);
+    }
     const finishing = finishingOf(result, compiled);
     const out: unknown[] = [];
+    if (make !== undefined) {
+      for (let i = 0; i < n; i++) {
+        const row = rows[i] as readonly unknown[];
+        out.push(make(finishing ? finishRow(row, finishing) : row));
+      }
+      return out;
+    }
     for (let i = 0; i < n; i++) {
       const row = rows[i] as readonly unknown[];
       const [value, isNew] = prepared(finishing ? finishRow(row, finishing) : row, ctx);

@@ -68,9 +68,22 @@ export const plainLoader: Loader = {
     const byColumns = columns.length === fields.length || fields.length === 0;
     const keys = byColumns ? columns.map((c) => c.key) : distinctKeys(fields.map((f) => f.name));
     const make = rowMaker(keys, byColumns ? columns : undefined);
-    return (row) => [make(row), true];
+    const prepared: PreparedLoader = (row) => [make(row), true];
+    makers.set(prepared, make);
+    return prepared;
   },
 };
+
+/** The row makers of prepared plain loaders: a new value for every row, nothing folded. */
+const makers = new WeakMap<PreparedLoader, (row: readonly unknown[]) => unknown>();
+
+/**
+ * The function a prepared loader turns each row into its value with, when that value is always new
+ * (a plain loader's row object): shaping many rows can call it without the `[value, isNew]` pair.
+ */
+export function rowMakerOf(prepared: PreparedLoader): ((row: readonly unknown[]) => unknown) | undefined {
+  return makers.get(prepared);
+}
 
 /** Builds a row object from values, for one list of keys. */
 function rowMaker(

@@ -40,6 +40,30 @@ describe('pglite: one connection', () => {
     }
   });
 
+  test('the one connection serves sessions, scripts and statements in call order', async () => {
+    instance ??= await PGlite.create();
+    const adapter = pglite(instance);
+    await adapter.query({ sql: 'SELECT 1', params: [] });
+    if (!adapter.connect || !adapter.script) throw new Error('the pglite adapter has sessions and scripts');
+    const order: string[] = [];
+    // None awaited before the next is called: a statement must not pass a session asked for first.
+    const session = adapter.connect().then(async (s) => {
+      order.push('session');
+      const r = await s.query({ sql: 'SELECT 2 AS n', params: [] });
+      order.push(`session read ${String(r.rows[0]?.[0])}`);
+      await s.release();
+    });
+    const statement = adapter.query({ sql: 'SELECT 3 AS n', params: [] }).then((r) => {
+      order.push(`statement read ${String(r.rows[0]?.[0])}`);
+    });
+    const script = adapter.script('SELECT 4').then(() => order.push('script'));
+    const last = adapter.query({ sql: 'SELECT 5 AS n', params: [] }).then((r) => {
+      order.push(`statement read ${String(r.rows[0]?.[0])}`);
+    });
+    await Promise.all([session, statement, script, last]);
+    expect(order).toEqual(['session', 'session read 2', 'statement read 3', 'script', 'statement read 5']);
+  });
+
   test('connectionTimeoutMillis takes a number of milliseconds', async () => {
     instance ??= await PGlite.create();
     expect(() => pglite(instance as PGlite, { connectionTimeoutMillis: -1 })).toThrow(InvalidRequestError);
