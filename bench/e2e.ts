@@ -24,6 +24,8 @@ import { markdownTable, now, ratio, rotate, Samples } from './stats.js';
 export interface E2eResult {
   /** Median µs per call in steady state (a library's calls after its first in a batch), by library then op. */
   us: Timings;
+  /** Median µs of the process's CPU time per steady call, by library then op (see `RoundSamples.cpu`). */
+  cpu: Timings;
   markdown: string;
 }
 
@@ -38,6 +40,11 @@ export interface RoundSamples {
   steady: Timings;
   /** The first call of each batch, right after another library (or another operation) ran. */
   first: Timings;
+  /**
+   * The process's CPU time (user + system) per steady call: the library's work, the driver's and
+   * the kernel's socket work (and, for PGlite, the database's own), without the time spent waiting.
+   */
+  cpu: Timings;
 }
 
 export async function runRounds(
@@ -47,6 +54,7 @@ export async function runRounds(
 ): Promise<RoundSamples> {
   const steady = new Samples(OPS);
   const first = new Samples(OPS);
+  const cpu = new Samples(OPS);
   let counter = 0;
   for (let r = 0; r < options.warmup + options.rounds; r++) {
     await tidy();
@@ -54,17 +62,23 @@ export async function runRounds(
     for (const op of OPS) {
       for (const lib of rotate(libs, r)) {
         const fn = lib.ops[op];
+        let cpu0: NodeJS.CpuUsage | undefined;
         for (let i = 0; i < options.batch; i++) {
+          if (i === 1) cpu0 = process.cpuUsage();
           const t0 = now();
           await fn(counter++);
           const us = (now() - t0) * 1000;
           if (r >= options.warmup) (i === 0 ? first : steady).push(lib.name, op, us);
         }
+        if (cpu0 && r >= options.warmup) {
+          const used = process.cpuUsage(cpu0);
+          cpu.push(lib.name, op, (used.user + used.system) / (options.batch - 1));
+        }
       }
     }
   }
   const names = libs.map((lib) => lib.name);
-  return { steady: steady.medians(names), first: first.medians(names) };
+  return { steady: steady.medians(names), first: first.medians(names), cpu: cpu.medians(names) };
 }
 
 export type Timings = Record<string, Record<Op, number>>;
@@ -124,7 +138,7 @@ export async function measurePg(url: string, options: RoundOptions): Promise<E2e
     ];
     const us = await runRounds(libs, () => client.query(TIDY_SQL), options);
     for (const lib of libs) await lib.close?.();
-    return { us: us.steady, markdown: report(us, 'pg') };
+    return { us: us.steady, cpu: us.cpu, markdown: report(us, 'pg') };
   } finally {
     await client.query('DROP TABLE IF EXISTS users').catch(() => undefined);
     await client.end();
@@ -153,7 +167,7 @@ export async function measurePglite(options: RoundOptions): Promise<E2eResult> {
     ];
     const us = await runRounds(libs, () => Promise.all(dbs.map((db) => db.query(TIDY_SQL))), options);
     for (const lib of libs) await lib.close?.();
-    return { us: us.steady, markdown: report(us, 'PGlite') };
+    return { us: us.steady, cpu: us.cpu, markdown: report(us, 'PGlite') };
   } finally {
     for (const db of dbs) if (!db.closed) await db.close();
   }

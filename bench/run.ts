@@ -33,7 +33,7 @@ import { type Op, RESET_SQL } from './ops.js';
 import { measureOverhead } from './overhead.js';
 import { measurePgliteSplit, type PgliteSplit } from './pglite-split.js';
 import { loadAverage, writePart } from './results.js';
-import { median } from './stats.js';
+import { markdownTable, median } from './stats.js';
 import { measureColdStart, measureRoundTrips, type WorkerTarget } from './workerd.js';
 
 const args = process.argv.slice(2);
@@ -91,13 +91,55 @@ const hasPg = await pgAvailable(databaseUrl);
 const redacted = databaseUrl.replace(/:[^:@/]*@/, ':***@');
 
 /** Where the single-row operations' time goes, from this run's end-to-end and overhead figures. */
-function opsNote(e2e: Record<string, Record<Op, number>>, overheadNs: Record<string, Record<Op, number>>): string {
+function opsNote(
+  e2e: Record<string, Record<Op, number>>,
+  cpu: Record<string, Record<Op, number>>,
+  overheadNs: Record<string, Record<Op, number>>,
+): string {
   const raw = e2e.pg as Record<Op, number>;
+  const gino = e2e['gino-edge'] as Record<Op, number>;
+  const rawCpu = cpu.pg as Record<Op, number>;
+  const ginoCpu = cpu['gino-edge'] as Record<Op, number>;
   const ops = Object.keys(raw) as Op[];
-  const own = ops.map((op) => (overheadNs['gino-edge'] as Record<Op, number>)[op] / 1000);
-  const share = ops.map((op) => ((overheadNs['gino-edge'] as Record<Op, number>)[op] / 1000 / raw[op]) * 100);
+  const ownNs = overheadNs['gino-edge'] as Record<Op, number>;
+  const own = ops.map((op) => ownNs[op] / 1000);
+  const share = ops.map((op) => (ownNs[op] / 1000 / raw[op]) * 100);
   const span = (v: number[], unit: string) => `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)} ${unit}`;
-  return `**Where gino-edge's time goes on these operations.** Its own work per call (the table above: build, compile, serialise, call the driver, shape) is ${span(own, 'µs')}, ${span(share, '%')} of raw pg's round trip. Where an end-to-end ratio above is further from 1.00× than that, the difference is outside what this table measures (the adapter's path through the driver and the event loop, and the machine: each call waits for the server on cores shared with other work); that path was not profiled apart in this milestone. The PGlite table below is split apart under it. Changed on this path in this milestone: rows are finished as they are shaped (no copy of a result), and a RETURNING list of columns is rendered once (update by id returning).`;
+  const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)} µs`;
+  const signedSpan = (v: number[]) => `${signed(Math.min(...v))} to ${signed(Math.max(...v))}`;
+  const rows = ops.map((op) => {
+    const wall = gino[op] - raw[op];
+    const cpuMore = ginoCpu[op] - rawCpu[op];
+    return [
+      op,
+      `${rawCpu[op].toFixed(1)} µs`,
+      `${ginoCpu[op].toFixed(1)} µs`,
+      signed(wall),
+      signed(cpuMore),
+      `${(ownNs[op] / 1000).toFixed(1)} µs`,
+      signed(wall - cpuMore),
+    ];
+  });
+  const cpuMore = ops.map((op) => ginoCpu[op] - rawCpu[op]);
+  const beyond = cpuMore.some((v, i) => v > (own[i] as number) * 1.5 + 1);
+  const waitMore = ops.map((op) => gino[op] - raw[op] - (ginoCpu[op] - rawCpu[op]));
+  const table = markdownTable(
+    [
+      'operation',
+      'raw pg: CPU per call',
+      'gino-edge: CPU per call',
+      'gino-edge − raw: wall',
+      'gino-edge − raw: CPU',
+      "gino-edge's own work (no I/O, above)",
+      'gino-edge − raw: waiting (wall − CPU)',
+    ],
+    rows,
+  );
+  return `**Where gino-edge's time goes on these operations.** Its own work per call (the table above: build, compile, serialise, call the driver, shape) is ${span(own, 'µs')}, ${span(share, '%')} of raw pg's round trip. The end-to-end rounds also read the process's CPU time (user + system: the library's work, pg's, and the kernel's socket work) over each batch's steady calls, so the difference from raw pg splits into CPU spent in this process and time spent waiting (for the server, the event loop, or a core):
+
+${table}
+
+In this run gino-edge's steady calls used ${signedSpan(cpuMore)} of CPU per call beyond raw pg's, against its own work of ${span(own, 'µs')} measured without I/O${beyond ? ': CPU beyond that is' : ' (about that, within the run-to-run spread). Where CPU goes beyond it, it is'} the same path run with colder caches (between calls the process also runs pg's parser, the socket and the kernel, whose code and data evict gino-edge's; the PGlite split below measures that effect directly) and the driver's different entry (gino-edge's extended-protocol submittable, raw pg's \`client.query(text, values)\`). The waiting column (${signedSpan(waitMore)}) is not work of either library: on 2 shared cores it moves with the machine's load from run to run. The PGlite table below is split apart under it. Changed on this path in this milestone: rows are finished as they are shaped (no copy of a result), a RETURNING list of columns is rendered once (update by id returning), a compile allocates less (the compile part gives the bytes per statement), and rows of a plain loader are made without a pair per row.`;
 }
 
 type OpFigures = Record<CompileOp, number>;
@@ -253,7 +295,7 @@ if (wanted('e2e')) {
     );
     emit(
       'Library overhead per call (pg driver replaying recorded results, no I/O)',
-      `Each library runs the workload on a pg Client double that replays the server's recorded results, so the time is the library's own work per call (build, compile, call the driver, shape rows), not the driver's or the server's. The double is not a \`pg.Client\`, so gino-edge takes its config-object path here (a real \`pg.Client\` gets pg's own \`Query\`, which skips pg's copy of the config). Medians over alternating rounds. The last columns divide it by the raw driver's end-to-end time above: the overhead an otherwise idle machine would see.\n\n${overhead.markdown}\n\n${opsNote(pg.us, overhead.ns)}`,
+      `Each library runs the workload on a pg Client double that replays the server's recorded results, so the time is the library's own work per call (build, compile, call the driver, shape rows), not the driver's or the server's. The double is not a \`pg.Client\`, so gino-edge takes its config-object path here (a real \`pg.Client\` gets pg's own \`Query\`, which skips pg's copy of the config). Medians over alternating rounds. The last columns divide it by the raw driver's end-to-end time above: the overhead an otherwise idle machine would see.\n\n${overhead.markdown}\n\n${opsNote(pg.us, pg.cpu, overhead.ns)}`,
     );
   } else {
     emit(
