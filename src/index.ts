@@ -101,6 +101,7 @@ export type {
   ModelDefinition,
   ModelInput,
   ModelInsert,
+  ModelInsertColumns,
   ModelInstance,
   ModelUpdate,
   ModelValues,

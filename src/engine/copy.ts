@@ -8,14 +8,7 @@
 import { type CopyPlan, type CopyRow, copyPlan, encodeRow } from '../compiler/copy.js';
 import { InvalidRequestError, toGinoError } from '../errors.js';
 import type { Table } from '../sql/table.js';
-import {
-  type Connection,
-  type ContextRunner,
-  Engine,
-  type QueryRunner,
-  requireCapability,
-  type Transaction,
-} from './engine.js';
+import { Connection, type ContextRunner, Engine, type QueryRunner, requireCapability, Transaction } from './engine.js';
 
 /** What `copyInto` resolves to: the rows the server copied (its command tag's count). */
 export interface CopyResult {
@@ -40,6 +33,11 @@ class Encoder {
   private done = false;
   /** A line read ahead (the first one, or the one past a chunk's end). */
   private pending: string | undefined;
+  /**
+   * The connection of the caller's transaction the copy runs in, marked while the rows are read:
+   * their own code cannot send statements there (they would wait for the copy that waits for them).
+   */
+  holder: Connection | undefined;
 
   constructor(
     readonly plan: CopyPlan,
@@ -64,17 +62,27 @@ class Encoder {
     }
     if (this.done) return undefined;
     let got: IteratorResult<unknown> | Promise<IteratorResult<unknown>>;
+    const holder = this.holder;
+    holder?.pullingRows(1);
     try {
       got = this.next();
     } catch (error) {
+      holder?.pullingRows(-1);
       return this.fail(error);
     }
     if (got instanceof Promise) {
       return got.then(
-        (step) => this.encode(step),
-        (error: unknown) => this.fail(error),
+        (step) => {
+          holder?.pullingRows(-1);
+          return this.encode(step);
+        },
+        (error: unknown) => {
+          holder?.pullingRows(-1);
+          return this.fail(error);
+        },
       );
     }
+    holder?.pullingRows(-1);
     return this.encode(got);
   }
 
@@ -143,6 +151,84 @@ class Encoder {
       // the iterator's own failure to close is not the copy's error
     }
   }
+}
+
+/** How many blocks of lines the rows are read ahead of the driver (see `readAhead`). */
+const READ_AHEAD = 2;
+
+/**
+ * `blocks`, read by a loop started here, in the caller's async context, at most `READ_AHEAD`
+ * blocks ahead of the driver that pulls them. The driver pulls from its socket's callbacks, whose
+ * context is the connection's: the rows' own code, run there, would lose the caller's binding (a
+ * statement it sends inside db.transaction() would run on another connection, outside the
+ * transaction). Read here, it keeps it, as every other callback gino-edge runs does.
+ */
+function readAhead(blocks: AsyncGenerator<string>): AsyncIterable<string> {
+  const queue: string[] = [];
+  let ended = false;
+  let stopped = false;
+  let failure: { error: unknown } | undefined;
+  let wakeReader: (() => void) | undefined;
+  let wakeDriver: (() => void) | undefined;
+  const wake = (which: 'reader' | 'driver'): void => {
+    const fn = which === 'reader' ? wakeReader : wakeDriver;
+    if (which === 'reader') wakeReader = undefined;
+    else wakeDriver = undefined;
+    fn?.();
+  };
+  // Started now (in the caller's context), reading once the driver first asks: the COPY has begun.
+  let start!: () => void;
+  const asked = new Promise<void>((resolve) => {
+    start = resolve;
+  });
+  void (async () => {
+    await asked;
+    try {
+      if (stopped) {
+        await blocks.return(undefined);
+        return;
+      }
+      for await (const block of blocks) {
+        queue.push(block);
+        wake('driver');
+        while (queue.length >= READ_AHEAD && !stopped) {
+          await new Promise<void>((resolve) => {
+            wakeReader = resolve;
+          });
+        }
+        if (stopped) break;
+      }
+    } catch (error) {
+      failure = { error };
+    }
+    ended = true;
+    wake('driver');
+  })();
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next(): Promise<IteratorResult<string>> {
+        start();
+        for (;;) {
+          const block = queue.shift();
+          if (block !== undefined) {
+            wake('reader');
+            return { done: false, value: block };
+          }
+          if (failure) throw failure.error;
+          if (ended) return { done: true, value: undefined };
+          await new Promise<void>((resolve) => {
+            wakeDriver = resolve;
+          });
+        }
+      },
+      async return(): Promise<IteratorResult<string>> {
+        stopped = true;
+        start();
+        wake('reader');
+        return { done: true, value: undefined };
+      },
+    }),
+  };
 }
 
 async function* replay(blocks: readonly string[]): AsyncGenerator<string> {
@@ -225,10 +311,11 @@ export async function copyInto(
     throw error;
   }
   const limit = engine.capabilities.copyChunkChars;
-  const first = limit === undefined ? undefined : await encoder.take(limit);
   const level = runner.here();
+  encoder.holder = level instanceof Transaction ? level.connection : level instanceof Connection ? level : undefined;
+  const first = limit === undefined ? undefined : await encoder.take(limit);
   if (first === undefined || encoder.exhausted) {
-    const data = first === undefined ? encoder.chunk(undefined) : replay(first);
+    const data = first === undefined ? readAhead(encoder.chunk(undefined)) : replay(first);
     const once = (on: CopyLevel) => copyStatement(on, encoder, data);
     if (level instanceof Engine && level.locals.length === 0) {
       return { rowCount: await level.acquire(once, direct) };

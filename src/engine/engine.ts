@@ -605,6 +605,16 @@ function rolledBack(
   );
 }
 
+/** A statement sent on a connection whose copy waits for its rows: it would wait for itself. */
+function copyBusyError(sql: string): InvalidRequestError {
+  const shown = sql.length > 60 ? `${sql.slice(0, 57)}...` : sql;
+  return new InvalidRequestError(
+    `'${shown}' was sent on the connection of a db.copyInto() that is reading its rows: the copy holds the ` +
+      "connection until its rows end, so the rows' own code cannot query through it (in the same transaction). " +
+      'Read what the rows need before the copy, or query outside the transaction',
+  );
+}
+
 /**
  * One held connection. Statements on it run one at a time in call order, so concurrent code
  * sharing a connection never collides ("another operation is in progress"). While a transaction
@@ -615,6 +625,8 @@ function rolledBack(
 export class Connection extends QueryRunner {
   private queue: Promise<unknown> = Promise.resolve();
   private released = false;
+  /** A copy on this connection is waiting for its rows (see `pullingRows`). */
+  private pulling = 0;
   /** Set when the session's state is unknown (a failed ROLLBACK): it is closed, not reused. */
   private broken: unknown;
   /** The innermost open transaction on this connection. */
@@ -659,6 +671,7 @@ export class Connection extends QueryRunner {
 
   send(q: DriverQuery): Promise<DriverResult> {
     if (this.released) return Promise.reject(releasedError());
+    if (this.pulling > 0) return Promise.reject(copyBusyError(q.sql));
     if (this.engine.locals.length > 0) return this.sendWithLocals(q);
     return this.lane.run(
       () => this.blockerInside(undefined),
@@ -696,14 +709,30 @@ export class Connection extends QueryRunner {
   /** A COPY sent on the connection itself (a fresh one, outside any transaction): see `copyNow`. */
   sendCopy(sql: string, data: AsyncIterable<string>): Promise<number> {
     if (this.released) return Promise.reject(releasedError());
+    if (this.pulling > 0) return Promise.reject(copyBusyError(sql));
     return this.lane.run(
       () => this.blockerInside(undefined),
       () => this.copyNow(sql, data),
     );
   }
 
+  /**
+   * Mark (`+1`) or unmark (`-1`) the connection as waiting for a copy's rows: their own code runs
+   * then, and a statement it sends here would queue behind (or inside) the COPY that waits for it.
+   * Such a statement is refused at once instead (see `enqueue`).
+   */
+  pullingRows(delta: 1 | -1): void {
+    this.pulling += delta;
+  }
+
+  /** Whether a copy on this connection is reading its rows now (see `pullingRows`). */
+  get readingCopyRows(): boolean {
+    return this.pulling > 0;
+  }
+
   private enqueue<T>(run: () => Promise<T>, sql: string, track: boolean): Promise<T> {
     if (this.released) return Promise.reject(releasedError());
+    if (this.pulling > 0) return Promise.reject(copyBusyError(sql));
     const next = this.queue.then(run, run);
     // The queue's tail notes the outcome; registered first, it runs before the sender goes on.
     this.queue = track
@@ -761,6 +790,7 @@ export class Connection extends QueryRunner {
     options: TransactionOptions,
     how: { exclusive: boolean; prefix?: string; onEnd?: ((error?: unknown) => Promise<void>) | undefined },
   ): Promise<Transaction> {
+    if (this.pulling > 0) return Promise.reject(copyBusyError(from ? 'SAVEPOINT' : 'BEGIN'));
     const lane = from ? from.lane : this.lane;
     return lane.run(
       () => (from?.done ? undefined : this.blockerInside(from)),
@@ -1018,6 +1048,7 @@ export class Transaction extends QueryRunner {
 
   send(q: DriverQuery): Promise<DriverResult> {
     if (this.done) return Promise.reject(endedError());
+    if (this.connection.readingCopyRows) return Promise.reject(copyBusyError(q.sql));
     return this.lane.run(
       () => (this.done ? undefined : this.connection.blockerInside(this)),
       () => (this.done ? Promise.reject(endedError()) : this.connection.sendNow(q, true)),
@@ -1027,6 +1058,7 @@ export class Transaction extends QueryRunner {
   /** A `COPY ... FROM STDIN` in this level, in its turn (see `Connection.copyNow`). */
   sendCopy(sql: string, data: AsyncIterable<string>): Promise<number> {
     if (this.done) return Promise.reject(endedError());
+    if (this.connection.readingCopyRows) return Promise.reject(copyBusyError(sql));
     return this.lane.run(
       () => (this.done ? undefined : this.connection.blockerInside(this)),
       () => (this.done ? Promise.reject(endedError()) : this.connection.copyNow(sql, data)),

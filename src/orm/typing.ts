@@ -121,12 +121,16 @@ export type ModelValues<D> = { -readonly [K in ColumnKeys<D>]: ColumnValue<D[K]>
 };
 
 /**
- * Values of a new row (`create()`, `new Model(values)`, `insert().values()`): the columns that are
- * NOT NULL without a default must be given, the rest may be; unknown keys are refused.
+ * Column values of a new row (`insert().values()`, `db.copyInto()`): the columns that are NOT NULL
+ * without a default must be given, the rest may be; unknown keys are refused. JSON properties are
+ * not columns: an INSERT statement names columns only (give the JSON column's value, or create()).
  */
-export type ModelInsert<D> = { [K in RequiredKeys<D>]: ColumnInput<D[K]> } & {
+export type ModelInsertColumns<D> = { [K in RequiredKeys<D>]: ColumnInput<D[K]> } & {
   [K in Exclude<ColumnKeys<D>, RequiredKeys<D>>]?: ColumnInput<D[K]>;
-} & { [K in PropertyKeys<D>]?: PropertyInput<D[K]> };
+};
+
+/** Values of a new instance (`create()`, `new Model(values)`): its columns, and its JSON properties. */
+export type ModelInsert<D> = ModelInsertColumns<D> & { [K in PropertyKeys<D>]?: PropertyInput<D[K]> };
 
 /** Values of an instance's `update()`: any known column or JSON property, each optional. */
 export type ModelUpdate<D> = { [K in ColumnKeys<D>]?: ColumnInput<D[K]> } & {
@@ -261,7 +265,7 @@ export interface ModelStatics<D> {
   /** `DELETE` over the table: `.where(...)`. */
   readonly delete: Delete<ModelInstance<D>>;
   /** `INSERT INTO` the table: `.values(row | rows)`, each row as `create()` takes it. */
-  insert<M extends AnyConstructor>(this: M): Insert<InstanceType<M>, ModelInsert<D>, ColumnValues<D>>;
+  insert<M extends AnyConstructor>(this: M): Insert<InstanceType<M>, ModelInsertColumns<D>, ColumnValues<D>>;
   /** Insert a row; resolves to an instance of the class it was called on. */
   create<M extends AnyConstructor>(this: M, ...args: CreateArgs<D>): Promise<InstanceType<M>>;
   /** The row with this primary key, or null. */

@@ -428,6 +428,44 @@ export function copySuite(ctx: SuiteContext): void {
 
     suiteTest(
       ctx,
+      "rows whose own code queries through the copy's transaction: refused at once, not a wait for itself",
+      async () => {
+        // Each row looks something up in the transaction the copy runs in. The first row is read
+        // before the copy starts; the next one's statement would queue behind (or inside) the COPY.
+        async function* lookedUp() {
+          for (let i = 1; i <= 3; i++) {
+            const id = await db.scalar('SELECT $1::int', [i]);
+            yield { id: Number(id), name: `row ${i}` };
+          }
+        }
+        await db.transaction(async () => {
+          const error = await db.copyInto(Item, lookedUp()).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error).toBeInstanceOf(InvalidRequestError);
+          expect((error as Error).message).toMatch(/reading its rows.*Read what the rows need before the copy/);
+          expect(await count()).toBe(0);
+          // The transaction goes on.
+          expect(await db.scalar('SELECT 1')).toBe(1);
+          await db.copyInto(Item, generated(2));
+        });
+        expect(await count()).toBe(2);
+        // On a held connection too.
+        await db.acquire(async () => {
+          const error = await db.copyInto(Item, lookedUp()).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error).toBeInstanceOf(InvalidRequestError);
+        });
+        expect(await count()).toBe(2);
+      },
+      'copy',
+    );
+
+    suiteTest(
+      ctx,
       'inside db.withClaims(): in a transaction of its own that starts with the claims',
       async () => {
         ctx.clearLog();

@@ -30,4 +30,15 @@ describe('JSON property types', () => {
     // @ts-expect-error not a column nor a property
     new Person({ height: 1 });
   });
+
+  test('insert().values() and copyInto() take columns only: an INSERT or COPY names no JSON property', () => {
+    Person.insert().values({ id: 1, profile: { age: 3 } });
+    // @ts-expect-error a JSON property is not a column (the runtime refuses it too)
+    Person.insert().values({ id: 1, age: 3 });
+    void db.copyInto(Person, [{ id: 1, profile: { age: 3 } }]);
+    // @ts-expect-error a JSON property is not a column (the runtime refuses it too)
+    void db.copyInto(Person, [{ id: 1, age: 3 }]);
+    // create() and new Model() take them, and fold them into the JSON column.
+    void Person.create({ id: 1, age: 3 });
+  });
 });
