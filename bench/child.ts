@@ -19,7 +19,7 @@ export type Task =
   | { kind: 'read'; driver: 'pg' | 'pglite'; lib: Lib; size: number; reps: number; url: string; dir: string }
   | { kind: 'cursor'; lib: Lib; size: number; url: string; batch: number }
   | { kind: 'compile-alone'; rounds: number; batch: number }
-  | { kind: 'write'; lib: Lib; size: number; url: string; reps: number }
+  | { kind: 'write'; method?: 'insert' | 'copy'; lib: Lib; size: number; url: string; reps: number }
   | { kind: 'protectors' };
 
 /** Peak RSS since the last reset, bytes (Linux: VmHWM, reset by writing 5 to clear_refs). */
@@ -220,7 +220,9 @@ async function cursor(task: Extract<Task, { kind: 'cursor' }>): Promise<CursorRe
 
 /** Multi-row INSERTs of the wide rows in one transaction, `reps` times (for a profile of the write path). */
 async function write(task: Extract<Task, { kind: 'write' }>): Promise<{ ms: number }> {
-  const { chunks, multiInsertSql, rawParams, rowsPerStatement, WIDE_DDL, wideRows } = await import('./wide.js');
+  const { chunks, multiInsertSql, rawCopy, rawParams, rowsPerStatement, WIDE_DDL, wideRows } = await import(
+    './wide.js'
+  );
   const client = new pgModule.Client({ connectionString: task.url });
   await client.connect();
   const { db, Wide } = ginoWide();
@@ -234,7 +236,10 @@ async function write(task: Extract<Task, { kind: 'write' }>): Promise<{ ms: numb
     for (let r = 0; r < task.reps; r++) {
       await client.query('TRUNCATE wide');
       const t0 = performance.now();
-      if (task.lib === 'raw') {
+      if (task.method === 'copy') {
+        if (task.lib === 'raw') await rawCopy(client, rows);
+        else await db.copyInto(Wide, rows as never);
+      } else if (task.lib === 'raw') {
         await client.query('BEGIN');
         for (const c of chunks(rows, per)) await client.query(multiInsertSql(c.length), c.flatMap(rawParams));
         await client.query('COMMIT');

@@ -9,17 +9,16 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pgModule from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { pg as ginoPg } from '../adapters/pg/index.js';
 import type { CursorResult, Lib, ReadResult, Task } from './child.js';
 import { singleClientPool } from './pool.js';
 import { markdownTable, median, ratio, rotate } from './stats.js';
 import {
   chunks,
-  copyLine,
   fillSql,
   ginoWide,
   multiInsertSql,
+  rawCopy,
   rawParams,
   rowsPerStatement,
   WIDE_COLUMNS,
@@ -142,7 +141,7 @@ async function makePgliteDump(size: number, path: string): Promise<void> {
 
 const READS_NOTE = `The profiles below split each process's busy time between the driver (pg's protocol parser, or PGlite's WebAssembly and its message parser), the type parsers (gino-edge's own, which raw pg is handed too), gino-edge's row shaping (\`Wide.query.gino.all()\` makes a model instance per row and sets its eight values) and the GC. **Fixed in this milestone:** a result with a column whose type finishes its values (any array column, BigInteger modes, enums) was copied whole before it was shaped (a \`row.slice()\` per row, and a new array per array value), so a big read held the driver's rows and their copies at once; rows are now finished one at a time as they are shaped, copying only when a value changes (an \`int[]\` of numbers stays the driver's array). **PGlite's memory** is mostly its own: the database is in the process (in memory here, as with \`pglite://memory\`), PGlite's WebAssembly memory grows with the work it does and never shrinks, and PGlite hands a whole result over at once (no rows before the last); what gino-edge adds is the JS heap of the rows it returns, shown above beside raw PGlite's. **Left:** a model instance per row costs more than raw's plain row object; for the biggest reads \`iterate()\` (the cursors part) keeps memory flat, and a select of columns (\`db.select([...]).gino.all()\`) returns plain rows, no instances.`;
 
-const WRITES_NOTE = `Most of a bulk write's time is the server's (parsing, checking and storing the rows: "(idle)" in a profile, left out of the busy time below); the client's share is building the statement text and serialising every value. **Fixed in this milestone:** JSON values were serialised through a replacer (it refuses functions, symbols, Maps and Sets, turns bigints to numbers), whose call per key cost more than the serialising itself; plain JSON data (strings, numbers, booleans, null, arrays and plain objects of them) is now checked by a walk and serialised without it, the same text. **Left:** gino-edge sends every value as text, bytea as hex (raw pg sends a Buffer as a binary parameter), and checks each value against its column's type; executemany is one statement per row by definition (one round trip each), for a bulk write use one multi-row INSERT per chunk. **COPY:** \`db.copyInto(Model, rows)\` streams the rows with COPY FROM STDIN through a submittable of gino-edge's own (no pg-copy-streams), each value serialised and checked by its column's type exactly as an INSERT parameter is (so it stores what \`insert().values()\` stores), then escaped for COPY's text format; the raw row above builds its lines by hand, with no checks. What is left between them is that serialising and checking, the same work a gino-edge INSERT does.`;
+const WRITES_NOTE = `Most of a bulk write's time is the server's (parsing, checking and storing the rows: "(idle)" in a profile, left out of the busy time below); the client's share is building the statement text and serialising every value. **Fixed in this milestone:** JSON values were serialised through a replacer (it refuses functions, symbols, Maps and Sets, turns bigints to numbers), whose call per key cost more than the serialising itself; plain JSON data (strings, numbers, booleans, null, arrays and plain objects of them) is now checked by a walk and serialised without it, the same text. **Left:** gino-edge sends every value as text, bytea as hex (raw pg sends a Buffer as a binary parameter), and checks each value against its column's type; executemany is one statement per row by definition (one round trip each), for a bulk write use one multi-row INSERT per chunk. **COPY:** \`db.copyInto(Model, rows)\` streams the rows with COPY FROM STDIN through a submittable of gino-edge's own (no pg-copy-streams), each value serialised and checked by its column's type exactly as an INSERT parameter is (so it stores what \`insert().values()\` stores), then escaped for COPY's text format; the raw row above builds its lines by hand, with no checks. What is left between them is that serialising and checking, the same work a gino-edge INSERT does: the last two profiles below (a COPY of the same rows by each) show where, gino-edge's column serialisers and its COPY line encoding (\`encodeRow\`, \`copyText\`) against raw's hand-built lines, beside the same socket writes.`;
 
 const CURSORS_NOTE = `gino-edge's \`iterate()\` is a server-side cursor (\`DECLARE ... CURSOR\`, then \`FETCH FORWARD n\` statements in a transaction), the portable form every adapter with cursors runs; pg-cursor fetches from the extended protocol's portal (\`Execute\` with a row limit), which only node-postgres offers. Both wait for each page before asking for the next, one round trip per page, and both hand rows to the loop one at a time from an async generator. Memory stays flat in both: one page of rows at a time.`;
 
@@ -410,25 +409,7 @@ export async function measureWrites(url: string, options: WritesOptions): Promis
       method: 'COPY FROM STDIN (text format)',
       lib: 'raw',
       sizes: all,
-      run: (rows) =>
-        new Promise<void>((resolve, reject) => {
-          const stream = client.query(copyFrom(`COPY wide (${WIDE_COLUMNS.join(', ')}) FROM STDIN`));
-          stream.on('error', reject);
-          stream.on('finish', () => resolve());
-          let i = 0;
-          const write = () => {
-            let ok = true;
-            while (i < rows.length && ok) {
-              let batch = '';
-              const end = Math.min(rows.length, i + 500);
-              for (; i < end; i++) batch += copyLine(rows[i] as WideRow);
-              ok = stream.write(batch);
-            }
-            if (i < rows.length) stream.once('drain', write);
-            else stream.end();
-          };
-          write();
-        }),
+      run: (rows) => rawCopy(client, rows as WideRow[]),
     },
     {
       method: 'COPY FROM STDIN (text format)',
@@ -504,14 +485,20 @@ export async function measureWrites(url: string, options: WritesOptions): Promis
     ratio(t(insert, 'raw', size), t(copy, 'raw', size)),
     ratio(t(insert, 'raw', size), t(copy, 'gino-edge', size)),
     ratio(t(insert, 'gino-edge', size), t(copy, 'gino-edge', size)),
+    ratio(t(insert, 'Drizzle', size), t(copy, 'gino-edge', size)),
+    ratio(t(insert, 'Kysely', size), t(copy, 'gino-edge', size)),
   ]);
   const big = all[all.length - 1] as number;
   const profiles: string[] = [];
-  for (const lib of ['gino-edge', 'raw'] as const) {
-    const profile = await profileChild({ kind: 'write', lib, size: big, url, reps: 3 });
-    profiles.push(
-      `#### ${lib === 'raw' ? 'raw pg' : 'gino-edge'}: multi-row INSERT of ${big.toLocaleString('en')} rows, three times (one process under \`--cpu-prof\`)\n\n${profile}\n`,
-    );
+  for (const method of ['insert', 'copy'] as const) {
+    for (const lib of ['gino-edge', 'raw'] as const) {
+      const profile = await profileChild({ kind: 'write', method, lib, size: big, url, reps: 3 });
+      const what =
+        method === 'insert' ? 'multi-row INSERT' : lib === 'raw' ? 'COPY (pg-copy-streams)' : 'COPY (`db.copyInto`)';
+      profiles.push(
+        `#### ${lib === 'raw' ? 'raw pg' : 'gino-edge'}: ${what} of ${big.toLocaleString('en')} rows, three times (one process under \`--cpu-prof\`)\n\n${profile}\n`,
+      );
+    }
   }
   const w = (lib: string) => ratio(t(insert, 'raw', big), t(insert, lib, big));
   return [
@@ -528,7 +515,9 @@ ${markdownTable(headers('insert'), rowsOf(manyName, many))}
 
 ### COPY FROM STDIN, text format: raw pg with pg-copy-streams, and gino-edge's \`db.copyInto(Wide, rows)\`
 
-${markdownTable(['insert', 'raw COPY (median)', 'gino-edge copyInto (median)', 'gino-edge COPY ÷ raw COPY', 'raw COPY over raw INSERT', 'gino-edge COPY over raw INSERT', 'gino-edge COPY over gino-edge INSERT'], copyRows)}
+${markdownTable(['insert', 'raw COPY (median)', 'gino-edge copyInto (median)', 'gino-edge COPY ÷ raw COPY', 'raw COPY over raw INSERT', 'gino-edge COPY over raw INSERT', 'gino-edge COPY over gino-edge INSERT', 'gino-edge COPY over Drizzle INSERT', 'gino-edge COPY over Kysely INSERT'], copyRows)}
+
+Drizzle and Kysely have no COPY: their fastest bulk write is the multi-row INSERT above, which the last two columns compare gino-edge's COPY with.
 
 ### Where the time goes
 

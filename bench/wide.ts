@@ -2,6 +2,8 @@
  * The wide row of the big-read, bulk-write and cursor workloads: int, bigint, numeric, text,
  * timestamptz, jsonb, bytea and int[], declared once per library, and the rows written.
  */
+import type pgModule from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { Gino } from '../src/index.js';
 
 export const WIDE_DDL = [
@@ -116,4 +118,26 @@ function copyText(value: string): string {
 export function copyLine(row: WideRow): string {
   const hex = Buffer.from(row.blob.buffer, row.blob.byteOffset, row.blob.byteLength).toString('hex');
   return `${row.id}\t${row.big}\t${row.amount}\t${copyText(row.name)}\t${row.at.toISOString()}\t${copyText(JSON.stringify(row.doc))}\t\\\\x${hex}\t{${row.tags.join(',')}}\n`;
+}
+
+/** Raw pg's COPY of the wide rows: pg-copy-streams, lines built by hand 500 rows a write, with its back-pressure. */
+export function rawCopy(client: pgModule.Client, rows: readonly WideRow[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(`COPY wide (${WIDE_COLUMNS.join(', ')}) FROM STDIN`));
+    stream.on('error', reject);
+    stream.on('finish', () => resolve());
+    let i = 0;
+    const write = () => {
+      let ok = true;
+      while (i < rows.length && ok) {
+        let batch = '';
+        const end = Math.min(rows.length, i + 500);
+        for (; i < end; i++) batch += copyLine(rows[i] as WideRow);
+        ok = stream.write(batch);
+      }
+      if (i < rows.length) stream.once('drain', write);
+      else stream.end();
+    };
+    write();
+  });
 }
